@@ -1,0 +1,140 @@
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from connectors import services
+from connectors.models import ConnectorAccount
+from connectors.registry import KIND_CHOICES, connector_class
+from tenants.scoping import TenantScopedViewSet
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "additionalProperties": {"type": "string"},
+        "description": "Write-only secrets; reads show <name>_set flags.",
+    }
+)
+class CredentialsField(serializers.Field):
+    def to_representation(self, account):
+        return account.secret_flags()
+
+    def get_attribute(self, instance):
+        return instance
+
+    def to_internal_value(self, data):
+        if not isinstance(data, dict):
+            raise serializers.ValidationError("Expected an object of secret values.")
+        return data
+
+
+class ConnectorSerializer(serializers.ModelSerializer):
+    kind = serializers.ChoiceField(choices=KIND_CHOICES)
+    settings = serializers.DictField(required=False, default=dict)
+    credentials = CredentialsField(required=False)
+
+    class Meta:
+        model = ConnectorAccount
+        fields = [
+            "id",
+            "kind",
+            "name",
+            "settings",
+            "credentials",
+            "status",
+            "last_error",
+            "authorized_at",
+            "state",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = [
+            "status",
+            "last_error",
+            "authorized_at",
+            "state",
+            "created_at",
+            "updated_at",
+        ]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data.update(instance.secret_flags())
+        return data
+
+    def validate_name(self, value):
+        qs = ConnectorAccount.objects.for_tenant(self.context["tenant"]).filter(name=value)
+        if self.instance:
+            qs = qs.exclude(pk=self.instance.pk)
+        if qs.exists():
+            raise serializers.ValidationError("A connector with this name already exists.")
+        return value
+
+    def validate(self, attrs):
+        instance = self.instance
+        if instance and "kind" in attrs and attrs["kind"] != instance.kind:
+            raise serializers.ValidationError({"kind": "The kind of a connector cannot change."})
+        kind = attrs.get("kind") or instance.kind
+        form_class = connector_class(kind).form_class
+        given_settings = attrs.get("settings") or {}
+        given_creds = attrs.get("credentials") or {}
+        errors = {}
+        for bucket, given, allowed in (
+            (
+                "settings",
+                given_settings,
+                set(form_class.base_fields) - set(form_class.secret_fields),
+            ),
+            ("credentials", given_creds, set(form_class.secret_fields)),
+        ):
+            unknown = sorted(set(given) - allowed)
+            if unknown:
+                errors[bucket] = {
+                    k: [f"Unknown field for {kind}; allowed: {', '.join(sorted(allowed))}."]
+                    for k in unknown
+                }
+        if errors:
+            raise serializers.ValidationError(errors)
+        data = {**(instance.settings if instance else {}), **given_settings, **given_creds}
+        form = form_class(
+            data=data, secrets_set=instance.secret_flags_by_name() if instance else {}
+        )
+        if not form.is_valid():
+            errs = {"settings": {}, "credentials": {}}
+            for field, messages in form.errors.items():
+                errs["credentials" if field in form.secret_fields else "settings"][field] = messages
+            raise serializers.ValidationError({k: v for k, v in errs.items() if v})
+        attrs["settings"], attrs["credentials"] = form.split()
+        attrs["kind"] = kind
+        return attrs
+
+    def _actor(self):
+        return self.context["request"].user
+
+    def create(self, validated):
+        account = ConnectorAccount(tenant=validated["tenant"], kind=validated["kind"])
+        return services.save_account(
+            account,
+            actor=self._actor(),
+            name=validated["name"],
+            settings=validated["settings"],
+            credentials=validated["credentials"],
+        )
+
+    def update(self, instance, validated):
+        return services.save_account(
+            instance,
+            actor=self._actor(),
+            name=validated.get("name"),
+            settings=validated["settings"],
+            credentials=validated["credentials"],
+        )
+
+
+class ConnectorViewSet(TenantScopedViewSet):
+    """CRM connector accounts of the API key's tenant. Credentials are write-only."""
+
+    queryset = ConnectorAccount.objects.all()
+    serializer_class = ConnectorSerializer
+
+    def perform_destroy(self, instance):
+        services.delete_account(instance, actor=self.request.user)

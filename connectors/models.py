@@ -1,0 +1,94 @@
+from django.db import models
+from django.utils import timezone
+
+from connectors.registry import KIND_CHOICES
+from tenants.fields import EncryptedJSONField
+from tenants.scoping import TenantQuerySet, TenantScopedModel
+
+
+class ConnectorStatus(models.TextChoices):
+    UNCONFIGURED = "unconfigured", "Not authorized yet"
+    AUTHORIZED = "authorized", "Authorized"
+    NEEDS_REAUTH = "needs_reauth", "Needs re-authorization"
+    ERROR = "error", "Error"
+    DISABLED = "disabled", "Disabled"
+
+
+class ConnectorAccountQuerySet(TenantQuerySet):
+    def usable(self):
+        return self.filter(status=ConnectorStatus.AUTHORIZED)
+
+
+class ConnectorAccount(TenantScopedModel):
+    """One tenant's configured CRM account (Sentry's "installation")."""
+
+    kind = models.CharField(max_length=32, choices=KIND_CHOICES)
+    name = models.CharField(max_length=100)
+    settings = models.JSONField(default=dict, blank=True)
+    credentials = EncryptedJSONField(default=dict)  # write-only secrets
+    token = EncryptedJSONField(default=dict)  # access/refresh tokens from the CRM
+    state = models.JSONField(default=dict, blank=True)  # non-secret runtime state (API usage...)
+    status = models.CharField(
+        max_length=16, choices=ConnectorStatus.choices, default=ConnectorStatus.UNCONFIGURED
+    )
+    last_error = models.TextField(blank=True, default="")
+    authorized_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ConnectorAccountQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["kind", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "name"], name="uniq_connector_name")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_kind_display()})"
+
+    @property
+    def connector(self):
+        from connectors.registry import connector_for
+
+        return connector_for(self)
+
+    def secret_flags(self) -> dict[str, bool]:
+        """{"password_set": True, ...} for every secret field of this kind."""
+        from connectors.registry import connector_class
+
+        creds = self.credentials or {}
+        return {
+            f"{name}_set": bool(creds.get(name))
+            for name in connector_class(self.kind).secret_fields()
+        }
+
+    def secret_flags_by_name(self) -> dict[str, bool]:
+        return {name[: -len("_set")]: flag for name, flag in self.secret_flags().items()}
+
+    def mark_authorized(self) -> None:
+        self.status = ConnectorStatus.AUTHORIZED
+        self.last_error = ""
+        self.authorized_at = timezone.now()
+        self.save(update_fields=["status", "last_error", "authorized_at", "token", "updated_at"])
+
+    def mark_failed(self, status: str, message: str) -> None:
+        self.status = status
+        self.last_error = message[:2000]
+        self.save(update_fields=["status", "last_error", "updated_at"])
+
+
+class ConnectorAuditEntry(TenantScopedModel):
+    """Who changed what on a connector, when. Secrets appear as "changed", never their value."""
+
+    connector = models.ForeignKey(
+        ConnectorAccount, null=True, on_delete=models.SET_NULL, related_name="audit_entries"
+    )
+    connector_name = models.CharField(max_length=100)
+    actor = models.CharField(max_length=200)
+    action = models.CharField(max_length=32)  # created | updated | deleted | authorized | ...
+    changes = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]

@@ -1,0 +1,80 @@
+"""API conventions shared by every endpoint: error format and pagination (../shared/API.md)."""
+
+import re
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from rest_framework import exceptions, pagination, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class Pagination(pagination.PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+MESSAGES = {
+    "not_found": "Not found.",
+    "validation_error": "The request has invalid fields; see error.fields.",
+}
+
+
+def error_body(code: str, message: str, fields=None) -> dict:
+    return {"error": {"code": code, "message": message, "fields": fields or {}}}
+
+
+def exception_handler(exc, context):
+    """Render every API error as {"error": {"code", "message", "fields"}}."""
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None  # a real 5xx: let Django log it
+    if isinstance(exc, exceptions.ValidationError):
+        fields = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        code = "validation_error"
+        message = _first_message(fields) or MESSAGES[code]
+    else:
+        fields = getattr(exc, "fields", None) or {}
+        code = getattr(exc, "default_code", None) or _snake(type(exc).__name__)
+        detail = getattr(exc, "detail", "")
+        message = str(detail) if detail else MESSAGES.get(code, "Request failed.")
+    response.data = error_body(code, message, fields)
+    return response
+
+
+def _first_message(fields, path="") -> str:
+    if isinstance(fields, dict):
+        for key, value in fields.items():
+            found = _first_message(value, f"{path}.{key}" if path else str(key))
+            if found:
+                return found
+    elif isinstance(fields, list):
+        for i, value in enumerate(fields):
+            found = _first_message(value, path if isinstance(value, str) else f"{path}[{i}]")
+            if found:
+                return found
+    elif fields:
+        return f"{path}: {fields}" if path and path != "non_field_errors" else str(fields)
+    return ""
+
+
+def api_error(code: str, message: str, http_status=status.HTTP_400_BAD_REQUEST, fields=None):
+    return Response(error_body(code, message, fields), status=http_status)
+
+
+class ApiError(exceptions.APIException):
+    """Raise from a view for a 4xx with a specific code: ApiError(400, "crm_error", "...")."""
+
+    def __init__(self, http_status: int, code: str, message: str, fields=None):
+        self.status_code = http_status
+        self.default_code = code
+        super().__init__(detail=message, code=code)
+        self.fields = fields

@@ -1,0 +1,139 @@
+"""The one seam for outbound HTTP.
+
+Every CRM / contact-center call goes through `request()`: it sets timeouts, retries transient
+failures (connection errors, timeouts, 429, 502/503/504) with exponential backoff and jitter,
+honours `Retry-After` (inline when short, else hands it to the caller's outbox via
+ConnectorError.retry_after), and maps failures to ConnectorError(message, permanent=bool).
+Tests talk to the simulators over real HTTP through this same seam.
+"""
+
+import email.utils
+import logging
+import random
+import time
+from datetime import UTC, datetime
+
+import requests
+from django.conf import settings
+
+from connectors.errors import ConnectorError
+
+log = logging.getLogger(__name__)
+
+TRANSIENT_STATUS = {408, 425, 429, 500, 502, 503, 504}
+RETRY_STATUS = {
+    429,
+    502,
+    503,
+    504,
+}  # retried inline; other 5xx are reported (and the outbox retries)
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def backoff(attempt: int, base: float = 0.5, cap: float = 8.0) -> float:
+    """Full jitter: random(0, min(cap, base * 2**attempt))."""
+    return random.uniform(0, min(cap, base * 2**attempt))
+
+
+def new_session() -> requests.Session:
+    return requests.Session()
+
+
+_default_session = None
+
+
+def default_session() -> requests.Session:
+    global _default_session
+    if _default_session is None:
+        _default_session = new_session()
+    return _default_session
+
+
+def request(
+    method: str,
+    url: str,
+    *,
+    session: requests.Session | None = None,
+    timeout: tuple[float, float] | None = None,
+    retries: int | None = None,
+    ok_status: tuple[int, ...] = (),
+    sleep=time.sleep,
+    **kwargs,
+) -> requests.Response:
+    """Send a request; return the response for any status < 400 or listed in ok_status.
+
+    Raises ConnectorError for network failures and error statuses; the caller (a client.py)
+    may catch it to map the CRM's own error body to a better message.
+    """
+    session = session or default_session()
+    timeout = timeout or (settings.HTTP_TIMEOUT_CONNECT, settings.HTTP_TIMEOUT_READ)
+    retries = settings.HTTP_RETRIES if retries is None else retries
+    attempt = 0
+    while True:
+        try:
+            response = session.request(method, url, timeout=timeout, **kwargs)
+        except requests.exceptions.SSLError as exc:
+            raise ConnectorError(
+                f"TLS error talking to {_host(url)}: {exc}", permanent=True
+            ) from exc
+        except (requests.exceptions.Timeout, requests.exceptions.ConnectionError) as exc:
+            if attempt < retries:
+                sleep(backoff(attempt))
+                attempt += 1
+                continue
+            kind = "timed out" if isinstance(exc, requests.exceptions.Timeout) else "unreachable"
+            raise ConnectorError(f"{_host(url)} {kind}: {exc.__class__.__name__}") from exc
+        except requests.exceptions.RequestException as exc:
+            raise ConnectorError(f"Bad request to {_host(url)}: {exc}", permanent=True) from exc
+
+        status = response.status_code
+        if status < 400 or status in ok_status:
+            return response
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        if status in RETRY_STATUS and attempt < retries:
+            wait = retry_after if retry_after is not None else backoff(attempt)
+            if wait <= settings.HTTP_MAX_INLINE_RETRY_AFTER:
+                log.info("HTTP %s from %s, retrying in %.1fs", status, _host(url), wait)
+                sleep(wait)
+                attempt += 1
+                continue
+        raise ConnectorError(
+            f"HTTP {status} from {_host(url)}: {_snippet(response)}",
+            permanent=status not in TRANSIENT_STATUS,
+            retry_after=retry_after,
+            status=status,
+        )
+
+
+def json_body(response: requests.Response):
+    """The response's JSON, or a transient ConnectorError for a malformed body."""
+    try:
+        return response.json()
+    except ValueError as exc:
+        raise ConnectorError(
+            f"Malformed JSON from {_host(response.url)} (HTTP {response.status_code}): "
+            f"{_snippet(response)}"
+        ) from exc
+
+
+def _host(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    return urlsplit(url).netloc or url
+
+
+def _snippet(response: requests.Response, limit: int = 300) -> str:
+    text = (response.text or "").strip().replace("\n", " ")
+    return text[:limit] or response.reason or ""

@@ -1,0 +1,28 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from portal import views
+
+admin.site.site_header = "Portal platform administration"
+
+# Each app owns its API routes (<app>/api_urls.py) and its pages (<app>/urls.py).
+API_APPS = ["tenants", "jobs", "connectors", "contacts", "calls", "automations", "realtime"]
+
+urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/v1/", include([path("", include(f"{app}.api_urls")) for app in API_APPS])),
+    path("integrations/", include(("connectors.urls", "connectors"))),
+    path("contacts/", include(("contacts.urls", "contacts"))),
+    path("calls/", include(("calls.urls", "calls"))),
+    path("automations/", include(("automations.urls", "automations"))),
+    path("realtime/", include(("realtime.urls", "realtime"))),
+    path("", include(("tenants.urls", "tenants"))),
+]
+
+handler404 = "portal.views.not_found"
+handler500 = "portal.views.server_error"

@@ -1,0 +1,146 @@
+"""Fixtures shared by every test package (registered once here, saleor style)."""
+
+import os
+import shutil
+
+import pytest
+from cryptography.fernet import Fernet
+from django.contrib.auth import get_user_model
+from rest_framework.test import APIClient
+
+from tenants.models import ApiKey, Membership, Role, Tenant
+
+# Playwright's sync API runs an event loop in the test thread; the ORM must still work there.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+TEST_KEYS = [Fernet.generate_key().decode(), Fernet.generate_key().decode()]
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings):
+    settings.FIELD_ENCRYPTION_KEYS = [TEST_KEYS[0]]
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    settings.HTTP_RETRIES = 2
+    settings.HTTP_MAX_INLINE_RETRY_AFTER = 1.0
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    from portal.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False
+
+
+def make_tenant(slug: str, **kwargs) -> Tenant:
+    return Tenant.objects.create(slug=slug, name=kwargs.pop("name", slug.title()), **kwargs)
+
+
+def make_user(
+    email: str, tenant: Tenant | None = None, role: str = Role.ADMIN, password="pw-Secret-123"
+):
+    user = get_user_model().objects.create_user(username=email, email=email, password=password)
+    if tenant:
+        Membership.objects.create(user=user, tenant=tenant, role=role)
+    return user
+
+
+@pytest.fixture
+def tenant(db):
+    return make_tenant("acme", name="Acme", default_region="CZ", time_zone="Europe/Prague")
+
+
+@pytest.fixture
+def other_tenant(db):
+    return make_tenant("globex", name="Globex", default_region="FI")
+
+
+@pytest.fixture
+def admin_user(tenant):
+    return make_user("admin@acme.test", tenant, Role.ADMIN)
+
+
+@pytest.fixture
+def support_user(tenant):
+    return make_user("support@acme.test", tenant, Role.SUPPORT)
+
+
+@pytest.fixture
+def viewer_user(tenant):
+    return make_user("viewer@acme.test", tenant, Role.VIEWER)
+
+
+@pytest.fixture
+def member_client(client, admin_user):
+    """A browser-like client logged in as an admin of `tenant`."""
+    client.force_login(admin_user)
+    return client
+
+
+def api_client_for(tenant: Tenant) -> APIClient:
+    _key, raw = ApiKey.issue(tenant, "test")
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    api.raw_key = raw
+    return api
+
+
+@pytest.fixture
+def api(tenant):
+    return api_client_for(tenant)
+
+
+@pytest.fixture
+def other_api(other_tenant):
+    return api_client_for(other_tenant)
+
+
+# --- browser (Playwright driving Debian's Chromium) -------------------------------------------
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    executable = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not executable:
+        if os.environ.get("REQUIRE_BROWSER"):
+            pytest.fail("Chromium is required (apt-get install -y chromium)")
+        pytest.skip("Chromium not installed (apt-get install -y chromium); browser tests skipped")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium, live_server):
+    context = chromium.new_context(
+        base_url=live_server.url, viewport={"width": 1280, "height": 860}
+    )
+    context.set_default_timeout(10_000)
+    pg = context.new_page()
+    yield pg
+    context.close()
+
+
+def login(page, email: str, password: str = "pw-Secret-123") -> None:
+    page.goto("/accounts/login/")
+    page.fill("input[name=username]", email)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")
+
+
+def screenshot(page, name: str) -> None:
+    """Keep a screenshot of a page under test-artifacts/ for people to look at."""
+    os.makedirs("test-artifacts", exist_ok=True)
+    page.screenshot(path=f"test-artifacts/{name}.png", full_page=True)
