@@ -111,6 +111,19 @@ class Connector:
         self.account.mark_failed(ConnectorStatus.NEEDS_REAUTH, message)
         notify_admins(self.account, f"{self.account.name} needs to be authorized again", message)
 
+    # --- OAuth web-server (authorization code) flow, for kinds with supports_web_flow ----------
+
+    def authorization_url(self, state: str, redirect_uri: str) -> str:
+        """Where to send the admin's browser to log in to the CRM and grant access.
+
+        `state` must come back unchanged on the callback (connectors/oauth.py checks it).
+        """
+        raise NotImplementedError(f"{self.kind} has no web authorization flow")
+
+    def exchange_code(self, code: str, redirect_uri: str) -> Token:
+        """Trade the callback's `code` for a Token (raises ConnectorError / AuthError)."""
+        raise NotImplementedError(f"{self.kind} has no web authorization flow")
+
     def call_with_token(self, fn):
         """Call fn(token); on an expired session refresh once and call again."""
         try:
