@@ -1,0 +1,82 @@
+"""Subject/description templates with {placeholders}: validated on save, rendered safely."""
+
+import string
+
+from django.utils import timezone
+
+CALL_PLACEHOLDERS = {
+    "caller",
+    "callee",
+    "phone",
+    "queue",
+    "agent",
+    "agent_email",
+    "direction",
+    "status",
+    "duration",
+    "started_at",
+    "ended_at",
+    "call_id",
+}
+CALLBACK_PLACEHOLDERS = {"phone", "queue", "callback_list", "requested_at", "note", "request_id"}
+
+_formatter = string.Formatter()
+
+
+def template_errors(template: str, allowed: set[str]) -> str:
+    """A message naming what is wrong with `template`, or "" when it is fine."""
+    try:
+        names = [name for _, name, spec, conv in _formatter.parse(template) if name is not None]
+    except ValueError as exc:
+        return f"Unbalanced braces: {exc}. Use {{caller}}-style placeholders."
+    for name in names:
+        if name == "" or name not in allowed:
+            return f"Unknown placeholder {{{name}}}; use one of: {', '.join(sorted(allowed))}."
+    return ""
+
+
+def render(template: str, values: dict) -> str:
+    return template.format_map({k: "" if v is None else v for k, v in values.items()})
+
+
+def _when(value) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S %Z") if value else ""
+
+
+def call_values(call) -> dict:
+    customer = call.callee if call.direction == "out" else call.caller
+    return {
+        "caller": call.caller or "",
+        "callee": call.callee or "",
+        "phone": customer or "",
+        "queue": call.queue or "",
+        "agent": call.agent_id or "",
+        "agent_email": call.agent_email or "",
+        "direction": {"in": "Inbound", "out": "Outbound", "internal": "Internal"}.get(
+            call.direction, call.direction or ""
+        ),
+        "status": (call.status or "").capitalize(),
+        "duration": f"{call.duration_seconds or 0} s",
+        "started_at": _when(call.started_at),
+        "ended_at": _when(call.ended_at),
+        "call_id": call.call_id,
+    }
+
+
+def call_description(call) -> str:
+    v = call_values(call)
+    lines = [
+        f"Caller: {v['caller']}",
+        f"Callee: {v['callee']}",
+        f"Direction: {v['direction']}",
+        f"Queue: {v['queue'] or '-'}",
+        f"Agent: {v['agent'] or '-'} {v['agent_email']}".rstrip(),
+        f"Status: {v['status']}",
+        f"Started: {v['started_at']}",
+        f"Ended: {v['ended_at']}",
+        f"Duration: {v['duration']}",
+        f"Call ID: {v['call_id']}",
+    ]
+    if getattr(call, "recording_url", None):
+        lines.append(f"Recording: {call.recording_url}")
+    return "\n".join(lines)

@@ -1,0 +1,460 @@
+"""Workflows of the automations app: triggers -> tickets, callback requests -> CRM phone calls.
+
+Both create CRM records through the calls app's outbox (batched, retried, audited), keyed so
+that re-delivery never opens a second ticket or phone call.
+"""
+
+import json
+from datetime import datetime
+from types import SimpleNamespace
+
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from automations.models import CallbackProfile, CallbackRequest, CallbackState, Trigger
+from automations.rendering import call_description, call_values, render
+from connectors.models import ConnectorStatus
+from contacts.models import Contact, UserMapping
+from contacts.phones import normalize
+
+QUEUE_CACHE_SECONDS = 60
+
+
+class DryRunError(Exception):
+    pass
+
+
+EXAMPLE_CALL = json.dumps(
+    {
+        "call_id": "1WS.58184",
+        "direction": "in",
+        "caller": "+420773794804",
+        "callee": "+420226211245",
+        "queue": "Support",
+        "status": "missed",
+        "agent_id": "jdoe",
+        "agent_email": "j.doe@acme.com",
+        "started_at": "2026-11-20T10:00:05+01:00",
+        "ended_at": "2026-11-20T10:01:40+01:00",
+        "duration_seconds": 0,
+    }
+)
+EXAMPLE_CALLBACK = json.dumps(
+    {
+        "request_id": "cb-1",
+        "callback_list": "support-cb",
+        "phone": "+420773794804",
+        "requested_at": "2026-11-20T10:00:00+01:00",
+        "queue": "Support",
+        "note": "Please call back",
+    }
+)
+
+
+def crm_queues(connector):
+    """The CRM's live queue list, cached briefly (pickers and validation call it often)."""
+    key = f"crm-queues:{connector.pk}:{connector.updated_at.timestamp() if connector.updated_at else 0}"
+    queues = cache.get(key)
+    if queues is None:
+        queues = connector.connector.list_queues()
+        cache.set(key, queues, QUEUE_CACHE_SECONDS)
+    return queues
+
+
+# --- shared lookups -----------------------------------------------------------------------------
+
+
+def customer_phone(call) -> str:
+    return call.callee if call.direction == "out" else call.caller
+
+
+def find_contact(tenant, connector, phone):
+    if not phone:
+        return None
+    return (
+        Contact.objects.for_tenant(tenant)
+        .filter(connector=connector)
+        .by_phone(phone, tenant.default_region)
+        .order_by("id")
+        .first()
+    )
+
+
+def agent_owner(tenant, connector, call) -> tuple[str, str]:
+    """(CRM user id, how it was chosen): the agent's mapped CRM user, else the default owner."""
+    mappings = (
+        UserMapping.objects.for_tenant(tenant).filter(connector=connector).exclude(crm_user_id="")
+    )
+    mapping = None
+    if call.agent_id:
+        mapping = mappings.filter(agent_id=call.agent_id).first()
+    if mapping is None and call.agent_email:
+        mapping = mappings.filter(agent_email__iexact=call.agent_email).first()
+    if mapping:
+        return mapping.crm_user_id, f"agent {mapping.agent_id}'s CRM user"
+    default = default_owner(connector)
+    return (
+        default,
+        "the default owner" if default else "the integration user (no mapping, no default owner)",
+    )
+
+
+def default_owner(connector) -> str:
+    settings = getattr(connector, "call_sync_settings", None)
+    return getattr(settings, "default_owner_crm_id", "") or ""
+
+
+# --- triggers -------------------------------------------------------------------------------------
+
+
+def ticket_plan(trigger: Trigger, call) -> dict:
+    """What the trigger would create for `call` (used for both the real run and the dry-run)."""
+    tenant, connector = trigger.tenant, trigger.connector
+    contact = find_contact(tenant, connector, customer_phone(call))
+    owner, owner_reason = agent_owner(tenant, connector, call)
+    return {
+        "subject": render(trigger.subject_template, call_values(call))[:255],
+        "description": call_description(call),
+        "contact_crm_id": contact.crm_id if contact else "",
+        "account": contact.account if contact else "",
+        "owner_crm_id": owner,
+        "owner_reason": owner_reason,
+        "contact": str(contact) if contact else "no contact found for the number",
+    }
+
+
+def matching_triggers(tenant, call):
+    for trigger in (
+        Trigger.objects.for_tenant(tenant).active().select_related("connector", "tenant")
+    ):
+        if not trigger.mismatch(call):
+            yield trigger
+
+
+def fire_triggers(call) -> int:
+    """Queue one ticket per matching trigger of an ended call (idempotent per call + trigger)."""
+    from calls import outbox
+
+    count = 0
+    for trigger in matching_triggers(call.tenant, call):
+        if trigger.connector.status == ConnectorStatus.DISABLED:
+            continue
+        count += outbox.enqueue_ticket(call, trigger) is not None
+    return count
+
+
+def dry_run_call(tenant, call) -> dict:
+    rules = []
+    for trigger in Trigger.objects.for_tenant(tenant).select_related("connector", "tenant"):
+        reason = trigger.mismatch(call) or ("" if trigger.active else "the trigger is switched off")
+        plan = ticket_plan(trigger, call) if not reason else None
+        rules.append(
+            {
+                "name": trigger.name,
+                "connector": trigger.connector.name,
+                "matches": not reason,
+                "reason": reason,
+                "would_create": _ticket_summary(trigger, plan) if plan else None,
+            }
+        )
+    return {"rules": rules}
+
+
+def _ticket_summary(trigger, plan) -> dict:
+    label = trigger.connector.connector.ticket_label
+    return {
+        "Record": f"{label} in {trigger.connector.name}",
+        "Subject": plan["subject"],
+        "Contact": plan["contact"],
+        "Owner": f"{plan['owner_crm_id'] or '-'} ({plan['owner_reason']})",
+        "Description": plan["description"],
+    }
+
+
+def call_from_json(data) -> SimpleNamespace:
+    if not isinstance(data, dict):
+        raise DryRunError("Paste one call as a JSON object.")
+    direction = data.get("direction", "in")
+    if direction not in ("in", "out", "internal"):
+        raise DryRunError("direction must be in, out or internal.")
+    started = _dt(data.get("started_at")) or timezone.now()
+    return SimpleNamespace(
+        call_id=str(data.get("call_id", "dry-run")),
+        direction=direction,
+        caller=str(data.get("caller", "")),
+        callee=str(data.get("callee", "")),
+        queue=str(data.get("queue", "")),
+        status=str(data.get("status", "answered")),
+        agent_id=str(data.get("agent_id", "")),
+        agent_email=str(data.get("agent_email", "")),
+        started_at=started,
+        ended_at=_dt(data.get("ended_at")) or started,
+        duration_seconds=int(data.get("duration_seconds") or 0),
+        recording_url=data.get("recording_url") or "",
+    )
+
+
+def _dt(value) -> datetime | None:
+    if not value:
+        return None
+    parsed = parse_datetime(str(value))
+    if parsed is None:
+        raise DryRunError(f"{value!r} is not an ISO 8601 time such as 2026-11-20T10:00:05+01:00.")
+    return parsed
+
+
+def stored_call(tenant, call_pk):
+    from calls.models import Call
+
+    call = (
+        Call.objects.for_tenant(tenant).filter(pk=call_pk).first()
+        if str(call_pk).isdigit()
+        else None
+    )
+    if call is None:
+        raise DryRunError("No such call.")
+    return call
+
+
+def recent_calls(tenant):
+    from calls.models import Call
+
+    return Call.objects.for_tenant(tenant).order_by("-started_at")[:20]
+
+
+# --- callback requests ------------------------------------------------------------------------------
+
+
+def accept_callback_requests(tenant, items: list[dict]) -> tuple[int, int]:
+    """Store new requests (idempotent by request_id, a unique constraint), then process them."""
+    rows = [
+        CallbackRequest(
+            tenant=tenant, phone_e164=normalize(item["phone"], tenant.default_region) or "", **item
+        )
+        for item in items
+    ]
+    ids = {row.request_id for row in rows}
+    with transaction.atomic():
+        before = CallbackRequest.objects.for_tenant(tenant).filter(request_id__in=ids).count()
+        CallbackRequest.objects.bulk_create(rows, ignore_conflicts=True)
+        after = CallbackRequest.objects.for_tenant(tenant).filter(request_id__in=ids).count()
+        from automations.tasks import process_callback_requests
+
+        transaction.on_commit(lambda: process_callback_requests.delay(tenant.pk))
+    accepted = after - before
+    return accepted, len(rows) - accepted
+
+
+def profile_for(tenant, callback_list):
+    return (
+        CallbackProfile.objects.for_tenant(tenant)
+        .select_related("connector", "tenant")
+        .filter(callback_list=callback_list)
+        .first()
+    )
+
+
+def decide_callback(
+    request: CallbackRequest, profile, now=None
+) -> tuple[str, str, CallbackRequest | None]:
+    """(state, reason, bundled_with) for one request; earlier requests must be decided first."""
+    if profile is None:
+        return (
+            CallbackState.SKIPPED,
+            f"no callback profile handles the list {request.callback_list!r}",
+            None,
+        )
+    if profile.too_old(request.requested_at, now):
+        return (
+            CallbackState.SKIPPED,
+            f"older than {profile.age} {profile.age_unit} (the profile's age window)",
+            None,
+        )
+    earlier = (
+        CallbackRequest.objects.for_tenant(request.tenant_id)
+        .open()
+        .filter(
+            profile=profile,
+            state__in=[CallbackState.QUEUED, CallbackState.SYNCED, CallbackState.FAILED],
+        )
+        .exclude(pk=request.pk)
+        .order_by("requested_at", "id")
+    )
+    earlier = (
+        earlier.filter(phone_e164=request.phone_e164)
+        if request.phone_e164
+        else earlier.filter(phone=request.phone)
+    )
+    if profile.duplicates == CallbackProfile.Duplicates.IGNORE:
+        first = earlier.filter(queue=request.queue).first()
+        if first:
+            return (
+                CallbackState.IGNORED,
+                f"request {first.request_id} for this number and queue is still open",
+                first,
+            )
+        return CallbackState.QUEUED, "", None
+    first = earlier.first()
+    if first:
+        return CallbackState.QUEUED, f"bundled with request {first.request_id}", first
+    return CallbackState.QUEUED, "", None
+
+
+def callback_plan(request, profile) -> dict:
+    subject = profile.subject or _global_subject(profile.connector, request)
+    contact = find_contact(profile.tenant, profile.connector, request.phone)
+    lines = [
+        f"Callback requested at {request.requested_at:%Y-%m-%d %H:%M %Z}",
+        f"Phone: {request.phone}",
+        f"Callback list: {request.callback_list}",
+        f"Queue: {request.queue or '-'}",
+    ]
+    if request.note:
+        lines.append(f"Note: {request.note}")
+    if request.bundled_with_id:
+        first = request.bundled_with
+        lines.append(
+            f"Bundled with request {first.request_id}"
+            + (f" (CRM record {first.crm_record_id})" if first.crm_record_id else "")
+        )
+    return {
+        "subject": subject[:255],
+        "description": "\n".join(lines),
+        "contact_crm_id": contact.crm_id if contact else "",
+        "queue_crm_id": profile.crm_queue_id,
+        "ownership": profile.ownership,
+    }
+
+
+def _global_subject(connector, request) -> str:
+    settings = getattr(connector, "call_sync_settings", None)
+    template = getattr(settings, "subject_template", "") or "Callback request {phone}"
+    try:
+        return template.format_map(
+            {
+                "direction": "Callback",
+                "phone": request.phone,
+                "queue": request.queue,
+                "callback_list": request.callback_list,
+            }
+        )
+    except (KeyError, ValueError, IndexError):
+        return f"Callback request {request.phone}"
+
+
+def resolve_owner(profile) -> str:
+    """Ownership rule: the API user (empty owner = the integration's user) or the queue's owner."""
+    if profile.ownership != CallbackProfile.Ownership.QUEUE_OWNER:
+        return ""
+    for queue in crm_queues(profile.connector):
+        if queue.crm_id == profile.crm_queue_id:
+            return queue.owner_crm_id
+    return ""
+
+
+@transaction.atomic
+def process_callback_requests(tenant_id: int) -> int:
+    """Decide every received request in arrival order; queue CRM records through the outbox."""
+    from calls import outbox
+    from tenants.models import Tenant
+
+    Tenant.objects.select_for_update().get(pk=tenant_id)  # one processor per tenant at a time
+    pending = (
+        CallbackRequest.objects.for_tenant(tenant_id)
+        .filter(state=CallbackState.RECEIVED)
+        .order_by("requested_at", "id")
+    )
+    done = 0
+    for request in pending:
+        profile = profile_for(request.tenant, request.callback_list)
+        state, reason, first = decide_callback(request, profile)
+        request.profile, request.state, request.reason, request.bundled_with = (
+            profile,
+            state,
+            reason,
+            first,
+        )
+        if state == CallbackState.IGNORED:
+            request.crm_record_id, request.crm_record_url = (
+                first.crm_record_id,
+                first.crm_record_url,
+            )
+        request.save(
+            update_fields=[
+                "profile",
+                "state",
+                "reason",
+                "bundled_with",
+                "crm_record_id",
+                "crm_record_url",
+            ]
+        )
+        if state == CallbackState.QUEUED:
+            outbox.enqueue_callback(request)
+        done += 1
+    return done
+
+
+def dry_run_callback(tenant, data) -> dict:
+    if not isinstance(data, dict):
+        raise DryRunError("Paste one callback request as a JSON object.")
+    missing = [
+        f for f in ("request_id", "callback_list", "phone", "requested_at") if not data.get(f)
+    ]
+    if missing:
+        raise DryRunError(f"Missing field(s): {', '.join(missing)}.")
+    request = CallbackRequest(
+        tenant=tenant,
+        request_id=str(data["request_id"]),
+        callback_list=str(data["callback_list"]),
+        phone=str(data["phone"]),
+        phone_e164=normalize(str(data["phone"]), tenant.default_region) or "",
+        requested_at=_dt(data["requested_at"]),
+        queue=str(data.get("queue", "")),
+        note=str(data.get("note", "")),
+    )
+    rules = []
+    for profile in CallbackProfile.objects.for_tenant(tenant).select_related("connector", "tenant"):
+        if profile.callback_list != request.callback_list:
+            rules.append(
+                {
+                    "name": profile.name,
+                    "connector": profile.connector.name,
+                    "matches": False,
+                    "reason": f"handles the list {profile.callback_list!r}",
+                    "would_create": None,
+                }
+            )
+            continue
+        state, reason, first = decide_callback(request, profile)
+        request.bundled_with = first if state == CallbackState.QUEUED else None
+        if state != CallbackState.QUEUED:
+            rules.append(
+                {
+                    "name": profile.name,
+                    "connector": profile.connector.name,
+                    "matches": False,
+                    "reason": f"{state}: {reason}",
+                    "would_create": None,
+                }
+            )
+            continue
+        plan = callback_plan(request, profile)
+        rules.append(
+            {
+                "name": profile.name,
+                "connector": profile.connector.name,
+                "matches": True,
+                "reason": reason,
+                "would_create": {
+                    "Record": f"phone call in {profile.connector.name}",
+                    "Subject": plan["subject"],
+                    "Queue": plan["queue_crm_id"] or "-",
+                    "Owner": profile.get_ownership_display(),
+                    "Description": plan["description"],
+                },
+            }
+        )
+    return {"rules": rules}

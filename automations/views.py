@@ -1,0 +1,122 @@
+import json
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from automations import services
+from automations.forms import CallbackProfileForm, TriggerForm, load_queues
+from automations.models import CallbackProfile, CallbackRequest, Trigger
+from connectors.models import ConnectorAccount
+from tenants.scoping import get_for_tenant, tenant_view
+
+
+@tenant_view("viewer")
+def index(request):
+    tenant = request.tenant
+    return render(
+        request,
+        "automations/index.html",
+        {
+            "triggers": Trigger.objects.for_tenant(tenant).select_related("connector"),
+            "profiles": CallbackProfile.objects.for_tenant(tenant).select_related("connector"),
+            "requests": CallbackRequest.objects.for_tenant(tenant).select_related(
+                "profile", "bundled_with"
+            )[:50],
+            "has_connectors": ConnectorAccount.objects.for_tenant(tenant).exists(),
+        },
+    )
+
+
+def _edit(request, form_class, instance, template, extra_form_kwargs=None):
+    form_kwargs = {"tenant": request.tenant, "instance": instance, **(extra_form_kwargs or {})}
+    if request.method == "POST":
+        form = form_class(request.POST, **form_kwargs)
+        if form.is_valid():
+            obj = form.save(commit=False)
+            obj.tenant = request.tenant
+            obj.save()
+            messages.success(request, f"Saved {obj}.")
+            return redirect("automations:index")
+    else:
+        form = form_class(**form_kwargs)
+    return render(request, template, {"form": form, "object": instance if instance.pk else None})
+
+
+@tenant_view("admin")
+def trigger_edit(request, pk=None):
+    trigger = (
+        get_for_tenant(Trigger, request.tenant, pk=pk) if pk else Trigger(tenant=request.tenant)
+    )
+    return _edit(request, TriggerForm, trigger, "automations/trigger_form.html")
+
+
+@tenant_view("admin")
+def profile_edit(request, pk=None):
+    profile = (
+        get_for_tenant(CallbackProfile, request.tenant, pk=pk)
+        if pk
+        else CallbackProfile(tenant=request.tenant)
+    )
+    connector_id = (
+        request.POST.get("connector") or request.GET.get("connector") or profile.connector_id
+    )
+    connector = (
+        ConnectorAccount.objects.for_tenant(request.tenant).filter(pk=connector_id).first()
+        if str(connector_id or "").isdigit()
+        else None
+    )
+    queues, error = load_queues(connector)
+    initial = {"connector": connector} if connector and not profile.pk else {}
+    return _edit(
+        request,
+        CallbackProfileForm,
+        profile,
+        "automations/profile_form.html",
+        {"queues": queues, "queue_error": error, "initial": initial},
+    )
+
+
+@tenant_view("admin")
+@require_POST
+def delete(request, kind, pk):
+    model = {"trigger": Trigger, "profile": CallbackProfile}[kind]
+    obj = get_for_tenant(model, request.tenant, pk=pk)
+    obj.delete()
+    messages.success(request, f"Deleted {obj}.")
+    return redirect("automations:index")
+
+
+@tenant_view("viewer")
+def dry_run(request):
+    """Paste (or pick) a call or a callback request and see what the rules would do."""
+    tenant = request.tenant
+    result = error = None
+    kind = request.POST.get("kind") or request.GET.get("kind") or "call"
+    text = request.POST.get("payload", "")
+    call_id = request.POST.get("call") or request.GET.get("call")
+    if request.method == "POST" or call_id:
+        try:
+            if kind == "callback":
+                result = services.dry_run_callback(tenant, json.loads(text or "{}"))
+            elif call_id and not text:
+                result = services.dry_run_call(tenant, services.stored_call(tenant, call_id))
+            else:
+                result = services.dry_run_call(
+                    tenant, services.call_from_json(json.loads(text or "{}"))
+                )
+        except (ValueError, services.DryRunError) as exc:
+            error = str(exc)
+    return render(
+        request,
+        "automations/dry_run.html",
+        {
+            "kind": kind,
+            "payload": text,
+            "result": result,
+            "error": error,
+            "recent_calls": services.recent_calls(tenant),
+            "example_call": services.EXAMPLE_CALL,
+            "example_callback": services.EXAMPLE_CALLBACK,
+        },
+    )
