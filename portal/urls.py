@@ -21,6 +21,7 @@ urlpatterns = [
     path("calls/", include(("calls.urls", "calls"))),
     path("automations/", include(("automations.urls", "automations"))),
     path("realtime/", include(("realtime.urls", "realtime"))),
+    path("widget/", include("realtime.widget_urls")),  # the activity widget, framed by the CC
     path("", include(("tenants.urls", "tenants"))),
 ]
 

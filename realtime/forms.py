@@ -1,0 +1,100 @@
+from datetime import timedelta
+
+from django import forms
+from django.utils import timezone
+
+from realtime import screenpop
+from realtime.api import clean_routing_numbers, validate_routing_rule
+from realtime.models import RoutingRule, ScreenPopRule
+
+
+class RoutingRuleForm(forms.ModelForm):
+    class Meta:
+        model = RoutingRule
+        fields = ["name", "kind", "field", "value", "bnum", "target", "position"]
+        labels = {"bnum": "Called number (bnum)", "target": "Target number"}
+        help_texts = {
+            "field": "Contact-center field name from the field mappings (field_value rules).",
+            "bnum": "The number the call came to (bnum rules), any format.",
+            "target": "Where to send the caller (field_value and bnum rules).",
+            "position": "Lower positions are tried first; the first matching rule wins.",
+        }
+
+    def __init__(self, *args, tenant, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.tenant = tenant
+        self.fields["position"].required = False
+
+    def clean(self):
+        data = super().clean()
+        for name, message in validate_routing_rule(data, self.tenant.default_region).items():
+            self.add_error(name, message)
+        if not self.errors:
+            data = clean_routing_numbers(data, self.tenant.default_region)
+        return data
+
+
+class ScreenPopRuleForm(forms.ModelForm):
+    class Meta:
+        model = ScreenPopRule
+        fields = ["key", "rule"]
+        widgets = {"rule": forms.Textarea(attrs={"rows": 2, "spellcheck": "false"})}
+        help_texts = {
+            "key": "Rules are tried in text order of their keys: use 01, 02 ... 10.",
+            "rule": "condition&&condition=>url, e.g. direction=inbound&&lookupCount=1=>default",
+        }
+
+    def __init__(self, *args, tenant, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.tenant = tenant
+
+    def clean_key(self):
+        try:
+            key = screenpop.check_key(self.cleaned_data["key"])
+        except screenpop.RuleError as exc:
+            raise forms.ValidationError(str(exc))
+        taken = ScreenPopRule.objects.for_tenant(self.tenant).filter(key=key)
+        if self.instance.pk:
+            taken = taken.exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise forms.ValidationError(f"A rule with key {key!r} already exists.")
+        return key
+
+    def clean_rule(self):
+        try:
+            screenpop.parse(self.cleaned_data["rule"])
+        except screenpop.RuleError as exc:
+            raise forms.ValidationError(str(exc))
+        return self.cleaned_data["rule"].strip()
+
+
+class RoutingTestForm(forms.Form):
+    anum = forms.CharField(label="Caller (anum)", max_length=64)
+    bnum = forms.CharField(label="Called number (bnum)", max_length=64, required=False)
+
+
+class ScreenPopTestForm(forms.Form):
+    direction = forms.ChoiceField(
+        choices=[("inbound", "inbound"), ("outbound", "outbound"), ("queue", "queue")]
+    )
+    phone = forms.CharField(max_length=64, required=False)
+    dnis = forms.CharField(label="DNIS", max_length=200, required=False)
+    caller_name = forms.CharField(
+        max_length=200, required=False, help_text="DNIS is taken from it when DNIS is empty."
+    )
+
+
+class WidgetTokenForm(forms.Form):
+    name = forms.CharField(
+        max_length=100, help_text="Where it is used, e.g. Daktela support queue."
+    )
+    expires_in_days = forms.IntegerField(
+        min_value=1,
+        max_value=3650,
+        required=False,
+        help_text="Empty: never expires (revoke it here).",
+    )
+
+    def expires_at(self):
+        days = self.cleaned_data.get("expires_in_days")
+        return timezone.now() + timedelta(days=days) if days else None
