@@ -1,9 +1,17 @@
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
 from rest_framework import serializers
+from rest_framework.decorators import action
+from rest_framework.response import Response
 
 from connectors import services
 from connectors.models import ConnectorAccount
 from connectors.registry import KIND_CHOICES, connector_class
+from portal.api import api_error
 from tenants.scoping import TenantScopedViewSet
 
 
@@ -138,3 +146,46 @@ class ConnectorViewSet(TenantScopedViewSet):
 
     def perform_destroy(self, instance):
         services.delete_account(instance, actor=self.request.user)
+
+    def _failure(self, result: services.ActionResult):
+        response = api_error(result.code or "crm_error", result.message)
+        response.data["error"]["hint"] = result.hint
+        return response
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: ConnectorSerializer,
+            400: OpenApiResponse(
+                description='{"error": {"code": "authorization_failed"|"crm_error"|'
+                '"connector_disabled", "message": "<the CRM\'s reason>", "hint"}}'
+            ),
+        },
+        description="Run the Authorize step now: the CRM's token flow plus a real test call.",
+    )
+    @action(detail=True, methods=["post"])
+    def authorize(self, request, pk=None):
+        account = self.get_object()
+        result = services.authorize_account(account, actor=request.user)
+        if not result.ok:
+            return self._failure(result)
+        account.refresh_from_db()
+        return Response(self.get_serializer(account).data)
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: inline_serializer(
+                "ConnectorTestResult",
+                {"ok": serializers.BooleanField(), "info": serializers.DictField()},
+            ),
+            400: OpenApiResponse(description="The CRM's reason, as for authorize/."),
+        },
+        description="Make the connector's test call with the stored token (refreshed if due).",
+    )
+    @action(detail=True, methods=["post"])
+    def test(self, request, pk=None):
+        result = services.test_account(self.get_object())
+        if not result.ok:
+            return self._failure(result)
+        return Response({"ok": True, "info": result.info})

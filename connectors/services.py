@@ -1,10 +1,12 @@
 """Workflows on connector accounts that span models: configuration with audit, notifications."""
 
 import logging
+from dataclasses import asdict, dataclass, field
 
 from django.core.mail import send_mail
 from django.db import transaction
 
+from connectors.errors import AuthError, ConnectorError
 from connectors.models import ConnectorAccount, ConnectorAuditEntry, ConnectorStatus
 from connectors.registry import connector_class
 from tenants.models import Membership, Role
@@ -90,3 +92,192 @@ def notify_admins(account: ConnectorAccount, subject: str, message: str) -> None
         send_mail(subject, f"{message}\n\nOpen Integrations and click Authorize.", None, emails)
     except Exception:  # a mail outage must not break the caller
         log.exception("could not email admins of tenant %s", account.tenant_id)
+
+
+# --- actions on one account (the Integrations page and the REST API share them) ---------------
+
+
+@dataclass
+class ActionResult:
+    """What an action did, in words a tenant admin can act on."""
+
+    ok: bool
+    message: str  # what happened (on failure: the CRM's reason)
+    hint: str = ""  # what to do next
+    code: str = (
+        ""  # API error code on failure: authorization_failed | crm_error | connector_disabled
+    )
+    info: dict = field(default_factory=dict)  # the test call's findings on success
+
+
+HINT_AUTH = (
+    "The CRM rejected the login. Open Configure, check the user name, password, secrets and "
+    "client ID, then click Authorize again."
+)
+HINT_PERMANENT = (
+    "The CRM refused the request. Check the settings in Configure (Instance URI, the app's "
+    "permissions in the CRM) and click Authorize again."
+)
+HINT_TRANSIENT = (
+    "The CRM could not be reached or is busy. Try again in a few minutes; if it keeps "
+    "failing, check the Instance URI."
+)
+HINT_NEEDS_REAUTH = (
+    "The stored login stopped working (password changed, access revoked or the refresh "
+    "token expired). Click Authorize to log in again."
+)
+HINT_DISABLED = "The connector is disabled: nothing is synced. Enable it to use it again."
+
+
+def explain(exc: Exception) -> tuple[str, str]:
+    """(API error code, hint) for a failed CRM call."""
+    if isinstance(exc, AuthError):
+        return "authorization_failed", HINT_AUTH
+    if isinstance(exc, ConnectorError) and exc.permanent:
+        return "crm_error", HINT_PERMANENT
+    return "crm_error", HINT_TRANSIENT
+
+
+def status_hint(account: ConnectorAccount) -> str:
+    """What to do about an account's current status ("" when nothing is needed)."""
+    return {
+        ConnectorStatus.NEEDS_REAUTH: HINT_NEEDS_REAUTH,
+        ConnectorStatus.ERROR: "Check the settings in Configure, then click Authorize again.",
+        ConnectorStatus.UNCONFIGURED: "Click Authorize to log in to the CRM and test the settings.",
+        ConnectorStatus.DISABLED: HINT_DISABLED,
+    }.get(account.status, "")
+
+
+def _disabled(account: ConnectorAccount) -> ActionResult | None:
+    if account.status == ConnectorStatus.DISABLED:
+        return ActionResult(
+            False, f"{account.name} is disabled.", HINT_DISABLED, "connector_disabled"
+        )
+    return None
+
+
+def _call(account: ConnectorAccount, fn):
+    """Run a connector call; (result, None) or (None, ConnectorError) for any CRM failure."""
+    try:
+        return fn(), None
+    except ConnectorError as exc:
+        return None, exc
+    except NotImplementedError:
+        label = account.get_kind_display()
+        return None, ConnectorError(f"{label} does not support this yet.", permanent=True)
+    except (KeyError, ValueError, TypeError) as exc:  # a body the connector could not parse
+        log.warning("unexpected CRM answer for connector %s: %r", account.pk, exc)
+        return None, ConnectorError(f"Unexpected answer from {account.get_kind_display()}.")
+
+
+def _failed(account: ConnectorAccount, actor, exc: ConnectorError, action: str) -> ActionResult:
+    code, hint = explain(exc)
+    message = str(exc) or "The CRM gave no reason."
+    stored = ConnectorAccount.objects.filter(pk=account.pk).first()
+    if not exc.permanent and stored and stored.status == ConnectorStatus.AUTHORIZED:
+        # A blip while re-authorizing must not break a working connector: keep its token.
+        account.token = stored.token
+    else:
+        account.token = {}
+        account.status = ConnectorStatus.ERROR
+        account.last_error = message[:2000]
+        account.save(update_fields=["token", "status", "last_error", "updated_at"])
+    record_audit(account, actor, action, {"error": message[:500]})
+    return ActionResult(False, message, hint, code)
+
+
+def _succeeded(account: ConnectorAccount, actor, info, how: str) -> ActionResult:
+    account.mark_authorized()
+    info = info if isinstance(info, dict) else {}
+    record_audit(account, actor, "authorized", {"flow": how})
+    return ActionResult(True, f"{account.name} is authorized.", info=info)
+
+
+def authorize_account(account: ConnectorAccount, *, actor) -> ActionResult:
+    """Authorize now: the CRM's token flow plus a real test call (HTTP timeouts apply)."""
+    if refused := _disabled(account):
+        return refused
+    info, exc = _call(account, account.connector.authorize)
+    if exc:
+        return _failed(account, actor, exc, "authorize_failed")
+    return _succeeded(account, actor, info, "token")
+
+
+def complete_web_authorization(
+    account: ConnectorAccount, *, actor, code: str, redirect_uri: str
+) -> ActionResult:
+    """The OAuth callback's second half: code -> token -> test call -> authorized."""
+    if refused := _disabled(account):
+        return refused
+    connector = account.connector
+
+    def exchange_and_test():
+        token = connector.exchange_code(code, redirect_uri)
+        if not getattr(token, "access_token", ""):
+            raise ConnectorError("The CRM answered without an access token.", permanent=True)
+        account.token = asdict(token)
+        return connector.test_connection()
+
+    info, exc = _call(account, exchange_and_test)
+    if exc:
+        return _failed(account, actor, exc, "authorize_failed")
+    return _succeeded(account, actor, info, "web")
+
+
+def web_authorization_refused(account: ConnectorAccount, *, actor, error: str, description: str):
+    """The CRM (or the admin there) declined: record it; the account stays as it was."""
+    record_audit(account, actor, "authorize_failed", {"error": f"{error}: {description}"[:500]})
+
+
+def test_account(account: ConnectorAccount) -> ActionResult:
+    """Run the connector's test call with the stored token (refreshed if due)."""
+    if refused := _disabled(account):
+        return refused
+    if not (account.token or {}).get("access_token"):
+        return ActionResult(
+            False,
+            f"{account.name} is not authorized yet.",
+            "Click Authorize first.",
+            "not_authorized",
+        )
+    info, exc = _call(account, account.connector.test_connection)
+    if exc is None:
+        if account.status != ConnectorStatus.AUTHORIZED:
+            account.mark_authorized()
+        info = info if isinstance(info, dict) else {}
+        return ActionResult(True, "The connection works.", info=info)
+    code, hint = explain(exc)
+    account.refresh_from_db(fields=["status"])
+    if isinstance(exc, AuthError):
+        account.mark_failed(ConnectorStatus.NEEDS_REAUTH, str(exc))
+        hint = HINT_NEEDS_REAUTH
+    elif exc.permanent:
+        account.mark_failed(ConnectorStatus.ERROR, str(exc))
+    return ActionResult(False, str(exc), hint, code)
+
+
+@transaction.atomic
+def disconnect_account(account: ConnectorAccount, *, actor) -> None:
+    """Forget the CRM's token; the settings and secrets stay for the next Authorize."""
+    account.token = {}
+    account.status = ConnectorStatus.UNCONFIGURED
+    account.last_error = ""
+    account.authorized_at = None
+    account.save(update_fields=["token", "status", "last_error", "authorized_at", "updated_at"])
+    record_audit(account, actor, "disconnected")
+
+
+@transaction.atomic
+def set_enabled(account: ConnectorAccount, *, actor, enabled: bool) -> None:
+    """Disable (nothing syncs, the token is kept) or enable again (back to its last status)."""
+    if enabled == (account.status != ConnectorStatus.DISABLED):
+        return
+    state = dict(account.state or {})
+    if enabled:
+        account.status = state.pop("status_before_disable", "") or ConnectorStatus.UNCONFIGURED
+    else:
+        state["status_before_disable"] = account.status
+        account.status = ConnectorStatus.DISABLED
+    account.state = state
+    account.save(update_fields=["status", "state", "updated_at"])
+    record_audit(account, actor, "enabled" if enabled else "disabled")
