@@ -1,1 +1,30 @@
-urlpatterns: list = []
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from contacts import api
+
+router = SimpleRouter()
+router.register("contacts", api.ContactViewSet, basename="contact")
+router.register("field-mappings", api.FieldMappingViewSet, basename="field-mapping")
+router.register("user-mappings", api.UserMappingViewSet, basename="user-mapping")
+router.register("contact-center", api.ContactCenterAccountViewSet, basename="contact-center")
+
+urlpatterns = [
+    path(
+        "connectors/<int:connector_id>/sync-contacts/",
+        api.SyncContactsView.as_view(),
+        name="connector-sync-contacts",
+    ),
+    path(
+        "connectors/<int:connector_id>/match-users/",
+        api.MatchUsersView.as_view(),
+        name="connector-match-users",
+    ),
+    path(
+        "connectors/<int:connector_id>/contact-sync-settings/",
+        api.ContactSyncSettingsView.as_view(),
+        name="connector-contact-sync-settings",
+    ),
+    path("contact-center/push/", api.ContactPushView.as_view(), name="contact-center-push"),
+    *router.urls,
+]

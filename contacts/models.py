@@ -1,22 +1,73 @@
+from datetime import timedelta
+
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from tenants.fields import EncryptedJSONField
 from tenants.scoping import TenantQuerySet, TenantScopedModel
 
 
 class ContactQuerySet(TenantQuerySet):
+    MAX_CANDIDATES = 50
+
     def by_phone(self, phone: str, region: str):
-        """Contacts with a number equal to `phone` in E.164, else matching its trailing digits."""
-        from contacts.phones import normalize, tail
+        """Contacts with a number equal to `phone` in E.164, else matching its trailing digits.
+
+        One indexed query on ContactPhone (e164 = X OR tail = Y, both with the tenant id so the
+        (tenant, e164) / (tenant, tail) indexes apply) picks a few candidates; tail candidates
+        are confirmed in Python with phones.matches(). Returns a queryset of those contacts.
+        """
+        from contacts.phones import matches, normalize, tail
 
         e164 = normalize(phone, region)
-        if e164:
-            hit = self.filter(phone_numbers__e164=e164).distinct()
-            if hit.exists():
-                return hit
-        key = tail(phone)
-        if not key:
+        key = tail(e164 or phone)
+        if not e164 and not key:
             return self.none()
-        return self.filter(phone_numbers__tail=key).distinct()
+        tenant_ids = self._tenant_ids()
+        cond = models.Q(e164=e164) if e164 else models.Q()
+        if key:
+            cond |= models.Q(tail=key)
+        phones = ContactPhone.objects.filter(cond)
+        if tenant_ids is not None:
+            phones = phones.filter(tenant_id__in=tenant_ids)
+        else:
+            phones = phones.filter(contact__in=self.values("pk"))
+        rows = list(phones.values_list("contact_id", "raw", "e164")[: self.MAX_CANDIDATES * 4])
+        exact = {cid for cid, _raw, stored in rows if e164 and stored == e164}
+        ids = exact or {cid for cid, raw, stored in rows if matches(raw, stored, phone, e164)}
+        return self.filter(pk__in=sorted(ids)[: self.MAX_CANDIDATES]) if ids else self.none()
+
+    def _tenant_ids(self):
+        """The tenant ids this queryset is limited to (from for_tenant), else None."""
+        for child in self.query.where.children:
+            lhs = getattr(child, "lhs", None)
+            if getattr(child, "lookup_name", "") not in ("exact", "in"):
+                continue
+            if getattr(getattr(lhs, "target", None), "attname", "") == "tenant_id":
+                rhs = child.rhs
+                return list(rhs) if isinstance(rhs, list | tuple | set) else [rhs]
+        return None
+
+    def search(self, q: str, region: str):
+        """The contacts list's search box: a phone in any format, an email, or a name."""
+        from contacts.phones import significant
+
+        q = (q or "").strip()[:100]
+        if not q:
+            return self
+        if len(significant(q)) >= 6 and not any(ch.isalpha() for ch in q):
+            return self.by_phone(q, region)
+        if "@" in q:
+            return self.filter(email__icontains=q)
+        cond = models.Q()
+        for word in q.split()[:3]:
+            cond &= (
+                models.Q(first_name__icontains=word)
+                | models.Q(last_name__icontains=word)
+                | models.Q(email__icontains=word)
+                | models.Q(account__icontains=word)
+            )
+        return self.filter(cond)
 
 
 class Contact(TenantScopedModel):
@@ -36,6 +87,10 @@ class Contact(TenantScopedModel):
     crm_url = models.URLField(max_length=500, blank=True, default="")
     crm_modified_at = models.DateTimeField(null=True, blank=True)
     synced_at = models.DateTimeField(auto_now=True)
+    # Id of the sync job that last saw the contact in the CRM (mark & sweep for deletes).
+    seen_mark = models.BigIntegerField(default=0)
+    # When it was last pushed to the contact center; NULL = changed since (push pending).
+    pushed_at = models.DateTimeField(null=True, blank=True)
 
     objects = ContactQuerySet.as_manager()
 
@@ -47,6 +102,11 @@ class Contact(TenantScopedModel):
         indexes = [
             models.Index(fields=["tenant", "email"]),
             models.Index(fields=["tenant", "last_name", "first_name"]),
+            models.Index(
+                fields=["tenant", "id"],
+                condition=models.Q(pushed_at__isnull=True),
+                name="contact_push_pending",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -129,3 +189,76 @@ class UserMapping(TenantScopedModel):
     @property
     def match_email(self) -> str:
         return (self.crm_email or self.agent_email).strip().lower()
+
+
+class ContactSyncSettings(TenantScopedModel):
+    """Per-connector contact import schedule and state (high-water mark, last full/reconcile)."""
+
+    connector = models.OneToOneField(
+        "connectors.ConnectorAccount", on_delete=models.CASCADE, related_name="contact_sync"
+    )
+    enabled = models.BooleanField(default=True, help_text="Run on the schedule below")
+    interval_minutes = models.PositiveIntegerField(
+        default=60, validators=[MinValueValidator(1), MaxValueValidator(7 * 24 * 60)]
+    )
+    reconcile_hours = models.PositiveIntegerField(
+        default=24,
+        validators=[MinValueValidator(1), MaxValueValidator(24 * 30)],
+        help_text="How often the full list of CRM ids is compared to find deleted contacts",
+    )
+    high_water_mark = models.DateTimeField(null=True, blank=True)
+    full_sync_requested = models.BooleanField(default=False)
+    last_full_sync_at = models.DateTimeField(null=True, blank=True)
+    last_reconciled_at = models.DateTimeField(null=True, blank=True)
+    next_run_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"contact sync of {self.connector_id}"
+
+    @classmethod
+    def for_connector(cls, account) -> "ContactSyncSettings":
+        obj, _ = cls.objects.get_or_create(connector=account, defaults={"tenant": account.tenant})
+        return obj
+
+    def reconcile_due(self, now) -> bool:
+        if self.last_reconciled_at is None:
+            return True
+        return now - self.last_reconciled_at >= timedelta(hours=self.reconcile_hours)
+
+
+class ContactCenterKind(models.TextChoices):
+    DAKTELA = "daktela", "Daktela V6"
+
+
+class ContactCenterAccount(TenantScopedModel):
+    """A contact-center platform the imported contacts are pushed to (first kind: Daktela V6)."""
+
+    kind = models.CharField(
+        max_length=16, choices=ContactCenterKind.choices, default=ContactCenterKind.DAKTELA
+    )
+    name = models.CharField(max_length=100)
+    url = models.URLField(max_length=300, help_text="e.g. https://mycompany.daktela.com")
+    credentials = EncryptedJSONField(default=dict)  # {"access_token": ...}, write-only
+    enabled = models.BooleanField(default=True, help_text="Push contacts after each sync")
+    last_push_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "name"], name="uniq_cc_account_name")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_kind_display()})"
+
+    @property
+    def access_token_set(self) -> bool:
+        return bool((self.credentials or {}).get("access_token"))
+
+    def client(self, session=None):
+        from contacts.daktela.client import DaktelaClient
+
+        return DaktelaClient(self.url, (self.credentials or {}).get("access_token", ""), session)

@@ -1,0 +1,94 @@
+"""Daktela V6 REST client (https://www.daktela.com/api/v6/), through the portal.http seam.
+
+* `{base}/api/v6/{endpoint}.json`, auth with the `X-AUTH-TOKEN` header (the API also takes
+  `?accessToken=`; the header keeps the token out of access logs).
+* Every answer is an envelope `{"error": [...] | {...}, "result": {...}}`. Daktela can report
+  errors inside a 2xx, so the envelope's `error` is checked whatever the status.
+* Contacts are keyed by `name` (Daktela's unique identifier): we use a stable name derived
+  from the CRM id, update with PUT and create with POST when the PUT says 404, so a retry never
+  creates a duplicate.
+"""
+
+from urllib.parse import quote
+
+from connectors.errors import AuthError, ConnectorError
+from portal.http import json_body, request
+
+
+class DaktelaError(ConnectorError):
+    pass
+
+
+def _errors_text(errors) -> str:
+    if isinstance(errors, dict):
+        parts = []
+        for key, value in errors.items():
+            values = value if isinstance(value, list) else [value]
+            parts.append(f"{key}: {', '.join(str(v) for v in values)}")
+        return "; ".join(parts)
+    if isinstance(errors, list):
+        return "; ".join(str(e) for e in errors)
+    return str(errors)
+
+
+class DaktelaClient:
+    def __init__(self, base_url: str, token: str, session=None):
+        self.base = (base_url or "").rstrip("/")
+        self.token = token or ""
+        self.session = session
+
+    def _url(self, endpoint: str) -> str:
+        return f"{self.base}/api/v6/{endpoint}.json"
+
+    def call(self, method: str, endpoint: str, *, params=None, json=None, ok_status=()):
+        if not self.token:
+            raise AuthError("No Daktela access token is set.")
+        try:
+            response = request(
+                method,
+                self._url(endpoint),
+                session=self.session,
+                params=params,
+                json=json,
+                headers={"X-AUTH-TOKEN": self.token, "Accept": "application/json"},
+                ok_status=ok_status,
+            )
+        except ConnectorError as exc:
+            if exc.status in (401, 403):
+                raise AuthError(f"Daktela rejected the access token (HTTP {exc.status}).") from exc
+            raise
+        body = json_body(response) if response.content else {}
+        if not isinstance(body, dict):
+            raise DaktelaError(f"Unexpected Daktela answer: {str(body)[:200]}")
+        errors = body.get("error")
+        if errors and response.status_code < 400:
+            # Errors inside a 2xx are the CRM's verdict on the data: retrying will not help.
+            raise DaktelaError(f"Daktela: {_errors_text(errors)}", permanent=True)
+        return response.status_code, body.get("result")
+
+    # --- operations ---------------------------------------------------------------------
+
+    def whoami(self) -> dict:
+        _status, result = self.call("GET", "whoim")
+        return result or {}
+
+    def upsert_contact(self, payload: dict) -> str:
+        """Create or update the contact named payload["name"]; returns "created"|"updated"."""
+        name = payload["name"]
+        status, _ = self.call(
+            "PUT", f"contacts/{quote(name, safe='')}", json=payload, ok_status=(404,)
+        )
+        if status != 404:
+            return "updated"
+        self.call("POST", "contacts", json=payload)
+        return "created"
+
+    def list_users(self, take: int = 1000) -> list[dict]:
+        users, skip = [], 0
+        while True:
+            _status, result = self.call("GET", "users", params={"take": take, "skip": skip})
+            data = (result or {}).get("data") or []
+            users.extend(data)
+            skip += len(data)
+            if not data or skip >= int((result or {}).get("total") or 0):
+                return users

@@ -1,0 +1,168 @@
+"""Turn pages of CrmContact into Contact + ContactPhone rows with bulk upserts.
+
+One page = one transaction: contacts upserted with a single INSERT ... ON CONFLICT
+(connector, crm_id) DO UPDATE, their phone rows replaced with one DELETE and one INSERT,
+contacts the CRM reports deleted removed. Nothing is kept between pages, so memory stays flat
+however many contacts the CRM has.
+"""
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from connectors.types import CrmContact
+from contacts.models import Contact, ContactPhone
+from contacts.phones import phone_row
+
+UPDATE_FIELDS = [
+    "tenant",
+    "first_name",
+    "last_name",
+    "email",
+    "account",
+    "owner_crm_id",
+    "phones",
+    "fields",
+    "crm_url",
+    "crm_modified_at",
+    "synced_at",
+    "seen_mark",
+    "pushed_at",
+]
+DELETE_BATCH = 2000
+
+
+@dataclass
+class PageStats:
+    fetched: int = 0
+    upserted: int = 0
+    deleted: int = 0
+    skipped: int = 0
+    max_modified: datetime | None = None
+    errors: list[str] = field(default_factory=list)
+
+
+def _text(value, limit: int) -> str:
+    if value is None:
+        return ""
+    return str(value).replace("\x00", "")[:limit]
+
+
+def _json_value(value):
+    """Mapped field values are stored as JSON: anything exotic becomes its text."""
+    if value is None or isinstance(value, str | int | float | bool):
+        return value.replace("\x00", "") if isinstance(value, str) else value
+    try:
+        json.dumps(value)
+        return value
+    except (TypeError, ValueError):
+        return str(value)
+
+
+class Importer:
+    """Applies pages for one connector; `mark` (the job id) stamps every contact it saw."""
+
+    def __init__(self, account, *, region: str, mapping: dict[str, str], mark: int):
+        self.account = account
+        self.tenant_id = account.tenant_id
+        self.region = region or "CZ"
+        self.mapping = mapping  # crm_field -> cc_field
+        self.mark = mark
+
+    def build(self, c: CrmContact, now) -> tuple[Contact, list[tuple[str, str, str]]]:
+        phones, e164s = [], []
+        for raw in c.phones or []:
+            row = phone_row(raw if isinstance(raw, str) else str(raw or ""), self.region)
+            if row and row[:2] not in {p[:2] for p in phones}:
+                phones.append(row)
+                shown = row[1] or row[0]
+                if shown not in e164s:
+                    e164s.append(shown)
+        crm_fields = c.fields or {}
+        contact = Contact(
+            tenant_id=self.tenant_id,
+            connector_id=self.account.pk,
+            crm_id=c.crm_id,
+            first_name=_text(c.first_name, 200),
+            last_name=_text(c.last_name, 200),
+            email=_text(c.email, 254).strip(),
+            account=_text(c.account, 255),
+            owner_crm_id=_text(c.owner_crm_id, 64),
+            phones=e164s,
+            fields={cc: _json_value(crm_fields.get(crm)) for crm, cc in self.mapping.items()},
+            crm_url=_text(c.url, 500),
+            crm_modified_at=c.modified_at,
+            synced_at=now,
+            seen_mark=self.mark,
+            pushed_at=None,
+        )
+        return contact, phones
+
+    def apply(self, page: list[CrmContact]) -> PageStats:
+        stats = PageStats(fetched=len(page))
+        now = timezone.now()
+        live: dict[str, tuple[Contact, list]] = {}
+        gone: set[str] = set()
+        for c in page:
+            crm_id = _text(c.crm_id, 64)
+            if not crm_id or len(str(c.crm_id)) > 64:
+                stats.skipped += 1
+                continue
+            if c.modified_at and (stats.max_modified is None or c.modified_at > stats.max_modified):
+                stats.max_modified = c.modified_at
+            if c.deleted:
+                gone.add(crm_id)
+                live.pop(crm_id, None)
+            else:
+                live[crm_id] = self.build(c, now)  # a later duplicate in the page wins
+                gone.discard(crm_id)
+        with transaction.atomic():
+            if live:
+                self._upsert(live)
+            if gone:
+                stats.deleted = delete_contacts(
+                    Contact.objects.filter(connector_id=self.account.pk, crm_id__in=gone)
+                )
+        stats.upserted = len(live)
+        return stats
+
+    def _upsert(self, live: dict[str, tuple[Contact, list]]) -> None:
+        contacts = [contact for contact, _phones in live.values()]
+        Contact.objects.bulk_create(
+            contacts,
+            update_conflicts=True,
+            unique_fields=["connector", "crm_id"],
+            update_fields=UPDATE_FIELDS,
+        )
+        if any(contact.pk is None for contact in contacts):  # backends that return no ids
+            ids = dict(
+                Contact.objects.filter(
+                    connector_id=self.account.pk, crm_id__in=list(live)
+                ).values_list("crm_id", "pk")
+            )
+            for crm_id, (contact, _phones) in live.items():
+                contact.pk = ids[crm_id]
+        ContactPhone.objects.filter(contact_id__in=[c.pk for c in contacts]).delete()
+        ContactPhone.objects.bulk_create(
+            [
+                ContactPhone(
+                    tenant_id=self.tenant_id, contact_id=contact.pk, raw=raw, e164=e164, tail=key
+                )
+                for contact, phones in live.values()
+                for raw, e164, key in phones
+            ]
+        )
+
+
+def delete_contacts(queryset) -> int:
+    """Delete in batches of ids (the cascade collector never holds millions of rows)."""
+    deleted = 0
+    while True:
+        ids = list(queryset.order_by().values_list("pk", flat=True)[:DELETE_BATCH])
+        if not ids:
+            return deleted
+        Contact.objects.filter(pk__in=ids).delete()
+        deleted += len(ids)

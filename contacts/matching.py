@@ -1,0 +1,44 @@
+"""Agent <-> CRM user matching (seed 001: "users that have same email address", with an
+override email "if email user in D365 differ").
+
+For each agent mapping not chosen by hand, the override email (crm_email) or else the agent's
+email is compared case-insensitively with the CRM users' emails (active users win over
+inactive ones with the same email). Manual choices are never overwritten.
+"""
+
+from django.db import transaction
+
+from connectors.types import CrmUser
+from contacts.models import MatchedBy, UserMapping
+
+
+def crm_users(account) -> list[CrmUser]:
+    return sorted(account.connector.list_users(), key=lambda u: (u.name or u.email).lower())
+
+
+def users_by_email(users: list[CrmUser]) -> dict[str, CrmUser]:
+    index: dict[str, CrmUser] = {}
+    for user in sorted(users, key=lambda u: u.active):  # active last, so active wins
+        if user.email:
+            index[user.email.strip().lower()] = user
+    return index
+
+
+@transaction.atomic
+def match_users(account, users: list[CrmUser] | None = None) -> tuple[int, list[str]]:
+    """Fill crm_user_id by email; returns (matched, unmatched agent ids)."""
+    index = users_by_email(crm_users(account) if users is None else users)
+    matched, unmatched = 0, []
+    for mapping in UserMapping.objects.filter(connector=account).select_for_update():
+        if mapping.matched_by == MatchedBy.MANUAL and mapping.crm_user_id:
+            continue
+        user = index.get(mapping.match_email) if mapping.match_email else None
+        new_id, new_by = (user.crm_id, MatchedBy.EMAIL) if user else ("", MatchedBy.NONE)
+        if (mapping.crm_user_id, mapping.matched_by) != (new_id, new_by):
+            mapping.crm_user_id, mapping.matched_by = new_id, new_by
+            mapping.save(update_fields=["crm_user_id", "matched_by", "updated_at"])
+        if user:
+            matched += 1
+        else:
+            unmatched.append(mapping.agent_id)
+    return matched, unmatched
