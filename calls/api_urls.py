@@ -1,1 +1,18 @@
-urlpatterns: list = []
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from calls.api import CallEventsView, CallSyncSettingsView, CallViewSet, DaktelaEventsView
+
+router = SimpleRouter()
+router.register("calls", CallViewSet, basename="call")
+
+urlpatterns = [
+    path("call-events/", CallEventsView.as_view(), name="call-events"),
+    path("call-events/daktela/", DaktelaEventsView.as_view(), name="call-events-daktela"),
+    path(
+        "connectors/<int:pk>/call-sync-settings/",
+        CallSyncSettingsView.as_view(),
+        name="connector-call-sync-settings",
+    ),
+    *router.urls,
+]

@@ -1,0 +1,308 @@
+"""Call events in, calls out, per-connector call sync settings (../shared/API.md)."""
+
+import json
+
+from django.db.models import Prefetch
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
+from rest_framework import serializers
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from calls import ingest, outbox, signing
+from calls.daktela import daktela_events
+from calls.filters import filter_calls
+from calls.models import Call, CallEvent, CallSyncSettings, SyncRecord
+from calls.reasons import reason_text
+from calls.validation import validate_events
+from connectors.models import ConnectorAccount
+from portal.api import ApiError
+from tenants.scoping import TenantAPIView, TenantScopedReadOnlyViewSet, get_for_tenant
+
+ACCEPTED = inline_serializer(
+    "CallEventsAccepted",
+    {"accepted": serializers.IntegerField(), "duplicates": serializers.IntegerField()},
+)
+
+
+class CallEventSerializer(serializers.Serializer):
+    """Documentation of one event (validation is calls/validation.py, for speed)."""
+
+    event_id = serializers.CharField(max_length=128)
+    call_id = serializers.CharField(max_length=128)
+    activity_id = serializers.CharField(max_length=128, required=False)
+    type = serializers.ChoiceField(["ringing", "answered", "ended", "missed", "transferred"])
+    direction = serializers.ChoiceField(["in", "out", "internal"], required=False)
+    caller = serializers.CharField(required=False)
+    callee = serializers.CharField(required=False)
+    queue = serializers.CharField(required=False)
+    agent_id = serializers.CharField(required=False)
+    agent_email = serializers.CharField(required=False)
+    occurred_at = serializers.DateTimeField()
+    duration_seconds = serializers.IntegerField(required=False, allow_null=True)
+    wait_seconds = serializers.IntegerField(required=False, allow_null=True)
+    privacy = serializers.ChoiceField(["work", "private", "unclassified"], required=False)
+    status = serializers.ChoiceField(["answered", "missed", "abandoned", "busy"], required=False)
+    recording_url = serializers.CharField(required=False, allow_null=True)
+
+
+class CallEventsView(TenantAPIView):
+    """Receive call events: one object or an array of up to 1000. Idempotent by event_id."""
+
+    queryset = CallEvent.objects.all()
+    serializer_class = CallEventSerializer
+
+    @extend_schema(
+        request=CallEventSerializer(many=True),
+        responses={202: ACCEPTED},
+        description="One event object or an array of up to 1000; 202 once stored durably.",
+    )
+    def post(self, request):
+        try:
+            signing.check_request(self.tenant, request)
+        except signing.SignatureError as exc:
+            raise ApiError(401, "invalid_signature", str(exc))
+        try:
+            body = json.loads(request.body or b"null")
+        except (ValueError, UnicodeDecodeError):
+            raise ApiError(400, "parse_error", "The body is not valid JSON.")
+        events = validate_events(body)
+        accepted, duplicates = ingest.store_events(self.tenant, events)
+        return Response({"accepted": accepted, "duplicates": duplicates}, status=202)
+
+
+class DaktelaEventsView(TenantAPIView):
+    """The Daktela events-module form: one GET per closed activity (query-token allowed)."""
+
+    allow_query_token = True
+    queryset = CallEvent.objects.all()
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(name, str, required=name in ("ID", "ActivityID", "CallEnd"))
+            for name in (
+                "ID",
+                "ActivityID",
+                "CallType",
+                "QueueStart",
+                "RingingStart",
+                "CallStart",
+                "CallEnd",
+                "Answered",
+                "Duration",
+                "WaitTime",
+                "QueueId",
+                "Clid",
+                "Direction",
+                "AgentEmail",
+                "access_token",
+            )
+        ],
+        responses={202: ACCEPTED},
+    )
+    def get(self, request):
+        if request.headers.get("webhook-signature"):
+            try:
+                signing.check_request(self.tenant, request)
+            except signing.SignatureError as exc:
+                raise ApiError(401, "invalid_signature", str(exc))
+        events = daktela_events(request.query_params, self.tenant)
+        accepted, _dups = ingest.store_events(self.tenant, events, source="daktela")
+        new = 1 if accepted else 0  # counted per activity: the form is one activity
+        return Response({"accepted": new, "duplicates": 1 - new}, status=202)
+
+
+# --- calls (audit) ---------------------------------------------------------------------------
+
+
+class ActivitySerializer(serializers.Serializer):
+    activity_id = serializers.CharField()
+    agent_id = serializers.CharField()
+    agent_email = serializers.CharField()
+    started_at = serializers.DateTimeField()
+    answered_at = serializers.DateTimeField()
+    ended_at = serializers.DateTimeField()
+
+
+class EventSerializer(serializers.Serializer):
+    event_id = serializers.CharField()
+    type = serializers.CharField()
+    occurred_at = serializers.DateTimeField()
+    activity_id = serializers.CharField()
+
+
+class SyncSerializer(serializers.Serializer):
+    connector = serializers.IntegerField(source="connector_id", allow_null=True)
+    connector_name = serializers.CharField(source="connector.name", default="")
+    kind = serializers.CharField()
+    state = serializers.SerializerMethodField()
+    reason = serializers.CharField()
+    reason_text = serializers.SerializerMethodField()
+    crm_record_id = serializers.CharField()
+    crm_record_url = serializers.CharField()
+    attempts = serializers.IntegerField()
+    last_error = serializers.CharField()
+    next_attempt_at = serializers.DateTimeField(allow_null=True)
+
+    def get_state(self, record) -> str:
+        return "pending" if record.state == "running" else record.state  # leased = still pending
+
+    def get_reason_text(self, record) -> str:
+        return reason_text(record)
+
+
+class CallSerializer(serializers.ModelSerializer):
+    activities = ActivitySerializer(many=True, read_only=True)
+    events = serializers.SerializerMethodField()
+    sync = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Call
+        fields = [
+            "id",
+            "call_id",
+            "direction",
+            "caller",
+            "callee",
+            "queue",
+            "status",
+            "started_at",
+            "answered_at",
+            "ended_at",
+            "duration_seconds",
+            "wait_seconds",
+            "privacy",
+            "agent_id",
+            "agent_email",
+            "recording_url",
+            "ended",
+            "activities",
+            "events",
+            "sync",
+        ]
+
+    @extend_schema_field(EventSerializer(many=True))
+    def get_events(self, call) -> list:
+        events = CallEvent.objects.for_tenant(call.tenant_id).filter(call_id=call.call_id)
+        return EventSerializer(events.order_by("occurred_at", "id"), many=True).data
+
+    @extend_schema_field(SyncSerializer(many=True))
+    def get_sync(self, call) -> list:
+        records = list(call.sync_records.all())
+        if not records and call.decided_at:
+            return [NO_CONNECTOR]
+        return SyncSerializer(records, many=True).data
+
+
+NO_CONNECTOR = {
+    "connector": None,
+    "connector_name": "",
+    "kind": "call_log",
+    "state": "skipped",
+    "reason": "no_connector",
+    "reason_text": "not synced: the tenant has no CRM connector",
+    "crm_record_id": "",
+    "crm_record_url": "",
+    "attempts": 0,
+    "last_error": "",
+    "next_attempt_at": None,
+}
+
+
+def calls_with_details(qs):
+    return qs.prefetch_related(
+        "activities",
+        Prefetch("sync_records", SyncRecord.objects.select_related("connector").order_by("id")),
+    )
+
+
+class CallViewSet(TenantScopedReadOnlyViewSet):
+    """Calls folded from events, with their activities, timeline and CRM sync state."""
+
+    queryset = Call.objects.all()
+    serializer_class = CallSerializer
+
+    def get_queryset(self):
+        if self.action != "list":
+            return calls_with_details(super().get_queryset())
+        qs, errors = filter_calls(self.tenant, self.request.query_params)
+        if errors:
+            raise ValidationError(errors)
+        return calls_with_details(qs).order_by("-started_at", "-id")
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(n, str)
+            for n in (
+                "phone",
+                "agent_email",
+                "queue",
+                "status",
+                "since",
+                "until",
+                "direction",
+                "sync_state",
+                "connector",
+            )
+        ],
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(
+        request=None,
+        responses={202: inline_serializer("CallRetry", {"requeued": serializers.IntegerField()})},
+    )
+    @action(detail=True, methods=["post"])
+    def retry(self, request, pk=None):
+        call = self.get_object()
+        return Response({"requeued": outbox.retry(call.sync_records.all())}, status=202)
+
+
+# --- call sync settings ----------------------------------------------------------------------
+
+
+class CallSyncSettingsSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CallSyncSettings
+        fields = [
+            "enabled",
+            "min_duration_seconds",
+            "start_margin_seconds",
+            "default_owner_crm_id",
+            "sync_unclassified",
+            "subject_template",
+        ]
+
+    def validate_subject_template(self, value):
+        from calls.decisions import check_template
+
+        problem = check_template(value)
+        if problem:
+            raise serializers.ValidationError(problem)
+        return value
+
+
+class CallSyncSettingsView(TenantAPIView):
+    """How calls are logged to one connector."""
+
+    queryset = ConnectorAccount.objects.all()
+    serializer_class = CallSyncSettingsSerializer
+
+    def _settings(self, pk):
+        return CallSyncSettings.for_connector(get_for_tenant(ConnectorAccount, self.tenant, pk=pk))
+
+    def get(self, request, pk):
+        return Response(self.get_serializer(self._settings(pk)).data)
+
+    @extend_schema(request=CallSyncSettingsSerializer, responses=CallSyncSettingsSerializer)
+    def put(self, request, pk):
+        serializer = self.get_serializer(self._settings(pk), data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        serializer.save()
+        return Response(serializer.data)

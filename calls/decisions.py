@@ -1,0 +1,255 @@
+"""Sync decisions: when a call ends, one recorded outcome per connector, with its reason.
+
+Order of the checks (the first that applies is the reason): private, sync_disabled,
+not_authorized, unclassified, below_min_duration (answered calls only: missed calls are
+logged as missed), duplicate (another call with the same customer number already queued or
+logged on that connector, started within start_margin_seconds, inclusive). Otherwise the
+call is queued as a CallLog. Rows are unique per (connector, kind, key), so deciding twice
+changes nothing.
+"""
+
+import hashlib
+from collections import defaultdict
+from datetime import timedelta
+
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from calls import outbox
+from calls.models import CallSyncSettings, SyncKind, SyncRecord, SyncState
+from connectors.models import ConnectorAccount, ConnectorStatus
+from connectors.types import CallLog
+from contacts.models import ContactPhone, UserMapping
+
+NOT_AUTHORIZED = (ConnectorStatus.UNCONFIGURED, ConnectorStatus.DISABLED)
+DIRECTION_WORDS = {"in": "Inbound", "out": "Outbound", "internal": "Internal"}
+
+
+def call_log_key(call) -> str:
+    """One CRM record per call and connector (the agent legs are listed in its description)."""
+    key = f"cc-{call.tenant_id}-{call.call_id}"
+    if len(key) <= 80:
+        return key
+    return f"cc-{call.tenant_id}-" + hashlib.sha256(call.call_id.encode()).hexdigest()[:40]
+
+
+def decide_calls(tenant, calls: list) -> list[SyncRecord]:
+    """Record decisions for ended, undecided calls (the caller holds their row locks)."""
+    calls = sorted(calls, key=lambda c: (c.started_at or c.ended_at, c.call_id))
+    connectors = list(ConnectorAccount.objects.for_tenant(tenant).order_by("pk"))
+    records: list[SyncRecord] = []
+    for connector in connectors:
+        CallSyncSettings.for_connector(connector)
+    settings_rows = {
+        s.connector_id: s
+        for s in CallSyncSettings.objects.select_for_update()  # one decider per connector
+        .filter(connector__in=connectors)
+        .order_by("connector_id")
+    }
+    for connector in connectors:
+        records += _decide_for_connector(connector, settings_rows[connector.pk], calls)
+    outbox.enqueue_many(records)
+    return records
+
+
+def _decide_for_connector(connector, conf: CallSyncSettings, calls: list) -> list[SyncRecord]:
+    margin = timedelta(seconds=conf.start_margin_seconds)
+    recent = _recent_by_phone(connector, calls, margin)
+    owners = _owners(connector, calls)
+    contacts = _contacts(connector, calls)
+    out = []
+    for call in calls:
+        reason, detail = _skip_reason(connector, conf, call, recent, margin)
+        record = SyncRecord(
+            tenant_id=call.tenant_id,
+            connector=connector,
+            kind=SyncKind.CALL_LOG,
+            key=call_log_key(call),
+            call=call,
+        )
+        if reason:
+            record.state, record.reason, record.reason_detail = SyncState.SKIPPED, reason, detail
+        else:
+            owner, owner_source = _owner_for(call, owners, conf)
+            contact = contacts.get(call.phone_e164) or ""
+            record.payload = outbox.call_log_payload(_call_log(call, conf, owner, contact))
+            record.reason_detail = {"owner_source": owner_source, "contact_crm_id": contact}
+            if call.phone_e164 and call.started_at:
+                recent[call.phone_e164].append((call.started_at, call.call_id))
+        out.append(record)
+    return out
+
+
+def _skip_reason(connector, conf, call, recent, margin) -> tuple[str, dict]:
+    if call.privacy == "private":
+        return "private", {}
+    if not conf.enabled:
+        return "sync_disabled", {}
+    if connector.status in NOT_AUTHORIZED:
+        return "not_authorized", {"status": connector.status}
+    if call.privacy == "unclassified" and not conf.sync_unclassified:
+        return "unclassified", {}
+    if call.status == "answered" and call.duration_seconds < conf.min_duration_seconds:
+        return "below_min_duration", {
+            "duration": call.duration_seconds,
+            "min": conf.min_duration_seconds,
+        }
+    if call.phone_e164 and call.started_at and conf.start_margin_seconds:
+        for started_at, other in recent.get(call.phone_e164, ()):
+            if other != call.call_id and abs(started_at - call.started_at) <= margin:
+                return "duplicate", {"other_call_id": other, "margin": conf.start_margin_seconds}
+    return "", {}
+
+
+def _recent_by_phone(connector, calls, margin) -> dict:
+    """Calls already queued/logged on this connector near these calls' start times."""
+    recent = defaultdict(list)
+    phones = {c.phone_e164 for c in calls if c.phone_e164 and c.started_at}
+    if not phones:
+        return recent
+    starts = [c.started_at for c in calls if c.started_at]
+    rows = (
+        SyncRecord.objects.filter(
+            connector=connector,
+            kind=SyncKind.CALL_LOG,
+            call__phone_e164__in=phones,
+            call__started_at__range=(min(starts) - margin, max(starts) + margin),
+        )
+        .exclude(state=SyncState.SKIPPED)
+        .values_list("call__phone_e164", "call__started_at", "call__call_id")
+    )
+    for phone, started_at, call_id in rows:
+        recent[phone].append((started_at, call_id))
+    return recent
+
+
+def _owners(connector, calls) -> dict:
+    """(("id", agent_id) | ("email", lower email)) -> crm_user_id of the connector's mappings."""
+    ids = {c.agent_id for c in calls if c.agent_id}
+    emails = {c.agent_email.lower() for c in calls if c.agent_email}
+    if not ids and not emails:
+        return {}
+    rows = (
+        UserMapping.objects.filter(connector=connector)
+        .exclude(crm_user_id="")
+        .annotate(email_l=Lower("agent_email"))
+        .filter(Q(agent_id__in=ids) | Q(email_l__in=emails))
+        .order_by("pk")
+    )
+    found = {}
+    for m in rows:
+        found.setdefault(("id", m.agent_id), m.crm_user_id)
+        if m.email_l:
+            found.setdefault(("email", m.email_l), m.crm_user_id)
+    return found
+
+
+def _owner_for(call, owners: dict, conf) -> tuple[str, str]:
+    owner = owners.get(("id", call.agent_id)) or owners.get(("email", call.agent_email.lower()))
+    if owner:
+        return owner, "mapped"
+    if conf.default_owner_crm_id:
+        return conf.default_owner_crm_id, "default"
+    return "", "none"
+
+
+def _contacts(connector, calls) -> dict:
+    """phone_e164 -> crm_id of the contact found by phone in the local store (lowest id wins)."""
+    phones = {c.phone_e164 for c in calls if c.phone_e164}
+    if not phones:
+        return {}
+    found = {}
+    rows = (
+        ContactPhone.objects.filter(
+            tenant_id=connector.tenant_id, contact__connector=connector, e164__in=phones
+        )
+        .order_by("contact_id")
+        .values_list("e164", "contact__crm_id")
+    )
+    for phone, crm_id in rows:
+        found.setdefault(phone, crm_id)
+    from contacts.phones import tail
+
+    missing = {tail(p): p for p in phones - set(found) if tail(p)}
+    if missing:
+        rows = (
+            ContactPhone.objects.filter(
+                tenant_id=connector.tenant_id, contact__connector=connector, tail__in=missing
+            )
+            .order_by("contact_id")
+            .values_list("tail", "contact__crm_id")
+        )
+        for key, crm_id in rows:
+            found.setdefault(missing[key], crm_id)
+    return found
+
+
+class _Blank(dict):
+    def __missing__(self, key):
+        return ""
+
+
+def subject_for(call, template: str) -> str:
+    values = _Blank(
+        direction=DIRECTION_WORDS.get(call.direction, "Phone"),
+        phone=call.customer_phone or call.phone_e164,
+        caller=call.caller,
+        callee=call.callee,
+        queue=call.queue,
+        agent=call.agent_email or call.agent_id,
+        status=call.status,
+        duration=call.duration_seconds,
+    )
+    try:
+        subject = template.format_map(values)
+    except (ValueError, IndexError, AttributeError):
+        subject = "{direction} call {phone}".format_map(values)
+    if call.status and call.status != "answered":
+        subject = f"{subject} ({call.status})"
+    return subject[:255]
+
+
+def _call_log(call, conf, owner: str, contact: str) -> CallLog:
+    legs = [
+        f"- {a.agent_email or a.agent_id or 'unknown agent'}"
+        + (" (answered)" if a.answered_at else "")
+        for a in getattr(call, "legs", None) or call.activities.all()
+    ]
+    lines = [f"Queue: {call.queue}" if call.queue else "", f"Wait: {call.wait_seconds} s"]
+    if legs:
+        lines += ["Agents:", *legs]
+    if call.recording_url:
+        lines.append(f"Recording: {call.recording_url}")
+    return CallLog(
+        key=call_log_key(call),
+        direction=call.direction or "in",
+        phone=call.phone_e164 or call.customer_phone,
+        started_at=call.started_at or call.ended_at or timezone.now(),
+        ended_at=call.ended_at,
+        duration_seconds=call.duration_seconds,
+        subject=subject_for(call, conf.subject_template),
+        description="\n".join(x for x in lines if x),
+        status=call.status or "answered",
+        owner_crm_id=owner,
+        contact_crm_id=contact,
+        queue=call.queue,
+        recording_url=call.recording_url,
+    )
+
+
+TEMPLATE_FIELDS = ("direction", "phone", "caller", "callee", "queue", "agent", "status", "duration")
+
+
+def check_template(template: str) -> str:
+    """'' when the subject template is usable, else what is wrong with it."""
+    import string
+
+    try:
+        names = [f for _t, f, _s, _c in string.Formatter().parse(template) if f is not None]
+    except ValueError as exc:
+        return f"The template does not parse: {exc}."
+    unknown = sorted({n for n in names if n not in TEMPLATE_FIELDS})
+    if unknown:
+        return f"Unknown placeholder(s) {', '.join(unknown)}; use: {', '.join(TEMPLATE_FIELDS)}."
+    return ""

@@ -1,0 +1,119 @@
+"""Store inbound call events: one INSERT ... ON CONFLICT DO NOTHING per request.
+
+The unique constraint (tenant, event_id) is the idempotency guard, so concurrent duplicates
+are stored once without check-then-insert races; RETURNING tells which rows are new.
+Folding is kicked after commit (and re-found by the sweeper if that message is lost).
+"""
+
+import json
+import logging
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from calls.models import CallEvent
+
+log = logging.getLogger(__name__)
+
+COLUMNS = (
+    "tenant_id",
+    "event_id",
+    "call_id",
+    "activity_id",
+    "type",
+    "occurred_at",
+    "data",
+    "source",
+    "received_at",
+    "folded",
+)
+DATA_FIELDS = (
+    "direction",
+    "caller",
+    "callee",
+    "queue",
+    "agent_id",
+    "agent_email",
+    "duration_seconds",
+    "wait_seconds",
+    "privacy",
+    "status",
+    "recording_url",
+)
+
+
+def store_events(tenant, events: list[dict], source: str = "api") -> tuple[int, int]:
+    """Insert validated events; returns (accepted, duplicates). Commits before returning."""
+    ops = connection.ops
+    now = ops.adapt_datetimefield_value(timezone.now())
+    json_cast = "::jsonb" if connection.vendor == "postgresql" else ""
+    row = "(" + ", ".join(["%s"] * 6 + [f"%s{json_cast}"] + ["%s"] * 3) + ")"
+    params: list = []
+    for ev in events:
+        data = {k: ev.get(k) for k in DATA_FIELDS if ev.get(k) not in (None, "")}
+        params += [
+            tenant.pk,
+            ev["event_id"],
+            ev["call_id"],
+            ev.get("activity_id") or "",
+            ev["type"],
+            ops.adapt_datetimefield_value(ev["occurred_at"]),
+            json.dumps(data),
+            source,
+            now,
+            False,
+        ]
+    sql = (
+        f"INSERT INTO {CallEvent._meta.db_table} ({', '.join(COLUMNS)}) VALUES "
+        + ", ".join([row] * len(events))
+        + " ON CONFLICT (tenant_id, event_id) DO NOTHING RETURNING id, call_id, type"
+    )
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            inserted = cursor.fetchall()
+        if inserted:
+            _kick_after_commit(tenant, inserted, source)
+    return len(inserted), len(events) - len(inserted)
+
+
+def _kick_after_commit(tenant, inserted, source: str) -> None:
+    from calls import tasks
+
+    call_ids = sorted({call_id for _pk, call_id, _type in inserted})
+    tenant_id = tenant.pk
+    transaction.on_commit(lambda: tasks.fold_calls.delay(tenant_id, call_ids))
+    ringing = [pk for pk, _call_id, type_ in inserted if type_ == "ringing"]
+    if ringing and source == "api":  # a Daktela GET arrives after closure: too late to pop
+        for connector_id in call_event_connectors(tenant):
+            for pk in ringing:
+                transaction.on_commit(
+                    lambda c=connector_id, e=pk: tasks.send_call_event.delay(c, e)
+                )
+
+
+def call_event_connectors(tenant) -> list[int]:
+    """Authorized connectors whose CRM wants live call events (retailCRM screen pop)."""
+    from connectors.models import ConnectorAccount
+    from connectors.registry import connector_class
+
+    ids = []
+    for pk, kind in ConnectorAccount.objects.for_tenant(tenant).usable().values_list("pk", "kind"):
+        try:
+            if getattr(connector_class(kind), "supports_call_events", False):
+                ids.append(pk)
+        except (LookupError, ImportError):
+            continue
+    return ids
+
+
+def event_dict(event: CallEvent) -> dict:
+    """The API shape of a stored event (for connectors' send_call_event)."""
+    return {
+        "event_id": event.event_id,
+        "call_id": event.call_id,
+        "activity_id": event.activity_id,
+        "type": event.type,
+        "occurred_at": event.occurred_at.isoformat(),
+        **(event.data or {}),
+    }
