@@ -113,7 +113,7 @@ def caller_rows(tenant, anum: str, fields: list[str] = (), owner: bool = False) 
             .exclude(crm_user_id="")
             .exclude(agent_phone="")
         )
-        annotations["agent_phone"] = Subquery(mapping.values("agent_phone")[:1])
+        annotations["agent_phone"] = Subquery(mapping.order_by().values("agent_phone")[:1])
     exact = Case(
         When(e164=e164 or "-", then=Value(0)), default=Value(1), output_field=IntegerField()
     )
