@@ -99,9 +99,8 @@ class Dynamics365Simulator(WebApiHandlers, Simulator):
         """A PEM file with this simulator's CA (written once)."""
         with self._ca_lock:
             if self._ca_file is None:
-                handle = tempfile.NamedTemporaryFile(prefix="d365-ca-", suffix=".pem", delete=False)
-                handle.close()
-                self._ca_file = self.write_ca(Path(handle.name))
+                directory = Path(tempfile.mkdtemp(prefix="d365-sim-"))
+                self._ca_file = self.write_ca(directory / "ca.pem")
             return self._ca_file
 
     def session(self) -> requests.Session:
