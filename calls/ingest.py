@@ -63,11 +63,10 @@ def store_events(tenant, events: list[dict], source: str = "api") -> tuple[int, 
             now,
             False,
         ]
-    sql = (
-        f"INSERT INTO {CallEvent._meta.db_table} ({', '.join(COLUMNS)}) VALUES "
-        + ", ".join([row] * len(events))
-        + " ON CONFLICT (tenant_id, event_id) DO NOTHING RETURNING id, call_id, type"
-    )
+    # Identifiers are constants; every value is a bound parameter.
+    table, columns = CallEvent._meta.db_table, ", ".join(COLUMNS)
+    sql = f"INSERT INTO {table} ({columns}) VALUES {', '.join([row] * len(events))}"  # noqa: S608
+    sql += " ON CONFLICT (tenant_id, event_id) DO NOTHING RETURNING id, call_id, type"
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
