@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from django.db.models import Case, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.db.models.fields.json import KeyTextTransform
 
+from contacts import phones
 from contacts.models import ContactPhone, UserMapping
-from contacts.phones import digits, normalize, tail
+from contacts.phones import normalize
 from realtime.models import RoutingKind, RoutingRule
 
 RULES_TTL = 5.0
@@ -82,8 +83,7 @@ def same_number(a: str, b: str, region: str) -> bool:
     na, nb = normalize(a, region), normalize(b, region)
     if na and nb:
         return na == nb
-    ta, tb = tail(a), tail(b)
-    return (ta != "" and ta == tb) or digits(a) == digits(b) != ""
+    return phones.same_number(a, b) or phones.digits(a) == phones.digits(b) != ""
 
 
 def caller_rows(tenant, anum: str, fields: list[str] = (), owner: bool = False) -> list[dict]:
@@ -93,7 +93,8 @@ def caller_rows(tenant, anum: str, fields: list[str] = (), owner: bool = False) 
     `owner`, the owner's mapped agent phone (a correlated subquery, so still one round trip).
     """
     region = tenant.default_region
-    e164, key = normalize(anum, region), tail(anum)
+    e164 = normalize(anum, region)
+    key = phones.tail(e164 or anum)
     if not e164 and not key:
         return []
     cond = Q(e164=e164) if e164 else Q(tail=key)
@@ -120,10 +121,12 @@ def caller_rows(tenant, anum: str, fields: list[str] = (), owner: bool = False) 
     rows = list(
         qs.annotate(exact=exact, **annotations)
         .order_by("exact", "contact_id")
-        .values("contact_id", "exact", *annotations)[: MAX_CALLER_ROWS * 2]
+        .values("contact_id", "exact", "raw", "e164", *annotations)[: MAX_CALLER_ROWS * 4]
     )
     if rows and rows[0]["exact"] == 0:  # E.164 hits win; trailing digits are the fallback
         rows = [r for r in rows if r["exact"] == 0]
+    else:  # a tail is only a candidate: confirm that the digits really end the same way
+        rows = [r for r in rows if phones.matches(r["raw"], r["e164"], anum, e164)]
     seen, unique = set(), []
     for row in rows:
         if row["contact_id"] not in seen:

@@ -3,7 +3,7 @@
 from itertools import count
 
 from contacts.models import Contact, ContactPhone, UserMapping
-from contacts.phones import normalize, tail
+from contacts.phones import normalize, phone_row
 from realtime.models import RoutingRule, ScreenPopRule, WidgetToken
 from tests.factories import make_connector
 
@@ -36,13 +36,11 @@ def make_contact(tenant, *phones, connector=None, owner="", fields=None, **kw):
         **kw,
     )
     for raw in phones:
-        ContactPhone.objects.create(
-            tenant=tenant,
-            contact=contact,
-            raw=raw,
-            e164=normalize(raw, tenant.default_region) or "",
-            tail=tail(raw),
-        )
+        row = phone_row(raw, tenant.default_region)  # what the contact sync stores
+        if row:
+            ContactPhone.objects.create(
+                tenant=tenant, contact=contact, raw=row[0], e164=row[1], tail=row[2]
+            )
     return contact
 
 
