@@ -1,5 +1,33 @@
+"""Salesforce: OAuth (username-password or web-server flow), SOQL/SOSL reads, Task/Case upserts.
+
+Wire details live in client.py; this class maps between Salesforce records and the portal's
+plain types. Writes are upserts by an external-id field that holds our idempotency key, so a
+retry after a crash updates the record written the first time instead of creating a second one.
+"""
+
+import time
+from collections.abc import Iterator
+from dataclasses import asdict
+from datetime import UTC, datetime
+from urllib.parse import urlencode
+
 from connectors.base import Connector
+from connectors.errors import AuthError, ConnectorError
+from connectors.salesforce import mapping
+from connectors.salesforce.client import SalesforceClient, soql_literal, sosl_escape
 from connectors.salesforce.forms import SalesforceForm
+from connectors.types import (
+    CallLog,
+    CrmContact,
+    CrmField,
+    CrmQueue,
+    CrmUser,
+    TicketRequest,
+    Token,
+    WriteResult,
+)
+
+USAGE_SAVE_INTERVAL = 10.0  # seconds between writes of account.state["api_usage"]
 
 
 class SalesforceConnector(Connector):
@@ -10,4 +38,294 @@ class SalesforceConnector(Connector):
     )
     form_class = SalesforceForm
     guide_template = "connectors/guides/salesforce.html"
-    batch_size = 200
+    batch_size = 200  # sObject Collections accept at most 200 records per request
+    supports_web_flow = True
+    ticket_label = "Case"
+
+    def __init__(self, account, session=None):
+        super().__init__(account, session=session)
+        self._usage_saved_at = 0.0
+
+    # --- settings ----------------------------------------------------------------------------
+
+    @property
+    def login_url(self) -> str:
+        return (self.settings.get("instance_url") or "").rstrip("/")
+
+    @property
+    def task_key_field(self) -> str:
+        return mapping.field_name(
+            self.settings.get("task_external_id_field"), mapping.TASK_KEY_FIELD
+        )
+
+    @property
+    def case_key_field(self) -> str:
+        return mapping.field_name(
+            self.settings.get("case_external_id_field"), mapping.CASE_KEY_FIELD
+        )
+
+    def _login_client(self) -> SalesforceClient:
+        return SalesforceClient(self.login_url, session=self.session)
+
+    def _client(self, token: Token) -> SalesforceClient:
+        return SalesforceClient(
+            token.instance_url or self.login_url,
+            token.access_token,
+            session=self.session,
+            on_usage=self._record_usage,
+        )
+
+    def _call(self, fn):
+        """fn(client) with a valid token; on INVALID_SESSION_ID refresh once and retry."""
+        return self.call_with_token(lambda token: fn(self._client(token)))
+
+    # --- token lifecycle ---------------------------------------------------------------------
+
+    def _token(self, body: dict, refresh_token: str = "") -> Token:
+        return Token(
+            access_token=body["access_token"],
+            expires_at=None,  # Salesforce does not say; an expired session answers 401
+            refresh_token=body.get("refresh_token") or refresh_token,
+            instance_url=(body.get("instance_url") or self.login_url).rstrip("/"),
+            extra={"id": body.get("id", ""), "issued_at": body.get("issued_at", "")},
+        )
+
+    def _client_auth(self) -> dict:
+        return {
+            "client_id": self.settings.get("client_id", ""),
+            "client_secret": self.credentials.get("client_secret", ""),
+        }
+
+    def fetch_token(self) -> Token:
+        """Username-password flow; for web-flow accounts the stored refresh token instead."""
+        creds = self.credentials
+        username = self.settings.get("username")
+        if username and creds.get("password"):
+            body = self._login_client().token(
+                {
+                    "grant_type": "password",
+                    **self._client_auth(),
+                    "username": username,
+                    "password": creds["password"] + creds.get("security_token", ""),
+                }
+            )
+            return self._token(body)
+        cached = self._cached_token()
+        if cached and cached.refresh_token:
+            return self.refresh_token(cached)
+        raise AuthError("no user name and password: use Authorize in Salesforce (web flow)")
+
+    def refresh_token(self, token: Token) -> Token:
+        if not token.refresh_token:
+            return self.fetch_token()
+        body = self._login_client().token(
+            {
+                "grant_type": "refresh_token",
+                **self._client_auth(),
+                "refresh_token": token.refresh_token,
+            }
+        )
+        return self._token(body, refresh_token=token.refresh_token)
+
+    # --- OAuth web-server flow (the views live in connectors/views.py) ------------------------
+
+    def authorization_url(self, state: str, redirect_uri: str) -> str:
+        query = urlencode(
+            {
+                "response_type": "code",
+                "client_id": self.settings.get("client_id", ""),
+                "redirect_uri": redirect_uri,
+                "state": state,
+                "scope": "api refresh_token",
+            }
+        )
+        return f"{self.login_url}/services/oauth2/authorize?{query}"
+
+    def exchange_code(self, code: str, redirect_uri: str) -> Token:
+        body = self._login_client().token(
+            {
+                "grant_type": "authorization_code",
+                **self._client_auth(),
+                "code": code,
+                "redirect_uri": redirect_uri,
+            }
+        )
+        return self._token(body)
+
+    def authorize_with_code(self, code: str, redirect_uri: str) -> dict:
+        """exchange_code + a real test call; marks the account authorized (like authorize())."""
+        self.account.token = asdict(self.exchange_code(code, redirect_uri))
+        info = self.test_connection()
+        self.account.mark_authorized()
+        return info
+
+    # --- API usage ---------------------------------------------------------------------------
+
+    def _record_usage(self, used: int, limit: int) -> None:
+        """Keep the last Sforce-Limit-Info on the account (at most every few seconds)."""
+        usage = {"used": used, "limit": limit, "at": datetime.now(UTC).isoformat()}
+        state = dict(self.account.state or {})
+        state["api_usage"] = usage
+        self.account.state = state
+        now = time.monotonic()
+        if self.account.pk and now - self._usage_saved_at >= USAGE_SAVE_INTERVAL:
+            self._usage_saved_at = now
+            mapping.save_state_key(self.account, "api_usage", usage)
+
+    # --- reads -------------------------------------------------------------------------------
+
+    def test_connection(self) -> dict:
+        def probe(client: SalesforceClient) -> dict:
+            me = client.get("/services/oauth2/userinfo")
+            limits = client.get("limits/")
+            daily = (limits or {}).get("DailyApiRequests") or {}
+            if daily.get("Max") is not None:
+                used = int(daily["Max"]) - int(daily.get("Remaining", 0))
+                self._usage_saved_at = 0.0  # always record on Authorize / Test connection
+                self._record_usage(used, int(daily["Max"]))
+            return {
+                "user": me.get("preferred_username") or me.get("email", ""),
+                "user_id": me.get("user_id", ""),
+                "name": me.get("name", ""),
+                "org": me.get("organization_id", ""),
+                "instance_url": client.instance_url,
+                "api_usage": self.account.state.get("api_usage"),
+            }
+
+        return self._call(probe)
+
+    def describe_fields(self, crm_object: str = "Contact") -> list[CrmField]:
+        body = self._call(lambda c: c.get(f"sobjects/{mapping.sobject_name(crm_object)}/describe/"))
+        return [
+            CrmField(
+                name=f["name"],
+                label=f.get("label") or f["name"],
+                type=f.get("type") or "string",
+                createable=bool(f.get("createable", True)),
+            )
+            for f in (body or {}).get("fields", [])
+        ]
+
+    def _pages(self, soql: str, include_deleted: bool = False) -> Iterator[list[dict]]:
+        """Like client.query_pages, but every page request may refresh the token once."""
+        first = "queryAll/" if include_deleted else "query/"
+        body = self._call(lambda c: c.get(first, q=soql))
+        while True:
+            if not isinstance(body, dict) or not isinstance(body.get("records"), list):
+                raise ConnectorError("Salesforce query response without records")
+            yield body["records"]
+            next_url = body.get("nextRecordsUrl")
+            if body.get("done", True) or not next_url:
+                return
+            body = self._call(lambda c, url=next_url: c.get(url))
+
+    def iter_contacts(
+        self, modified_since: datetime | None = None, fields: list[str] | None = None
+    ) -> Iterator[list[CrmContact]]:
+        """Pages of live contacts; with modified_since also the deleted ones (queryAll)."""
+        select = mapping.contact_select(fields)
+        where = ""
+        if modified_since:
+            where = f" WHERE LastModifiedDate > {mapping.soql_datetime(modified_since)}"
+        soql = f"SELECT {', '.join(select)} FROM Contact{where} ORDER BY Id"  # noqa: S608 (SOQL, names validated)
+        base = self._base_url()
+        for records in self._pages(soql):
+            yield [mapping.contact_from_record(r, base) for r in records]
+        if modified_since:
+            since = mapping.soql_datetime(modified_since)
+            deleted = f"SELECT Id, LastModifiedDate FROM Contact WHERE IsDeleted = true AND LastModifiedDate > {since} ORDER BY Id"  # noqa: S608
+            for records in self._pages(deleted, include_deleted=True):
+                yield [mapping.deleted_contact(r) for r in records]
+
+    def iter_contact_ids(self) -> Iterator[list[str]]:
+        for records in self._pages("SELECT Id FROM Contact ORDER BY Id"):
+            yield [r["Id"] for r in records]
+
+    def find_contacts_by_phone(self, phone: str) -> list[CrmContact]:
+        terms = mapping.phone_search_terms(phone)
+        if not terms:
+            return []
+        find = " OR ".join(sosl_escape(t) for t in terms)
+        sosl = (
+            f"FIND {{{find}}} IN PHONE FIELDS RETURNING "
+            f"Contact({', '.join(mapping.contact_select(None))}) LIMIT 50"
+        )
+        body = self._call(lambda c: c.get("search/", q=sosl))
+        base = self._base_url()
+        records = (body or {}).get("searchRecords", []) if isinstance(body, dict) else body or []
+        return [mapping.contact_from_record(r, base) for r in records]
+
+    def list_users(self) -> list[CrmUser]:
+        soql = "SELECT Id, Name, Email, IsActive FROM User WHERE IsActive = true ORDER BY Name"
+        return [
+            CrmUser(crm_id=r["Id"], email=r.get("Email") or "", name=r.get("Name") or "")
+            for page in self._pages(soql)
+            for r in page
+        ]
+
+    def list_queues(self) -> list[CrmQueue]:
+        soql = "SELECT Id, Name, OwnerId FROM Group WHERE Type = 'Queue' ORDER BY Name"
+        return [
+            CrmQueue(crm_id=r["Id"], name=r.get("Name") or "", owner_crm_id=r.get("OwnerId") or "")
+            for page in self._pages(soql)
+            for r in page
+        ]
+
+    # --- writes ------------------------------------------------------------------------------
+
+    def log_calls(self, calls: list[CallLog]) -> list[WriteResult]:
+        """Upsert Tasks by the external-id field holding CallLog.key, 200 per request."""
+        results: list[WriteResult] = []
+        field = self.task_key_field
+        base = self._base_url()
+        for start in range(0, len(calls), self.batch_size):
+            chunk = calls[start : start + self.batch_size]
+            records = [mapping.task_record(call, field) for call in chunk]
+            answers = self._upsert_tasks(records, field)
+            for call, answer in zip(chunk, answers, strict=True):
+                results.append(mapping.write_result(call.key, answer, "Task", base, field))
+        return results
+
+    def _upsert_tasks(self, records: list[dict], field: str) -> list[dict]:
+        answers = self._upsert("Task", field, records)
+        # An upsert that matches an existing Task (a retry) cannot set create-only fields
+        # (TaskSubtype): send those records again without them, which updates the same Task.
+        again = {i: mapping.create_only_fields(a) for i, a in enumerate(answers)}
+        again = {i: drop for i, drop in again.items() if drop}
+        if again:
+            retry = [
+                {k: v for k, v in records[i].items() if k not in drop} for i, drop in again.items()
+            ]
+            for i, answer in zip(again, self._upsert("Task", field, retry), strict=True):
+                answers[i] = answer
+        return answers
+
+    def _upsert(self, sobject: str, field: str, records: list[dict]) -> list[dict]:
+        try:
+            return self._call(lambda c: c.upsert_collection(sobject, field, records))
+        except ConnectorError as exc:
+            raise mapping.missing_key_field_hint(exc, sobject, field) from exc
+
+    def create_ticket(self, ticket: TicketRequest) -> WriteResult:
+        """Upsert a Case by the external-id field holding TicketRequest.key."""
+        field = self.case_key_field
+        record = mapping.case_record(ticket)
+        try:
+            answer = self._call(lambda c: c.upsert("Case", field, ticket.key, record))
+        except ConnectorError as exc:
+            raise mapping.missing_key_field_hint(exc, "Case", field) from exc
+        if not answer:  # 204 from an older API version: look the Case up by its key
+            soql = f"SELECT Id FROM Case WHERE {field} = {soql_literal(ticket.key)}"  # noqa: S608
+            found = [r for page in self._pages(soql) for r in page]
+            answer = {"id": found[0]["Id"] if found else "", "success": bool(found)}
+        answer.setdefault("success", True)
+        return mapping.write_result(ticket.key, answer, "Case", self._base_url(), field)
+
+    # --- links -------------------------------------------------------------------------------
+
+    def _base_url(self) -> str:
+        token = self._cached_token()
+        return (token.instance_url if token and token.instance_url else self.login_url).rstrip("/")
+
+    def record_url(self, crm_object: str, crm_id: str) -> str:
+        return mapping.record_url(self._base_url(), crm_object, crm_id)

@@ -1,0 +1,385 @@
+"""The Salesforce simulator's data: records, SOQL evaluation with query locators, SOSL, writes.
+
+Callers (simulator.py) hold the simulator's lock around every method.
+"""
+
+import itertools
+import re
+import secrets
+from collections import OrderedDict
+from datetime import UTC, date, datetime
+
+from connectors.salesforce import sim_data
+from connectors.salesforce.soql import Query, Search, SoqlError, matches
+from connectors.simulator_base import Reply
+
+API_PATH = "/services/data/v62.0"
+PHONE_FIELDS = ("Phone", "MobilePhone", "HomePhone", "OtherPhone")
+MAX_CURSORS = 200
+
+
+def sf_error(status: int, code: str, message: str) -> Reply:
+    return Reply(status, [{"message": message, "errorCode": code}])
+
+
+def record_error(code: str, message: str, fields=()) -> dict:
+    return {
+        "success": False,
+        "errors": [{"statusCode": code, "message": message, "fields": list(fields)}],
+    }
+
+
+def _value(value):
+    if isinstance(value, datetime):
+        return sim_data.iso(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def phone_match(term_digits: str, stored: str | None) -> bool:
+    """Suffix match of the digits (leading zeros dropped), at least 7 digits in common."""
+    a = term_digits.lstrip("0")
+    b = re.sub(r"\D", "", stored or "").lstrip("0")
+    short, long_ = sorted((a, b), key=len)
+    return len(short) >= 7 and long_.endswith(short)
+
+
+class Cursor:
+    def __init__(self, rows, total: int, page_size: int):
+        self.rows, self.total, self.page_size = rows, total, page_size
+        self.offset = 0  # rows handed out so far
+        self.last: tuple[int, dict] | None = None  # (offset, page) for a retried request
+
+
+class Store:
+    def __init__(self, seed_contacts: int = 50):
+        self.records: dict[str, dict[str, dict]] = {obj: {} for obj in sim_data.SCHEMA}
+        users = sim_data.seed_users()
+        accounts = sim_data.seed_accounts()
+        self._put("User", users)
+        self._put("Account", accounts)
+        self._put("Group", sim_data.seed_groups(users[0]["Id"]))
+        self._put("Contact", sim_data.seed_contacts(users, accounts, seed_contacts))
+        self.counters = {obj: len(rows) for obj, rows in self.records.items()}
+        self.owners = [u["Id"] for u in users if u["IsActive"]]
+        self.accounts = accounts
+        self.generated = 0
+        self.overrides: dict[int, dict] = {}  # generated contacts a test changed or deleted
+        self.external_ids = {"Task": {"CC_Call_Key__c"}, "Case": {"CC_Ticket_Key__c"}}
+        self.cursors: OrderedDict[str, Cursor] = OrderedDict()
+        self.ext_index: dict[tuple[str, str], dict[str, str]] = {}  # (object, field) -> value -> Id
+
+    def _put(self, sobject: str, rows: list[dict]) -> None:
+        for row in rows:
+            row.setdefault("IsDeleted", False)
+            self.records[sobject][row["Id"]] = row
+
+    # --- lookups -------------------------------------------------------------------------
+
+    def api_user(self) -> dict:
+        return self.user_by_username("api@acme-sim.example.com")
+
+    def user_by_username(self, username: str) -> dict | None:
+        return next((u for u in self.records["User"].values() if u["Username"] == username), None)
+
+    def by_key(self, sobject: str, field: str) -> dict:
+        return {r.get(field) or r["Id"]: r for r in self.records[sobject].values()}
+
+    def by_external(self, sobject: str, field: str, value) -> dict | None:
+        crm_id = self.ext_index.get((sobject, field), {}).get(value)
+        if crm_id is None and field not in self.external_ids.get(sobject, ()):
+            return next((r for r in self.records[sobject].values() if r.get(field) == value), None)
+        return self.records[sobject].get(crm_id) if crm_id else None
+
+    def generated_contact(self, i: int) -> dict:
+        return self.overrides.get(i) or sim_data.generated_contact(i, self.owners, self.accounts)
+
+    def get(self, sobject: str, crm_id: str) -> dict | None:
+        index = sim_data.generated_index(crm_id) if sobject == "Contact" else None
+        if index is not None and index < self.generated:
+            return self.generated_contact(index)
+        return self.records.get(sobject, {}).get(crm_id)
+
+    def find(self, crm_id: str | None) -> tuple[str, dict] | tuple[None, None]:
+        sobject = sim_data.OBJECT_BY_PREFIX.get((crm_id or "")[:3])
+        record = self.get(sobject, crm_id) if sobject else None
+        return (sobject, record) if record and not record.get("IsDeleted") else (None, None)
+
+    def rows(self, sobject: str):
+        """Every record in Id order (generated contacts are 003Gn..., sorted before 003Sm...)."""
+        if sobject == "Contact":
+            yield from (self.generated_contact(i) for i in range(self.generated))
+        yield from (self.records[sobject][k] for k in sorted(self.records[sobject]))
+
+    # --- contacts changed by tests -------------------------------------------------------
+
+    def add_contact(self, fields: dict) -> dict:
+        self.counters["Contact"] += 1
+        now = datetime.now(UTC)
+        row = {f["name"]: None for f in sim_data.SCHEMA["Contact"]}
+        row.update(
+            Id=sim_data.make_id("Contact", self.counters["Contact"]),
+            IsDeleted=False,
+            OwnerId=self.owners[0],
+            CreatedDate=now,
+            LastModifiedDate=now,
+            SystemModstamp=now,
+        )
+        row.update(fields)
+        self.records["Contact"][row["Id"]] = row
+        return row
+
+    def update_contact(self, crm_id: str, fields: dict) -> dict:
+        row = self.get("Contact", crm_id)
+        if row is None:
+            raise KeyError(crm_id)
+        index = sim_data.generated_index(crm_id)
+        if index is not None:
+            row = self.overrides[index] = dict(row)
+        now = datetime.now(UTC)
+        row.update(fields, LastModifiedDate=now, SystemModstamp=now)
+        return row
+
+    def delete_contact(self, crm_id: str) -> None:
+        self.update_contact(crm_id, {"IsDeleted": True})
+
+    # --- SOQL ----------------------------------------------------------------------------
+
+    def _schema(self, name: str) -> tuple[str, dict]:
+        for sobject, fields in sim_data.SCHEMA.items():
+            if sobject.lower() == name.lower():
+                return sobject, {f["name"].lower(): f for f in fields}
+        raise sf_error(400, "INVALID_TYPE", f"sObject type '{name}' is not supported.")
+
+    def _field(self, sobject: str, fields: dict, name: str) -> tuple[str, ...]:
+        """Canonical ("Email",) or ("Account", "Name") for a relationship; KeyError if unknown."""
+        head, _, sub = name.partition(".")
+        if not sub:
+            if head.lower() not in fields:
+                raise KeyError(f"No such column '{name}' on entity '{sobject}'")
+            return (fields[head.lower()]["name"],)
+        ref = fields.get(f"{head.lower()}id")
+        targets = (ref or {}).get("referenceTo") or []
+        if not targets:
+            raise KeyError(f"Didn't understand relationship '{head}' in field path '{name}'")
+        _target, target_fields = self._schema(targets[0])
+        if sub.lower() not in target_fields:
+            raise KeyError(f"No such column '{sub}' on entity '{targets[0]}'")
+        return ref["name"][:-2], target_fields[sub.lower()]["name"]
+
+    def _project(self, sobject: str, row: dict, paths: list[tuple[str, ...]]) -> dict:
+        out = {"attributes": {"type": sobject, "url": f"{API_PATH}/sobjects/{sobject}/{row['Id']}"}}
+        for path in paths:
+            if len(path) == 1:
+                out[path[0]] = _value(row.get(path[0]))
+                continue
+            target_type, target = self.find(row.get(f"{path[0]}Id"))
+            if target is None:
+                out.setdefault(path[0], None)
+                continue
+            rel = out.get(path[0]) or {
+                "attributes": {
+                    "type": target_type,
+                    "url": f"{API_PATH}/sobjects/{target_type}/{target['Id']}",
+                }
+            }
+            rel[path[1]] = _value(target.get(path[1]))
+            out[path[0]] = rel
+        return out
+
+    def query(self, q: Query, include_deleted: bool, page_size: int, base_path: str) -> dict:
+        sobject, fields = self._schema(q.sobject)
+        paths = [self._field(sobject, fields, f) for f in q.fields]
+        where = []
+        for cond in q.where:
+            path = self._field(sobject, fields, cond.field)
+            if len(path) != 1:
+                raise SoqlError("relationship fields in WHERE are not supported by the simulator")
+            where.append((path[0], cond))
+
+        def wanted(row: dict) -> bool:
+            if row.get("IsDeleted") and not include_deleted:
+                return False
+            return all(matches(cond, row.get(name)) for name, cond in where)
+
+        order = [(self._field(sobject, fields, f)[0], desc) for f, desc in q.order]
+        if order and order != [("Id", False)]:
+            rows = [r for r in self.rows(sobject) if wanted(r)]
+            for name, desc in reversed(order):  # stable sorts, last key first; nulls last
+                rows.sort(key=lambda r, n=name: (r.get(n) is None, r.get(n) or 0), reverse=desc)
+            total = len(rows)
+            source = iter(rows)
+        else:
+            total = self._count(sobject, where, include_deleted, wanted)
+            source = filter(wanted, self.rows(sobject))
+        if q.limit is not None:
+            total = min(total, q.limit)
+            source = itertools.islice(source, q.limit)
+        cursor = Cursor((self._project(sobject, r, paths) for r in source), total, page_size)
+        return self._page(cursor, secrets.token_hex(8), base_path)
+
+    def _count(self, sobject, where, include_deleted, wanted) -> int:
+        if sobject == "Contact" and not where and not include_deleted:  # the bulk import: O(1)-ish
+            stored = sum(1 for r in self.records["Contact"].values() if not r.get("IsDeleted"))
+            deleted = sum(
+                1 for i, r in self.overrides.items() if i < self.generated and r.get("IsDeleted")
+            )
+            return stored + self.generated - deleted
+        return sum(1 for r in self.rows(sobject) if wanted(r))
+
+    def _page(self, cursor: Cursor, locator: str, base_path: str) -> dict:
+        start = cursor.offset
+        records = list(itertools.islice(cursor.rows, cursor.page_size))
+        cursor.offset += len(records)
+        done = cursor.offset >= cursor.total or len(records) < cursor.page_size
+        page = {"totalSize": cursor.total, "done": done, "records": records}
+        if not done:
+            page["nextRecordsUrl"] = f"{base_path}/{locator}-{cursor.offset}"
+            self.cursors[locator] = cursor
+            self.cursors.move_to_end(locator)
+            while len(self.cursors) > MAX_CURSORS:
+                self.cursors.popitem(last=False)
+        else:
+            self.cursors.pop(locator, None)
+        cursor.last = (start, page)
+        return page
+
+    def more(self, locator: str, offset: int) -> dict | None:
+        cursor = self.cursors.get(locator)
+        if cursor is None:
+            return None
+        if cursor.last and cursor.last[0] == offset:  # the client retried the same page
+            return cursor.last[1]
+        if offset != cursor.offset:
+            return None
+        base_path = cursor.last[1]["nextRecordsUrl"].rsplit("/", 1)[0]
+        return self._page(cursor, locator, base_path)
+
+    # --- SOSL ----------------------------------------------------------------------------
+
+    def search(self, s: Search) -> list[dict]:
+        sobject, fields = self._schema(s.sobject)
+        paths = [self._field(sobject, fields, f) for f in s.fields]
+        digits = [re.sub(r"\D", "", t) for t in s.terms]
+        found: dict[str, dict] = {}
+        if s.scope == "PHONE":
+            if sobject == "Contact":
+                for d in digits:
+                    i = sim_data.generated_index_for_digits(d, self.generated)
+                    if i is not None:
+                        row = self.generated_contact(i)
+                        if any(phone_match(d, row.get(f)) for f in PHONE_FIELDS):
+                            found[row["Id"]] = row
+            stored = self.records[sobject].values()
+            for row in stored:
+                phones = [row.get(f) for f in PHONE_FIELDS if f.lower() in fields]
+                if any(phone_match(d, p) for d in digits for p in phones):
+                    found[row["Id"]] = row
+        else:
+            words = [t.lower() for t in s.terms]
+            for row in self.records[sobject].values():
+                text = " ".join(str(v) for v in row.values() if isinstance(v, str)).lower()
+                if any(w in text for w in words):
+                    found[row["Id"]] = row
+        rows = [r for r in found.values() if not r.get("IsDeleted")][: s.limit or 2000]
+        return [self._project(sobject, r, paths) for r in rows]
+
+    # --- writes --------------------------------------------------------------------------
+
+    def write(self, sobject, body: dict, ext_field, ext_value, injected: dict) -> dict:
+        """Create (ext_field None) or upsert one record; a per-record result like Salesforce's."""
+        if sobject not in ("Task", "Case", "Contact", "Account"):
+            return record_error("INVALID_TYPE", f"sObject type '{sobject}' is not supported.")
+        _, schema = self._schema(sobject)
+        data = {}
+        for name, value in body.items():
+            if name == "attributes":
+                continue
+            if name.lower() not in schema:
+                return record_error(
+                    "INVALID_FIELD", f"No such column '{name}' on sobject of type {sobject}"
+                )
+            data[schema[name.lower()]["name"]] = value
+        existing = None
+        if ext_field:
+            if not ext_value:
+                return record_error("MISSING_ARGUMENT", f"{ext_field} not specified", [ext_field])
+            data[ext_field] = ext_value
+            existing = self.by_external(sobject, ext_field, ext_value)
+        key = ext_value or next(
+            (data.get(f) for f in self.external_ids.get(sobject, ()) if data.get(f)), None
+        )
+        if key in injected:
+            code, message = injected.pop(key)
+            return record_error(code, message)
+        allowed = "updateable" if existing else "createable"
+        locked = [n for n in data if not schema[n.lower()][allowed] and n != ext_field]
+        if locked:
+            return record_error(
+                "INVALID_FIELD_FOR_INSERT_UPDATE",
+                f"Unable to create/update fields: {', '.join(locked)}. Please check the security "
+                "settings of this field and verify that it is read/write for your profile.",
+                locked,
+            )
+        problem = self._validate(sobject, data, existing)
+        if problem:
+            return problem
+        now = datetime.now(UTC)
+        if existing:
+            existing.update(data, LastModifiedDate=now, SystemModstamp=now)
+            return {"id": existing["Id"], "success": True, "errors": [], "created": False}
+        self.counters[sobject] += 1
+        row = {f["name"]: None for f in sim_data.SCHEMA[sobject]}
+        row.update(sim_data.DEFAULTS.get(sobject, {}))
+        row.update(
+            Id=sim_data.make_id(sobject, self.counters[sobject]),
+            IsDeleted=False,
+            OwnerId=self.api_user()["Id"],
+            CreatedDate=now,
+            LastModifiedDate=now,
+            SystemModstamp=now,
+        )
+        if sobject == "Case":
+            row["CaseNumber"] = f"{self.counters['Case']:08d}"
+        row.update(data)
+        self.records[sobject][row["Id"]] = row
+        for field in self.external_ids.get(sobject, ()):
+            if row.get(field):
+                self.ext_index.setdefault((sobject, field), {})[row[field]] = row["Id"]
+        return {"id": row["Id"], "success": True, "errors": [], "created": True}
+
+    def _validate(self, sobject: str, data: dict, existing: dict | None) -> dict | None:
+        for (obj, name), values in sim_data.PICKLISTS.items():
+            if obj == sobject and name in data and data[name] not in values:
+                return record_error(
+                    "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+                    f"{name}: bad value for restricted picklist field: {data[name]}",
+                    [name],
+                )
+        refs = {
+            "WhoId": ("Contact",),
+            "ContactId": ("Contact",),
+            "AccountId": ("Account",),
+            "OwnerId": ("User", "Group") if sobject == "Case" else ("User",),
+        }
+        for name, types in refs.items():
+            if data.get(name):
+                target_type, target = self.find(data[name])
+                if target_type not in types or (target_type == "User" and not target["IsActive"]):
+                    return record_error(
+                        "INVALID_CROSS_REFERENCE_KEY",
+                        f"invalid cross reference id: {data[name]}",
+                        [name],
+                    )
+        for field in self.external_ids.get(sobject, ()):
+            value = data.get(field)
+            if value and not existing:
+                dup = self.by_external(sobject, field, value)
+                if dup:
+                    return record_error(
+                        "DUPLICATE_VALUE",
+                        f"duplicate value found: {field} duplicates value on record with id: {dup['Id']}",
+                        [field],
+                    )
+        return None
