@@ -1,0 +1,83 @@
+"""Forms of the tenant pages: settings (validated by the Tenant model's validators) and API keys."""
+
+from zoneinfo import available_timezones
+
+import phonenumbers
+from django import forms
+
+from tenants.models import Tenant
+
+
+class TenantSettingsForm(forms.ModelForm):
+    """Phone region, time zone, DNIS regex and allowed frame ancestors (one origin per line).
+
+    Validation is the model's (tenants.models.validate_*), shared with /api/v1/settings/; the
+    page only normalises input (upper-case region, trailing slashes of origins).
+    """
+
+    frame_ancestors = forms.CharField(
+        required=False,
+        label="Allowed frame ancestors",
+        widget=forms.Textarea(attrs={"rows": 4, "class": "mono", "spellcheck": "false"}),
+        help_text="Origins allowed to embed the portal's widgets in an iframe, one per line, "
+        "e.g. https://crm.example.com or https://*.example.com. Empty: no embedding.",
+    )
+
+    class Meta:
+        model = Tenant
+        fields = ["default_region", "time_zone", "dnis_regex", "frame_ancestors"]
+        labels = {
+            "default_region": "Default phone region",
+            "time_zone": "Time zone",
+            "dnis_regex": "DNIS pattern",
+        }
+        help_texts = {
+            "default_region": "Two-letter region used to read national numbers, e.g. CZ, FI, GB.",
+            "time_zone": "IANA name used to show times, e.g. Europe/Prague.",
+            "dnis_regex": "Regular expression whose first group extracts the dialled number "
+            "(DNIS) from the caller name, e.g. D:(.+?):",
+        }
+        widgets = {
+            "default_region": forms.TextInput(
+                attrs={"list": "regions", "autocomplete": "off", "maxlength": 2, "size": 4}
+            ),
+            "time_zone": forms.TextInput(attrs={"list": "time-zones", "autocomplete": "off"}),
+            "dnis_regex": forms.TextInput(attrs={"class": "mono", "spellcheck": "false"}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["frame_ancestors"] = "\n".join(self.instance.frame_ancestors or [])
+
+    def clean_default_region(self):
+        return self.cleaned_data["default_region"].strip().upper()
+
+    def clean_time_zone(self):
+        return self.cleaned_data["time_zone"].strip()
+
+    def clean_frame_ancestors(self):
+        lines = self.cleaned_data.get("frame_ancestors") or ""
+        return [line.strip().rstrip("/") for line in lines.splitlines() if line.strip()]
+
+
+def region_choices() -> list[str]:
+    return sorted(phonenumbers.SUPPORTED_REGIONS)
+
+
+def time_zone_choices() -> list[str]:
+    return sorted(available_timezones())
+
+
+class ApiKeyForm(forms.Form):
+    name = forms.CharField(
+        max_length=100,
+        help_text="Say who uses it, e.g. “Daktela events” or “nightly export script”.",
+        widget=forms.TextInput(attrs={"placeholder": "e.g. Daktela events", "autocomplete": "off"}),
+    )
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise forms.ValidationError("Give the key a name.")
+        return name
