@@ -1,5 +1,56 @@
+"""retailCRM connector: the telephony integration module (screen pop on ringing, call upload
+including missed calls, click-to-call relayed to the telephony side) plus customers and users.
+
+Authorize = check the API key, then register our telephony module with
+`integration-modules/{code}/edit`; its `clientId` is a random per-connector secret that
+retailCRM sends back on every click-to-call request (connectors/retailcrm/views.py checks it).
+"""
+
+import secrets
+from collections.abc import Iterator
+from datetime import datetime
+
+from django.conf import settings as django_settings
+from django.urls import reverse
+
 from connectors.base import Connector
+from connectors.errors import AuthError, ConnectorError
+from connectors.retailcrm.client import RetailClient
 from connectors.retailcrm.forms import RetailCRMForm
+from connectors.retailcrm.mapping import (
+    EVENT_TYPES,
+    call_event,
+    contact_from,
+    crm_time,
+    same_number,
+    upload_item,
+    zone,
+)
+from connectors.types import (
+    CallLog,
+    CrmContact,
+    CrmField,
+    CrmQueue,
+    CrmUser,
+    TicketRequest,
+    Token,
+    WriteResult,
+)
+from contacts.phones import tail
+
+CUSTOMER_FIELDS = [
+    ("firstName", "First name", "string"),
+    ("lastName", "Last name", "string"),
+    ("patronymic", "Patronymic", "string"),
+    ("email", "Email", "string"),
+    ("phones", "Phones", "array"),
+    ("managerId", "Manager", "integer"),
+    ("vip", "VIP", "boolean"),
+    ("bad", "Bad customer", "boolean"),
+    ("personalDiscount", "Personal discount", "double"),
+    ("createdAt", "Created at", "datetime"),
+]
+PAGE = 100  # retailCRM accepts limit 20, 50 or 100 only
 
 
 class RetailCRMConnector(Connector):
@@ -11,3 +62,281 @@ class RetailCRMConnector(Connector):
     form_class = RetailCRMForm
     guide_template = "connectors/guides/retailcrm.html"
     batch_size = 50
+    ticket_label = "task"
+    supports_call_events = True
+
+    @property
+    def client(self) -> RetailClient:
+        """A client that moves the connector to needs_reauth when the API key is rejected."""
+        return self._client(on_auth_error=self.needs_reauth)
+
+    def _client(self, on_auth_error=None) -> RetailClient:
+        return RetailClient(
+            self.settings.get("instance_url", ""),
+            self.credentials.get("api_key", ""),
+            session=self.session,
+            on_auth_error=on_auth_error,
+        )
+
+    @property
+    def tz(self):
+        return zone(getattr(self.account.tenant, "time_zone", "") or "UTC")
+
+    @property
+    def code(self) -> str:
+        return self.settings.get("integration_code") or "ccportal"
+
+    # --- authorization: API key check + module registration --------------------------------
+
+    def fetch_token(self) -> Token:
+        # No token flow: every request carries the API key (X-API-KEY).
+        return Token(access_token="", expires_at=None)
+
+    def authorize(self) -> dict:
+        client = self._client()  # a rejected key here is the caller's answer, not a status change
+        data = client.get("/credentials", version=False)
+        info = {"methods": len(data.get("credentials") or data.get("scopes") or [])}
+        module = self.module_payload()
+        client.post(f"/integration-modules/{self.code}/edit", {"integrationModule": module})
+        self.account.token = {}
+        self.account.mark_authorized()
+        return {**info, "module": module["code"], "make_call_url": self.make_call_url()}
+
+    def test_connection(self) -> dict:
+        data = self.client.get("/credentials", version=False)
+        return {"methods": len(data.get("credentials") or data.get("scopes") or [])}
+
+    def module_client_id(self) -> str:
+        """Our secret for retailCRM's calls back to us, created once per connector."""
+        client_id = self.credentials.get("module_client_id")
+        if not client_id:
+            client_id = secrets.token_urlsafe(32)
+            self.account.credentials = {**self.credentials, "module_client_id": client_id}
+            self.account.save(update_fields=["credentials", "updated_at"])
+        return client_id
+
+    def make_call_url(self) -> str:
+        path = reverse("retailcrm-make-call", kwargs={"connector_id": self.account.pk})
+        return f"{django_settings.PUBLIC_URL}{path}"
+
+    def module_payload(self) -> dict:
+        base = django_settings.PUBLIC_URL
+        return {
+            "code": self.code,
+            "integrationCode": self.code,
+            "active": True,
+            "name": "Contact center portal",
+            "clientId": self.module_client_id(),
+            "baseUrl": base,
+            "accountUrl": f"{base}/integrations/",
+            "actions": {},
+            "integrations": {
+                "telephony": {
+                    "makeCallUrl": self.make_call_url(),
+                    "allowEdit": False,
+                    "inputEventSupported": True,
+                    "outputEventSupported": True,
+                    "hangupEventSupported": True,
+                    "additionalCodes": [
+                        {"userId": int(m.crm_user_id), "code": m.agent_id}
+                        for m in self._mappings()
+                        if m.crm_user_id.isdigit()
+                    ],
+                }
+            },
+        }
+
+    def register_module(self) -> dict:
+        payload = self.module_payload()
+        self.client.post(f"/integration-modules/{self.code}/edit", {"integrationModule": payload})
+        return payload
+
+    def _mappings(self):
+        from contacts.models import UserMapping
+
+        return UserMapping.objects.for_tenant(self.account.tenant_id).filter(connector=self.account)
+
+    # --- call events (screen pop) ----------------------------------------------------------
+
+    def send_call_event(self, event: dict) -> bool:
+        """Tell retailCRM about a ringing (or ended) call so it pops the customer card.
+
+        `event` has the API.md call-event fields. Returns False when the type is not one
+        retailCRM knows (answered, transferred) and nothing was sent.
+        """
+        if event.get("type") not in EVENT_TYPES:
+            return False
+        codes, user_ids = [], []
+        agent_id, agent_email = (
+            event.get("agent_id") or "",
+            (event.get("agent_email") or "").lower(),
+        )
+        for m in self._mappings():
+            if (agent_id and m.agent_id == agent_id) or (
+                agent_email and m.match_email == agent_email
+            ):
+                codes.append(m.agent_id)
+                if m.crm_user_id.isdigit():
+                    user_ids.append(int(m.crm_user_id))
+        self.client.post("/telephony/call/event", {"event": call_event(event, codes, user_ids)})
+        return True
+
+    # --- contacts ----------------------------------------------------------------------------
+
+    def describe_fields(self, crm_object: str = "Contact") -> list[CrmField]:
+        fields = [CrmField(name=n, label=label, type=t) for n, label, t in CUSTOMER_FIELDS]
+        data = self.client.get("/custom-fields", {"filter": {"entity": "customer"}, "limit": PAGE})
+        for field in data.get("customFields") or []:
+            fields.append(
+                CrmField(
+                    name=f"customFields.{field['code']}",
+                    label=field.get("name") or field["code"],
+                    type=field.get("type", "string"),
+                )
+            )
+        return fields
+
+    def _customer_pages(self, filters: dict) -> Iterator[list[dict]]:
+        page, total = 1, 1
+        while page <= total:
+            data = self.client.get("/customers", {"filter": filters, "limit": PAGE, "page": page})
+            yield data.get("customers") or []
+            total = int((data.get("pagination") or {}).get("totalPageCount") or 0)
+            page += 1
+
+    def iter_contacts(
+        self, modified_since: datetime | None = None, fields: list[str] | None = None
+    ) -> Iterator[list[CrmContact]]:
+        if modified_since is None:
+            for customers in self._customer_pages({}):
+                yield [self._contact(c) for c in customers]
+            return
+        # filter[dateFrom] on /customers is the *creation* date, so changes come from the
+        # customers history: collect the changed ids, then load those customers.
+        changed, deleted = self._changed_since(modified_since)
+        if deleted:
+            yield [CrmContact(crm_id=i, deleted=True) for i in sorted(deleted)]
+        ids = sorted(changed - deleted, key=int)
+        for start in range(0, len(ids), PAGE):
+            chunk = ids[start : start + PAGE]
+            for customers in self._customer_pages({"ids": chunk}):
+                yield [self._contact(c) for c in customers]
+
+    def _changed_since(self, since: datetime) -> tuple[set[str], set[str]]:
+        changed, deleted = set(), set()
+        page, total = 1, 1
+        while page <= total:
+            data = self.client.get(
+                "/customers/history",
+                {"filter": {"startDate": crm_time(since, self.tz)}, "limit": PAGE, "page": page},
+            )
+            for entry in data.get("history") or []:
+                cid = str((entry.get("customer") or {}).get("id") or "")
+                if cid:
+                    (deleted if entry.get("deleted") else changed).add(cid)
+            total = int((data.get("pagination") or {}).get("totalPageCount") or 0)
+            page += 1
+        return changed, deleted
+
+    def iter_contact_ids(self) -> Iterator[list[str]]:
+        for customers in self._customer_pages({}):
+            yield [str(c["id"]) for c in customers]
+
+    def _contact(self, customer: dict) -> CrmContact:
+        return contact_from(customer, self.tz, self.record_url("Contact", str(customer["id"])))
+
+    def find_contacts_by_phone(self, phone: str) -> list[CrmContact]:
+        digits_tail = tail(phone)
+        if not digits_tail:
+            return []
+        # filter[name] searches name, email and phone numbers (format-insensitive).
+        data = self.client.get("/customers", {"filter": {"name": digits_tail}, "limit": 50})
+        region = getattr(self.account.tenant, "default_region", "") or "CZ"
+        return [
+            self._contact(c)
+            for c in data.get("customers") or []
+            if any(same_number(phone, p.get("number", ""), region) for p in c.get("phones") or [])
+        ]
+
+    def list_users(self) -> list[CrmUser]:
+        users, page, total = [], 1, 1
+        while page <= total:
+            data = self.client.get("/users", {"filter": {"active": 1}, "limit": PAGE, "page": page})
+            for u in data.get("users") or []:
+                name = " ".join(x for x in (u.get("firstName"), u.get("lastName")) if x)
+                users.append(
+                    CrmUser(
+                        crm_id=str(u["id"]),
+                        email=u.get("email") or "",
+                        name=name,
+                        active=bool(u.get("active", True)),
+                    )
+                )
+            total = int((data.get("pagination") or {}).get("totalPageCount") or 0)
+            page += 1
+        return users
+
+    def list_queues(self) -> list[CrmQueue]:
+        # retailCRM has no queue object; calls are routed by the telephony side.
+        return []
+
+    # --- writes ------------------------------------------------------------------------------
+
+    def log_calls(self, calls: list[CallLog]) -> list[WriteResult]:
+        """Upload calls (missed ones too); retailCRM skips an externalId it already has."""
+        codes = {m.crm_user_id: m.agent_id for m in self._mappings() if m.crm_user_id}
+        items = [upload_item(c, self.tz, codes.get(c.owner_crm_id, "")) for c in calls]
+        try:
+            self.client.post("/telephony/calls/upload", {"calls": items})
+        except ConnectorError as exc:
+            if exc.permanent and len(calls) > 1 and not isinstance(exc, AuthError):
+                # One bad call must not sink the batch: upload one by one (idempotent by
+                # externalId, so the good ones already stored are simply skipped).
+                return [result for c in calls for result in self.log_calls([c])]
+            return [
+                WriteResult(key=c.key, error=exc.message, permanent=exc.permanent) for c in calls
+            ]
+        return [
+            WriteResult(
+                key=c.key,
+                crm_id=c.key,
+                url=self.record_url("Contact", c.contact_crm_id) if c.contact_crm_id else "",
+            )
+            for c in calls
+        ]
+
+    def create_ticket(self, ticket: TicketRequest) -> WriteResult:
+        """A retailCRM task; our key rides in the commentary and is looked up before create."""
+        marker = f"[ref {ticket.key}]"
+        found = self.client.get("/tasks", {"filter": {"text": marker}, "limit": 20})
+        for task in found.get("tasks") or []:
+            if marker in (task.get("commentary") or ""):
+                return WriteResult(
+                    key=ticket.key,
+                    crm_id=str(task["id"]),
+                    url=self.record_url("Task", str(task["id"])),
+                )
+        if not ticket.owner_crm_id.isdigit():
+            return WriteResult(
+                key=ticket.key,
+                error="retailCRM tasks need a performer: map the agent to a retailCRM user or set a default owner.",
+                permanent=True,
+            )
+        task = {
+            "text": ticket.subject[:255],
+            "commentary": f"{ticket.description}\n\n{marker}".strip(),
+            "performerId": int(ticket.owner_crm_id),
+        }
+        if ticket.contact_crm_id.isdigit():
+            task["customer"] = {"id": int(ticket.contact_crm_id)}
+        try:
+            data = self.client.post("/tasks/create", {"task": task})
+        except ConnectorError as exc:
+            return WriteResult(key=ticket.key, error=exc.message, permanent=exc.permanent)
+        crm_id = str(data.get("id", ""))
+        return WriteResult(key=ticket.key, crm_id=crm_id, url=self.record_url("Task", crm_id))
+
+    def record_url(self, crm_object: str, crm_id: str) -> str:
+        base = self.settings.get("instance_url", "").rstrip("/")
+        path = {"Contact": "customers", "Task": "tasks"}.get(crm_object, crm_object.lower())
+        return f"{base}/{path}/{crm_id}"

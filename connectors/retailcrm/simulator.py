@@ -1,0 +1,391 @@
+"""A retailCRM API v5 simulator: API-key auth, the telephony integration module, call events,
+call upload (deduplicated by externalId), telephony/manager, customers (+ history), users,
+custom fields and tasks. Bodies are form fields holding JSON strings, like the official client.
+
+`sim.click_to_call(...)` plays retailCRM's side of click-to-call: it calls the registered
+module's makeCallUrl with the module's clientId.
+"""
+
+import json
+import math
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import requests
+
+from connectors.retailcrm.sim_data import CUSTOM_FIELDS, seed_customers, seed_users
+from connectors.simulator_base import Reply, Simulator
+
+API_KEY = "rcrm-demo-4f9a2c7e1b"
+LIMITS = (20, 50, 100)
+RESULTS = {"failed", "answered", "busy", "no answer", "not allowed", "unknown"}
+DATE = "%Y-%m-%d %H:%M:%S"
+
+
+def fail(status: int, message: str, errors=None) -> Reply:
+    body = {"success": False, "errorMsg": message}
+    if errors:
+        body["errors"] = errors
+    return Reply(status, body)
+
+
+def _digits(value) -> str:
+    return "".join(ch for ch in str(value or "") if ch.isdigit())
+
+
+class RetailCRMSimulator(Simulator):
+    name = "retailcrm"
+    tz = ZoneInfo("Europe/Prague")
+    routes = [
+        ("GET", r"/api/(?:v5/)?credentials", "credentials"),
+        ("GET", r"/api/api-versions", "versions"),
+        ("POST", r"/api/v5/integration-modules/(?P<code>[\w.-]+)/edit", "module_edit"),
+        ("GET", r"/api/v5/integration-modules/(?P<code>[\w.-]+)", "module_get"),
+        ("POST", r"/api/v5/telephony/call/event", "call_event"),
+        ("POST", r"/api/v5/telephony/calls/upload", "calls_upload"),
+        ("GET", r"/api/v5/telephony/manager", "manager"),
+        ("GET", r"/api/v5/customers", "customers"),
+        ("GET", r"/api/v5/customers/history", "customers_history"),
+        ("GET", r"/api/v5/custom-fields", "custom_fields"),
+        ("GET", r"/api/v5/users", "users"),
+        ("GET", r"/api/v5/tasks", "tasks"),
+        ("POST", r"/api/v5/tasks/create", "task_create"),
+    ]
+
+    def seed(self) -> None:
+        self.users = seed_users()
+        self.customers = seed_customers(datetime(2026, 11, 1, 10, 0))
+        self.history = [
+            {
+                "id": i + 1,
+                "createdAt": c["createdAt"],
+                "created": True,
+                "source": "api",
+                "field": "id",
+                "oldValue": None,
+                "newValue": c["id"],
+                "customer": {"id": c["id"], "externalId": c["externalId"]},
+            }
+            for i, c in enumerate(self.customers.values())
+        ]
+        self.modules: dict[str, dict] = {}
+        self.events: list[dict] = []
+        self.calls: dict[str, dict] = {}  # externalId -> call
+        self.unkeyed_calls: list[dict] = []
+        self.tasks: dict[int, dict] = {}
+
+    def now(self) -> str:
+        return datetime.now(self.tz).strftime(DATE)
+
+    # --- helpers for tests -----------------------------------------------------------------
+
+    def update_customer(self, cid: int, **changes) -> None:
+        with self.lock:
+            for field, value in changes.items():
+                old = self.customers[cid].get(field)
+                self.customers[cid][field] = value
+                self._log(cid, field=field, oldValue=old, newValue=value)
+
+    def delete_customer(self, cid: int) -> None:
+        with self.lock:
+            self.customers.pop(cid)
+            self._log(cid, field="id", deleted=True, oldValue=cid, newValue=None)
+
+    def _log(self, cid: int, **entry) -> None:
+        self.history.append(
+            {
+                "id": len(self.history) + 1,
+                "createdAt": self.now(),
+                "source": "user",
+                "customer": {"id": cid},
+                **entry,
+            }
+        )
+
+    def click_to_call(self, phone: str, user_id: int, code: str = "", module: str = "", **extra):
+        """What retailCRM does when a user clicks a phone number: GET makeCallUrl."""
+        mod = self.modules[module] if module else next(iter(self.modules.values()))
+        params = {
+            "clientId": mod["clientId"],
+            "phone": phone,
+            "userId": user_id,
+            "code": code,
+            **extra,
+        }
+        url = mod["integrations"]["telephony"]["makeCallUrl"]
+        return requests.get(url, params=params, timeout=10)
+
+    # --- auth --------------------------------------------------------------------------------
+
+    def _auth(self, request) -> None:
+        key = request.headers.get("X-API-KEY") or request.query.get("apiKey")
+        if not key:
+            raise fail(403, '"apiKey" is missing.')
+        if key != API_KEY:
+            raise fail(403, 'Wrong "apiKey" value.')
+
+    def _json_field(self, request, name: str):
+        raw = request.form().get(name)
+        if raw is None:
+            raise fail(400, f'Parameter "{name}" is missing')
+        try:
+            return json.loads(raw)
+        except ValueError:
+            raise fail(400, f'Parameter "{name}" is not valid JSON') from None
+
+    def _page(self, request, rows: list, key: str) -> dict:
+        try:
+            limit, page = int(request.query.get("limit", 20)), int(request.query.get("page", 1))
+        except (TypeError, ValueError):
+            raise fail(400, "Errors in the input parameters", {"limit": "Not a number"}) from None
+        if limit not in LIMITS:
+            raise fail(
+                400,
+                "Errors in the input parameters",
+                {"limit": "This value should be 20, 50 or 100."},
+            )
+        chunk = rows[(page - 1) * limit : page * limit]
+        return {
+            "success": True,
+            "pagination": {
+                "limit": limit,
+                "totalCount": len(rows),
+                "currentPage": page,
+                "totalPageCount": math.ceil(len(rows) / limit),
+            },
+            key: chunk,
+        }
+
+    # --- endpoints ---------------------------------------------------------------------------
+
+    def credentials(self, request):
+        self._auth(request)
+        return {
+            "success": True,
+            "credentials": [
+                "/api/customers",
+                "/api/users",
+                "/api/tasks/create",
+                "/api/telephony/calls/upload",
+                "/api/telephony/call/event",
+                "/api/integration-modules/{code}/edit",
+            ],
+            "siteAccess": "access_full",
+            "sitesAvailable": ["main"],
+        }
+
+    def versions(self, request):
+        self._auth(request)
+        return {"success": True, "versions": ["3.0", "4.0", "5.0"]}
+
+    def module_edit(self, request):
+        self._auth(request)
+        module = self._json_field(request, "integrationModule")
+        code = request.match["code"]
+        if not isinstance(module, dict) or module.get("code") != code:
+            raise fail(400, "Errors in the entity format", {"code": "Code must match the URL."})
+        missing = [
+            f
+            for f in ("code", "integrationCode", "name", "baseUrl", "clientId")
+            if not module.get(f)
+        ]
+        telephony = (module.get("integrations") or {}).get("telephony")
+        if telephony is not None and not (telephony or {}).get("makeCallUrl"):
+            missing.append("integrations.telephony.makeCallUrl")
+        if missing:
+            raise fail(
+                400,
+                "Errors in the entity format",
+                {f: "This value should not be blank." for f in missing},
+            )
+        with self.lock:
+            created = code not in self.modules
+            self.modules[code] = module
+        return (201 if created else 200), {"success": True, "info": {}}, {}
+
+    def module_get(self, request):
+        self._auth(request)
+        module = self.modules.get(request.match["code"])
+        if not module:
+            raise fail(404, "Not found")
+        return {"success": True, "integrationModule": module}
+
+    def _telephony_active(self) -> bool:
+        return any(
+            m.get("active") and (m.get("integrations") or {}).get("telephony")
+            for m in self.modules.values()
+        )
+
+    def call_event(self, request):
+        self._auth(request)
+        event = self._json_field(request, "event")
+        if not self._telephony_active():
+            raise fail(400, "Telephony integration is not active")
+        errors = {}
+        if not isinstance(event, dict) or not event.get("phone"):
+            errors["phone"] = "This value should not be blank."
+        elif event.get("type") not in ("in", "out", "hangup"):
+            errors["type"] = "The value you selected is not a valid choice."
+        if errors:
+            raise fail(400, "Errors in the input parameters", errors)
+        with self.lock:
+            self.events.append(event)
+        return {"success": True}
+
+    def calls_upload(self, request):
+        self._auth(request)
+        calls = self._json_field(request, "calls")
+        if not isinstance(calls, list) or not calls:
+            raise fail(
+                400, "Errors in the input parameters", {"calls": "Expected a non-empty list."}
+            )
+        errors = {}
+        for i, call in enumerate(calls):
+            problems = self._call_problems(call)
+            errors.update({f"calls[{i}][{f}]": msg for f, msg in problems.items()})
+        if errors:
+            raise fail(400, "Errors in the input parameters", errors)
+        processed, duplicates = 0, []
+        with self.lock:
+            for call in calls:
+                key = call.get("externalId")
+                if key and key in self.calls:
+                    duplicates.append(key)
+                    continue
+                processed += 1
+                if key:
+                    self.calls[key] = call
+                else:
+                    self.unkeyed_calls.append(call)
+        return {"success": True, "processedCallsCount": processed, "duplicateCalls": duplicates}
+
+    @staticmethod
+    def _call_problems(call) -> dict:
+        if not isinstance(call, dict):
+            return {"call": "Expected an object."}
+        problems = {}
+        try:
+            datetime.strptime(str(call.get("date")), DATE)
+        except ValueError:
+            problems["date"] = "Expected Y-m-d H:i:s."
+        if call.get("type") not in ("in", "out"):
+            problems["type"] = "The value you selected is not a valid choice."
+        if not call.get("phone"):
+            problems["phone"] = "This value should not be blank."
+        if "result" in call and call["result"] not in RESULTS:
+            problems["result"] = "The value you selected is not a valid choice."
+        return problems
+
+    def _by_phone(self, phone) -> list[dict]:
+        wanted = _digits(phone)
+        if len(wanted) < 5:
+            return []
+        return [
+            c
+            for c in self.customers.values()
+            if any(
+                wanted[-9:] in _digits(p.get("number")) or _digits(p.get("number"))[-9:] in wanted
+                for p in c.get("phones") or []
+                if len(_digits(p.get("number"))) >= 5
+            )
+        ]
+
+    def manager(self, request):
+        self._auth(request)
+        found = self._by_phone(request.query.get("phone"))
+        customer = found[0] if found else None
+        manager = self.users.get(customer["managerId"]) if customer else None
+        links = {"newCustomerLink": f"{self.url}/customers/add"}
+        if customer:
+            links["customerLink"] = f"{self.url}/customers/{customer['id']}"
+        return {"success": True, "manager": manager, "customer": customer, "links": links}
+
+    def customers(self, request):
+        self._auth(request)
+        q = request.query
+        rows = list(self.customers.values())
+        if name := q.get("filter[name]"):
+            text = str(name).lower()
+            by_phone = {c["id"] for c in self._by_phone(name)}
+            rows = [
+                c
+                for c in rows
+                if c["id"] in by_phone
+                or text in f"{c['firstName']} {c['lastName']} {c['email']}".lower()
+            ]
+        if ids := q.get("filter[ids][]"):
+            wanted = {int(i) for i in (ids if isinstance(ids, list) else [ids])}
+            rows = [c for c in rows if c["id"] in wanted]
+        if date_from := q.get("filter[dateFrom]"):
+            rows = [c for c in rows if c["createdAt"][:10] >= str(date_from)[:10]]
+        if email := q.get("filter[email]"):
+            rows = [c for c in rows if c["email"] == email]
+        return self._page(request, sorted(rows, key=lambda c: c["id"]), "customers")
+
+    def customers_history(self, request):
+        self._auth(request)
+        rows = self.history
+        if start := request.query.get("filter[startDate]"):
+            rows = [h for h in rows if h["createdAt"] >= str(start)]
+        return self._page(request, rows, "history")
+
+    def custom_fields(self, request):
+        self._auth(request)
+        entity = request.query.get("filter[entity]")
+        rows = [f for f in CUSTOM_FIELDS if not entity or f["entity"] == entity]
+        return self._page(request, rows, "customFields")
+
+    def users(self, request):
+        self._auth(request)
+        rows = list(self.users.values())
+        if (active := request.query.get("filter[active]")) is not None:
+            rows = [u for u in rows if u["active"] == (str(active) in ("1", "true", "True"))]
+        return self._page(request, rows, "users")
+
+    def tasks(self, request):
+        self._auth(request)
+        rows = list(self.tasks.values())
+        if text := request.query.get("filter[text]"):
+            rows = [t for t in rows if text in t.get("text", "") or text in t.get("commentary", "")]
+        return self._page(request, rows, "tasks")
+
+    def task_create(self, request):
+        self._auth(request)
+        task = self._json_field(request, "task")
+        errors = {}
+        if not isinstance(task, dict) or not task.get("text"):
+            errors["text"] = "This value should not be blank."
+        elif task.get("performerId") not in self.users:
+            errors["performerId"] = "Performer not found."
+        if errors:
+            raise fail(400, "Task is not created", errors)
+        with self.lock:
+            tid = len(self.tasks) + 1
+            self.tasks[tid] = {**task, "id": tid, "createdAt": self.now(), "complete": False}
+        return 201, {"success": True, "id": tid}, {}
+
+    def not_found_body(self, request):
+        return {"success": False, "errorMsg": "API method not found"}
+
+    # --- demo --------------------------------------------------------------------------------
+
+    @classmethod
+    def demo_account(cls, url: str) -> tuple[dict, dict]:
+        return {"instance_url": url, "integration_code": "ccportal"}, {"api_key": API_KEY}
+
+    @classmethod
+    def seed_demo(cls, tenant, url: str) -> None:
+        from connectors.models import ConnectorAccount
+        from connectors.services import save_account
+
+        name = "retailCRM (simulator)"
+        if ConnectorAccount.objects.for_tenant(tenant).filter(name=name).exists():
+            return
+        settings, credentials = cls.demo_account(url)
+        save_account(
+            ConnectorAccount(tenant=tenant, kind="retailcrm"),
+            actor="seed_demo",
+            name=name,
+            settings=settings,
+            credentials=credentials,
+        )
