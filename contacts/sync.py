@@ -21,6 +21,7 @@ from connectors.models import ConnectorAccount
 from contacts import metadata
 from contacts.importer import Importer, delete_contacts
 from contacts.models import Contact, ContactSyncSettings
+from contacts.prefetch import prefetch
 from jobs.models import Job, JobStatus
 from tenants.scoping import get_for_tenant
 
@@ -133,7 +134,10 @@ class ContactSync:
         heartbeat(self.job, 0, total)
         totals = {"fetched": 0, "upserted": 0, "deleted": 0, "skipped": 0}
         high = st.high_water_mark
-        for page in connector.iter_contacts(modified_since=since, fields=sorted(mapping)):
+        pages = connector.iter_contacts(modified_since=since, fields=sorted(mapping))
+        if getattr(settings, "CONTACT_SYNC_PREFETCH", True):
+            pages = prefetch(pages)
+        for page in pages:
             stats = importer.apply(page)
             for key in totals:
                 totals[key] += getattr(stats, key)

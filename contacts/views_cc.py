@@ -1,0 +1,82 @@
+"""Pages: contact-center accounts (Daktela V6) the contacts are pushed to."""
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from connectors.errors import ConnectorError
+from contacts.forms import ContactCenterForm
+from contacts.models import Contact, ContactCenterAccount
+from contacts.push import start_push
+from tenants.scoping import get_for_tenant, tenant_view
+
+
+@tenant_view("viewer")
+def cc_index(request):
+    tenant = request.tenant
+    form = None
+    if request.membership.has_role("admin"):
+        form = ContactCenterForm(request.POST or None, tenant=tenant)
+        if request.method == "POST" and form.is_valid():
+            account = form.save()
+            messages.success(request, f"{account.name} added. Contacts are pushed after each sync.")
+            return redirect("contacts:cc_index")
+    elif request.method == "POST":
+        return render(request, "tenants/forbidden.html", {"required_role": "admin"}, status=403)
+    return render(
+        request,
+        "contacts/contact_center.html",
+        {
+            "accounts": ContactCenterAccount.objects.for_tenant(tenant),
+            "pending": Contact.objects.for_tenant(tenant).filter(pushed_at__isnull=True).count(),
+            "form": form,
+            "tab": "cc",
+        },
+    )
+
+
+@tenant_view("admin")
+def cc_edit(request, pk):
+    account = get_for_tenant(ContactCenterAccount, request.tenant, pk=pk)
+    form = ContactCenterForm(request.POST or None, instance=account, tenant=request.tenant)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, f"{account.name} saved.")
+        return redirect("contacts:cc_index")
+    return render(request, "contacts/cc_edit.html", {"form": form, "account": account, "tab": "cc"})
+
+
+@require_POST
+@tenant_view("admin")
+def cc_delete(request, pk):
+    account = get_for_tenant(ContactCenterAccount, request.tenant, pk=pk)
+    account.delete()
+    messages.success(request, f"{account.name} removed.")
+    return redirect("contacts:cc_index")
+
+
+@require_POST
+@tenant_view("support")
+def cc_test(request, pk):
+    account = get_for_tenant(ContactCenterAccount, request.tenant, pk=pk)
+    try:
+        info = account.client().whoami()
+    except ConnectorError as exc:
+        messages.error(request, f"{account.name}: {exc}")
+    else:
+        user = (info.get("user") or {}).get("title") or (info.get("user") or {}).get("name") or "?"
+        messages.success(request, f"{account.name} answers: logged in as {user}.")
+    return redirect("contacts:cc_index")
+
+
+@require_POST
+@tenant_view("support")
+def cc_push(request):
+    job, created = start_push(request.tenant.pk)
+    if job is None:
+        messages.error(request, "No enabled contact-center account.")
+    elif created:
+        messages.success(request, f"Push started (job #{job.pk}).")
+    else:
+        messages.info(request, f"A push is already running (job #{job.pk}).")
+    return redirect("contacts:sync")
