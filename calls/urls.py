@@ -1,1 +1,14 @@
-urlpatterns: list = []
+from django.urls import path
+
+from calls import settings_views, views
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/retry/", views.retry, name="retry"),
+    path("settings/", settings_views.settings_index, name="settings"),
+    path("settings/<int:pk>/", settings_views.connector_settings, name="connector_settings"),
+    path("settings/secrets/", settings_views.secret_generate, name="secret_generate"),
+    path("settings/secrets/<int:pk>/retire/", settings_views.secret_retire, name="secret_retire"),
+]

@@ -1,0 +1,65 @@
+"""Admin pages: call sync settings per connector and the request-signing secrets."""
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from calls import signing
+from calls.forms import CallSyncSettingsForm, SecretForm
+from calls.models import CallSyncSettings, WebhookSecret
+from connectors.models import ConnectorAccount
+from tenants.scoping import get_for_tenant, tenant_view
+
+
+@tenant_view("admin")
+def settings_index(request):
+    return _render_settings(request)
+
+
+def _render_settings(request, new_secret: str = ""):
+    connectors = list(ConnectorAccount.objects.for_tenant(request.tenant).order_by("name"))
+    for c in connectors:
+        c.call_settings = CallSyncSettings.for_connector(c)
+    return render(
+        request,
+        "calls/settings.html",
+        {
+            "connectors": connectors,
+            "secrets": WebhookSecret.objects.for_tenant(request.tenant),
+            "secret_form": SecretForm(),
+            "new_secret": new_secret,
+        },
+    )
+
+
+@tenant_view("admin")
+def connector_settings(request, pk):
+    connector = get_for_tenant(ConnectorAccount, request.tenant, pk=pk)
+    conf = CallSyncSettings.for_connector(connector)
+    form = CallSyncSettingsForm(request.POST or None, instance=conf)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, f"Call sync settings of {connector.name} saved.")
+        return redirect("calls:settings")
+    return render(request, "calls/connector_settings.html", {"form": form, "connector": connector})
+
+
+@require_POST
+@tenant_view("admin")
+def secret_generate(request):
+    form = SecretForm(request.POST)
+    label = form.cleaned_data["label"] if form.is_valid() else ""
+    _obj, raw = signing.create_secret(request.tenant, label)
+    # Shown once, in this response only; afterwards only its prefix is displayed.
+    return _render_settings(request, new_secret=raw)
+
+
+@require_POST
+@tenant_view("admin")
+def secret_retire(request, pk):
+    secret = get_for_tenant(WebhookSecret, request.tenant, pk=pk)
+    secret.retire()
+    messages.success(
+        request, f"Secret {secret.prefix}… retired: requests signed only with it are now refused."
+    )
+    return redirect("calls:settings")

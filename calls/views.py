@@ -1,0 +1,144 @@
+"""The audit console: calls list (+ CSV), call page with decisions and Retry, dashboard."""
+
+import csv
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from calls import outbox
+from calls.api import calls_with_details
+from calls.dashboard import backlog, chart, daily_counts
+from calls.filters import filter_calls
+from calls.forms import CallFilterForm
+from calls.models import Call, CallEvent
+from calls.reasons import STATE_BADGE, owner_text, reason_text
+from connectors.models import ConnectorAccount
+from tenants.scoping import get_for_tenant, tenant_view
+
+
+def _decorate(record):
+    record.reason_text = reason_text(record)
+    record.owner_text = owner_text(record)
+    record.badge = STATE_BADGE.get(record.state, "muted")
+    return record
+
+
+@tenant_view("viewer")
+def index(request):
+    connectors = list(ConnectorAccount.objects.for_tenant(request.tenant).order_by("name"))
+    form = CallFilterForm(request.GET or None, connectors=connectors)
+    qs, errors = filter_calls(request.tenant, request.GET)
+    if request.GET.get("export") == "csv":
+        return _csv(calls_with_details(qs.order_by("-started_at", "-id")))
+    page = Paginator(calls_with_details(qs.order_by("-started_at", "-id")), 50).get_page(
+        request.GET.get("page")
+    )
+    for call in page:
+        call.syncs = [_decorate(r) for r in call.sync_records.all()]
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "calls/index.html",
+        {
+            "form": form,
+            "errors": errors,
+            "page": page,
+            "query": query.urlencode(),
+            "filtered": any(v for k, v in request.GET.items() if k != "page"),
+            "has_calls": Call.objects.for_tenant(request.tenant).exists(),
+            "can_retry": request.membership.has_role("support"),
+        },
+    )
+
+
+def _csv(calls) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="calls.csv"'
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            "call_id",
+            "started_at",
+            "direction",
+            "caller",
+            "callee",
+            "queue",
+            "status",
+            "duration_seconds",
+            "agent_email",
+            "privacy",
+            "sync",
+        ]
+    )
+    for call in calls.iterator(chunk_size=500):
+        sync = "; ".join(
+            f"{r.connector.name}: {r.state}{' (' + r.reason + ')' if r.reason else ''}"
+            for r in call.sync_records.all()
+        )
+        writer.writerow(
+            [
+                _safe(v)
+                for v in (
+                    call.call_id,
+                    call.started_at.isoformat() if call.started_at else "",
+                    call.direction,
+                    call.caller,
+                    call.callee,
+                    call.queue,
+                    call.status,
+                    call.duration_seconds,
+                    call.agent_email,
+                    call.privacy,
+                    sync,
+                )
+            ]
+        )
+    return response
+
+
+def _safe(value):
+    """Neutralise spreadsheet formulas in exported text (CSV injection)."""
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@") and not text[1:2].isdigit() else text
+
+
+@tenant_view("viewer")
+def detail(request, pk):
+    call = get_for_tenant(calls_with_details(Call.objects.all()), request.tenant, pk=pk)
+    events = CallEvent.objects.for_tenant(request.tenant).filter(call_id=call.call_id)
+    return render(
+        request,
+        "calls/detail.html",
+        {
+            "call": call,
+            "events": events.order_by("occurred_at", "id"),
+            "syncs": [_decorate(r) for r in call.sync_records.all()],
+            "can_retry": request.membership.has_role("support"),
+        },
+    )
+
+
+@require_POST
+@tenant_view("support")
+def retry(request, pk):
+    call = get_for_tenant(Call, request.tenant, pk=pk)
+    n = outbox.retry(call.sync_records.all())
+    if n:
+        messages.success(request, f"Re-queued {n} sync(s); they are sent within seconds.")
+    else:
+        messages.info(request, "Nothing to retry: no failed or dead sync for this call.")
+    return redirect("calls:detail", pk=call.pk)
+
+
+@tenant_view("viewer")
+def dashboard(request):
+    days = daily_counts(request.tenant, 14)
+    return render(
+        request,
+        "calls/dashboard.html",
+        {"days": days, "chart": chart(days), "backlog": backlog(request.tenant)},
+    )
