@@ -453,6 +453,18 @@ class SalesforceSimulator(Simulator):
                 "EXCEEDED_ID_LIMIT",
                 "record limit reached. cannot submit more than 200 records",
             )
+        for record in records:  # unknown fields fail the whole request (JSON deserialisation)
+            sobject = (
+                (record.get("attributes") or {}).get("type") if isinstance(record, dict) else None
+            )
+            schema = {f["name"].lower() for f in sim_data.SCHEMA.get(sobject, [])}
+            unknown = [k for k in record if k != "attributes" and k.lower() not in schema]
+            if schema and unknown:
+                raise sf_error(
+                    400,
+                    "INVALID_FIELD",
+                    f"No such column '{unknown[0]}' on sobject of type {sobject}",
+                )
         return bool(body.get("allOrNone")), records
 
     def collection_create(self, request: Request):
