@@ -7,15 +7,15 @@ in-process for RULES_TTL seconds and dropped on every save/delete in this proces
 processes pick a change up within RULES_TTL.
 """
 
+import functools
 import threading
 import time
 from dataclasses import dataclass, field
 
-from django.db.models import Case, IntegerField, OuterRef, Q, Subquery, Value, When
-from django.db.models.fields.json import KeyTextTransform
+from django.db import connection
 
 from contacts import phones
-from contacts.models import ContactPhone, UserMapping
+from contacts.models import Contact, ContactPhone, UserMapping
 from contacts.phones import normalize
 from realtime.models import RoutingKind, RoutingRule
 
@@ -91,38 +91,20 @@ def caller_rows(tenant, anum: str, fields: list[str] = (), owner: bool = False) 
 
     Only what the rules need is selected: the named `fields` of the contact's JSON and, with
     `owner`, the owner's mapped agent phone (a correlated subquery, so still one round trip).
+    Hand-written SQL because building the equivalent ORM query (annotations, subquery) cost
+    more CPU than the indexed query itself (~4 ms vs ~0.3 ms, see bench/routing.py).
     """
     region = tenant.default_region
     e164 = normalize(anum, region)
     key = phones.tail(e164 or anum)
     if not e164 and not key:
         return []
-    cond = Q(e164=e164) if e164 else Q(tail=key)
-    if e164 and key:
-        cond |= Q(tail=key)
-    qs = ContactPhone.objects.filter(cond, tenant_id=tenant.pk)
-    annotations = {
-        f"f{i}": KeyTextTransform(name, "contact__fields") for i, name in enumerate(fields)
-    }
-    if owner:
-        mapping = (
-            UserMapping.objects.filter(
-                tenant_id=tenant.pk,
-                connector_id=OuterRef("contact__connector_id"),
-                crm_user_id=OuterRef("contact__owner_crm_id"),
-            )
-            .exclude(crm_user_id="")
-            .exclude(agent_phone="")
-        )
-        annotations["agent_phone"] = Subquery(mapping.order_by().values("agent_phone")[:1])
-    exact = Case(
-        When(e164=e164 or "-", then=Value(0)), default=Value(1), output_field=IntegerField()
-    )
-    rows = list(
-        qs.annotate(exact=exact, **annotations)
-        .order_by("exact", "contact_id")
-        .values("contact_id", "exact", "raw", "e164", *annotations)[: MAX_CALLER_ROWS * 4]
-    )
+    sql, params = _caller_sql(len(fields), owner), {"t": tenant.pk, "e": e164 or "", "k": key}
+    params.update({f"f{i}": name for i, name in enumerate(fields)})
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [c[0] for c in cursor.description]
+        rows = [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
     if rows and rows[0]["exact"] == 0:  # E.164 hits win; trailing digits are the fallback
         rows = [r for r in rows if r["exact"] == 0]
     else:  # a tail is only a candidate: confirm that the digits really end the same way
@@ -133,6 +115,26 @@ def caller_rows(tenant, anum: str, fields: list[str] = (), owner: bool = False) 
             seen.add(row["contact_id"])
             unique.append(row)
     return unique[:MAX_CALLER_ROWS]
+
+
+@functools.cache
+def _caller_sql(n_fields: int, owner: bool) -> str:
+    phone, contact = ContactPhone._meta.db_table, Contact._meta.db_table
+    mapping = UserMapping._meta.db_table
+    cols = [f", c.fields ->> %(f{i})s AS f{i}" for i in range(n_fields)]
+    if owner:
+        cols.append(
+            f", (SELECT m.agent_phone FROM {mapping} m WHERE m.tenant_id = %(t)s"  # noqa: S608
+            " AND m.connector_id = c.connector_id AND m.crm_user_id = c.owner_crm_id"
+            " AND m.crm_user_id <> '' AND m.agent_phone <> '' LIMIT 1) AS agent_phone"
+        )
+    # Only table names from _meta are interpolated; every value is a bound parameter.
+    return (
+        f"SELECT p.contact_id, p.raw, p.e164, CASE WHEN p.e164 = %(e)s THEN 0 ELSE 1 END AS exact"  # noqa: S608
+        f"{''.join(cols)} FROM {phone} p JOIN {contact} c ON c.id = p.contact_id"
+        " WHERE p.tenant_id = %(t)s AND (p.e164 = %(e)s OR p.tail = %(k)s)"
+        f" ORDER BY exact, p.contact_id LIMIT {MAX_CALLER_ROWS * 4}"
+    )
 
 
 def decide(tenant, anum: str, bnum: str = "") -> Decision:

@@ -1,0 +1,491 @@
+"""Benchmark: POST /api/v1/routing/initial-target/ through gunicorn on a large contact store.
+
+    .venv/bin/python bench/routing.py                       # 1,000,000 contacts, 10 tenants
+    .venv/bin/python bench/routing.py --contacts 100000 --duration 20
+    .venv/bin/python bench/routing.py --reuse               # keep the loaded database
+
+1. (Re)creates its own PostgreSQL database (--db-url, default ccportal_bench), migrates it and
+   bulk-loads contacts with COPY: phones in mixed formats (E.164, national, spaced, 00-prefix),
+   a few owners with user mappings, and three routing rules per tenant.
+2. Starts gunicorn (2 workers x 4 threads, psycopg pool) on a free loopback port.
+3. Fires routing requests at --rate requests/s (open loop, paced, from --concurrency threads on
+   keep-alive connections): a mix of E.164, national, 00-prefix and unknown callers.
+4. Runs the naive lookup of seed 001 (`raw LIKE '%<digits without the first 3-4>%'`) on the
+   same database for a sample of the same callers, and prints the speed-up.
+Targets: p99 < 10 ms at 200 requests/s; >= 20x faster than the naive scan.
+"""
+
+import argparse
+import http.client
+import io
+import json
+import os
+import random
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+VIP_TARGET = "+420800100100"
+QUEUE = "+420226211245"  # the bnum rule's queue
+OTHER_QUEUE = "+420226211999"
+OWNERS = 50  # CRM users per tenant, each mapped to an agent phone
+
+
+def parse_args():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--contacts", type=int, default=1_000_000)
+    p.add_argument("--tenants", type=int, default=10)
+    p.add_argument("--rate", type=float, default=200.0, help="requests per second")
+    p.add_argument("--duration", type=float, default=30.0, help="seconds of paced load")
+    p.add_argument("--concurrency", type=int, default=16, help="client threads")
+    p.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    p.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    p.add_argument("--naive-samples", type=int, default=40)
+    p.add_argument(
+        "--db-url",
+        default=os.environ.get(
+            "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/ccportal_bench"
+        ),
+    )
+    p.add_argument("--reuse", action="store_true", help="keep an already loaded database")
+    return p.parse_args()
+
+
+def setup_env(args):
+    from cryptography.fernet import Fernet
+
+    os.environ.update(
+        DATABASE_URL=args.db_url,
+        DATABASE_POOL="true",
+        DEBUG="false",
+        SECRET_KEY=os.environ.get("BENCH_SECRET_KEY") or secrets.token_urlsafe(40),
+        FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
+        CELERY_BROKER_URL="memory://",
+        LOG_LEVEL="WARNING",
+        DJANGO_SETTINGS_MODULE="portal.settings",
+    )
+    os.environ.pop("BENCH_SECRET_KEY", None)
+
+
+def create_database(args, drop: bool) -> bool:
+    """Returns True when the database is new (needs loading)."""
+    import psycopg
+
+    base, name = args.db_url.rsplit("/", 1)
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if exists and not drop:
+            return False
+        if exists:
+            conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return True
+
+
+# --- data ----------------------------------------------------------------------------------------
+
+
+def national(g: int) -> str:
+    """A unique, valid-looking Czech mobile number (9 digits) for global phone index g."""
+    return str(600_000_000 + g * 7)
+
+
+FORMATS = [
+    lambda n: f"+420{n}",
+    lambda n: n,
+    lambda n: f"+420 {n[:3]} {n[3:6]} {n[6:]}",
+    lambda n: f"00420{n}",
+    lambda n: f"{n[:3]} {n[3:6]} {n[6:]}",
+]
+
+
+def copy_rows(cursor, model, rows, fields):
+    """COPY rows (tuples in `fields` order) into model's table, in text format."""
+    table = model._meta.db_table
+    cols = ", ".join(model._meta.get_field(f).column for f in fields)
+    with cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+        buf = io.StringIO()
+        for n, row in enumerate(rows, 1):
+            buf.write("\t".join("\\N" if v is None else str(v) for v in row))
+            buf.write("\n")
+            if n % 20000 == 0:
+                copy.write(buf.getvalue())
+                buf = io.StringIO()
+        copy.write(buf.getvalue())
+
+
+def contact_columns(model):
+    """Every concrete column, so fields the contacts app adds later get a value too."""
+    from django.db import models as m
+
+    cols = []
+    for f in model._meta.concrete_fields:
+        if f.null:
+            default = None
+        elif isinstance(f, m.JSONField):
+            default = json.dumps(f.get_default())
+        elif isinstance(f, m.DateTimeField):
+            default = "now"
+        elif isinstance(f, m.BooleanField):
+            default = "f" if not f.get_default() else "t"
+        elif isinstance(f, (m.IntegerField, m.BigIntegerField, m.FloatField)):
+            default = f.get_default() or 0
+        else:
+            default = f.get_default() if f.has_default() else ""
+        cols.append((f.name, default))
+    return cols
+
+
+def load(args):
+    from django.core.management import call_command
+    from django.db import connection, transaction
+
+    from connectors.models import ConnectorAccount
+    from contacts.models import Contact, ContactPhone, UserMapping
+    from contacts.phones import phone_row, tail
+    from realtime.models import RoutingRule
+    from tenants.models import Tenant
+
+    t0 = time.monotonic()
+    call_command("migrate", verbosity=0)
+    per_tenant = args.contacts // args.tenants
+    tenants, connectors = [], []
+    for i in range(args.tenants):
+        tenant = Tenant.objects.create(slug=f"bench{i}", name=f"Bench {i}", default_region="CZ")
+        connectors.append(
+            ConnectorAccount.objects.create(
+                tenant=tenant,
+                kind="salesforce",
+                name="Sales org",
+                settings={"instance_url": f"https://bench{i}.my.salesforce.com"},
+            )
+        )
+        tenants.append(tenant)
+        UserMapping.objects.bulk_create(
+            UserMapping(
+                tenant=tenant,
+                connector=connectors[-1],
+                agent_id=f"agent{u}",
+                agent_email=f"agent{u}@bench{i}.test",
+                agent_phone=f"+420777{i:02d}{u:04d}",
+                crm_user_id=f"005U{u:04d}",
+            )
+            for u in range(OWNERS)
+        )
+        RoutingRule.objects.bulk_create(
+            [
+                RoutingRule(
+                    tenant=tenant,
+                    position=1,
+                    name="VIP desk",
+                    kind="field_value",
+                    field="segment",
+                    value="VIP",
+                    target=VIP_TARGET,
+                ),
+                RoutingRule(
+                    tenant=tenant,
+                    position=2,
+                    name="Support queue",
+                    kind="bnum",
+                    bnum=QUEUE,
+                    target="+420800200200",
+                ),
+                RoutingRule(tenant=tenant, position=3, name="Owner", kind="owner"),
+            ]
+        )
+    columns = contact_columns(Contact)
+    names = [n for n, _ in columns]
+    rnd = random.Random(7)
+
+    def contacts():
+        cid = 0
+        for ti, (tenant, conn) in enumerate(zip(tenants, connectors, strict=True)):
+            for k in range(per_tenant):
+                cid += 1
+                given = {
+                    "id": cid,
+                    "tenant": tenant.pk,
+                    "connector": conn.pk,
+                    "crm_id": f"003B{cid:012d}",
+                    "first_name": f"First{k}",
+                    "last_name": f"Last{cid % 5000}",
+                    "email": f"c{cid}@bench{ti}.test",
+                    "owner_crm_id": f"005U{rnd.randrange(OWNERS * 2):04d}",  # half have no mapping
+                    "fields": json.dumps({"segment": "VIP" if cid % 20 == 0 else "standard"}),
+                    "phones": json.dumps([f"+420{national(cid * 2)}"]),
+                    "crm_url": f"https://bench{ti}.my.salesforce.com/003B{cid:012d}",
+                }
+                yield tuple(given.get(n, d) for n, d in columns)
+
+    def phones():
+        pid = 0
+        for cid in range(1, per_tenant * args.tenants + 1):
+            tenant_id = tenants[(cid - 1) // per_tenant].pk
+            for g in (cid * 2, cid * 2 + 1)[: 1 + (cid % 2)]:  # half the contacts have two
+                pid += 1
+                raw = FORMATS[g % len(FORMATS)](national(g))
+                e164 = f"+420{national(g)}"
+                yield (pid, tenant_id, cid, raw, e164, tail(e164))
+
+    # the stored rows must be exactly what the contact sync would store
+    for raw, e164, key in [(r[3], r[4], r[5]) for r, _ in zip(phones(), range(500), strict=False)]:
+        assert phone_row(raw, "CZ") == (raw, e164, key), (raw, phone_row(raw, "CZ"))
+    with transaction.atomic(), connection.cursor() as cur:
+        raw_conn = connection.connection  # psycopg 3: COPY ... FROM STDIN
+        copy_rows(raw_conn.cursor(), Contact, contacts(), names)
+        t1 = time.monotonic()
+        print(f"  contacts copied in {t1 - t0:.0f} s", flush=True)
+        copy_rows(
+            raw_conn.cursor(),
+            ContactPhone,
+            phones(),
+            ["id", "tenant", "contact", "raw", "e164", "tail"],
+        )
+        for model in (Contact, ContactPhone):
+            cur.execute(
+                f"SELECT setval(pg_get_serial_sequence('{model._meta.db_table}', 'id'), "
+                f"(SELECT max(id) FROM {model._meta.db_table}))"
+            )
+    with connection.cursor() as cur:
+        cur.execute("VACUUM ANALYZE contacts_contact")
+        cur.execute("VACUUM ANALYZE contacts_contactphone")
+    print(f"  phones copied + analyzed in {time.monotonic() - t1:.0f} s", flush=True)
+
+
+def issue_keys():
+    from tenants.models import ApiKey, Tenant
+
+    return {
+        t.pk: ApiKey.issue(t, "bench")[1] for t in Tenant.objects.filter(slug__startswith="bench")
+    }
+
+
+def callers(args, keys, n):
+    """(api key, body, kind) for n requests: E.164 / national / 00-prefix / unknown."""
+    from contacts.models import ContactPhone
+
+    rnd = random.Random(11)
+    tenant_ids = sorted(keys)
+    per_tenant = {}
+    for tid in tenant_ids:
+        ids = (
+            ContactPhone.objects.filter(tenant_id=tid)
+            .order_by("?")
+            .values_list("e164", flat=True)[:300]
+        )
+        per_tenant[tid] = list(ids)
+    out = []
+    for _ in range(n):
+        tid = rnd.choice(tenant_ids)
+        nat = rnd.choice(per_tenant[tid])[4:]
+        kind = rnd.choices(["e164", "national", "00", "unknown"], [40, 30, 10, 20])[0]
+        anum = {
+            "e164": f"+420{nat}",
+            "national": f"{nat[:3]} {nat[3:6]} {nat[6:]}",
+            "00": f"00420{nat}",
+            "unknown": f"+420{rnd.randrange(900_000_000, 999_999_999)}",
+        }[kind]
+        bnum = QUEUE if rnd.random() < 0.3 else OTHER_QUEUE
+        out.append((keys[tid], json.dumps({"anum": anum, "bnum": bnum}), kind, tid, anum))
+    return out
+
+
+# --- server and load -------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_gunicorn(args, port):
+    cmd = [
+        str(ROOT / ".venv/bin/gunicorn"),
+        "portal.wsgi:application",
+        "-b",
+        f"127.0.0.1:{port}",
+        "-w",
+        str(args.workers),
+        "-k",
+        "gthread",
+        "--threads",
+        str(args.threads),
+        "--keep-alive",
+        "30",
+        "--log-level",
+        "warning",
+    ]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=os.environ.copy())
+    for _ in range(100):
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+            c.request("GET", "/healthz")
+            if c.getresponse().status == 200:
+                return proc
+        except OSError:
+            time.sleep(0.2)
+    proc.terminate()
+    raise SystemExit("gunicorn did not start")
+
+
+def fire(port, requests, rate, concurrency):
+    """Open-loop pacing: request i is sent at t0 + i / rate (not after the previous answer)."""
+    results = [None] * len(requests)
+    t0 = time.perf_counter() + 0.5
+
+    def worker(k):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        for i in range(k, len(requests), concurrency):
+            due = t0 + i / rate
+            delay = due - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            key, body, kind, _tid, _anum = requests[i]
+            start = time.perf_counter()
+            try:
+                conn.request(
+                    "POST",
+                    "/api/v1/routing/initial-target/",
+                    body,
+                    {"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+                )
+                resp = conn.getresponse()
+                resp.read()
+                status = resp.status
+            except OSError:
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                status = 0
+            end = time.perf_counter()
+            results[i] = (end - start, status, kind, end, start - due)
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(concurrency)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return t0, results
+
+
+def pct(values, p):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+
+def naive_scan(samples):
+    """Seed 001's naive way: drop the first 3-4 characters of anum, `LIKE '%rest%'` on raw."""
+    from django.db import connection
+
+    from contacts.phones import digits
+
+    times = []
+    sql = (
+        "SELECT c.id, c.owner_crm_id, c.fields FROM contacts_contactphone p "
+        "JOIN contacts_contact c ON c.id = p.contact_id "
+        "WHERE p.tenant_id = %s AND p.raw LIKE %s LIMIT 20"
+    )
+    with connection.cursor() as cur:
+        for _key, _body, _kind, tid, anum in samples:
+            rest = digits(anum)[4:]
+            start = time.perf_counter()
+            cur.execute(sql, [tid, f"%{rest}%"])
+            cur.fetchall()
+            times.append(time.perf_counter() - start)
+    return times
+
+
+def indexed_lookup(samples):
+    """The routing lookup itself, in-process (SQL + Python, no HTTP), for a like-for-like view."""
+    from realtime.routing import decide
+    from tenants.models import Tenant
+
+    tenants = {t.pk: t for t in Tenant.objects.all()}
+    times = []
+    for _key, _body, _kind, tid, anum in samples:
+        start = time.perf_counter()
+        decide(tenants[tid], anum, OTHER_QUEUE)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def main():
+    args = parse_args()
+    setup_env(args)
+    fresh = create_database(args, drop=not args.reuse)
+    import django
+
+    django.setup()
+    from contacts.models import Contact, ContactPhone
+
+    if fresh:
+        print(f"Loading {args.contacts:,} contacts across {args.tenants} tenants ...", flush=True)
+        start = time.monotonic()
+        load(args)
+        print(f"Loaded in {time.monotonic() - start:.0f} s", flush=True)
+    n_contacts, n_phones = Contact.objects.count(), ContactPhone.objects.count()
+    print(f"Store: {n_contacts:,} contacts, {n_phones:,} phone rows")
+    keys = issue_keys()
+    total = int(args.rate * args.duration)
+    requests = callers(args, keys, total + 200)
+    warmup, requests = requests[:200], requests[200:]
+    port = free_port()
+    proc = start_gunicorn(args, port)
+    try:
+        fire(port, warmup, 100, 4)
+        t0, results = fire(port, requests, args.rate, args.concurrency)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    lat = [r[0] * 1000 for r in results]
+    statuses = {}
+    for r in results:
+        statuses[r[1]] = statuses.get(r[1], 0) + 1
+    elapsed = max(r[3] for r in results) - t0
+    late = [r[4] * 1000 for r in results]
+    print(
+        f"\nRouting through gunicorn ({args.workers} workers x {args.threads} threads), "
+        f"{len(results)} requests paced at {args.rate:.0f}/s, {args.concurrency} client threads:"
+    )
+    print(
+        f"  achieved {len(results) / elapsed:.1f} requests/s; statuses {dict(sorted(statuses.items()))}"
+    )
+    print(
+        f"  latency p50 {pct(lat, 50):.2f} ms, p90 {pct(lat, 90):.2f} ms, p99 {pct(lat, 99):.2f} ms, "
+        f"max {max(lat):.2f} ms (send lag p99 {pct(late, 99):.2f} ms)"
+    )
+    for kind in ("e164", "national", "00", "unknown"):
+        k = [r[0] * 1000 for r in results if r[2] == kind]
+        if k:
+            print(f"    {kind:9s} n={len(k):5d} p50 {pct(k, 50):.2f} ms p99 {pct(k, 99):.2f} ms")
+    sample = random.Random(3).sample(requests, min(args.naive_samples, len(requests)))
+    naive = [t * 1000 for t in naive_scan(sample)]
+    indexed = [t * 1000 for t in indexed_lookup(sample)]
+    print(f"\nNaive LIKE '%digits%' scan on contacts_contactphone.raw ({len(sample)} callers):")
+    print(
+        f"  p50 {pct(naive, 50):.2f} ms, p99 {pct(naive, 99):.2f} ms, mean {statistics.mean(naive):.2f} ms"
+    )
+    print(
+        f"Indexed lookup + rules in-process (same callers): p50 {pct(indexed, 50):.3f} ms, "
+        f"p99 {pct(indexed, 99):.3f} ms"
+    )
+    print(
+        f"Speed-up: naive SQL alone vs the whole HTTP request: {pct(naive, 50) / pct(lat, 50):.0f}x (p50), "
+        f"{pct(naive, 99) / pct(lat, 99):.0f}x (p99); vs the in-process lookup: "
+        f"{pct(naive, 50) / pct(indexed, 50):.0f}x (p50)"
+    )
+    ok = pct(lat, 99) < 10 and pct(naive, 50) / pct(lat, 50) >= 20
+    print(f"Targets (p99 < 10 ms, >= 20x): {'MET' if ok else 'NOT MET'}")
+
+
+if __name__ == "__main__":
+    main()
