@@ -2,8 +2,14 @@
 
 One Ctrl-C stops everything. Uses the embedded defaults (SQLite, filesystem broker) unless
 DATABASE_URL / CELERY_BROKER_URL are set.
+
+The children run in their own sessions, so a Ctrl-C reaches only this process, which then
+stops them (SIGTERM, then SIGKILL to the whole group after 10 s). SIGTERM and SIGHUP do the same, and
+SIGINT is re-armed explicitly because a shell starting us in the background (`make run &`)
+hands SIGINT over as ignored.
 """
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -17,24 +23,51 @@ from django.core.management.base import BaseCommand
 from connectors import simulators
 
 
+class Stop(Exception):
+    """A stop signal arrived."""
+
+
+def _raise_stop(signum, frame):
+    raise Stop(signal.Signals(signum).name)
+
+
 class Command(BaseCommand):
     help = "Run the whole portal locally (web, Celery worker and beat, CRM simulators)."
 
     def add_arguments(self, parser):
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)))
+        parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
 
-    def handle(self, port, **options):
+    def handle(self, port, host, **options):
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, _raise_stop)
+        self.procs: list[tuple[str, subprocess.Popen]] = []
+        try:
+            self.start(host, port)
+            while all(p.poll() is None for _, p in self.procs):
+                time.sleep(0.5)
+            for name, p in self.procs:
+                if p.poll() is not None:
+                    self.stderr.write(f"{name} exited with {p.returncode}; stopping the rest")
+        except (Stop, KeyboardInterrupt):
+            self.stdout.write("\nstopping...")
+        finally:
+            for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+                signal.signal(sig, signal.SIG_IGN)  # a second Ctrl-C must not cut the clean-up
+            self.stop_all()
+        self.stdout.write("stopped.")
+
+    def spawn(self, name: str, args: list[str], env: dict) -> None:
+        self.stdout.write(f"starting {name}: {' '.join(args)}")
+        popen = subprocess.Popen(args, env=env, start_new_session=True)
+        self.procs.append((name, popen))
+
+    def start(self, host: str, port: int) -> None:
         call_command("migrate", interactive=False, verbosity=0)
         py = sys.executable
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        procs = []
-
-        def spawn(name, args):
-            self.stdout.write(f"starting {name}: {' '.join(args)}")
-            procs.append((name, subprocess.Popen(args, env=env, start_new_session=True)))
-
         simulators.STATE_FILE.unlink(missing_ok=True)
-        spawn("simulators", [py, "manage.py", "run_simulators"])
+        self.spawn("simulators", [py, "manage.py", "run_simulators"], env)
         for _ in range(100):
             if simulators.STATE_FILE.exists():
                 break
@@ -42,45 +75,33 @@ class Command(BaseCommand):
         env["REQUESTS_CA_BUNDLE"] = str(simulators.CA_BUNDLE)  # trust the HTTPS simulators too
         os.environ["REQUESTS_CA_BUNDLE"] = env["REQUESTS_CA_BUNDLE"]
         call_command("seed_demo")
-        spawn("worker", [py, "-m", "celery", "-A", "portal", "worker", "-l", "INFO", "-c", "2"])
-        spawn(
-            "beat",
-            [
-                py,
-                "-m",
-                "celery",
-                "-A",
-                "portal",
-                "beat",
-                "-l",
-                "INFO",
-                "-s",
-                str(settings.CELERY_BEAT_SCHEDULE_FILENAME),
-            ],
-        )
-        spawn("web", [py, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"])
+        celery = [py, "-m", "celery", "-A", "portal"]
+        self.spawn("worker", [*celery, "worker", "-l", "INFO", "-c", "2"], env)
+        schedule = str(settings.CELERY_BEAT_SCHEDULE_FILENAME)
+        self.spawn("beat", [*celery, "beat", "-l", "INFO", "-s", schedule], env)
+        self.spawn("web", [py, "manage.py", "runserver", f"{host}:{port}", "--noreload"], env)
         password = (settings.LOCAL_DIR / "demo-credentials.txt").read_text().strip()
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
         self.stdout.write(
             self.style.SUCCESS(
-                f"\n  Portal: http://127.0.0.1:{port}/   login admin@demo.local / {password}\n"
-                f"  API docs: http://127.0.0.1:{port}/api/docs/   Ctrl-C stops everything.\n"
+                f"\n  Portal: http://{shown}:{port}/   login admin@demo.local / {password}\n"
+                f"  (stored in {settings.LOCAL_DIR / 'demo-credentials.txt'})\n"
+                f"  API docs: http://{shown}:{port}/api/docs/   Ctrl-C stops everything.\n"
             )
         )
-        try:
-            while all(p.poll() is None for _, p in procs):
-                time.sleep(0.5)
-            for name, p in procs:
-                if p.poll() is not None:
-                    self.stderr.write(f"{name} exited with {p.returncode}; stopping the rest")
-        except KeyboardInterrupt:
-            self.stdout.write("\nstopping...")
-        finally:
-            for _, p in procs:
-                if p.poll() is None:
-                    os.killpg(p.pid, signal.SIGTERM)
-            deadline = time.time() + 10
-            for _, p in procs:
-                try:
-                    p.wait(timeout=max(0.1, deadline - time.time()))
-                except subprocess.TimeoutExpired:
+
+    def stop_all(self) -> None:
+        # SIGTERM to each leader only: the Celery worker then stops its own pool (a signal to
+        # its whole group would kill the pool processes under it and stall the warm shutdown).
+        for _, p in self.procs:
+            if p.poll() is None:
+                p.terminate()
+        deadline = time.time() + 10
+        for name, p in self.procs:
+            try:
+                p.wait(timeout=max(0.1, deadline - time.time()))
+            except subprocess.TimeoutExpired:
+                self.stderr.write(f"{name} did not stop in time; killing it")
+                with contextlib.suppress(ProcessLookupError):
                     os.killpg(p.pid, signal.SIGKILL)
+                p.wait()

@@ -36,6 +36,7 @@ class Command(BaseCommand):
         else:
             password = secrets.token_urlsafe(9)
             CREDENTIALS_FILE.write_text(password)
+            CREDENTIALS_FILE.chmod(0o600)
         User = get_user_model()
         user = User.objects.filter(username=email).first() or User(username=email, email=email)
         user.set_password(password)
