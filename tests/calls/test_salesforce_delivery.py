@@ -1,0 +1,130 @@
+"""Delivery into the Salesforce simulator over real HTTP: batching, faults, retries, dead, crash."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from calls import tasks
+from calls.models import SyncRecord
+from connectors.models import ConnectorStatus
+from connectors.salesforce.simulator import SalesforceSimulator
+from tests.calls.conftest import call_events
+from tests.factories import make_connector
+
+URL = "/api/v1/call-events/"
+
+
+@pytest.fixture
+def sim():
+    s = SalesforceSimulator(contacts=5).start()
+    yield s
+    s.stop()
+
+
+@pytest.fixture
+def sf(tenant, sim):
+    settings, credentials = sim.account_settings()
+    account = make_connector(tenant, "salesforce", "SF sim", settings, credentials)
+    account.connector.authorize()
+    account.refresh_from_db()
+    assert account.status == ConnectorStatus.AUTHORIZED
+    return account
+
+
+def composite(sim):
+    return [p for m, p in sim.requests if m == "PATCH" and "/composite/sobjects/Task/" in p]
+
+
+def post_calls(api, run_on_commit, n, prefix="S"):
+    events = []
+    for i in range(n):
+        events += call_events(
+            f"{prefix}{i}",
+            start=f"2026-11-20T10:{i // 60:02d}:{i % 60:02d}+01:00",
+            caller=f"+42060{ord(prefix[0]):03d}{i:04d}",
+        )
+    response = run_on_commit(api.post, URL, events, format="json")
+    assert response.status_code == 202
+
+
+def make_due():
+    SyncRecord.objects.update(next_attempt_at=timezone.now() - timedelta(seconds=1))
+
+
+def test_250_calls_in_two_requests_with_links(api, tenant, sf, sim, run_on_commit):
+    post_calls(api, run_on_commit, 250)
+    assert SyncRecord.objects.filter(state="synced").count() == 250
+    assert len(composite(sim)) == 2 and len(sim.tasks) == 250
+    record = SyncRecord.objects.first()
+    assert record.crm_record_id.startswith("00T") and record.crm_record_id in record.crm_record_url
+    task = sim.tasks[record.key]
+    assert task["Subject"].startswith("Inbound call +42060")
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"status": 503, "times": 3},  # more than the seam's inline retries
+        {"status": 429, "headers": {"Retry-After": "120"}},  # too long to wait inline
+        {"status": 0, "delay": 1.0, "times": 3},  # read timeouts (the write may land: upsert)
+    ],
+    ids=["5xx", "429", "timeout"],
+)
+def test_transient_fault_then_retry_succeeds(api, sf, sim, run_on_commit, settings, fault):
+    settings.HTTP_TIMEOUT_READ = 0.5
+    sim.fail_next(path="/composite/sobjects/Task", **fault)
+    post_calls(api, run_on_commit, 2)
+    record = SyncRecord.objects.first()
+    assert record.state == "failed" and record.attempts == 1 and record.last_error
+    if fault["status"] == 429:
+        assert record.next_attempt_at >= timezone.now() + timedelta(seconds=110)
+    make_due()
+    run_on_commit(tasks.sweep)
+    assert set(SyncRecord.objects.values_list("state", flat=True)) == {"synced"}
+    assert len(sim.tasks) == 2
+
+
+def test_dead_after_max_attempts_and_manual_retry(api, sf, sim, run_on_commit, settings):
+    settings.CALLS_MAX_ATTEMPTS = 2
+    sim.fail_next(status=500, times=100, path="/composite/sobjects/Task")
+    post_calls(api, run_on_commit, 1)
+    make_due()
+    run_on_commit(tasks.sweep)
+    record = SyncRecord.objects.get()
+    assert record.state == "dead" and record.attempts == 2 and "HTTP 500" in record.last_error
+    sim.faults.clear()
+    response = run_on_commit(api.post, f"/api/v1/calls/{record.call_id}/retry/")
+    assert response.status_code == 202
+    record.refresh_from_db()
+    assert record.state == "synced" and len(sim.tasks) == 1
+
+
+def test_answer_lost_after_crm_wrote_no_duplicate_task(api, sf, sim, run_on_commit):
+    """The CRM stores the batch but the reply is lost (as if the worker died before marking
+    the rows): the retry upserts by the same key and Salesforce keeps one Task per call."""
+    sim.fail_after_write = 5
+    post_calls(api, run_on_commit, 3)
+    assert len(sim.tasks) == 3
+    assert set(SyncRecord.objects.values_list("state", flat=True)) == {"failed"}
+    sim.fail_after_write = 0
+    make_due()
+    run_on_commit(tasks.sweep)
+    assert set(SyncRecord.objects.values_list("state", flat=True)) == {"synced"}
+    assert len(sim.tasks) == 3
+
+
+def test_per_record_error_from_salesforce(api, sf, sim, run_on_commit):
+    from calls.decisions import call_log_key
+    from calls.models import Call
+
+    post_calls(api, run_on_commit, 1, prefix="A")
+    call = Call.objects.get()
+    SyncRecord.objects.all().delete()
+    Call.objects.update(decided_at=None)
+    sim.record_errors[call_log_key(call)] = ("FIELD_CUSTOM_VALIDATION_EXCEPTION", "Subject bad")
+    from calls.services import fold_calls
+
+    run_on_commit(fold_calls, call.tenant_id, [call.call_id])
+    record = SyncRecord.objects.get()
+    assert record.state in ("dead", "failed") and "Subject bad" in record.last_error
