@@ -44,11 +44,11 @@ class RetailCRMSimulator(Simulator):
         ("POST", r"/api/v5/telephony/call/event", "call_event"),
         ("POST", r"/api/v5/telephony/calls/upload", "calls_upload"),
         ("GET", r"/api/v5/telephony/manager", "manager"),
-        ("GET", r"/api/v5/customers", "customers"),
+        ("GET", r"/api/v5/customers", "list_customers"),
         ("GET", r"/api/v5/customers/history", "customers_history"),
         ("GET", r"/api/v5/custom-fields", "custom_fields"),
-        ("GET", r"/api/v5/users", "users"),
-        ("GET", r"/api/v5/tasks", "tasks"),
+        ("GET", r"/api/v5/users", "list_users"),
+        ("GET", r"/api/v5/tasks", "list_tasks"),
         ("POST", r"/api/v5/tasks/create", "task_create"),
     ]
 
@@ -300,7 +300,7 @@ class RetailCRMSimulator(Simulator):
             links["customerLink"] = f"{self.url}/customers/{customer['id']}"
         return {"success": True, "manager": manager, "customer": customer, "links": links}
 
-    def customers(self, request):
+    def list_customers(self, request):
         self._auth(request)
         q = request.query
         rows = list(self.customers.values())
@@ -335,14 +335,14 @@ class RetailCRMSimulator(Simulator):
         rows = [f for f in CUSTOM_FIELDS if not entity or f["entity"] == entity]
         return self._page(request, rows, "customFields")
 
-    def users(self, request):
+    def list_users(self, request):
         self._auth(request)
         rows = list(self.users.values())
         if (active := request.query.get("filter[active]")) is not None:
             rows = [u for u in rows if u["active"] == (str(active) in ("1", "true", "True"))]
         return self._page(request, rows, "users")
 
-    def tasks(self, request):
+    def list_tasks(self, request):
         self._auth(request)
         rows = list(self.tasks.values())
         if text := request.query.get("filter[text]"):

@@ -9,6 +9,7 @@ from connectors.errors import AuthError, ConnectorError
 from connectors.models import ConnectorStatus
 from connectors.sugarcrm.simulator import PASSWORD, USERNAME, SugarCRMSimulator
 from connectors.types import CallLog, TicketRequest
+from portal import http
 from tests.factories import make_connector
 
 
@@ -16,6 +17,7 @@ from tests.factories import make_connector
 def running_sim():
     simulator = SugarCRMSimulator().start()
     yield simulator
+    http.default_session().close()  # drop keep-alive connections so the server stops at once
     simulator.stop()
 
 
