@@ -37,8 +37,10 @@ def report(request, result: services.ActionResult, success_prefix: str = "") -> 
         text = success_prefix or result.message
         messages.success(request, f"{text} {details}." if details else text)
     else:
-        hint = f" {result.hint}" if result.hint else ""
-        messages.error(request, f"{result.message}{hint}")
+        message = result.message.rstrip()
+        if result.hint:
+            message = f"{message}{'' if message.endswith(('.', '!', '?')) else '.'} {result.hint}"
+        messages.error(request, message)
 
 
 @require_POST

@@ -52,7 +52,9 @@ def save_account(
     new_settings = dict(account.settings or {})
     for key, value in (settings or {}).items():
         if new_settings.get(key) != value:
-            changes[key] = {"from": new_settings.get(key), "to": value}
+            # A new optional field saved blank for the first time is not a change.
+            if not (key not in new_settings and value in ("", None) and not creating):
+                changes[key] = {"from": new_settings.get(key), "to": value}
             new_settings[key] = value
     account.settings = new_settings
     new_creds = dict({} if creating else account.credentials or {})
@@ -111,12 +113,12 @@ class ActionResult:
 
 
 HINT_AUTH = (
-    "The CRM rejected the login. Open Configure, check the user name, password, secrets and "
-    "client ID, then click Authorize again."
+    "The CRM rejected the login: check the user name, password, secrets and client ID in the "
+    "settings, then click Authorize again."
 )
 HINT_PERMANENT = (
-    "The CRM refused the request. Check the settings in Configure (Instance URI, the app's "
-    "permissions in the CRM) and click Authorize again."
+    "The CRM refused the request: check the settings (Instance URI, the app's permissions in "
+    "the CRM), then click Authorize again."
 )
 HINT_TRANSIENT = (
     "The CRM could not be reached or is busy. Try again in a few minutes; if it keeps "
@@ -142,7 +144,7 @@ def status_hint(account: ConnectorAccount) -> str:
     """What to do about an account's current status ("" when nothing is needed)."""
     return {
         ConnectorStatus.NEEDS_REAUTH: HINT_NEEDS_REAUTH,
-        ConnectorStatus.ERROR: "Check the settings in Configure, then click Authorize again.",
+        ConnectorStatus.ERROR: "Fix the settings, then click Authorize again.",
         ConnectorStatus.UNCONFIGURED: "Click Authorize to log in to the CRM and test the settings.",
         ConnectorStatus.DISABLED: HINT_DISABLED,
     }.get(account.status, "")

@@ -93,7 +93,10 @@ def describe_info(info: dict) -> str:
     parts = [
         f"{str(key).replace('_', ' ')}: {value}"
         for key, value in (info or {}).items()
-        if isinstance(value, str | int | float) and not isinstance(value, bool)
+        if isinstance(value, str | int | float)
+        and not isinstance(value, bool)
+        and value != ""
+        and not str(key).endswith("_id")
     ]
     return ", ".join(parts)
 
@@ -120,7 +123,7 @@ ACTIONS = {
 
 def decorate_entry(entry, kind: str):
     entry.label, entry.badge = ACTIONS.get(entry.action, (entry.action.replace("_", " "), ""))
-    entry.lines = describe_changes(kind, entry.changes)
+    entry.lines = describe_changes(kind, entry.changes, created=entry.action == "created")
     return entry
 
 
@@ -131,25 +134,30 @@ def mark_secret_fields(form) -> None:
         field.write_only = True
         field.secret_set = bool(form.secrets_set.get(name))
         if field.secret_set:
-            field.widget.attrs["placeholder"] = "•••••••• (set - type to replace)"
+            field.widget.attrs["placeholder"] = "••••••••"
 
 
-def describe_changes(kind: str, changes: dict) -> list[str]:
-    """Audit changes as sentences; secrets only ever appear as "changed"."""
-    labels = {**field_labels(kind), "name": "Name"}
+def describe_changes(kind: str, changes: dict, created: bool = False) -> list[str]:
+    """Audit changes as sentences, in the form's field order; secrets only ever "changed"."""
+    labels = {"name": "Name", **field_labels(kind)}
+    order = {key: i for i, key in enumerate(labels)}
     lines = []
-    for key, change in (changes or {}).items():
+    for key in sorted(changes or {}, key=lambda k: order.get(k, len(order))):
+        change = changes[key]
         label = labels.get(key, str(key).replace("_", " ").capitalize())
         if isinstance(change, dict) and set(change) == {"from", "to"}:
-            before = change["from"] if change["from"] not in (None, "") else "(empty)"
             after = change["to"] if change["to"] not in (None, "") else "(empty)"
-            lines.append(f"{label}: {before} → {after}")
+            if created or change["from"] is None:
+                if change["to"] not in (None, ""):  # blank fields of a new account: noise
+                    lines.append(f"{label}: {after}")
+            else:
+                before = change["from"] if change["from"] != "" else "(empty)"
+                lines.append(f"{label}: {before} → {after}")
         elif key == "flow":
-            lines.append(
-                "Through the CRM's login page"
-                if change == "web"
-                else "Token flow with the stored credentials"
+            how = (
+                "through the CRM's login page" if change == "web" else "with the stored credentials"
             )
+            lines.append(f"Logged in {how} and made a test call")
         else:
             lines.append(f"{label}: {change}")
     return lines

@@ -67,7 +67,7 @@ def test_authorize_rejected_login_shows_reason_and_what_to_do(member_client, ten
     assert account.last_error == "invalid_grant: authentication failure"
     assert account.token == {}
     assert "invalid_grant: authentication failure" in msgs[0]
-    assert "Open Configure, check the user name" in msgs[0]
+    assert "The CRM rejected the login: check the user name" in msgs[0]
     assert actions(account) == ["created", "authorize_failed"]
     html = member_client.get(reverse("connectors:index")).content.decode()
     assert "invalid_grant: authentication failure" in html and "badge err" in html
@@ -77,7 +77,7 @@ def test_failed_test_call_stores_no_token(member_client, account, stub):
     stub.script["test_connection"] = ConnectorError("HTTP 403 from crm: API disabled", True)
     _, msgs = post(member_client, "authorize", account)
     assert account.status == ConnectorStatus.ERROR and account.token == {}
-    assert "API disabled" in msgs[0] and "Check the settings in Configure" in msgs[0]
+    assert "API disabled" in msgs[0] and "check the settings (Instance URI" in msgs[0]
 
 
 def test_transient_failure_keeps_a_working_connector(member_client, tenant, stub):
