@@ -24,6 +24,9 @@ class RoutingRuleForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.tenant = tenant
         self.fields["position"].required = False
+        self.fields["position"].min_value = 1
+        if not self.instance.pk:
+            self.initial["position"] = None  # blank = append after the last rule
 
     def clean(self):
         data = super().clean()

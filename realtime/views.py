@@ -51,7 +51,8 @@ def routing_rule_add(request):
         return _routing_page(request, form=form, status=400)
     rule = form.save(commit=False)
     rule.tenant = request.tenant
-    rule.position = rule.position or next_position(request.tenant)
+    if not form.data.get("position"):  # blank: append after the last rule
+        rule.position = next_position(request.tenant)
     rule.save()
     messages.success(request, f"Routing rule \u201c{rule.name}\u201d added.")
     return redirect("realtime:index")
@@ -63,7 +64,8 @@ def routing_rule_edit(request, pk):
     form = RoutingRuleForm(request.POST or None, instance=rule, tenant=request.tenant)
     if request.method == "POST" and form.is_valid():
         rule = form.save(commit=False)
-        rule.position = rule.position or next_position(request.tenant)
+        if not form.data.get("position"):
+            rule.position = RoutingRule.objects.get(pk=rule.pk).position  # blank: keep
         rule.save()
         messages.success(request, f"Routing rule \u201c{rule.name}\u201d saved.")
         return redirect("realtime:index")
