@@ -499,11 +499,16 @@ def main():
         f"p99 {pct(indexed, 99):.3f} ms"
     )
     print(
-        f"Speed-up: naive SQL alone vs the whole HTTP request: {pct(naive, 50) / pct(lat, 50):.0f}x (p50), "
-        f"{pct(naive, 99) / pct(lat, 99):.0f}x (p99); vs the in-process lookup: "
-        f"{pct(naive, 50) / pct(indexed, 50):.0f}x (p50)"
+        f"Indexed routing SQL alone (same callers): p50 {pct(isql, 50):.3f} ms, "
+        f"p99 {pct(isql, 99):.3f} ms"
     )
-    ok = pct(lat, 99) < 10 and pct(naive, 50) / pct(lat, 50) >= 20
+    sql_x = pct(naive, 50) / pct(isql, 50)
+    print(
+        f"Speed-up (p50): SQL vs SQL {sql_x:.0f}x; naive SQL vs our in-process lookup + rules "
+        f"{pct(naive, 50) / pct(indexed, 50):.0f}x; naive SQL alone vs our whole HTTP request "
+        f"{pct(naive, 50) / pct(lat, 50):.1f}x"
+    )
+    ok = pct(lat, 99) < 10 and sql_x >= 20
     print(
         f"Targets (HTTP p99 < 10 ms, SQL >= 20x): {'MET' if ok else 'NOT MET'}; "
         f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
