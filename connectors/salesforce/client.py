@@ -43,7 +43,7 @@ def parse_usage(header: str | None) -> tuple[int, int] | None:
     return (int(match[1]), int(match[2])) if match else None
 
 
-def token_error(response) -> AuthError | ConnectorError:
+def token_error(response, grant: str = "password") -> AuthError | ConnectorError:
     """Map an OAuth token endpoint failure (400 {"error", "error_description"})."""
     try:
         body = response.json()
@@ -55,9 +55,9 @@ def token_error(response) -> AuthError | ConnectorError:
     detail = str(body.get("error_description") or "")
     if response.status_code >= 500:
         return ConnectorError(f"Salesforce login unavailable (HTTP {response.status_code})")
-    if code == "invalid_grant" and "refresh" in detail.lower():
+    if code == "invalid_grant" and grant == "refresh_token":
         return AuthError(f"refresh token rejected ({detail}): authorize again", code=code)
-    if code == "invalid_grant" and "redirect" in detail.lower():
+    if code == "invalid_grant" and grant == "authorization_code":
         return AuthError(f"authorization code rejected: {detail}", code=code)
     message = TOKEN_ERRORS.get(code) or f"Salesforce login failed: {code} {detail}".strip()
     if code == "invalid_grant" and detail and "authentication failure" not in detail:
@@ -122,7 +122,7 @@ class SalesforceClient:
             ok_status=(400, 401, 403),
         )
         if response.status_code >= 400:
-            raise token_error(response)
+            raise token_error(response, data.get("grant_type", ""))
         body = http.json_body(response)
         if not isinstance(body, dict) or not body.get("access_token"):
             raise ConnectorError("Salesforce token response without access_token")

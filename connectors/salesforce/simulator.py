@@ -67,11 +67,20 @@ class SalesforceSimulator(Simulator):
         api_limit: int = 15000,
         contacts: int = 50,
     ):
-        self.page_size = page_size
-        self.token_lifetime = token_lifetime  # seconds an access token stays valid
-        self.api_limit = api_limit
+        self.config = {
+            "page_size": page_size,
+            "token_lifetime": token_lifetime,
+            "api_limit": api_limit,
+            "contacts": contacts,
+        }
+        self._init_state()
+        super().__init__(host=host, port=port, cert_dir=cert_dir)
+
+    def _init_state(self) -> None:
+        self.page_size = self.config["page_size"]
+        self.token_lifetime = self.config["token_lifetime"]  # seconds a token stays valid
+        self.api_limit = self.config["api_limit"]
         self.api_usage = 0
-        self.seed_contacts = contacts
         self.password_flow_enabled = True
         self.authorize_mode = "approve"  # or "access_denied"
         self.access_tokens: dict[str, float] = {}  # token -> issued at (monotonic)
@@ -81,10 +90,18 @@ class SalesforceSimulator(Simulator):
         self.token_delay = 0.0  # seconds the token endpoint takes (concurrency tests)
         self.fail_after_write = 0  # next N writes are stored, then answered 503
         self.record_errors: dict[str, tuple[str, str]] = {}  # external id -> (code, message)
-        super().__init__(host=host, port=port, cert_dir=cert_dir)
 
     def seed(self) -> None:
-        self.store = Store(self.seed_contacts)
+        self.store = Store(self.config["contacts"])
+
+    def reset(self) -> None:
+        """Back to the freshly seeded state (tests reuse one running server)."""
+        with self.lock:
+            self._init_state()
+            self.seed()
+            self.faults.clear()
+            self.requests.clear()
+            self.latency = 0.0
 
     # --- helpers for tests ---------------------------------------------------------------
 

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 from connectors.models import ConnectorStatus
 from connectors.types import CallLog, TicketRequest
-from tests.connectors.test_salesforce_fixtures import sf, sf_account, sf_sim  # noqa: F401
+from tests.connectors.test_salesforce_fixtures import sf, sf_account, sf_server, sf_sim  # noqa: F401
 
 
 def call(key, **kw):

@@ -6,7 +6,7 @@ from django.core import mail
 
 from connectors.errors import AuthError, ConnectorError
 from connectors.models import ConnectorStatus
-from tests.connectors.test_salesforce_fixtures import sf, sf_account, sf_sim  # noqa: F401
+from tests.connectors.test_salesforce_fixtures import sf, sf_account, sf_server, sf_sim  # noqa: F401
 
 
 def test_bad_password_is_an_auth_error_with_a_clear_message(sf):

@@ -7,11 +7,18 @@ from connectors.salesforce.simulator import SalesforceSimulator
 from tests.factories import make_connector
 
 
-@pytest.fixture
-def sf_sim():
+@pytest.fixture(scope="module")
+def sf_server():
     sim = SalesforceSimulator().start()
     yield sim
     sim.stop()
+
+
+@pytest.fixture
+def sf_sim(sf_server):
+    """The module's running simulator, reset to its seed for each test."""
+    sf_server.reset()
+    return sf_server
 
 
 @pytest.fixture

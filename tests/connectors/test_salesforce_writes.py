@@ -7,7 +7,7 @@ import pytest
 
 from connectors.errors import ConnectorError
 from connectors.types import CallLog, TicketRequest
-from tests.connectors.test_salesforce_fixtures import sf, sf_account, sf_sim  # noqa: F401
+from tests.connectors.test_salesforce_fixtures import sf, sf_account, sf_server, sf_sim  # noqa: F401
 
 
 def calls(n, prefix="acme:call"):
