@@ -97,7 +97,9 @@ class TokenSource:
                     instance_discovery=None if known_host else False,
                 )
             except ValueError as exc:  # the authority's openid-configuration could not be read
-                raise AuthError(_authority_message(str(exc), authority)) from exc
+                # msal re-raises the discovery error; the AADSTS text is on the original one
+                detail = f"{exc} {exc.__context__ or ''}"
+                raise AuthError(_authority_message(detail, authority)) from exc
         return self._app
 
     def fetch(self) -> Token:

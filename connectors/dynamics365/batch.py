@@ -23,10 +23,11 @@ class Part:
 
     method: str = ""  # requests only
     url: str = ""  # requests only
-    status: int = 0  # responses only
-    headers: dict = field(default_factory=dict)  # lower-case names
-    body: bytes = b""
-    content_id: str = ""
+    # keyword-only, so Part("PATCH", url, {...}) cannot put a body into `status`
+    status: int = field(default=0, kw_only=True)  # responses only
+    headers: dict = field(default_factory=dict, kw_only=True)  # lower-case names when parsed
+    body: bytes | dict | None = field(default=b"", kw_only=True)
+    content_id: str = field(default="", kw_only=True)
 
     def json(self):
         try:

@@ -86,6 +86,7 @@ class Dynamics365Simulator(WebApiHandlers, Simulator):
         self.request_limit: int | None = None  # service protection: requests per window
         self.limit_window = 300.0
         self._recent: list[float] = []
+        self.throttled = 0  # 429s sent
         self.fail_after_write = 0
         self.batches: list[int] = []
         self.queue_items: list[dict] = []
@@ -268,6 +269,7 @@ class Dynamics365Simulator(WebApiHandlers, Simulator):
                 self._recent = [t for t in self._recent if t > now - self.limit_window]
                 if len(self._recent) >= self.request_limit:
                     wait = math.ceil(self._recent[0] + self.limit_window - now)
+                    self.throttled += 1
                     raise Reply(
                         429,
                         {
