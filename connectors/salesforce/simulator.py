@@ -14,6 +14,8 @@ sObject create/get/upsert, sObject Collections create/upsert. Errors use Salesfo
 import base64
 import hashlib
 import hmac
+import html
+import re
 import secrets
 import time
 from urllib.parse import unquote, urlencode
@@ -40,6 +42,7 @@ class SalesforceSimulator(Simulator):
 
     routes = [
         ("POST", r"/services/oauth2/token", "oauth_token"),
+        ("POST", r"/services/Soap/u/[\d.]+", "soap_login"),
         ("GET", r"/services/oauth2/authorize", "oauth_authorize"),
         ("GET", r"/services/oauth2/userinfo", "userinfo"),
         ("GET", r"/services/data/?", "versions"),
@@ -297,6 +300,47 @@ class SalesforceSimulator(Simulator):
         with self.lock:
             self.token_grants.append(grant)
         return body
+
+    def soap_login(self, request: Request):
+        """The partner SOAP login() (simple-salesforce uses it when given a security token)."""
+        text = request.body.decode("utf-8", "replace")
+        found = {
+            tag: html.unescape(m[1])
+            if (m := re.search(f"<n1:{tag}>(.*?)</n1:{tag}>", text, re.S))
+            else ""
+            for tag in ("username", "password")
+        }
+        if (
+            found["username"] != self.USERNAME
+            or found["password"] != self.PASSWORD + self.SECURITY_TOKEN
+        ):
+            fault = (
+                '<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope '
+                'xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" '
+                'xmlns:sf="urn:fault.partner.soap.sforce.com"><soapenv:Body><soapenv:Fault>'
+                "<faultcode>INVALID_LOGIN</faultcode><faultstring>INVALID_LOGIN: Invalid username, "
+                "password, security token; or user locked out.</faultstring><detail>"
+                "<sf:LoginFault><sf:exceptionCode>INVALID_LOGIN</sf:exceptionCode>"
+                "<sf:exceptionMessage>Invalid username, password, security token; or user locked "
+                "out.</sf:exceptionMessage></sf:LoginFault></detail></soapenv:Fault></soapenv:Body>"
+                "</soapenv:Envelope>"
+            )
+            return 500, fault, {"Content-Type": "text/xml; charset=utf-8"}
+        token = self._issue(request, refresh=False)
+        with self.lock:
+            self.token_grants.append("soap")
+        base = self._base_url(request)
+        body = (
+            '<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope '
+            'xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" '
+            'xmlns="urn:partner.soap.sforce.com"><soapenv:Body><loginResponse><result>'
+            f"<passwordExpired>false</passwordExpired><sandbox>false</sandbox>"
+            f"<serverUrl>{base}/services/Soap/u/62.0/{sim_data.ORG_ID}</serverUrl>"
+            f"<sessionId>{token['access_token']}</sessionId>"
+            f"<userId>{self.store.api_user()['Id']}</userId>"
+            "</result></loginResponse></soapenv:Body></soapenv:Envelope>"
+        )
+        return 200, body, {"Content-Type": "text/xml; charset=utf-8"}
 
     def oauth_authorize(self, request: Request):
         q = request.query
