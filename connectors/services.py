@@ -222,7 +222,14 @@ def complete_web_authorization(
 
     info, exc = _call(account, exchange_and_test)
     if exc:
-        return _failed(account, actor, exc, "authorize_failed")
+        result = _failed(account, actor, exc, "authorize_failed")
+        if isinstance(exc, AuthError):
+            label = account.get_kind_display()
+            result.hint = (
+                f"Click 'Authorize in {label}' again and log in; if it keeps failing, check "
+                "the Client ID and Client secret in the settings."
+            )
+        return result
     return _succeeded(account, actor, info, "web")
 
 
