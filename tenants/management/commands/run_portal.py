@@ -36,7 +36,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)))
-        parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+        parser.add_argument("--host", default="127.0.0.1", help="0.0.0.0 to listen on all")
 
     def handle(self, port, host, **options):
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
@@ -66,6 +66,9 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         py = sys.executable
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
+        # OAuth redirect URIs and links in mails are built from PUBLIC_URL: follow --port.
+        env.setdefault("PUBLIC_URL", f"http://{shown}:{port}")
         simulators.STATE_FILE.unlink(missing_ok=True)
         self.spawn("simulators", [py, "manage.py", "run_simulators"], env)
         for _ in range(100):
@@ -81,7 +84,6 @@ class Command(BaseCommand):
         self.spawn("beat", [*celery, "beat", "-l", "INFO", "-s", schedule], env)
         self.spawn("web", [py, "manage.py", "runserver", f"{host}:{port}", "--noreload"], env)
         password = (settings.LOCAL_DIR / "demo-credentials.txt").read_text().strip()
-        shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
         self.stdout.write(
             self.style.SUCCESS(
                 f"\n  Portal: http://{shown}:{port}/   login admin@demo.local / {password}\n"
