@@ -22,6 +22,7 @@ from connectors.retailcrm.mapping import (
     call_event,
     contact_from,
     crm_time,
+    parse_time,
     same_number,
     upload_item,
     zone,
@@ -212,18 +213,23 @@ class RetailCRMConnector(Connector):
                 yield [self._contact(c) for c in customers]
             return
         # filter[dateFrom] on /customers is the *creation* date, so changes come from the
-        # customers history: collect the changed ids, then load those customers.
+        # customers history: collect the changed ids (with when they changed), then load them.
         changed, deleted = self._changed_since(modified_since)
         if deleted:
-            yield [CrmContact(crm_id=i, deleted=True) for i in sorted(deleted)]
-        ids = sorted(changed - deleted, key=int)
+            yield [
+                CrmContact(crm_id=i, deleted=True, modified_at=deleted[i]) for i in sorted(deleted)
+            ]
+        ids = sorted(set(changed) - set(deleted), key=int)
         for start in range(0, len(ids), PAGE):
-            chunk = ids[start : start + PAGE]
-            for customers in self._customer_pages({"ids": chunk}):
-                yield [self._contact(c) for c in customers]
+            for customers in self._customer_pages({"ids": ids[start : start + PAGE]}):
+                contacts = [self._contact(c) for c in customers]
+                for contact in contacts:  # the change time, so the sync's high-water mark moves
+                    contact.modified_at = changed.get(contact.crm_id) or contact.modified_at
+                yield contacts
 
-    def _changed_since(self, since: datetime) -> tuple[set[str], set[str]]:
-        changed, deleted = set(), set()
+    def _changed_since(self, since: datetime) -> tuple[dict, dict]:
+        """({changed id: last change time}, {deleted id: deletion time}) from the history."""
+        changed, deleted = {}, {}
         page, total = 1, 1
         while page <= total:
             data = self.client.get(
@@ -233,10 +239,19 @@ class RetailCRMConnector(Connector):
             for entry in data.get("history") or []:
                 cid = str((entry.get("customer") or {}).get("id") or "")
                 if cid:
-                    (deleted if entry.get("deleted") else changed).add(cid)
+                    when = parse_time(entry.get("createdAt"), self.tz)
+                    target = deleted if entry.get("deleted") else changed
+                    target[cid] = max(filter(None, (target.get(cid), when)), default=None)
             total = int((data.get("pagination") or {}).get("totalPageCount") or 0)
             page += 1
         return changed, deleted
+
+    def count_contacts(self, modified_since: datetime | None = None) -> int | None:
+        """Total for the sync's progress bar (unknown for incremental runs)."""
+        if modified_since is not None:
+            return None
+        data = self.client.get("/customers", {"limit": 20, "page": 1})
+        return int((data.get("pagination") or {}).get("totalCount") or 0)
 
     def iter_contact_ids(self) -> Iterator[list[str]]:
         for customers in self._customer_pages({}):

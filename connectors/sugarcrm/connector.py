@@ -132,6 +132,12 @@ class SugarCRMConnector(Connector):
         for records in self._pages("Contacts", filters, wanted, "date_modified:ASC"):
             yield [contact_from(r, self.record_url("Contact", r["id"])) for r in records]
 
+    def count_contacts(self, modified_since: datetime | None = None) -> int | None:
+        """Total for the sync's progress bar: POST /Contacts/filter/count."""
+        filters = [{"date_modified": {"$gt": sugar_time(modified_since)}}] if modified_since else []
+        data = self._call("POST", "/Contacts/filter/count", json_body={"filter": filters})
+        return int(data.get("record_count") or 0)
+
     def iter_contact_ids(self) -> Iterator[list[str]]:
         for records in self._pages("Contacts", [], ["id"], "id:ASC"):
             yield [r["id"] for r in records]

@@ -30,6 +30,7 @@ class SugarCRMSimulator(Simulator):
         ("GET", r"/rest/v11/metadata", "metadata"),
         ("POST", r"/rest/v11/bulk", "bulk"),
         ("POST", r"/rest/v11/(?P<module>\w+)/filter", "filter"),
+        ("POST", r"/rest/v11/(?P<module>\w+)/filter/count", "count"),
         ("POST", r"/rest/v11/(?P<module>Calls|Cases)", "create"),
         ("GET", r"/rest/v11/(?P<module>\w+)/(?P<id>[\w-]+)", "read"),
     ]
@@ -121,6 +122,11 @@ class SugarCRMSimulator(Simulator):
     def filter(self, request):
         self._auth(request)
         return self._filter(request.match["module"], request.json() or {})
+
+    def count(self, request):
+        self._auth(request)
+        body = {**(request.json() or {}), "offset": 0, "max_num": 10**9, "fields": "id"}
+        return {"record_count": len(self._filter(request.match["module"], body)["records"])}
 
     def _filter(self, module: str, body: dict):
         if module not in self.records:

@@ -1,6 +1,6 @@
 """retailCRM connector against its simulator over real HTTP."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -228,6 +228,14 @@ def test_iter_contacts_incremental_uses_history(retail, sim):
     flat = [c for p in pages for c in p]
     assert [(c.crm_id, c.deleted) for c in flat] == [("105", True), ("103", False)]
     assert flat[1].email == "eva.new@example.com"
+    # modified_at is the change time (moves the sync's high-water mark), not the creation date
+    assert all(c.modified_at >= since.replace(microsecond=0) for c in flat)
+    assert list(retail.iter_contacts(datetime.now(UTC) + timedelta(minutes=1))) == []
+
+
+def test_count_contacts(retail):
+    assert retail.count_contacts() == 12
+    assert retail.count_contacts(datetime.now(UTC)) is None
 
 
 def test_iter_contact_ids(retail):

@@ -286,3 +286,8 @@ def test_seed_demo_creates_account_once(tenant, sim):
     accounts = ConnectorAccount.objects.for_tenant(tenant).filter(kind="sugarcrm")
     assert accounts.count() == 1
     assert accounts[0].connector.authorize()["user"] == USERNAME
+
+
+def test_count_contacts(sugar):
+    assert sugar.count_contacts() == 12
+    assert sugar.count_contacts(datetime(2026, 11, 10, tzinfo=UTC)) == 3
