@@ -91,8 +91,17 @@ class Dynamics365Simulator(WebApiHandlers, Simulator):
         self.batches: list[int] = []
         self.queue_items: list[dict] = []
         self.api_headers: list[dict] = []
-        self._ca_file: Path | None = None
-        self._ca_lock = threading.Lock()
+        if not hasattr(self, "_ca_file"):  # kept by reset(): the server keeps its certificate
+            self._ca_file: Path | None = None
+            self._ca_lock = threading.Lock()
+
+    def reset(self) -> None:
+        """Fresh seed data, tokens, knobs and logs on the running server (cheaper than restart)."""
+        with self.lock:
+            self.faults.clear()
+            self.requests.clear()
+            self.latency = 0.0
+            self.seed()
 
     # --- helpers for tests and the demo ----------------------------------------------------
 

@@ -17,6 +17,7 @@ from tests.connectors.test_dynamics_support import connector_for, make_account
 account = support.account  # fixture
 dyn = support.dyn  # fixture
 sim = support.sim  # fixture
+_running_sim = support._running_sim  # fixture
 
 
 def test_msal_itself_gets_a_token_from_the_simulator(sim):

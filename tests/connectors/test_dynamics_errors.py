@@ -13,6 +13,7 @@ from tests.connectors import test_dynamics_support as support
 account = support.account  # fixture
 dyn = support.dyn  # fixture
 sim = support.sim  # fixture
+_running_sim = support._running_sim  # fixture
 
 T0 = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 

@@ -12,6 +12,7 @@ from tests.connectors import test_dynamics_support as support
 account = support.account  # fixture
 dyn = support.dyn  # fixture
 sim = support.sim  # fixture
+_running_sim = support._running_sim  # fixture
 
 
 def test_requests_carry_odata_headers_and_bearer(dyn, sim):

@@ -10,6 +10,7 @@ from connectors.models import ConnectorAccount
 from tests.connectors import test_dynamics_support as support
 
 sim = support.sim  # fixture
+_running_sim = support._running_sim  # fixture
 
 
 def token_for(sim) -> tuple[requests.Session, dict]:

@@ -12,11 +12,18 @@ from connectors.dynamics365.simulator import Dynamics365Simulator
 from tests.factories import make_connector
 
 
-@pytest.fixture
-def sim():
+@pytest.fixture(scope="module")
+def _running_sim():
     simulator = Dynamics365Simulator().start()
     yield simulator
     simulator.stop()
+
+
+@pytest.fixture
+def sim(_running_sim):
+    """The module's simulator with fresh data, tokens and knobs for every test."""
+    _running_sim.reset()
+    return _running_sim
 
 
 def make_account(tenant, sim, name="Dynamics", settings=None, credentials=None):
