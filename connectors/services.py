@@ -145,7 +145,7 @@ def status_hint(account: ConnectorAccount) -> str:
     return {
         ConnectorStatus.NEEDS_REAUTH: HINT_NEEDS_REAUTH,
         ConnectorStatus.ERROR: "Fix the settings, then click Authorize again.",
-        ConnectorStatus.UNCONFIGURED: "Click Authorize to log in to the CRM and test the settings.",
+        ConnectorStatus.UNCONFIGURED: "Click Authorize to log in and test the settings.",
         ConnectorStatus.DISABLED: HINT_DISABLED,
     }.get(account.status, "")
 
