@@ -8,6 +8,7 @@ retailCRM sends back on every click-to-call request (connectors/retailcrm/views.
 
 import secrets
 from collections.abc import Iterator
+from dataclasses import asdict
 from datetime import datetime
 
 from django.conf import settings as django_settings
@@ -99,7 +100,9 @@ class RetailCRMConnector(Connector):
         info = {"methods": len(data.get("credentials") or data.get("scopes") or [])}
         module = self.module_payload()
         client.post(f"/integration-modules/{self.code}/edit", {"integrationModule": module})
-        self.account.token = {}
+        # No OAuth token: the API key goes in every request. The marker token tells the portal
+        # (Test connection, Disconnect) that this connector has been authorized.
+        self.account.token = asdict(Token(access_token="x-api-key", extra={"module": self.code}))
         self.account.mark_authorized()
         return {**info, "module": module["code"], "make_call_url": self.make_call_url()}
 

@@ -69,6 +69,7 @@ def test_authorize_registers_the_telephony_module(account, sim, settings):
     info = account.connector.authorize()
     account.refresh_from_db()
     assert account.status == ConnectorStatus.AUTHORIZED
+    assert account.token["access_token"] and account.connector.test_connection()["methods"] > 0
     module = sim.modules["ccportal"]
     telephony = module["integrations"]["telephony"]
     assert (
@@ -334,3 +335,22 @@ def test_seed_demo(tenant, sim):
     accounts = ConnectorAccount.objects.for_tenant(tenant).filter(kind="retailcrm")
     assert accounts.count() == 1
     assert accounts[0].connector.authorize()["module"] == "ccportal"
+
+
+def test_portal_authorize_and_test_actions(account, sim):
+    """The Integrations page's Authorize / Test connection buttons work for an API-key CRM."""
+    from connectors import services
+
+    assert services.authorize_account(account, actor="admin").ok
+    account.refresh_from_db()
+    assert services.test_account(account).ok
+
+
+def test_api_authorize_reports_bad_key(api, tenant, sim):
+    settings, _ = RetailCRMSimulator.demo_account(sim.url)
+    account = make_connector(
+        tenant, kind="retailcrm", settings=settings, credentials={"api_key": "no"}
+    )
+    response = api.post(f"/api/v1/connectors/{account.pk}/authorize/")
+    assert response.status_code == 400
+    assert "apiKey" in response.json()["error"]["message"]

@@ -291,3 +291,21 @@ def test_seed_demo_creates_account_once(tenant, sim):
 def test_count_contacts(sugar):
     assert sugar.count_contacts() == 12
     assert sugar.count_contacts(datetime(2026, 11, 10, tzinfo=UTC)) == 3
+
+
+def test_portal_authorize_and_test_actions(account, sim):
+    from connectors import services
+
+    assert services.authorize_account(account, actor="admin").ok
+    account.refresh_from_db()
+    assert services.test_account(account).ok
+
+
+def test_api_authorize_reports_bad_password(api, tenant, sim):
+    settings, _ = SugarCRMSimulator.demo_account(sim.url)
+    account = make_connector(
+        tenant, kind="sugarcrm", settings=settings, credentials={"password": "no"}
+    )
+    response = api.post(f"/api/v1/connectors/{account.pk}/authorize/")
+    assert response.status_code == 400
+    assert "incorrect" in response.json()["error"]["message"]
