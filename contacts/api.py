@@ -105,6 +105,7 @@ class FieldMappingSerializer(serializers.ModelSerializer):
         model = FieldMapping
         fields = ["id", "connector", "crm_object", "crm_field", "cc_field", "missing_since"]
         read_only_fields = ["missing_since"]
+        validators = []  # uniqueness is checked in validate() with a clear message
 
     def validate(self, attrs):
         inst = self.instance
@@ -176,6 +177,7 @@ class UserMappingSerializer(serializers.ModelSerializer):
             "crm_user_id",
             "matched_by",
         ]
+        validators = []  # uniqueness is checked in validate() with a clear message
 
     def validate(self, attrs):
         inst = self.instance

@@ -22,7 +22,7 @@ class DaktelaSimulator(Simulator):
     name = "daktela"
     routes = [
         ("GET", r"/api/v6/whoim\.json", "whoim"),
-        ("GET", r"/api/v6/users\.json", "users"),
+        ("GET", r"/api/v6/users\.json", "list_users"),
         ("GET", r"/api/v6/contacts\.json", "list_contacts"),
         ("POST", r"/api/v6/contacts\.json", "create_contact"),
         ("GET", r"/api/v6/contacts/(?P<name>[^/]+)\.json", "get_contact"),
@@ -34,7 +34,7 @@ class DaktelaSimulator(Simulator):
         self.tokens = {DEMO_TOKEN}
         self.contacts: dict[str, dict] = {}
         self.data_lock = threading.Lock()
-        self.users = [
+        self.agents = [
             {"name": "jdoe", "title": "John Doe", "email": "j.doe@acme.com", "extension": "201"},
             {
                 "name": "asmith",
@@ -84,10 +84,10 @@ class DaktelaSimulator(Simulator):
         self._auth(request)
         return envelope({"user": {"name": "api", "title": "API user"}, "version": "6.x-sim"})
 
-    def users(self, request):
+    def list_users(self, request):
         self._auth(request)
         take, skip = int(request.query.get("take", 100)), int(request.query.get("skip", 0))
-        return envelope({"data": self.users[skip : skip + take], "total": len(self.users)})
+        return envelope({"data": self.agents[skip : skip + take], "total": len(self.agents)})
 
     def list_contacts(self, request):
         self._auth(request)
