@@ -103,8 +103,8 @@ class Dynamics365Connector(Connector):
             "user_id": who.get("UserId", ""),
             "organization_id": who.get("OrganizationId", ""),
             "business_unit_id": who.get("BusinessUnitId", ""),
-            "message": f"Connected to {self.client.instance_url} as application user "
-            f"{who.get('UserId', '?')}",
+            "environment": self.client.instance_url,
+            "application_user": who.get("UserId", ""),
         }
 
     def describe_fields(self, crm_object: str = "contact") -> list[CrmField]:
