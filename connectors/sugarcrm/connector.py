@@ -196,11 +196,15 @@ class SugarCRMConnector(Connector):
         return []
 
     def log_calls(self, calls: list[CallLog]) -> list[WriteResult]:
-        records = {c.key: call_record(c) for c in calls}
-        return self._create_once("Calls", CALL_KEY_FIELD, records)
+        key_field = self.settings.get("call_key_field") or CALL_KEY_FIELD
+        records = {c.key: call_record(c, key_field) for c in calls}
+        return self._create_once("Calls", key_field, records)
 
     def create_ticket(self, ticket: TicketRequest) -> WriteResult:
-        return self._create_once("Cases", CASE_KEY_FIELD, {ticket.key: case_record(ticket)})[0]
+        key_field = self.settings.get("case_key_field") or CASE_KEY_FIELD
+        return self._create_once("Cases", key_field, {ticket.key: case_record(ticket, key_field)})[
+            0
+        ]
 
     def record_url(self, crm_object: str, crm_id: str) -> str:
         base = self.settings.get("instance_url", "").rstrip("/")

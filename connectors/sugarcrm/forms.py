@@ -17,5 +17,28 @@ class SugarCRMForm(ConnectorSettingsForm):
         help_text="An API platform registered in Sugar (a second login on one platform logs the first out).",
     )
 
+    call_key_field = forms.RegexField(
+        label="Call key field",
+        regex=r"^[a-z][a-z0-9_]*_c$",
+        max_length=64,
+        required=False,
+        initial="cc_call_key_c",
+        help_text="Custom text field on Calls that stores the portal's call key (retry-safe logging).",
+    )
+    case_key_field = forms.RegexField(
+        label="Case key field",
+        regex=r"^[a-z][a-z0-9_]*_c$",
+        max_length=64,
+        required=False,
+        initial="cc_case_key_c",
+        help_text="Custom text field on Cases that stores the portal's ticket key.",
+    )
+
+    def clean_call_key_field(self):
+        return self.cleaned_data.get("call_key_field") or "cc_call_key_c"
+
+    def clean_case_key_field(self):
+        return self.cleaned_data.get("case_key_field") or "cc_case_key_c"
+
     def clean_platform(self):
         return self.cleaned_data.get("platform") or "ccportal"

@@ -91,7 +91,7 @@ def same_number(a: str, b: str, region: str) -> bool:
     return bool(tail(a)) and tail(a) == tail(b)
 
 
-def call_record(call: CallLog) -> dict:
+def call_record(call: CallLog, key_field: str = CALL_KEY_FIELD) -> dict:
     minutes = -(-max(0, int(call.duration_seconds or 0)) // 60)  # whole minutes, rounded up
     lines = [call.description, f"Phone: {call.phone}" if call.phone else ""]
     if call.queue:
@@ -106,7 +106,7 @@ def call_record(call: CallLog) -> dict:
         "duration_hours": minutes // 60,
         "duration_minutes": minutes % 60,
         "description": "\n".join(x for x in lines if x),
-        CALL_KEY_FIELD: call.key,
+        key_field: call.key,
     }
     if call.ended_at:
         record["date_end"] = sugar_time(call.ended_at)
@@ -118,12 +118,12 @@ def call_record(call: CallLog) -> dict:
     return record
 
 
-def case_record(ticket: TicketRequest) -> dict:
+def case_record(ticket: TicketRequest, key_field: str = CASE_KEY_FIELD) -> dict:
     record = {
         "name": ticket.subject[:255],
         "description": ticket.description,
         "status": "New",
-        CASE_KEY_FIELD: ticket.key,
+        key_field: ticket.key,
     }
     if ticket.owner_crm_id:
         record["assigned_user_id"] = ticket.owner_crm_id

@@ -211,8 +211,9 @@ def test_log_calls_item_error_is_reported_per_call(sugar, sim, monkeypatch):
 
     real = module.call_record
 
-    def broken_for_one(c):
-        return {**real(c), "no_such_field": 1} if c.key == "acme:bad" else real(c)
+    def broken_for_one(c, key_field):
+        record = real(c, key_field)
+        return {**record, "no_such_field": 1} if c.key == "acme:bad" else record
 
     monkeypatch.setattr(module, "call_record", broken_for_one)
     results = sugar.log_calls([call("acme:ok", subject=""), call("acme:bad")])
@@ -259,16 +260,29 @@ def test_timeout_is_transient(sugar, sim, settings):
     assert not exc.value.permanent and "timed out" in str(exc.value)
 
 
-def test_unknown_key_field_is_a_clear_permanent_error(sugar, sim):
-    from connectors.sugarcrm.sim_data import FIELDS
+def test_key_field_missing_in_sugar_is_a_clear_permanent_error(sugar, account):
+    account.settings = {**account.settings, "case_key_field": "missing_key_c"}
+    account.save()
+    with pytest.raises(ConnectorError) as exc:
+        sugar.create_ticket(TicketRequest(key="k", subject="s", description=""))
+    assert exc.value.permanent and "missing_key_c" in str(exc.value)
 
-    del FIELDS["Cases"]["cc_case_key_c"]
-    try:
-        with pytest.raises(ConnectorError) as exc:
-            sugar.create_ticket(TicketRequest(key="k", subject="s", description=""))
-        assert exc.value.permanent and "cc_case_key_c" in str(exc.value)
-    finally:
-        FIELDS["Cases"]["cc_case_key_c"] = {"name": "cc_case_key_c", "type": "varchar"}
+
+def test_key_field_names_are_settings(tenant, sim):
+    from connectors.sugarcrm.forms import SugarCRMForm
+
+    form = SugarCRMForm(data={"instance_url": sim.url, "username": "u", "password": "p"})
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["call_key_field"] == "cc_call_key_c"
+    bad = SugarCRMForm(
+        data={
+            "instance_url": sim.url,
+            "username": "u",
+            "password": "p",
+            "call_key_field": "no custom suffix",
+        }
+    )
+    assert not bad.is_valid() and "call_key_field" in bad.errors
 
 
 def test_record_url(account):
