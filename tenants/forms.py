@@ -20,7 +20,8 @@ class TenantSettingsForm(forms.ModelForm):
         label="Allowed frame ancestors",
         widget=forms.Textarea(attrs={"rows": 4, "class": "mono", "spellcheck": "false"}),
         help_text="Origins allowed to embed the portal's widgets in an iframe, one per line, "
-        "e.g. https://crm.example.com or https://*.example.com. Empty: no embedding.",
+        "e.g. <code>https://crm.example.com</code> or <code>https://*.example.com</code>. "
+        "Empty: no embedding.",
     )
 
     class Meta:
@@ -35,13 +36,15 @@ class TenantSettingsForm(forms.ModelForm):
             "default_region": "Two-letter region used to read national numbers, e.g. CZ, FI, GB.",
             "time_zone": "IANA name used to show times, e.g. Europe/Prague.",
             "dnis_regex": "Regular expression whose first group extracts the dialled number "
-            "(DNIS) from the caller name, e.g. D:(.+?):",
+            "(DNIS) from the caller name, e.g. <code>D:(.+?):</code>",
         }
         widgets = {
             "default_region": forms.TextInput(
-                attrs={"list": "regions", "autocomplete": "off", "maxlength": 2, "size": 4}
+                attrs={"list": "regions", "autocomplete": "off", "maxlength": 2, "class": "short"}
             ),
-            "time_zone": forms.TextInput(attrs={"list": "time-zones", "autocomplete": "off"}),
+            "time_zone": forms.TextInput(
+                attrs={"list": "time-zones", "autocomplete": "off", "class": "medium"}
+            ),
             "dnis_regex": forms.TextInput(attrs={"class": "mono", "spellcheck": "false"}),
         }
 

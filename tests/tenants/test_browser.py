@@ -32,6 +32,13 @@ def test_login_and_switch_tenant(page, admin_user, tenant, other_tenant):
     page.goto("/api-keys/")
     assert page.locator("table.data").inner_text().count("Daktela events") == 1
     screenshot(page, "api-keys")
+    page.fill("input[name=name]", "Nightly export")
+    page.click("text=Create key")
+    raw = page.locator("#raw-key").input_value()
+    assert raw.startswith("cck_") and ApiKey.objects.filter(name="Nightly export").exists()
+    screenshot(page, "api-key-created")
+    page.click("text=Done")
+    assert raw not in page.content() and "Nightly export" in page.content()
 
     with page.expect_navigation():
         switcher.select_option(str(other_tenant.pk))
