@@ -332,7 +332,7 @@ class WebApiHandlers:
             existing = self._find(entity_set, request.match["key"])
             if existing and request.headers.get("If-None-Match") == "*":
                 raise odata_error(
-                    412, "0x80060892", "A record with matching key values already exists."
+                    412, "0x80040237", "A record with matching key values already exists."
                 )
             if existing is None and request.headers.get("If-Match") == "*":
                 raise odata_error(404, "0x80040217", f"{TABLES[entity_set][0]} Does Not Exist")
