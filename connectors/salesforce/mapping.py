@@ -78,13 +78,14 @@ def soql_datetime(value: datetime) -> str:
 
 
 def parse_datetime(value: str | None) -> datetime | None:
+    """Salesforce's 2024-05-01T10:00:00.000+0000 (fromisoformat reads it since Python 3.11)."""
     if not value:
         return None
-    try:  # Salesforce: 2024-05-01T10:00:00.000+0000
-        return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%f%z")
+    try:
+        return datetime.fromisoformat(value)
     except ValueError:
         try:
-            return datetime.fromisoformat(value.replace("Z", "+00:00"))
+            return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%f%z")
         except ValueError:
             return None
 
