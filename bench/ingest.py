@@ -1,0 +1,336 @@
+"""Benchmark: call-event ingestion through gunicorn + PostgreSQL, then end-to-end CRM sync.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/ccportal_calls \
+    CELERY_BROKER_URL=redis://127.0.0.1:6379/8 .venv/bin/python bench/ingest.py
+
+1. Starts gunicorn (gthread workers) on a free port and fires, from client threads with
+   keep-alive connections, single-event requests and 100-event batches: prints events/s.
+2. Starts real Celery workers (`celery -A portal worker`) against CELERY_BROKER_URL, posts
+   10,000 ended calls (one `ended` event each, 1000 per request) for a tenant with one
+   Salesforce connector pointing at the Salesforce simulator (50 ms added per request), and
+   waits until every call is synced: prints elapsed seconds and the CRM requests used.
+Targets: >= 500 ev/s single, >= 3,000 ev/s batched, 10,000 calls < 60 s, <= 1 request/100 calls.
+"""
+
+import argparse
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+os.environ.setdefault("DEBUG", "false")
+os.environ.setdefault("SECRET_KEY", "bench-secret-key-not-for-production")
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+# Persistent database connections: a new PostgreSQL connection per request costs more than
+# the whole ingest (production: conn_max_age in DATABASE_URL, or DATABASE_POOL=true).
+if "DATABASE_URL" in os.environ and "?" not in os.environ["DATABASE_URL"]:
+    os.environ["DATABASE_URL"] += "?conn_max_age=300"
+if not os.environ.get("FIELD_ENCRYPTION_KEYS"):
+    import base64
+    import hashlib
+
+    os.environ["FIELD_ENCRYPTION_KEYS"] = base64.urlsafe_b64encode(
+        hashlib.sha256(os.environ["SECRET_KEY"].encode()).digest()
+    ).decode()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_http(port: int, timeout: float = 30) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/healthz")
+            conn.getresponse().read()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("gunicorn did not start")
+
+
+def event(call_id: str, type_: str, i: int) -> dict:
+    return {
+        "event_id": f"{call_id}-{type_}",
+        "call_id": call_id,
+        "activity_id": f"{call_id}-a1",
+        "type": type_,
+        "direction": "in",
+        "caller": f"+420{600000000 + i}",
+        "callee": "+420226211245",
+        "queue": "Support",
+        "agent_id": f"agent{i % 50}",
+        "occurred_at": f"2026-11-20T{8 + (i // 3600) % 10:02d}:{(i // 60) % 60:02d}:{i % 60:02d}+01:00",
+        "duration_seconds": 30 + i % 300,
+        "wait_seconds": i % 40,
+        "privacy": "work",
+        "status": "answered",
+    }
+
+
+def connect(port: int) -> http.client.HTTPConnection:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    conn.connect()
+    # No Nagle: a request's last segment must not wait for the server's delayed ACK.
+    conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return conn
+
+
+class Client(threading.Thread):
+    """Posts its share of bodies over one keep-alive connection."""
+
+    def __init__(self, port: int, key: str, bodies: list[bytes]):
+        super().__init__(daemon=True)
+        self.port, self.key, self.bodies, self.errors, self.accepted = port, key, bodies, 0, 0
+
+    def run(self):
+        conn = connect(self.port)
+        headers = {"Authorization": f"Bearer {self.key}", "Content-Type": "application/json"}
+        for body in self.bodies:
+            try:
+                conn.request("POST", "/api/v1/call-events/", body, headers)
+                response = conn.getresponse()
+                data = response.read()
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                conn = connect(self.port)
+                self.errors += 1
+                continue
+            if response.status != 202:
+                self.errors += 1
+            else:
+                self.accepted += json.loads(data)["accepted"]
+
+
+def fire(port: int, key: str, bodies: list[bytes], threads: int) -> tuple[float, int, int]:
+    clients = [Client(port, key, bodies[i::threads]) for i in range(threads)]
+    start = time.perf_counter()
+    for c in clients:
+        c.start()
+    for c in clients:
+        c.join()
+    elapsed = time.perf_counter() - start
+    return elapsed, sum(c.accepted for c in clients), sum(c.errors for c in clients)
+
+
+def setup_tenant(slug: str):
+    from tenants.models import ApiKey, Tenant
+
+    Tenant.objects.filter(slug=slug).delete()
+    tenant = Tenant.objects.create(slug=slug, name=slug, default_region="CZ", time_zone="UTC")
+    _key, raw = ApiKey.issue(tenant, "bench")
+    return tenant, raw
+
+
+def start_gunicorn(port: int, workers: int, threads: int) -> subprocess.Popen:
+    cmd = [
+        str(ROOT / ".venv/bin/gunicorn"),
+        "portal.wsgi",
+        "-b",
+        f"127.0.0.1:{port}",
+        "-k",
+        "gthread",
+        "-w",
+        str(workers),
+        "--threads",
+        str(threads),
+        "--keep-alive",
+        "30",
+        "--log-level",
+        "warning",
+    ]
+    return subprocess.Popen(cmd, cwd=ROOT, env=os.environ.copy())
+
+
+def start_workers(n: int, concurrency: int) -> list[subprocess.Popen]:
+    procs = []
+    for i in range(n):
+        cmd = [
+            str(ROOT / ".venv/bin/celery"),
+            "-A",
+            "portal",
+            "worker",
+            "-l",
+            "warning",
+            "-c",
+            str(concurrency),
+            "-n",
+            f"bench{i}-{uuid.uuid4().hex[:6]}@%h",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ]
+        procs.append(subprocess.Popen(cmd, cwd=ROOT, env=os.environ.copy()))
+    return procs
+
+
+def stop(procs) -> None:
+    for p in procs:
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+    for p in procs:
+        try:
+            p.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            p.kill()
+
+
+def ingest_phase(port: int, args) -> dict:
+    tenant, key = setup_tenant("bench-ingest")
+    run = uuid.uuid4().hex[:8]
+    singles = [json.dumps(event(f"s{run}-{i}", "ringing", i)).encode() for i in range(args.single)]
+    fire(port, key, singles[:200], args.threads)  # warm up connections and workers
+    elapsed, accepted, errors = fire(port, key, singles[200:], args.threads)
+    single_rate = accepted / elapsed
+    batches = [
+        json.dumps([event(f"b{run}-{b}-{i}", "ringing", i) for i in range(100)]).encode()
+        for b in range(args.batches)
+    ]
+    b_elapsed, b_accepted, b_errors = fire(port, key, batches, args.threads)
+    return {
+        "single_events_per_s": round(single_rate),
+        "single_requests": len(singles) - 200,
+        "single_errors": errors,
+        "batched_events_per_s": round(b_accepted / b_elapsed),
+        "batched_requests": len(batches),
+        "batched_errors": b_errors,
+        "tenant": tenant,
+    }
+
+
+def e2e_phase(port: int, args) -> dict:
+    from django.db.models import Count
+
+    from calls.models import SyncRecord
+    from connectors.models import ConnectorAccount
+    from connectors.salesforce.simulator import SalesforceSimulator
+    from connectors.services import save_account
+
+    tenant, key = setup_tenant("bench-e2e")
+    sim = SalesforceSimulator(contacts=0, api_limit=10**9).start()
+    settings, credentials = sim.account_settings()
+    account = save_account(
+        ConnectorAccount(tenant=tenant, kind="salesforce"),
+        actor="bench",
+        name="SF bench",
+        settings=settings,
+        credentials=credentials,
+    )
+    account.connector.authorize()
+    sim.latency = 0.05
+    before = len(sim.requests)
+    workers = start_workers(args.workers, args.concurrency)
+    time.sleep(3)  # let the workers connect to the broker
+    run = uuid.uuid4().hex[:8]
+    per = 1000
+    bodies = [
+        json.dumps(
+            [event(f"e{run}-{j}", "ended", j) for j in range(b, min(b + per, args.calls))]
+        ).encode()
+        for b in range(0, args.calls, per)
+    ]
+    start = time.perf_counter()
+    _elapsed, accepted, errors = fire(port, key, bodies, 4)
+    ingest_s = time.perf_counter() - start
+    synced = 0
+    while time.perf_counter() - start < args.timeout:
+        synced = SyncRecord.objects.filter(connector=account, state="synced").count()
+        if synced >= args.calls:
+            break
+        time.sleep(0.25)
+    elapsed = time.perf_counter() - start
+    stop(workers)
+    sim.stop()
+    states = dict(
+        SyncRecord.objects.filter(connector=account).values_list("state").annotate(n=Count("id"))
+    )
+    crm_requests = len(sim.requests) - before
+    return {
+        "calls": args.calls,
+        "accepted_events": accepted,
+        "ingest_errors": errors,
+        "ingest_seconds": round(ingest_s, 2),
+        "synced": synced,
+        "states": states,
+        "elapsed_seconds": round(elapsed, 2),
+        "crm_requests": crm_requests,
+        "crm_requests_per_100_calls": round(100 * crm_requests / max(1, synced), 2),
+        "tasks_in_simulator": len(sim.tasks),
+        "tenant": tenant,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--single", type=int, default=6000, help="single-event requests")
+    parser.add_argument("--batches", type=int, default=400, help="100-event requests")
+    parser.add_argument("--threads", type=int, default=16, help="client threads")
+    parser.add_argument("--gunicorn-workers", type=int, default=4)
+    parser.add_argument("--gunicorn-threads", type=int, default=4)
+    parser.add_argument("--calls", type=int, default=10_000)
+    parser.add_argument("--workers", type=int, default=1, help="celery worker processes")
+    parser.add_argument("--concurrency", type=int, default=4, help="pool size per worker")
+    parser.add_argument("--timeout", type=float, default=180)
+    parser.add_argument("--skip-ingest", action="store_true")
+    parser.add_argument("--skip-e2e", action="store_true")
+    args = parser.parse_args()
+
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        raise SystemExit("Set DATABASE_URL to a PostgreSQL database (the benchmark's target).")
+    if not os.environ.get("CELERY_BROKER_URL", "").startswith("redis"):
+        raise SystemExit("Set CELERY_BROKER_URL to a Redis URL (real Celery workers).")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from portal.celery import app
+
+    app.control.purge()
+    port = free_port()
+    server = start_gunicorn(port, args.gunicorn_workers, args.gunicorn_threads)
+    try:
+        wait_http(port)
+        if not args.skip_ingest:
+            result = ingest_phase(port, args)
+            app.control.purge()  # phase 1's fold doorbells are not part of phase 2
+            result.pop("tenant").delete()
+            print(
+                f"ingest: single {result['single_events_per_s']} events/s "
+                f"({result['single_requests']} requests, {result['single_errors']} errors); "
+                f"batched {result['batched_events_per_s']} events/s "
+                f"({result['batched_requests']} x 100 events, {result['batched_errors']} errors)",
+                flush=True,
+            )
+        if not args.skip_e2e:
+            result = e2e_phase(port, args)
+            result.pop("tenant").delete()
+            print(
+                f"end-to-end: {result['synced']}/{result['calls']} calls synced in "
+                f"{result['elapsed_seconds']} s (ingest {result['ingest_seconds']} s), "
+                f"{result['crm_requests']} CRM requests "
+                f"({result['crm_requests_per_100_calls']} per 100 calls), "
+                f"{result['tasks_in_simulator']} Tasks in the simulator, states {result['states']}",
+                flush=True,
+            )
+    finally:
+        stop([server])
+
+
+if __name__ == "__main__":
+    main()
