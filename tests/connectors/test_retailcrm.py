@@ -3,6 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.urls import reverse
 
 from connectors.errors import AuthError, ConnectorError
 from connectors.models import ConnectorStatus
@@ -354,3 +355,11 @@ def test_api_authorize_reports_bad_key(api, tenant, sim):
     response = api.post(f"/api/v1/connectors/{account.pk}/authorize/")
     assert response.status_code == 400
     assert "apiKey" in response.json()["error"]["message"]
+
+
+def test_configure_page_shows_the_guide(member_client, account):
+    response = member_client.get(reverse("connectors:configure", kwargs={"pk": account.pk}))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f"/api/v1/retailcrm/{account.pk}/make-call/" in html and "API access keys" in html
+    assert "Click-to-call URL" in html

@@ -4,6 +4,7 @@ import time
 from datetime import UTC, datetime
 
 import pytest
+from django.urls import reverse
 
 from connectors.errors import AuthError, ConnectorError
 from connectors.models import ConnectorStatus
@@ -323,3 +324,10 @@ def test_api_authorize_reports_bad_password(api, tenant, sim):
     response = api.post(f"/api/v1/connectors/{account.pk}/authorize/")
     assert response.status_code == 400
     assert "incorrect" in response.json()["error"]["message"]
+
+
+def test_configure_page_shows_the_guide(member_client, account):
+    response = member_client.get(reverse("connectors:configure", kwargs={"pk": account.pk}))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Configure API Platforms" in html and "cc_call_key_c" in html
