@@ -17,10 +17,21 @@ def raw_column(account, column="credentials"):
 
 
 def test_round_trip_and_ciphertext_at_rest(tenant):
-    account = make_connector(tenant)
+    # Long, distinctive values: a short one ("pw") can occur in random base64 by chance.
+    secrets = {
+        "password": "correct-horse-battery-staple",
+        "security_token": "token-0123456789abcdef",
+        "client_secret": "client-secret-fedcba9876543210",
+    }
+    account = make_connector(tenant, credentials=secrets)
     stored = raw_column(account)
-    assert "shh" not in stored and "pw" not in stored.lower().replace("gaaaa", "")
-    assert ConnectorAccount.objects.get(pk=account.pk).credentials == SF_CREDENTIALS
+    assert stored.startswith("gAAAAA")  # a Fernet token
+    for name, value in secrets.items():
+        assert value not in stored and name not in stored
+    assert ConnectorAccount.objects.get(pk=account.pk).credentials == secrets
+    assert ConnectorAccount.objects.get(pk=make_connector(tenant, name="b").pk).credentials == (
+        SF_CREDENTIALS
+    )
 
 
 def test_wrong_key_raises_never_returns_ciphertext(tenant, settings):
