@@ -85,3 +85,22 @@ def test_code_used_twice_is_refused_by_salesforce(member_client, account, sim):
     assert "Click 'Authorize in Salesforce' again" in message
     account.refresh_from_db()
     assert account.status == ConnectorStatus.ERROR and account.token == {}
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"status": 200, "body": {"token_type": "Bearer", "issued_at": "1"}},  # no access_token
+        {"status": 200, "raw": b"<html>maintenance</html>"},  # not JSON
+    ],
+)
+def test_unexpected_token_response_stores_nothing(member_client, account, sim, fault):
+    callback = to_salesforce_and_back(member_client, account)
+    sim.fail_next(path="/services/oauth2/token", **fault)
+    response = member_client.get(callback)
+    assert response.status_code == 302
+    message = str(list(get_messages(response.wsgi_request))[-1])
+    assert "token response without access_token" in message or "Malformed JSON" in message
+    account.refresh_from_db()
+    assert account.token == {} and account.status == ConnectorStatus.ERROR
+    assert account.last_error
