@@ -133,3 +133,12 @@ def test_unknown_object_describe_is_permanent(sf):
     with pytest.raises(ConnectorError) as exc:
         sf.describe_fields("Spaceship")
     assert exc.value.permanent and exc.value.status == 404
+
+
+def test_rejected_login_is_tried_once_and_admins_told_once(sf, sf_sim, admin_user):
+    sf.account.credentials = {**sf.account.credentials, "password": "wrong"}
+    sf.account.save()
+    with pytest.raises(AuthError):
+        sf.list_users()
+    logins = [p for _m, p in sf_sim.requests if p == "/services/oauth2/token"]
+    assert len(logins) == 1 and len(mail.outbox) == 1
