@@ -20,6 +20,7 @@ class FieldMappingForm(forms.Form):
     )
 
     def __init__(self, *args, tenant, **kwargs):
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.tenant = tenant
         self.metadata_error = ""

@@ -66,7 +66,7 @@ def crm_field_options(request):
     )
     if form._account() is None:
         form.metadata_error = "Choose a connector."
-    return render(request, "contacts/_crm_field_picker.html", {"form": form})
+    return render(request, "contacts/_crm_field_picker.html", {"form": form, "partial": True})
 
 
 @require_POST
