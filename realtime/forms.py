@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from realtime import screenpop
 from realtime.api import clean_routing_numbers, validate_routing_rule
-from realtime.models import RoutingRule, ScreenPopRule
+from realtime.models import RoutingKind, RoutingRule, ScreenPopRule
 
 
 class RoutingRuleForm(forms.ModelForm):
@@ -23,6 +23,7 @@ class RoutingRuleForm(forms.ModelForm):
     def __init__(self, *args, tenant, **kwargs):
         super().__init__(*args, **kwargs)
         self.tenant = tenant
+        self.fields["kind"].choices = RoutingKind.choices  # no "---------" entry
         self.fields["position"].required = False
         self.fields["position"].min_value = 1
         if not self.instance.pk:
@@ -41,7 +42,9 @@ class ScreenPopRuleForm(forms.ModelForm):
     class Meta:
         model = ScreenPopRule
         fields = ["key", "rule"]
-        widgets = {"rule": forms.Textarea(attrs={"rows": 2, "spellcheck": "false"})}
+        widgets = {
+            "rule": forms.Textarea(attrs={"rows": 3, "spellcheck": "false", "class": "mono"})
+        }
         help_texts = {
             "key": "Rules are tried in text order of their keys: use 01, 02 ... 10.",
             "rule": "condition&&condition=>url, e.g. direction=inbound&&lookupCount=1=>default",
@@ -72,6 +75,11 @@ class ScreenPopRuleForm(forms.ModelForm):
 
 
 class RoutingTestForm(forms.Form):
+    """Shares field names with the API body; ids are prefixed so they differ from the rule form's."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, auto_id="test_%s", **kwargs)
+
     anum = forms.CharField(label="Caller (anum)", max_length=64)
     bnum = forms.CharField(label="Called number (bnum)", max_length=64, required=False)
 

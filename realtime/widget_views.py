@@ -20,6 +20,14 @@ def _param(request, name: str) -> str:
     return (request.GET.get(name) or "").strip()[:MAX_PARAM]
 
 
+def _clid(request) -> str:
+    """The caller id; an unencoded '+' in the contact center's URL arrives as a space."""
+    raw = (request.GET.get("clid") or "")[:MAX_PARAM]
+    if raw.startswith(" ") and raw.strip()[:1].isdigit():
+        return "+" + raw.strip()
+    return raw.strip()
+
+
 def _framed(response, tenant):
     response["Content-Security-Policy"] = frame_ancestors_header(tenant)
     response["Referrer-Policy"] = "no-referrer"  # the token must not leak to the CRM via Referer
@@ -51,7 +59,7 @@ def activity_widget(request):
             "Sign in to the portal, or use the widget URL with its token from "
             "Real-time \u203a Widget.",
         )
-    clid = _param(request, "clid")
+    clid = _clid(request)
     contacts = services.find_contacts(tenant, clid)
     context = {
         "clid": clid,

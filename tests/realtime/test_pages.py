@@ -38,7 +38,10 @@ def test_viewer_cannot_change_anything(viewer_client, tenant):
         (reverse("realtime:routing_rule_edit", args=[rule.pk]), {"name": "x", "kind": "owner"}),
         (reverse("realtime:routing_rule_delete", args=[rule.pk]), {}),
         (reverse("realtime:routing_rule_move", args=[rule.pk]), {"direction": "up"}),
-        (reverse("realtime:screen_pop_rule_add"), {"key": "02", "rule": "direction=queue=>default"}),
+        (
+            reverse("realtime:screen_pop_rule_add"),
+            {"key": "02", "rule": "direction=queue=>default"},
+        ),
         (reverse("realtime:screen_pop_rule_delete", args=[pop.pk]), {}),
         (reverse("realtime:widget_token_add"), {"name": "x"}),
         (reverse("realtime:widget_token_revoke", args=[token.pk]), {}),
@@ -55,8 +58,14 @@ def test_admin_adds_edits_reorders_and_deletes_rules(member_client, tenant):
     assert bad.status_code == 400
     assert "Required for a field_value rule." in bad.content.decode()
     ok = member_client.post(
-        add, {"name": "VIP", "kind": "field_value", "field": "segment", "value": "VIP",
-              "target": "800 100 100"},
+        add,
+        {
+            "name": "VIP",
+            "kind": "field_value",
+            "field": "segment",
+            "value": "VIP",
+            "target": "800 100 100",
+        },
     )
     assert ok.status_code == 302
     member_client.post(add, {"name": "Owner", "kind": "owner"})
@@ -68,8 +77,17 @@ def test_admin_adds_edits_reorders_and_deletes_rules(member_client, tenant):
     assert list(RoutingRule.objects.values_list("name", flat=True)) == ["Owner", "VIP"]
     edit = reverse("realtime:routing_rule_edit", args=[vip.pk])
     assert member_client.get(edit).status_code == 200
-    member_client.post(edit, {"name": "VIP desk", "kind": "field_value", "field": "segment",
-                              "value": "Gold", "target": "+420800100100", "position": 1})
+    member_client.post(
+        edit,
+        {
+            "name": "VIP desk",
+            "kind": "field_value",
+            "field": "segment",
+            "value": "Gold",
+            "target": "+420800100100",
+            "position": 1,
+        },
+    )
     vip.refresh_from_db()
     assert (vip.name, vip.value) == ("VIP desk", "Gold")
     member_client.post(reverse("realtime:routing_rule_delete", args=[vip.pk]))
@@ -88,8 +106,9 @@ def test_admin_adds_edits_reorders_and_deletes_rules(member_client, tenant):
 def test_routing_tester_explains(viewer_client, tenant, anum, bnum, words):
     make_contact(tenant, "+420602123456", fields={"segment": "VIP"})
     make_contact(tenant, "+420602999888", fields={"segment": "standard"})
-    make_rule(tenant, "field_value", name="VIP desk", field="segment", value="VIP",
-              target="+420800100100")
+    make_rule(
+        tenant, "field_value", name="VIP desk", field="segment", value="VIP", target="+420800100100"
+    )
     url = reverse("realtime:routing_test")
     full = viewer_client.post(url, {"anum": anum, "bnum": bnum})
     assert words in full.content.decode()
@@ -101,11 +120,17 @@ def test_screen_pop_page_validates_and_tests(member_client, tenant):
     add = reverse("realtime:screen_pop_rule_add")
     bad = member_client.post(add, {"key": "01", "rule": "colour=blue=>default"})
     assert bad.status_code == 400 and "Unknown condition" in bad.content.decode()
-    assert member_client.post(add, {"key": "01", "rule": "direction=inbound=>https://pop.example/?n={phone}"}).status_code == 302
+    assert (
+        member_client.post(
+            add, {"key": "01", "rule": "direction=inbound=>https://pop.example/?n={phone}"}
+        ).status_code
+        == 302
+    )
     dup = member_client.post(add, {"key": "01", "rule": "direction=queue=>default"})
     assert "already exists" in dup.content.decode()
     html = member_client.get(
-        reverse("realtime:screen_pop"), {"direction": "inbound", "phone": "+420 602", "caller_name": "D:Sales:1"}
+        reverse("realtime:screen_pop"),
+        {"direction": "inbound", "phone": "+420 602", "caller_name": "D:Sales:1"},
     ).content.decode()
     assert "https://pop.example/?n=%2B420%20602" in html and "Sales" in html
     rule = ScreenPopRule.objects.get()
@@ -118,7 +143,9 @@ def test_screen_pop_page_validates_and_tests(member_client, tenant):
 
 
 def test_widget_url_builder(member_client, viewer_user, tenant):
-    response = member_client.post(reverse("realtime:widget_token_add"), {"name": "Daktela", "expires_in_days": 30})
+    response = member_client.post(
+        reverse("realtime:widget_token_add"), {"name": "Daktela", "expires_in_days": 30}
+    )
     assert response.status_code == 302
     html = member_client.get(reverse("realtime:widget")).content.decode()
     assert "{clid}" in html and "active" in html

@@ -170,3 +170,10 @@ def test_widget_url_template_carries_placeholders_and_token(tenant):
     from realtime.widget import verify_token
 
     assert verify_token(token)[0] == tenant
+
+
+def test_unencoded_plus_in_clid_is_kept(client, admin_user, acme_contacts):
+    client.force_login(admin_user)
+    response = client.get(URL + "?clid=+420773794804&direction=in")  # '+' decodes to a space
+    html = response.content.decode()
+    assert "+420773794804</strong>" in html and "jiri@zscout.eu" in html
