@@ -92,7 +92,9 @@ class SyncSettingsForm(forms.ModelForm):
 
 class ContactCenterForm(forms.ModelForm):
     url = forms.URLField(
-        assume_scheme="https", max_length=300, label="Daktela URL",
+        assume_scheme="https",
+        max_length=300,
+        label="Daktela URL",
         help_text="e.g. https://mycompany.daktela.com",
     )
     access_token = forms.CharField(

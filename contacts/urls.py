@@ -28,6 +28,11 @@ urlpatterns = [
         views_mappings.match_users_view,
         name="match_users",
     ),
+    path(
+        "user-mappings/import/<int:connector_id>/",
+        views_mappings.import_agents,
+        name="import_agents",
+    ),
     path("contact-center/", views_cc.cc_index, name="cc_index"),
     path("contact-center/push/", views_cc.cc_push, name="cc_push"),
     path("contact-center/<int:pk>/", views_cc.cc_edit, name="cc_edit"),

@@ -1,8 +1,10 @@
 """Pages: field mappings (CRM field picker from live metadata) and user mappings."""
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_POST
 
 from connectors.errors import ConnectorError
@@ -11,7 +13,7 @@ from contacts import metadata
 from contacts.api import request_full_sync
 from contacts.forms import FieldMappingForm, UserMappingForm
 from contacts.matching import crm_users, match_users
-from contacts.models import FieldMapping, MatchedBy, UserMapping
+from contacts.models import ContactCenterAccount, FieldMapping, MatchedBy, UserMapping
 from contacts.views import connectors_of
 from tenants.scoping import get_for_tenant, tenant_view
 
@@ -119,6 +121,9 @@ def user_mappings(request):
             "users_by_id": {u.crm_id: u for u in users},
             "users_error": users_error,
             "default_owner": default_owner(account),
+            "has_cc": ContactCenterAccount.objects.for_tenant(request.tenant)
+            .filter(enabled=True)
+            .exists(),
             "tab": "users",
         },
     )
@@ -133,7 +138,11 @@ def default_owner(account):
     except ImportError:
         return None
     st = CallSyncSettings.objects.filter(connector=account).first()
-    return {"value": getattr(st, "default_owner_crm_id", "") if st else ""}
+    try:
+        url = reverse("calls:connector_settings", args=[account.pk])
+    except NoReverseMatch:
+        url = ""
+    return {"value": getattr(st, "default_owner_crm_id", "") if st else "", "url": url}
 
 
 @require_POST
@@ -157,14 +166,22 @@ def match_users_view(request, connector_id):
 def user_mapping_update(request, pk):
     """Manual choice of the CRM user (or clearing it), and the override email."""
     mapping = get_for_tenant(UserMapping, request.tenant, pk=pk)
+    back = f"{reverse('contacts:user_mappings')}?connector={mapping.connector_id}"
     if "crm_email" in request.POST:
-        mapping.crm_email = request.POST["crm_email"].strip()[:254]
+        email = request.POST["crm_email"].strip()[:254]
+        try:
+            if email:
+                validate_email(email)
+        except ValidationError:
+            messages.error(request, f"{email!r} is not an email address.")
+            return redirect(back)
+        mapping.crm_email = email
     if "crm_user_id" in request.POST:
         mapping.crm_user_id = request.POST["crm_user_id"].strip()[:64]
         mapping.matched_by = MatchedBy.MANUAL if mapping.crm_user_id else MatchedBy.NONE
     mapping.save()
     messages.success(request, f"Agent {mapping.agent_id} saved.")
-    return redirect(f"{reverse('contacts:user_mappings')}?connector={mapping.connector_id}")
+    return redirect(back)
 
 
 @require_POST
@@ -174,3 +191,32 @@ def user_mapping_delete(request, pk):
     mapping.delete()
     messages.success(request, f"Agent {mapping.agent_id} removed.")
     return redirect(f"{reverse('contacts:user_mappings')}?connector={mapping.connector_id}")
+
+
+@require_POST
+@tenant_view("admin")
+def import_agents(request, connector_id):
+    """List the contact center's users (Daktela /users.json) as agents of this connector."""
+    account = get_for_tenant(ConnectorAccount, request.tenant, pk=connector_id)
+    added = 0
+    for cc in ContactCenterAccount.objects.for_tenant(request.tenant).filter(enabled=True):
+        try:
+            users = cc.client().list_users()
+        except ConnectorError as exc:
+            messages.error(request, f"{cc.name}: {exc}")
+            continue
+        rows = [
+            UserMapping(
+                tenant=request.tenant,
+                connector=account,
+                agent_id=str(u.get("name"))[:128],
+                agent_email=(u.get("email") or "")[:254],
+            )
+            for u in users
+            if u.get("name")
+        ]
+        before = UserMapping.objects.filter(connector=account).count()
+        UserMapping.objects.bulk_create(rows, ignore_conflicts=True)
+        added += UserMapping.objects.filter(connector=account).count() - before
+    messages.success(request, f"{added} agent(s) added from the contact center.")
+    return redirect(f"{reverse('contacts:user_mappings')}?connector={account.pk}")

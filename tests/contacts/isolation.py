@@ -30,6 +30,7 @@ CASES = {
     "contacts:user_mapping_update": lambda t: {"pk": make_user_mapping(t).pk},
     "contacts:user_mapping_delete": lambda t: {"pk": make_user_mapping(t).pk},
     "contacts:match_users": connector_kwargs,
+    "contacts:import_agents": connector_kwargs,
     "contacts:cc_edit": lambda t: {"pk": make_cc_account(t).pk},
     "contacts:cc_delete": lambda t: {"pk": make_cc_account(t).pk},
     "contacts:cc_test": lambda t: {"pk": make_cc_account(t).pk},

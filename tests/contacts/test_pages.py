@@ -179,3 +179,17 @@ def test_support_can_sync_but_not_configure(client, tenant, sf, monkeypatch):
     assert client.post(reverse("contacts:match_users", args=[sf.pk])).status_code == 403
     job = make_sync_job(tenant)
     assert client.get(reverse("contacts:job_progress", args=[job.pk])).status_code == 200
+
+
+def test_import_agents_from_daktela(member_client, tenant, sf, daktela_sim):
+    from contacts.daktela.simulator import DEMO_TOKEN
+    from tests.contacts.helpers import make_cc_account
+
+    make_cc_account(tenant, url=daktela_sim.url, token=DEMO_TOKEN)
+    UserMapping.objects.create(
+        tenant=tenant, connector=sf, agent_id="jdoe", agent_email="kept@x.example"
+    )
+    member_client.post(reverse("contacts:import_agents", args=[sf.pk]))
+    agents = dict(UserMapping.objects.filter(connector=sf).values_list("agent_id", "agent_email"))
+    assert agents["asmith"] == "Anna.Smith@acme.com" and agents["jdoe"] == "kept@x.example"
+    assert len(agents) == len(daktela_sim.agents)
