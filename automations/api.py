@@ -185,9 +185,11 @@ class CallbackRequestViewSet(TenantScopedReadOnlyViewSet):
             data=items, many=True, context=self.get_serializer_context()
         )
         if not serializer.is_valid():
-            fields = {str(i): e for i, e in enumerate(serializer.errors) if e}
+            errors = serializer.errors  # {index: errors} (DRF >= 3.16) or a list
+            errors = errors if isinstance(errors, dict) else dict(enumerate(errors))
+            fields = {str(i): e for i, e in errors.items() if e}
             if not isinstance(request.data, list):
-                fields = serializer.errors[0]
+                fields = fields.get("0", fields)
             raise ApiError(
                 400, "validation_error", "Invalid callback request; see error.fields.", fields
             )

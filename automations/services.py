@@ -5,6 +5,7 @@ that re-delivery never opens a second ticket or phone call.
 """
 
 import json
+from dataclasses import asdict
 from datetime import datetime
 from types import SimpleNamespace
 
@@ -16,6 +17,7 @@ from django.utils.dateparse import parse_datetime
 from automations.models import CallbackProfile, CallbackRequest, CallbackState, Trigger
 from automations.rendering import call_description, call_values, render
 from connectors.models import ConnectorStatus
+from connectors.types import CallLog, TicketRequest, WriteResult
 from contacts.models import Contact, UserMapping
 from contacts.phones import normalize
 
@@ -133,22 +135,63 @@ def matching_triggers(tenant, call):
             yield trigger
 
 
-def fire_triggers(call) -> int:
-    """Queue one ticket per matching trigger of an ended call (idempotent per call + trigger)."""
-    from calls import outbox
+def ticket_key(trigger: Trigger, call) -> str:
+    """One ticket per (trigger, call), stable across re-delivery and re-folding."""
+    return f"cc-{call.tenant_id}-t{trigger.pk}-{call.call_id}"[:255]
 
-    count = 0
-    for trigger in matching_triggers(call.tenant, call):
-        if trigger.connector.status == ConnectorStatus.DISABLED:
-            continue
-        count += outbox.enqueue_ticket(call, trigger) is not None
-    return count
+
+def fire_triggers(tenant, calls) -> list:
+    """Queue one ticket per matching trigger for each ended call (idempotent by ticket_key)."""
+    from calls import outbox
+    from calls.models import SyncKind, SyncRecord
+
+    triggers = [
+        t
+        for t in Trigger.objects.for_tenant(tenant).active().select_related("connector", "tenant")
+        if t.connector.status != ConnectorStatus.DISABLED
+    ]
+    records = []
+    for call in calls:
+        if call.privacy == "private":
+            continue  # private calls never reach the CRM, tickets included
+        for trigger in triggers:
+            if trigger.mismatch(call):
+                continue
+            plan = ticket_plan(trigger, call)
+            key = ticket_key(trigger, call)
+            ticket = TicketRequest(
+                key=key,
+                subject=plan["subject"],
+                description=plan["description"],
+                contact_crm_id=plan["contact_crm_id"],
+                owner_crm_id=plan["owner_crm_id"],
+            )
+            records.append(
+                SyncRecord(
+                    tenant_id=call.tenant_id,
+                    connector=trigger.connector,
+                    kind=SyncKind.TICKET,
+                    key=key,
+                    call=call,
+                    payload=asdict(ticket),
+                    reason_detail={
+                        "trigger": trigger.name,
+                        "trigger_id": trigger.pk,
+                        "owner_source": plan["owner_reason"],
+                    },
+                )
+            )
+    if records:
+        outbox.enqueue_many(records)
+    return records
 
 
 def dry_run_call(tenant, call) -> dict:
     rules = []
     for trigger in Trigger.objects.for_tenant(tenant).select_related("connector", "tenant"):
         reason = trigger.mismatch(call) or ("" if trigger.active else "the trigger is switched off")
+        if getattr(call, "privacy", "") == "private":
+            reason = reason or "private calls never open tickets"
         plan = ticket_plan(trigger, call) if not reason else None
         rules.append(
             {
@@ -193,6 +236,7 @@ def call_from_json(data) -> SimpleNamespace:
         ended_at=_dt(data.get("ended_at")) or started,
         duration_seconds=int(data.get("duration_seconds") or 0),
         recording_url=data.get("recording_url") or "",
+        privacy=str(data.get("privacy", "work")),
     )
 
 
@@ -357,7 +401,6 @@ def resolve_owner(profile) -> str:
 @transaction.atomic
 def process_callback_requests(tenant_id: int) -> int:
     """Decide every received request in arrival order; queue CRM records through the outbox."""
-    from calls import outbox
     from tenants.models import Tenant
 
     Tenant.objects.select_for_update().get(pk=tenant_id)  # one processor per tenant at a time
@@ -392,7 +435,7 @@ def process_callback_requests(tenant_id: int) -> int:
             ]
         )
         if state == CallbackState.QUEUED:
-            outbox.enqueue_callback(request)
+            enqueue_callback(request, profile)
         done += 1
     return done
 
@@ -458,3 +501,83 @@ def dry_run_callback(tenant, data) -> dict:
             }
         )
     return {"rules": rules}
+
+
+# --- delivery of callback records (through the calls app's outbox) ----------------------------------
+
+
+def callback_key(request: CallbackRequest) -> str:
+    return f"cc-{request.tenant_id}-cb-{request.request_id}"[:255]
+
+
+def enqueue_callback(request: CallbackRequest, profile: CallbackProfile):
+    from calls import outbox
+    from calls.models import SyncKind
+
+    return outbox.enqueue(
+        profile.connector,
+        kind=SyncKind.CALLBACK,
+        key=callback_key(request),
+        payload={"request": request.pk},
+    )
+
+
+def send_callbacks(connector, records) -> list[WriteResult]:
+    """Outbox handler: turn leased callback records into CRM phone calls in one batch.
+
+    The plan (subject, contact, owner) is computed at delivery time so the queue owner and the
+    first request's CRM record (for bundling) are current; the write is idempotent by key.
+    """
+    requests = {
+        r.pk: r
+        for r in CallbackRequest.objects.for_tenant(connector.account.tenant_id)
+        .filter(pk__in=[rec.payload.get("request") for rec in records])
+        .select_related("profile__connector", "profile__tenant", "bundled_with")
+    }
+    logs, results = [], []
+    for record in records:
+        request = requests.get(record.payload.get("request"))
+        if request is None or request.profile is None:
+            results.append(
+                WriteResult(
+                    key=record.key,
+                    error="The callback request or its profile was deleted",
+                    permanent=True,
+                )
+            )
+            continue
+        plan = callback_plan(request, request.profile)
+        logs.append(
+            CallLog(
+                key=record.key,
+                direction="out",
+                phone=request.phone_e164 or request.phone,
+                started_at=request.requested_at,
+                ended_at=None,
+                duration_seconds=0,
+                subject=plan["subject"],
+                description=plan["description"],
+                status="callback",
+                owner_crm_id=resolve_owner(request.profile),
+                contact_crm_id=plan["contact_crm_id"],
+                queue=request.queue,
+            )
+        )
+    if logs:
+        results += connector.log_calls(logs)
+    by_key = {r.key: r for r in results}
+    for record in records:
+        request, result = requests.get(record.payload.get("request")), by_key.get(record.key)
+        if request is not None and result is not None:
+            ok = result.ok
+            CallbackRequest.objects.filter(pk=request.pk).update(
+                state=CallbackState.SYNCED if ok else CallbackState.FAILED,
+                crm_record_id=result.crm_id if ok else request.crm_record_id,
+                crm_record_url=result.url if ok else request.crm_record_url,
+                reason=request.reason if ok else result.error[:300],
+            )
+            if ok:  # ignored duplicates point at the record their first request created
+                CallbackRequest.objects.filter(
+                    bundled_with=request, state=CallbackState.IGNORED
+                ).update(crm_record_id=result.crm_id, crm_record_url=result.url)
+    return results

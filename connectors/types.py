@@ -68,7 +68,7 @@ class CallLog:
     duration_seconds: int
     subject: str
     description: str = ""
-    status: str = "answered"  # answered | missed | abandoned | busy
+    status: str = "answered"  # answered | missed | abandoned | busy | callback (a planned call back)
     owner_crm_id: str = ""
     contact_crm_id: str = ""
     queue: str = ""
@@ -76,7 +76,7 @@ class CallLog:
 
     @property
     def missed(self) -> bool:
-        return self.status != "answered"
+        return self.status in ("missed", "abandoned", "busy")
 
 
 @dataclass

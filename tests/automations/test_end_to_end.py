@@ -1,0 +1,170 @@
+"""Triggers and callback profiles against the Salesforce simulator over real HTTP."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from automations.models import CallbackProfile, CallbackRequest, Trigger
+from calls.models import Call, SyncRecord
+from connectors.models import ConnectorStatus
+from connectors.salesforce.simulator import SalesforceSimulator
+from contacts.models import UserMapping
+from tests.calls.conftest import call_events, event
+from tests.factories import make_connector
+
+
+@pytest.fixture
+def sim():
+    s = SalesforceSimulator(contacts=5).start()
+    yield s
+    s.stop()
+
+
+@pytest.fixture
+def sf(tenant, sim):
+    settings, credentials = sim.account_settings()
+    account = make_connector(tenant, "salesforce", "SF sim", settings, credentials)
+    account.connector.authorize()
+    account.refresh_from_db()
+    assert account.status == ConnectorStatus.AUTHORIZED
+    return account
+
+
+@pytest.fixture
+def run(django_capture_on_commit_callbacks):
+    def run(fn, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return fn(*args, **kwargs)
+
+    return run
+
+
+def missed_call(call_id, queue="Support", **extra):
+    return [
+        event(call_id, "ringing", "2026-11-20T10:00:00+01:00", queue=queue, **extra),
+        event(call_id, "missed", "2026-11-20T10:00:30+01:00", queue=queue, **extra),
+    ]
+
+
+def test_matching_call_opens_exactly_one_case(api, tenant, sf, sim, run):
+    user = sim.users[0]
+    UserMapping.objects.create(
+        tenant=tenant,
+        connector=sf,
+        agent_id="jdoe",
+        agent_email="j.doe@acme.com",
+        crm_user_id=user["Id"],
+        matched_by="manual",
+    )
+    Trigger.objects.create(
+        tenant=tenant,
+        connector=sf,
+        name="Missed support",
+        queues=["Support"],
+        statuses=["missed"],
+        directions=["in"],
+        subject_template="Missed call from {caller}",
+    )
+    assert (
+        run(api.post, "/api/v1/call-events/", missed_call("M1"), format="json").status_code == 202
+    )
+    assert (
+        run(
+            api.post, "/api/v1/call-events/", missed_call("M2", queue="Sales"), format="json"
+        ).status_code
+        == 202
+    )
+    assert (
+        run(api.post, "/api/v1/call-events/", call_events("A1"), format="json").status_code == 202
+    )
+    assert len(sim.cases) == 1
+    case = next(iter(sim.cases.values()))
+    assert case["Subject"] == "Missed call from +420773794804"
+    assert case["OwnerId"] == user["Id"]
+    assert "Queue: Support" in case["Description"]
+
+    call = Call.objects.get(call_id="M1")
+    body = api.get(f"/api/v1/calls/{call.pk}/").json()
+    ticket = [s for s in body["sync"] if s.get("kind") == "ticket"]
+    assert len(ticket) == 1 and ticket[0]["state"] == "synced" and ticket[0]["crm_record_url"]
+
+    # re-delivery (same events again, and a manual retry of everything) never opens a second case
+    run(api.post, "/api/v1/call-events/", missed_call("M1"), format="json")
+    SyncRecord.objects.filter(kind="ticket").update(state="dead")
+    run(api.post, f"/api/v1/calls/{call.pk}/retry/")
+    assert len(sim.cases) == 1
+    assert SyncRecord.objects.get(kind="ticket").state == "synced"
+
+
+def test_private_calls_open_no_ticket(api, tenant, sf, sim, run):
+    Trigger.objects.create(tenant=tenant, connector=sf, name="Any call")
+    run(api.post, "/api/v1/call-events/", missed_call("P1", privacy="private"), format="json")
+    assert sim.cases == {} and not SyncRecord.objects.filter(kind="ticket").exists()
+
+
+def post_requests(api, run, *items):
+    response = run(api.post, "/api/v1/callback-requests/", list(items), format="json")
+    assert response.status_code == 202, response.json()
+
+
+def cb(n, phone="+420773794804", queue="Support", minutes_ago=5):
+    at = (timezone.now() - timedelta(minutes=minutes_ago)).isoformat()
+    return {
+        "request_id": f"cb-{n}",
+        "callback_list": "support-cb",
+        "phone": phone,
+        "requested_at": at,
+        "queue": queue,
+        "note": f"note {n}",
+    }
+
+
+def test_callbacks_bundle_and_queue_owner(api, tenant, sf, sim, run):
+    queue = next(q for q in sim.queues if q["Type"] == "Queue")
+    owner = sim.users[3]["Id"]
+    queue["OwnerId"] = owner  # the simulator's live row: the queue now belongs to that user
+    CallbackProfile.objects.create(
+        tenant=tenant,
+        connector=sf,
+        name="Support",
+        callback_list="support-cb",
+        crm_queue_id=queue["Id"],
+        ownership="queue_owner",
+        duplicates="bundle",
+        subject="Call back {phone}",
+    )
+    post_requests(api, run, cb(1), cb(2), cb(3, phone="+420111222333"))
+    states = dict(CallbackRequest.objects.values_list("request_id", "state"))
+    assert states == {"cb-1": "synced", "cb-2": "synced", "cb-3": "synced"}
+    assert len(sim.tasks) == 3
+    second = CallbackRequest.objects.get(request_id="cb-2")
+    assert second.bundled_with.request_id == "cb-1"
+    task = sim.tasks[next(k for k in sim.tasks if k.endswith("cb-cb-2"))]
+    assert "Bundled with request cb-1" in task["Description"]
+    assert task["OwnerId"] == owner
+    # idempotent by request_id: sending them again changes nothing
+    post_requests(api, run, cb(1), cb(2))
+    assert len(sim.tasks) == 3
+
+
+def test_callbacks_ignore_duplicates_and_age_window(api, tenant, sf, sim, run):
+    CallbackProfile.objects.create(
+        tenant=tenant,
+        connector=sf,
+        name="Support",
+        callback_list="support-cb",
+        ownership="api_user",
+        duplicates="ignore",
+        sync_method="age_window",
+        age_unit="hours",
+        age=1,
+    )
+    post_requests(
+        api, run, cb(1), cb(2), cb(3, queue="Sales"), cb(4, phone="+420111222333", minutes_ago=61)
+    )
+    states = dict(CallbackRequest.objects.values_list("request_id", "state"))
+    assert states == {"cb-1": "synced", "cb-2": "ignored", "cb-3": "synced", "cb-4": "skipped"}
+    assert len(sim.tasks) == 2
+    ignored = CallbackRequest.objects.get(request_id="cb-2")
+    assert ignored.crm_record_id == CallbackRequest.objects.get(request_id="cb-1").crm_record_id
