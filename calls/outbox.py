@@ -55,7 +55,7 @@ def enqueue(connector, *, kind: str, key: str, payload: dict, call=None, **field
             "tenant_id": connector.tenant_id,
             "call": call,
             "payload": payload,
-            "next_attempt_at": timezone.now(),
+            "next_attempt_at": timezone.now() if fields.get("state", "pending") == "pending" else None,
             **fields,
         },
     )
@@ -68,7 +68,8 @@ def enqueue_many(records: list[SyncRecord]) -> None:
     """Bulk insert prepared rows (existing keys are left alone) and kick delivery on commit."""
     now = timezone.now()
     for r in records:
-        r.next_attempt_at = r.next_attempt_at or now
+        if r.state == SyncState.PENDING:
+            r.next_attempt_at = r.next_attempt_at or now
     SyncRecord.objects.bulk_create(records, ignore_conflicts=True, batch_size=500)
     for connector_id, kind in sorted(
         {(r.connector_id, r.kind) for r in records if r.state == SyncState.PENDING}

@@ -25,7 +25,7 @@ def failed_call(api, tenant, fake_connector, run_on_commit, settings):
 def test_list_and_detail_for_viewer_without_retry(client, viewer_user, failed_call):
     client.force_login(viewer_user)
     page = client.get("/calls/").content.decode()
-    assert "Fake: Dead" in page and "Fake: Synced" in page
+    assert "Fake: dead" in page and "Fake: synced" in page
     detail = client.get(f"/calls/{failed_call.pk}/").content.decode()
     assert "HTTP 503 from fake: down" in detail and "Retry" not in detail
     assert client.post(f"/calls/{failed_call.pk}/retry/").status_code == 403
