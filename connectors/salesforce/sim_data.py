@@ -140,62 +140,21 @@ DEFAULTS = {
     "Case": {"Status": "New", "Priority": "Medium"},
 }
 
+# fmt: off
 FIRST = [
-    "Jana",
-    "Petr",
-    "Lucie",
-    "Tomáš",
-    "Eva",
-    "Martin",
-    "Anna",
-    "Jakub",
-    "Tereza",
-    "Pavel",
-    "Olivia",
-    "James",
-    "Aino",
-    "Mikko",
-    "Sophie",
-    "Lukas",
-    "Emma",
-    "Noah",
-    "Ella",
-    "Oskari",
+    "Jana", "Petr", "Lucie", "Tomáš", "Eva", "Martin", "Anna", "Jakub", "Tereza", "Pavel",
+    "Olivia", "James", "Aino", "Mikko", "Sophie", "Lukas", "Emma", "Noah", "Ella", "Oskari",
 ]
 LAST = [
-    "Nováková",
-    "Svoboda",
-    "Dvořáková",
-    "Černý",
-    "Procházková",
-    "Kučera",
-    "Smith",
-    "Brown",
-    "Korhonen",
-    "Virtanen",
-    "Müller",
-    "Schmidt",
-    "Martin",
-    "Bernard",
-    "Wilson",
-    "Taylor",
-    "Horák",
-    "Veselá",
-    "Mäkinen",
-    "O'Brien",
+    "Nováková", "Svoboda", "Dvořáková", "Černý", "Procházková", "Kučera", "Smith", "Brown",
+    "Korhonen", "Virtanen", "Müller", "Schmidt", "Martin", "Bernard", "Wilson", "Taylor",
+    "Horák", "Veselá", "Mäkinen", "O'Brien",
 ]
 COMPANIES = [
-    "Acme s.r.o.",
-    "Globex Corporation",
-    "Initech",
-    "Umbrella Ltd",
-    "Stark Industries",
-    "Wayne Enterprises",
-    "Nordic Foods Oy",
-    "Pražské pekárny a.s.",
-    "Hooli",
-    "Vandelay",
+    "Acme s.r.o.", "Globex Corporation", "Initech", "Umbrella Ltd", "Stark Industries",
+    "Wayne Enterprises", "Nordic Foods Oy", "Pražské pekárny a.s.", "Hooli", "Vandelay",
 ]
+# fmt: on
 USERS = [
     ("Alice", "Admin", "alice.admin@acme-sim.example.com", True),
     ("Jan", "Novák", "jan.novak@acme-sim.example.com", True),
@@ -211,23 +170,13 @@ USERS = [
 ]
 QUEUES = [("Support", "Queue"), ("Sales", "Queue"), ("Billing", "Queue"), ("All Staff", "Regular")]
 # Phones as people type them: international, national, 00-prefixed, with brackets and dashes.
+# fmt: off
 SEED_PHONES = [
-    "+420 773 794 804",
-    "773794804",
-    "00420773794805",
-    "(020) 7946 0018",
-    "+44 20 7946 0958",
-    "+420 601-234-567",
-    "602 123 456",
-    "+358 40 123 4567",
-    "040 765 4321",
-    "+1 (415) 555-0132",
-    "415.555.0199",
-    "+420226211245",
-    "00358 9 1234 567",
-    "+49 30 901820",
-    "(+420) 777 111 222",
+    "+420 773 794 804", "773794804", "00420773794805", "(020) 7946 0018", "+44 20 7946 0958",
+    "+420 601-234-567", "602 123 456", "+358 40 123 4567", "040 765 4321", "+1 (415) 555-0132",
+    "415.555.0199", "+420226211245", "00358 9 1234 567", "+49 30 901820", "(+420) 777 111 222",
 ]
+# fmt: on
 
 
 def iso(value: datetime) -> str:

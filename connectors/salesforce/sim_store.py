@@ -10,23 +10,12 @@ from collections import OrderedDict
 from datetime import UTC, date, datetime
 
 from connectors.salesforce import sim_data
+from connectors.salesforce.sim_writes import WriteMixin, sf_error
 from connectors.salesforce.soql import Query, Search, SoqlError, matches
-from connectors.simulator_base import Reply
 
 API_PATH = "/services/data/v62.0"
 PHONE_FIELDS = ("Phone", "MobilePhone", "HomePhone", "OtherPhone")
 MAX_CURSORS = 200
-
-
-def sf_error(status: int, code: str, message: str) -> Reply:
-    return Reply(status, [{"message": message, "errorCode": code}])
-
-
-def record_error(code: str, message: str, fields=()) -> dict:
-    return {
-        "success": False,
-        "errors": [{"statusCode": code, "message": message, "fields": list(fields)}],
-    }
 
 
 def _value(value):
@@ -52,7 +41,7 @@ class Cursor:
         self.last: tuple[int, dict] | None = None  # (offset, page) for a retried request
 
 
-class Store:
+class Store(WriteMixin):
     def __init__(self, seed_contacts: int = 50):
         self.records: dict[str, dict[str, dict]] = {obj: {} for obj in sim_data.SCHEMA}
         users = sim_data.seed_users()
@@ -284,102 +273,3 @@ class Store:
                     found[row["Id"]] = row
         rows = [r for r in found.values() if not r.get("IsDeleted")][: s.limit or 2000]
         return [self._project(sobject, r, paths) for r in rows]
-
-    # --- writes --------------------------------------------------------------------------
-
-    def write(self, sobject, body: dict, ext_field, ext_value, injected: dict) -> dict:
-        """Create (ext_field None) or upsert one record; a per-record result like Salesforce's."""
-        if sobject not in ("Task", "Case", "Contact", "Account"):
-            return record_error("INVALID_TYPE", f"sObject type '{sobject}' is not supported.")
-        _, schema = self._schema(sobject)
-        data = {}
-        for name, value in body.items():
-            if name == "attributes":
-                continue
-            if name.lower() not in schema:
-                return record_error(
-                    "INVALID_FIELD", f"No such column '{name}' on sobject of type {sobject}"
-                )
-            data[schema[name.lower()]["name"]] = value
-        existing = None
-        if ext_field:
-            if not ext_value:
-                return record_error("MISSING_ARGUMENT", f"{ext_field} not specified", [ext_field])
-            data[ext_field] = ext_value
-            existing = self.by_external(sobject, ext_field, ext_value)
-        key = ext_value or next(
-            (data.get(f) for f in self.external_ids.get(sobject, ()) if data.get(f)), None
-        )
-        if key in injected:
-            code, message = injected.pop(key)
-            return record_error(code, message)
-        allowed = "updateable" if existing else "createable"
-        locked = [n for n in data if not schema[n.lower()][allowed] and n != ext_field]
-        if locked:
-            return record_error(
-                "INVALID_FIELD_FOR_INSERT_UPDATE",
-                f"Unable to create/update fields: {', '.join(locked)}. Please check the security "
-                "settings of this field and verify that it is read/write for your profile.",
-                locked,
-            )
-        problem = self._validate(sobject, data, existing)
-        if problem:
-            return problem
-        now = datetime.now(UTC)
-        if existing:
-            existing.update(data, LastModifiedDate=now, SystemModstamp=now)
-            return {"id": existing["Id"], "success": True, "errors": [], "created": False}
-        self.counters[sobject] += 1
-        row = {f["name"]: None for f in sim_data.SCHEMA[sobject]}
-        row.update(sim_data.DEFAULTS.get(sobject, {}))
-        row.update(
-            Id=sim_data.make_id(sobject, self.counters[sobject]),
-            IsDeleted=False,
-            OwnerId=self.api_user()["Id"],
-            CreatedDate=now,
-            LastModifiedDate=now,
-            SystemModstamp=now,
-        )
-        if sobject == "Case":
-            row["CaseNumber"] = f"{self.counters['Case']:08d}"
-        row.update(data)
-        self.records[sobject][row["Id"]] = row
-        for field in self.external_ids.get(sobject, ()):
-            if row.get(field):
-                self.ext_index.setdefault((sobject, field), {})[row[field]] = row["Id"]
-        return {"id": row["Id"], "success": True, "errors": [], "created": True}
-
-    def _validate(self, sobject: str, data: dict, existing: dict | None) -> dict | None:
-        for (obj, name), values in sim_data.PICKLISTS.items():
-            if obj == sobject and name in data and data[name] not in values:
-                return record_error(
-                    "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
-                    f"{name}: bad value for restricted picklist field: {data[name]}",
-                    [name],
-                )
-        refs = {
-            "WhoId": ("Contact",),
-            "ContactId": ("Contact",),
-            "AccountId": ("Account",),
-            "OwnerId": ("User", "Group") if sobject == "Case" else ("User",),
-        }
-        for name, types in refs.items():
-            if data.get(name):
-                target_type, target = self.find(data[name])
-                if target_type not in types or (target_type == "User" and not target["IsActive"]):
-                    return record_error(
-                        "INVALID_CROSS_REFERENCE_KEY",
-                        f"invalid cross reference id: {data[name]}",
-                        [name],
-                    )
-        for field in self.external_ids.get(sobject, ()):
-            value = data.get(field)
-            if value and not existing:
-                dup = self.by_external(sobject, field, value)
-                if dup:
-                    return record_error(
-                        "DUPLICATE_VALUE",
-                        f"duplicate value found: {field} duplicates value on record with id: {dup['Id']}",
-                        [field],
-                    )
-        return None

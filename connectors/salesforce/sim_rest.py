@@ -1,0 +1,188 @@
+"""The Salesforce simulator's REST handlers: limits, query/queryAll, search, describe, sObject
+and sObject Collections writes. Mixed into SalesforceSimulator; data lives in sim_store.Store.
+"""
+
+from urllib.parse import unquote
+
+from connectors.salesforce import sim_data
+from connectors.salesforce.sim_writes import sf_error
+from connectors.salesforce.soql import SoqlError, parse_soql, parse_sosl
+from connectors.simulator_base import Reply, Request
+
+
+class RestHandlers:
+    def versions(self, request: Request):
+        return [{"label": "Winter '25", "url": "/services/data/v62.0", "version": "62.0"}]
+
+    def resources(self, request: Request):
+        self._auth(request)
+        base = request.path.rstrip("/")
+        return {
+            name: f"{base}/{name}" for name in ("limits", "query", "queryAll", "search", "sobjects")
+        }
+
+    def limits(self, request: Request):
+        self._auth(request)
+        remaining = max(0, self.api_limit - self.api_usage)
+        return {"DailyApiRequests": {"Max": self.api_limit, "Remaining": remaining}}
+
+    def _page_size(self, request: Request) -> int:
+        options = request.headers.get("Sforce-Query-Options") or ""
+        if options.startswith("batchSize="):
+            try:
+                return max(200, min(2000, int(options.split("=", 1)[1])))
+            except ValueError:
+                pass
+        return self.page_size
+
+    def query(self, request: Request):
+        self._auth(request)
+        include_deleted = request.match[1] == "queryAll"
+        try:
+            with self.lock:
+                return self.store.query(
+                    parse_soql(str(request.query.get("q", ""))),
+                    include_deleted,
+                    self._page_size(request),
+                    request.path.split("/query")[0]
+                    + ("/queryAll" if include_deleted else "/query"),
+                )
+        except SoqlError as exc:
+            raise sf_error(400, "MALFORMED_QUERY", str(exc)) from None
+        except KeyError as exc:
+            raise sf_error(400, "INVALID_FIELD", exc.args[0]) from None
+
+    def query_more(self, request: Request):
+        self._auth(request)
+        with self.lock:
+            page = self.store.more(request.match[2], int(request.match[3]))
+        if page is None:
+            raise sf_error(400, "INVALID_QUERY_LOCATOR", "invalid query locator")
+        return page
+
+    def search(self, request: Request):
+        self._auth(request)
+        try:
+            search = parse_sosl(str(request.query.get("q", "")))
+            with self.lock:
+                return {"searchRecords": self.store.search(search)}
+        except SoqlError as exc:
+            raise sf_error(400, "MALFORMED_SEARCH", str(exc)) from None
+        except KeyError as exc:
+            raise sf_error(400, "INVALID_FIELD", exc.args[0]) from None
+
+    def describe(self, request: Request):
+        self._auth(request)
+        sobject = request.match[1]
+        if sobject not in sim_data.SCHEMA:
+            raise sf_error(404, "NOT_FOUND", f"sObject type '{sobject}' is not supported.")
+        fields = [dict(f) for f in sim_data.SCHEMA[sobject]]
+        for f in fields:
+            f["externalId"] = f["name"] in self.store.external_ids.get(sobject, ())
+        return {"name": sobject, "label": sobject, "fields": fields}
+
+    def _object(self, request: Request, group: int = 1) -> str:
+        sobject = request.match[group]
+        if sobject not in sim_data.SCHEMA:
+            raise sf_error(404, "NOT_FOUND", f"sObject type '{sobject}' is not supported.")
+        return sobject
+
+    def _body(self, request: Request) -> dict:
+        body = request.json()
+        if not isinstance(body, dict):
+            raise sf_error(400, "JSON_PARSER_ERROR", "expecting a JSON object")
+        return body
+
+    def create(self, request: Request):
+        self._auth(request)
+        sobject = self._object(request)
+        with self.lock:
+            result = self.store.write(sobject, self._body(request), None, None, self.record_errors)
+        if not result["success"]:
+            raise Reply(400, [{"errorCode": e["statusCode"], **e} for e in result["errors"]])
+        return 201, {"id": result["id"], "success": True, "errors": []}, {}
+
+    def get_record(self, request: Request):
+        self._auth(request)
+        with self.lock:
+            record = self.store.get(self._object(request), request.match[2])
+        if record is None:
+            raise sf_error(404, "NOT_FOUND", "The requested resource does not exist")
+        return record
+
+    def _check_external(self, sobject: str, field: str) -> None:
+        if field not in self.store.external_ids.get(sobject, ()):
+            raise sf_error(
+                404,
+                "NOT_FOUND",
+                f"Provided external ID field does not exist or is not accessible: {field}",
+            )
+
+    def _written(self, body, status: int = 200):
+        with self.lock:
+            if self.fail_after_write > 0:  # the CRM stored it, but the answer is lost
+                self.fail_after_write -= 1
+                raise sf_error(503, "SERVER_UNAVAILABLE", "Service temporarily unavailable")
+        return status, body, {}
+
+    def upsert(self, request: Request):
+        self._auth(request)
+        sobject = self._object(request)
+        field, value = request.match[2], unquote(request.match[3])
+        self._check_external(sobject, field)
+        with self.lock:
+            result = self.store.write(
+                sobject, self._body(request), field, value, self.record_errors
+            )
+        if not result["success"]:
+            raise Reply(400, [{"errorCode": e["statusCode"], **e} for e in result["errors"]])
+        return self._written(result, 201 if result["created"] else 200)
+
+    def _records(self, request: Request) -> tuple[bool, list[dict]]:
+        body = self._body(request)
+        records = body.get("records")
+        if not isinstance(records, list) or not records:
+            raise sf_error(400, "INVALID_FIELD", "records is required")
+        if len(records) > 200:
+            raise sf_error(
+                400,
+                "EXCEEDED_ID_LIMIT",
+                "record limit reached. cannot submit more than 200 records",
+            )
+        for record in records:  # unknown fields fail the whole request (JSON deserialisation)
+            sobject = (
+                (record.get("attributes") or {}).get("type") if isinstance(record, dict) else None
+            )
+            schema = {f["name"].lower() for f in sim_data.SCHEMA.get(sobject, [])}
+            unknown = [k for k in record if k != "attributes" and k.lower() not in schema]
+            if schema and unknown:
+                raise sf_error(
+                    400,
+                    "INVALID_FIELD",
+                    f"No such column '{unknown[0]}' on sobject of type {sobject}",
+                )
+        return bool(body.get("allOrNone")), records
+
+    def collection_create(self, request: Request):
+        self._auth(request)
+        _all_or_none, records = self._records(request)
+        with self.lock:
+            results = [
+                self.store.write(
+                    (r.get("attributes") or {}).get("type", ""), r, None, None, self.record_errors
+                )
+                for r in records
+            ]
+        return self._written(results)
+
+    def collection_upsert(self, request: Request):
+        self._auth(request)
+        sobject, field = self._object(request), request.match[2]
+        self._check_external(sobject, field)
+        _all_or_none, records = self._records(request)
+        with self.lock:
+            results = [
+                self.store.write(sobject, r, field, r.get(field), self.record_errors)
+                for r in records
+            ]
+        return self._written(results)
