@@ -41,7 +41,7 @@ class RuleSpec:
 @dataclass
 class Decision:
     target: str | None
-    reason: str  # routed | unknown_caller | no_rule | loop_guard
+    reason: str  # routed | unknown_caller | no_rule | no_rules | loop_guard
     rule: RuleSpec | None = None
     contact_ids: list[int] = field(default_factory=list)
 
@@ -52,6 +52,7 @@ class Decision:
             "routed": f"This caller would go to {self.target} ({rule}).",
             "unknown_caller": "Unknown caller: no contact has this number, so no redirection (204).",
             "no_rule": "Known caller, but no rule matched, so no redirection (204).",
+            "no_rules": "There are no routing rules, so no redirection (204).",
             "loop_guard": f"Loop guard: {rule} picks {self.target}, which is the number "
             "the call is already on, so no redirection (204).",
         }[self.reason]
@@ -139,6 +140,8 @@ def _caller_sql(n_fields: int, owner: bool) -> str:
 
 def decide(tenant, anum: str, bnum: str = "") -> Decision:
     rules = tenant_rules(tenant.pk)
+    if not rules:  # nothing could match: answer without looking the caller up
+        return Decision(None, "no_rules")
     fields = sorted({r.field for r in rules if r.kind == RoutingKind.FIELD_VALUE})
     owner = any(r.kind == RoutingKind.OWNER for r in rules)
     rows = caller_rows(tenant, anum, fields, owner)

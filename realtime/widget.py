@@ -15,7 +15,7 @@ from django.core import signing
 from django.urls import reverse
 
 from realtime.models import WidgetToken
-from tenants.models import Tenant
+from tenants.models import ORIGIN_RE, Tenant
 
 SALT = "realtime.widget.activity"
 URL_TEMPLATE_PARAMS = "clid={clid}&direction={direction}&callid={callid}&activity={activity}"
@@ -69,7 +69,9 @@ def widget_url(row: WidgetToken | None = None, base: str | None = None) -> str:
 
 
 def frame_ancestors_header(tenant: Tenant | None) -> str:
-    origins = [o for o in (tenant.frame_ancestors if tenant else []) or [] if isinstance(o, str)]
+    # Re-checked here: a value that slipped past validation must not inject CSP directives.
+    stored = (tenant.frame_ancestors if tenant else []) or []
+    origins = [o for o in stored if isinstance(o, str) and ORIGIN_RE.match(o)]
     return "frame-ancestors " + " ".join(["'self'", *origins])
 
 

@@ -130,6 +130,14 @@ def test_unknown_caller_is_204_with_empty_body(api, tenant):
 def test_known_caller_no_rules_is_204(api, tenant):
     make_contact(tenant, CALLER)
     assert post(api, {"anum": CALLER, "bnum": QUEUE}).status_code == 204
+    make_rule(tenant, "bnum", bnum="+420226211999", target="+420800200200")
+    assert routing.decide(tenant, CALLER, QUEUE).reason == "no_rule"
+
+
+def test_nul_bytes_are_400_not_500(api, tenant):
+    make_rule(tenant, "owner")
+    response = post(api, {"anum": "+420\x00602123456", "bnum": QUEUE})
+    assert response.status_code == 400
 
 
 def test_other_tenants_contacts_and_rules_are_invisible(api, tenant, other_tenant):

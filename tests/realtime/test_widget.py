@@ -177,3 +177,19 @@ def test_unencoded_plus_in_clid_is_kept(client, admin_user, acme_contacts):
     response = client.get(URL + "?clid=+420773794804&direction=in")  # '+' decodes to a space
     html = response.content.decode()
     assert "+420773794804</strong>" in html and "jiri@zscout.eu" in html
+
+
+def test_frame_ancestors_header_drops_values_that_are_not_origins(client, tenant):
+    tenant.frame_ancestors = ["https://ok.example.com", "https://x.example.com; script-src *", 7]
+    tenant.save()  # bypasses the API's validation on purpose
+    response = get(client, token=sign_token(make_widget_token(tenant)))
+    assert (
+        response.headers["Content-Security-Policy"]
+        == "frame-ancestors 'self' https://ok.example.com"
+    )
+
+
+def test_odd_input_never_breaks_the_widget(client, admin_user, acme_contacts):
+    client.force_login(admin_user)
+    for clid in ["\x00773794804", "x" * 5000, "+", "%", "' OR 1=1 --"]:
+        assert get(client, clid=clid).status_code == 200, clid
