@@ -1,6 +1,7 @@
 """retailCRM API v5 wire protocol (through the portal.http seam).
 
-Docs: https://docs.retailcrm.ru/Developers/API/APIVersions/APIv5
+Reference: retailCRM's API v5 docs and the official `retailcrm` Python client, whose wire
+format tests/connectors/test_retailcrm_library.py checks against our simulator.
 Auth is the `X-API-KEY` header (no tokens). POST bodies are form fields whose values are JSON
 strings (`calls=<json>`, `event=<json>`, `integrationModule=<json>`), exactly as the official
 `retailcrm` client sends them. Every reply carries `success`; errors add `errorMsg` and `errors`.

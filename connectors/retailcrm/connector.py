@@ -6,21 +6,15 @@ Authorize = check the API key, then register our telephony module with
 retailCRM sends back on every click-to-call request (connectors/retailcrm/views.py checks it).
 """
 
-import secrets
 from collections.abc import Iterator
 from dataclasses import asdict
 from datetime import datetime
-
-from django.conf import settings as django_settings
-from django.urls import reverse
 
 from connectors.base import Connector
 from connectors.errors import AuthError, ConnectorError
 from connectors.retailcrm.client import RetailClient
 from connectors.retailcrm.forms import RetailCRMForm
 from connectors.retailcrm.mapping import (
-    EVENT_TYPES,
-    call_event,
     contact_from,
     crm_time,
     parse_time,
@@ -28,6 +22,7 @@ from connectors.retailcrm.mapping import (
     upload_item,
     zone,
 )
+from connectors.retailcrm.telephony import TelephonyModule
 from connectors.types import (
     CallLog,
     CrmContact,
@@ -55,7 +50,7 @@ CUSTOMER_FIELDS = [
 PAGE = 100  # retailCRM accepts limit 20, 50 or 100 only
 
 
-class RetailCRMConnector(Connector):
+class RetailCRMConnector(TelephonyModule, Connector):
     kind = "retailcrm"
     label = "retailCRM"
     description = (
@@ -96,10 +91,8 @@ class RetailCRMConnector(Connector):
 
     def authorize(self) -> dict:
         client = self._client()  # a rejected key here is the caller's answer, not a status change
-        data = client.get("/credentials", version=False)
-        info = {"methods": len(data.get("credentials") or data.get("scopes") or [])}
-        module = self.module_payload()
-        client.post(f"/integration-modules/{self.code}/edit", {"integrationModule": module})
+        info = self._check_key(client)
+        module = self.register_module(client)
         # No OAuth token: the API key goes in every request. The marker token tells the portal
         # (Test connection, Disconnect) that this connector has been authorized.
         self.account.token = asdict(Token(access_token="x-api-key", extra={"module": self.code}))
@@ -107,83 +100,12 @@ class RetailCRMConnector(Connector):
         return {**info, "module": module["code"], "make_call_url": self.make_call_url()}
 
     def test_connection(self) -> dict:
-        data = self.client.get("/credentials", version=False)
+        return self._check_key(self.client)
+
+    @staticmethod
+    def _check_key(client: RetailClient) -> dict:
+        data = client.get("/credentials", version=False)
         return {"methods": len(data.get("credentials") or data.get("scopes") or [])}
-
-    def module_client_id(self) -> str:
-        """Our secret for retailCRM's calls back to us, created once per connector."""
-        client_id = self.credentials.get("module_client_id")
-        if not client_id:
-            client_id = secrets.token_urlsafe(32)
-            self.account.credentials = {**self.credentials, "module_client_id": client_id}
-            self.account.save(update_fields=["credentials", "updated_at"])
-        return client_id
-
-    def make_call_url(self) -> str:
-        path = reverse("retailcrm-make-call", kwargs={"connector_id": self.account.pk})
-        return f"{django_settings.PUBLIC_URL}{path}"
-
-    def module_payload(self) -> dict:
-        base = django_settings.PUBLIC_URL
-        return {
-            "code": self.code,
-            "integrationCode": self.code,
-            "active": True,
-            "name": "Contact center portal",
-            "clientId": self.module_client_id(),
-            "baseUrl": base,
-            "accountUrl": f"{base}/integrations/",
-            "actions": {},
-            "integrations": {
-                "telephony": {
-                    "makeCallUrl": self.make_call_url(),
-                    "allowEdit": False,
-                    "inputEventSupported": True,
-                    "outputEventSupported": True,
-                    "hangupEventSupported": True,
-                    "additionalCodes": [
-                        {"userId": int(m.crm_user_id), "code": m.agent_id}
-                        for m in self._mappings()
-                        if m.crm_user_id.isdigit()
-                    ],
-                }
-            },
-        }
-
-    def register_module(self) -> dict:
-        payload = self.module_payload()
-        self.client.post(f"/integration-modules/{self.code}/edit", {"integrationModule": payload})
-        return payload
-
-    def _mappings(self):
-        from contacts.models import UserMapping
-
-        return UserMapping.objects.for_tenant(self.account.tenant_id).filter(connector=self.account)
-
-    # --- call events (screen pop) ----------------------------------------------------------
-
-    def send_call_event(self, event: dict) -> bool:
-        """Tell retailCRM about a ringing (or ended) call so it pops the customer card.
-
-        `event` has the API.md call-event fields. Returns False when the type is not one
-        retailCRM knows (answered, transferred) and nothing was sent.
-        """
-        if event.get("type") not in EVENT_TYPES:
-            return False
-        codes, user_ids = [], []
-        agent_id, agent_email = (
-            event.get("agent_id") or "",
-            (event.get("agent_email") or "").lower(),
-        )
-        for m in self._mappings():
-            if (agent_id and m.agent_id == agent_id) or (
-                agent_email and m.match_email == agent_email
-            ):
-                codes.append(m.agent_id)
-                if m.crm_user_id.isdigit():
-                    user_ids.append(int(m.crm_user_id))
-        self.client.post("/telephony/call/event", {"event": call_event(event, codes, user_ids)})
-        return True
 
     # --- contacts ----------------------------------------------------------------------------
 

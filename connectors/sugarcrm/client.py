@@ -1,6 +1,6 @@
 """SugarCRM REST v11 wire protocol (through the portal.http seam).
 
-Docs: https://support.sugarcrm.com/documentation/sugar_developer/sugar_developer_guide_latest/integration/web_services/rest_api/
+Docs: Sugar Developer Guide, Web Services, REST API v11 (https://support.sugarcrm.com/documentation/sugar_developer/).
 Errors are `{"error": "<code>", "error_message": "..."}`; an expired or revoked access token is
 401 `invalid_grant` / `need_login`, which we raise as AuthError so the base class refreshes once.
 """

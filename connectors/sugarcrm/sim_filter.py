@@ -2,7 +2,7 @@
 
 `filter` is a list of conditions (all must hold); a condition is `{"$or": [...]}`,
 `{"$and": [...]}`, `{field: value}` (equals) or `{field: {"$op": value}}`.
-https://support.sugarcrm.com/documentation/sugar_developer/sugar_developer_guide_latest/integration/web_services/rest_api/endpoints/modulefilter_get/
+Sugar Developer Guide, REST API, endpoint "<module>/filter" (https://support.sugarcrm.com/documentation/sugar_developer/)
 """
 
 
