@@ -7,6 +7,7 @@ Folding is kicked after commit (and re-found by the sweeper if that message is l
 
 import json
 import logging
+import time
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -91,8 +92,24 @@ def _kick_after_commit(tenant, inserted, source: str) -> None:
                 )
 
 
+_connectors_cache: dict[int, tuple[float, list[int]]] = {}
+CACHE_SECONDS = 5.0
+
+
 def call_event_connectors(tenant) -> list[int]:
-    """Authorized connectors whose CRM wants live call events (retailCRM screen pop)."""
+    """Authorized connectors whose CRM wants live call events (retailCRM screen pop).
+
+    Cached per process for a few seconds: ringing events are frequent and connectors rare."""
+    now = time.monotonic()
+    hit = _connectors_cache.get(tenant.pk)
+    if hit and now - hit[0] < CACHE_SECONDS:
+        return hit[1]
+    ids = _call_event_connectors(tenant)
+    _connectors_cache[tenant.pk] = (now, ids)
+    return ids
+
+
+def _call_event_connectors(tenant) -> list[int]:
     from connectors.models import ConnectorAccount
     from connectors.registry import connector_class
 

@@ -71,8 +71,24 @@ def verify(secrets_: list[str], headers, body: bytes, now: float | None = None) 
     return msg_id
 
 
+CACHE_SECONDS = 5.0
+_cache: dict[int, tuple[float, list[str]]] = {}
+
+
 def active_secrets(tenant) -> list[str]:
-    return [s.secret for s in WebhookSecret.objects.for_tenant(tenant).active()]
+    """The tenant's active secrets, cached per process for CACHE_SECONDS (the ingest endpoint
+    is hot; a generated or retired secret takes effect within that time)."""
+    now = time.monotonic()
+    hit = _cache.get(tenant.pk)
+    if hit and now - hit[0] < CACHE_SECONDS:
+        return hit[1]
+    keys = [s.secret for s in WebhookSecret.objects.for_tenant(tenant).active()]
+    _cache[tenant.pk] = (now, keys)
+    return keys
+
+
+def forget(tenant) -> None:
+    _cache.pop(getattr(tenant, "pk", tenant), None)
 
 
 def check_request(tenant, request) -> None:
@@ -88,4 +104,5 @@ def create_secret(tenant, label: str = "") -> tuple[WebhookSecret, str]:
     obj = WebhookSecret(tenant=tenant, label=label[:100], prefix=raw[:12])
     obj.secret = raw
     obj.save()
+    forget(tenant)
     return obj, raw

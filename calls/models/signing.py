@@ -30,3 +30,6 @@ class WebhookSecret(TenantScopedModel):
         if not self.retired_at:
             self.retired_at = timezone.now()
             self.save(update_fields=["retired_at"])
+            from calls.signing import forget
+
+            forget(self.tenant_id)

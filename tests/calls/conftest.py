@@ -84,3 +84,12 @@ def call_events(call_id="1WS.1", start="2026-11-20T10:00:00+01:00", duration=95,
             **extra,
         ),
     ]
+
+
+@pytest.fixture(autouse=True)
+def _clear_caches():
+    from calls import ingest, signing
+
+    ingest._connectors_cache.clear()
+    signing._cache.clear()
+    yield
