@@ -46,14 +46,6 @@ WRITABLE = {
     },
     "incidents": {"title", "description", "prioritycode", "caseorigincode"},
 }
-BINDS = {  # "<navigation>@odata.bind" -> (stored lookup column, allowed target sets)
-    "ownerid": ("_ownerid_value", ("systemusers",)),
-    "regardingobjectid_contact_phonecall": ("_regardingobjectid_value", ("contacts",)),
-    "customerid_contact": ("_customerid_value", ("contacts",)),
-    "customerid_account": ("_customerid_value", ("accounts",)),
-    "partyid_systemuser": ("_partyid_value", ("systemusers",)),
-    "partyid_contact": ("_partyid_value", ("contacts",)),
-}
 EXTRA_COLUMNS = {
     "phonecalls": {
         "activityid",
@@ -72,7 +64,6 @@ EXTRA_COLUMNS = {
     },
 }
 KEY_FORBIDDEN = set("/<>*%&:\\?+")
-_BIND = re.compile(r"^/?(?P<set>\w+)\((?P<id>[0-9a-fA-F-]{36})\)$")
 _GUID = re.compile(r"^[0-9a-fA-F-]{36}$")
 _SKIP = re.compile(r'offset="(\d+)"')
 
@@ -231,150 +222,6 @@ class WebApiHandlers:
         if column == "id":
             return rows.get(value)
         return next((r for r in rows.values() if r.get(column) == value), None)
-
-    # --- writes -------------------------------------------------------------------------------
-
-    def _apply(self, entity_set: str, row: dict, body) -> None:
-        if not isinstance(body, dict):
-            raise odata_error(400, "0x80048d19", "The request body must be a JSON object.")
-        logical = TABLES[entity_set][0]
-        changes = {}  # validated first, applied at once: a failed write changes nothing
-        for name, value in body.items():
-            if name.endswith("@odata.bind"):
-                nav = name.removesuffix("@odata.bind")
-                if nav not in BINDS:
-                    raise odata_error(
-                        400,
-                        "0x80060891",
-                        f"Invalid property '{nav}' was found in entity 'Microsoft.Dynamics.CRM.{logical}'.",
-                    )
-                changes[BINDS[nav][0]] = self._resolve(value, BINDS[nav][1])
-            elif name in WRITABLE[entity_set] or name == self.alternate_keys.get(entity_set):
-                if name == "phonecall_activity_parties":
-                    value = [self._party(p) for p in value or []]
-                changes[name] = value
-            else:
-                raise odata_error(
-                    400,
-                    "0x80060891",
-                    f"Invalid property '{name}' was found in entity 'Microsoft.Dynamics.CRM.{logical}'.",
-                )
-        row.update(changes, modifiedon=_now())
-
-    def _resolve(self, ref, allowed: tuple[str, ...]) -> str:
-        match = _BIND.match(str(ref))
-        if not match or match["set"] not in allowed:
-            raise odata_error(400, "0x80060891", f"Invalid bind reference '{ref}'.")
-        if match["id"].lower() not in self.tables[match["set"]]:
-            logical = TABLES[match["set"]][0]
-            raise odata_error(
-                404, "0x80040217", f"{logical} With Ids = {match['id']} Does Not Exist"
-            )
-        return match["id"].lower()
-
-    def _party(self, party: dict) -> dict:
-        mask = party.get("participationtypemask")
-        if mask not in (1, 2, 3, 4):
-            raise odata_error(400, "0x80040203", "Invalid participationtypemask.")
-        binds = [k for k in party if k.endswith("@odata.bind")]
-        if len(binds) != 1:
-            raise odata_error(
-                400, "0x80040203", "An activity party needs exactly one partyid binding."
-            )
-        nav = binds[0].removesuffix("@odata.bind")
-        if nav not in ("partyid_systemuser", "partyid_contact"):
-            raise odata_error(400, "0x80060891", f"Invalid property '{nav}' on activityparty.")
-        party_id = self._resolve(party[binds[0]], BINDS[nav][1])
-        return {
-            "participationtypemask": mask,
-            "_partyid_value": party_id,
-            "partytype": nav.split("_")[1],
-        }
-
-    def _insert(self, entity_set: str, body, key: tuple[str, str] | None) -> dict:
-        id_name = TABLES[entity_set][1]
-        row = {id_name: str(uuid.uuid4()), "createdon": _now()}
-        if key:
-            row[key[0]] = key[1]
-        self._apply(entity_set, row, body)
-        if entity_set == "incidents":
-            if not row.get("_customerid_value"):
-                raise odata_error(
-                    400, "0x80040203", "You should specify a parent contact or account."
-                )
-            row["ticketnumber"] = f"CAS-{1000 + len(self.tables['incidents']):05d}-S1M"
-        self.tables[entity_set][row[id_name]] = row
-        return row
-
-    def _written(self, request, entity_set: str, row: dict, status: int):
-        id_name = TABLES[entity_set][1]
-        location = f"{self.url}{API}/{entity_set}({row[id_name]})"
-        if "return=representation" in (request.headers.get("Prefer") or ""):
-            fields = [f for f in (request.query.get("$select") or "").split(",") if f]
-            return status, select(row, fields, id_name), {"OData-EntityId": location}
-        return 204, None, {"OData-EntityId": location}
-
-    def create_row(self, request):
-        self.check_api(request)
-        entity_set = request.match["set"]
-        with self.lock:
-            row = self._insert(entity_set, request.json(), None)
-        self._after_write(request)
-        return self._written(request, entity_set, row, 201)
-
-    def upsert_row(self, request):
-        """PATCH by id or alternate key: upsert; If-None-Match: * = create only; If-Match: * = update only."""
-        self.check_api(request)
-        entity_set = request.match["set"]
-        body = request.json()
-        with self.lock:
-            column, value = self._key(entity_set, request.match["key"])
-            existing = self._find(entity_set, request.match["key"])
-            if existing and request.headers.get("If-None-Match") == "*":
-                raise odata_error(
-                    412, "0x80040237", "A record with matching key values already exists."
-                )
-            if existing is None and request.headers.get("If-Match") == "*":
-                raise odata_error(404, "0x80040217", f"{TABLES[entity_set][0]} Does Not Exist")
-            if existing is not None:
-                self._apply(entity_set, existing, body)
-                row, status = existing, 200
-            else:
-                key = (column, value) if column != "id" else None
-                row, status = self._insert(entity_set, body, key), 201
-                if column == "id":
-                    self.tables[entity_set].pop(row[TABLES[entity_set][1]])
-                    row[TABLES[entity_set][1]] = value
-                    self.tables[entity_set][value] = row
-        self._after_write(request)
-        return self._written(request, entity_set, row, status)
-
-    def add_to_queue(self, request):
-        self.check_api(request)
-        queue = self.tables["queues"].get(request.match["id"])
-        target = (request.json() or {}).get("Target") or {}
-        incident = self.tables["incidents"].get(target.get("incidentid", ""))
-        if queue is None or incident is None:
-            raise odata_error(404, "0x80040217", "queue or target Does Not Exist")
-        with self.lock:
-            item = next(
-                (i for i in self.queue_items if i["objectid"] == incident["incidentid"]), None
-            )
-            if item is None:
-                item = {"queueitemid": str(uuid.uuid4()), "objectid": incident["incidentid"]}
-                self.queue_items.append(item)
-            item["queueid"] = queue["queueid"]
-        return {"QueueItemId": item["queueitemid"]}
-
-    def _after_write(self, request) -> None:
-        """Test knob: the write is committed, then the reply is lost (a 502 from a proxy)."""
-        if getattr(request, "inner", False):
-            return
-        with self.lock:
-            if self.fail_after_write <= 0:
-                return
-            self.fail_after_write -= 1
-        raise Reply(502, "Bad Gateway", {"Content-Type": "text/html"})
 
     # --- $batch -------------------------------------------------------------------------------
 

@@ -26,6 +26,7 @@ import requests
 
 from connectors.dynamics365 import sim_data
 from connectors.dynamics365.sim_handlers import WebApiHandlers
+from connectors.dynamics365.sim_writes import WebApiWrites
 from connectors.simulator_base import Reply, Simulator
 
 API = "/api/data/v9.2"
@@ -48,7 +49,7 @@ def aad_error(status: int, error: str, code: int, text: str) -> Reply:
     return Reply(status, body)
 
 
-class Dynamics365Simulator(WebApiHandlers, Simulator):
+class Dynamics365Simulator(WebApiHandlers, WebApiWrites, Simulator):
     name = "dynamics365"
     tls = True
     routes = [
