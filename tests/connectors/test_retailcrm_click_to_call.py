@@ -196,3 +196,36 @@ def test_end_to_end_from_retailcrm_click(live_server, settings, tenant, receiver
         assert len(receiver.calls) == 1
     finally:
         sim.stop()
+
+
+def test_click_to_call_settings_through_the_api(api, receiver):
+    body = {
+        "kind": "retailcrm",
+        "name": "Shop",
+        "settings": {
+            "instance_url": "https://shop.retailcrm.example",
+            "integration_code": "cc-1",
+            "click_to_call_url": receiver.url,
+        },
+        "credentials": {"api_key": "k", "click_to_call_token": "t"},
+    }
+    response = api.post("/api/v1/connectors/", body, format="json")
+    assert response.status_code == 201, response.json()
+    data = response.json()
+    assert data["click_to_call_token_set"] is True and data["api_key_set"] is True
+    assert (
+        "t" not in data["credentials"].values()
+        and data["settings"]["click_to_call_url"] == receiver.url
+    )
+    bad = api.post(
+        "/api/v1/connectors/",
+        {
+            **body,
+            "name": "Shop 2",
+            "settings": {**body["settings"], "click_to_call_url": "not a url"},
+        },
+        format="json",
+    )
+    assert (
+        bad.status_code == 400 and "click_to_call_url" in bad.json()["error"]["fields"]["settings"]
+    )
