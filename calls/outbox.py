@@ -55,7 +55,9 @@ def enqueue(connector, *, kind: str, key: str, payload: dict, call=None, **field
             "tenant_id": connector.tenant_id,
             "call": call,
             "payload": payload,
-            "next_attempt_at": timezone.now() if fields.get("state", "pending") == "pending" else None,
+            "next_attempt_at": timezone.now()
+            if fields.get("state", "pending") == "pending"
+            else None,
             **fields,
         },
     )

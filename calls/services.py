@@ -88,7 +88,17 @@ def _fold_chunk(tenant, call_ids: list[str]) -> int:
             for a in sorted(state.activities.values(), key=lambda a: (a.started_at, a.activity_id))
         ]
         activities += call.legs
-    Call.objects.bulk_update(calls, CALL_FIELDS, batch_size=CHUNK)
+    # One INSERT ... ON CONFLICT DO UPDATE for the whole chunk (bulk_update's CASE WHEN per
+    # field and row is ~100x slower). The rows exist and are locked by us: this only updates.
+    Call.objects.bulk_create(
+        [
+            Call(tenant=tenant, call_id=c.call_id, **{f: getattr(c, f) for f in CALL_FIELDS})
+            for c in calls
+        ],
+        update_conflicts=True,
+        unique_fields=["tenant", "call_id"],
+        update_fields=CALL_FIELDS,
+    )
     if activities:
         CallActivity.objects.bulk_create(
             activities,
