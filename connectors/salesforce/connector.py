@@ -238,16 +238,16 @@ class SalesforceConnector(Connector):
         select = mapping.contact_select(fields)
         where = ""
         if modified_since:
-            # SystemModstamp is indexed and also moves on system changes; >= because it has
-            # second precision (re-reading a contact changed in the same second is harmless).
-            where = f" WHERE SystemModstamp >= {mapping.soql_datetime(modified_since)}"
+            # Strictly after: the caller subtracts an overlap from its high-water mark (contacts
+            # changed in the same second as the mark are then read again, harmlessly).
+            where = f" WHERE LastModifiedDate > {mapping.soql_datetime(modified_since)}"
         soql = f"SELECT {', '.join(select)} FROM Contact{where} ORDER BY Id"  # noqa: S608 (SOQL, names validated)
         base = self._base_url()
         for records in self._pages(soql):
             yield [mapping.contact_from_record(r, base) for r in records]
         if modified_since:
             since = mapping.soql_datetime(modified_since)
-            deleted = f"SELECT Id, LastModifiedDate FROM Contact WHERE IsDeleted = true AND SystemModstamp >= {since} ORDER BY Id"  # noqa: S608
+            deleted = f"SELECT Id, LastModifiedDate FROM Contact WHERE IsDeleted = true AND LastModifiedDate > {since} ORDER BY Id"  # noqa: S608
             for records in self._pages(deleted, include_deleted=True):
                 yield [mapping.deleted_contact(r) for r in records]
 
