@@ -9,6 +9,18 @@ from connectors.salesforce.sim_writes import sf_error
 from connectors.salesforce.soql import SoqlError, parse_soql, parse_sosl
 from connectors.simulator_base import Reply, Request
 
+ROLLED_BACK = {
+    "success": False,
+    "errors": [
+        {
+            "statusCode": "ALL_OR_NONE_OPERATION_ROLLED_BACK",
+            "message": "Record rolled back because not all records were valid and the request "
+            "was using AllOrNone header",
+            "fields": [],
+        }
+    ],
+}
+
 
 class RestHandlers:
     def versions(self, request: Request):
@@ -150,9 +162,9 @@ class RestHandlers:
                 "record limit reached. cannot submit more than 200 records",
             )
         for record in records:  # unknown fields fail the whole request (JSON deserialisation)
-            sobject = (
-                (record.get("attributes") or {}).get("type") if isinstance(record, dict) else None
-            )
+            if not isinstance(record, dict):
+                raise sf_error(400, "JSON_PARSER_ERROR", "each record must be a JSON object")
+            sobject = (record.get("attributes") or {}).get("type")
             schema = {f["name"].lower() for f in sim_data.SCHEMA.get(sobject, [])}
             unknown = [k for k in record if k != "attributes" and k.lower() not in schema]
             if schema and unknown:
@@ -163,26 +175,34 @@ class RestHandlers:
                 )
         return bool(body.get("allOrNone")), records
 
+    def _write_all(self, all_or_none: bool, records: list[dict], write_one):
+        """One result per record; with allOrNone a single failure rolls every record back."""
+        with self.lock:
+            snapshot = self.store.snapshot() if all_or_none else None
+            results = [write_one(r) for r in records]
+            if snapshot and not all(r["success"] for r in results):
+                self.store.restore(snapshot)
+                results = [r if not r["success"] else ROLLED_BACK for r in results]
+        return self._written(results)
+
     def collection_create(self, request: Request):
         self._auth(request)
-        _all_or_none, records = self._records(request)
-        with self.lock:
-            results = [
-                self.store.write(
-                    (r.get("attributes") or {}).get("type", ""), r, None, None, self.record_errors
-                )
-                for r in records
-            ]
-        return self._written(results)
+        all_or_none, records = self._records(request)
+        return self._write_all(
+            all_or_none,
+            records,
+            lambda r: self.store.write(
+                (r.get("attributes") or {}).get("type", ""), r, None, None, self.record_errors
+            ),
+        )
 
     def collection_upsert(self, request: Request):
         self._auth(request)
         sobject, field = self._object(request), request.match[2]
         self._check_external(sobject, field)
-        _all_or_none, records = self._records(request)
-        with self.lock:
-            results = [
-                self.store.write(sobject, r, field, r.get(field), self.record_errors)
-                for r in records
-            ]
-        return self._written(results)
+        all_or_none, records = self._records(request)
+        return self._write_all(
+            all_or_none,
+            records,
+            lambda r: self.store.write(sobject, r, field, r.get(field), self.record_errors),
+        )

@@ -20,10 +20,23 @@ def record_error(code: str, message: str, fields=()) -> dict:
     }
 
 
+WRITABLE = ("Task", "Case", "Contact", "Account")
+
+
 class WriteMixin:
+    def snapshot(self):
+        """A copy of everything a write may change (for allOrNone rollbacks)."""
+        records = {o: {k: dict(v) for k, v in self.records[o].items()} for o in WRITABLE}
+        index = {k: dict(v) for k, v in self.ext_index.items()}
+        return records, index, dict(self.counters)
+
+    def restore(self, snapshot) -> None:
+        records, self.ext_index, self.counters = snapshot
+        self.records.update(records)
+
     def write(self, sobject, body: dict, ext_field, ext_value, injected: dict) -> dict:
         """Create (ext_field None) or upsert one record; a per-record result like Salesforce's."""
-        if sobject not in ("Task", "Case", "Contact", "Account"):
+        if sobject not in WRITABLE:
             return record_error("INVALID_TYPE", f"sObject type '{sobject}' is not supported.")
         _, schema = self._schema(sobject)
         data = {}

@@ -105,3 +105,18 @@ def test_simple_salesforce_logs_in_again_on_invalid_session(sf_sim):
     sf_sim.expire_tokens()
     assert sf.query("SELECT Id FROM Group WHERE Type = 'Queue'")["totalSize"] == 3
     assert sf_sim.token_grants == ["password", "password"]
+
+
+def test_collections_all_or_none_rolls_back(sf_sim):
+    sf = oauth_client(sf_sim)
+    good = {"attributes": {"type": "Task"}, "Subject": "ok", "CC_Call_Key__c": "aon-1"}
+    bad = {"attributes": {"type": "Task"}, "CallType": "Sideways", "CC_Call_Key__c": "aon-2"}
+    body = {"allOrNone": True, "records": [good, bad]}
+    results = sf.restful("composite/sobjects", method="POST", json=body)
+    codes = [r["errors"][0]["statusCode"] for r in results]
+    assert codes == ["ALL_OR_NONE_OPERATION_ROLLED_BACK", "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST"]
+    assert sf_sim.tasks == {}
+    body["allOrNone"] = False
+    results = sf.restful("composite/sobjects", method="POST", json=body)
+    assert [r["success"] for r in results] == [True, False]
+    assert list(sf_sim.tasks) == ["aon-1"]
