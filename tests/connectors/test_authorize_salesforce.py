@@ -1,0 +1,85 @@
+"""Authorize / Test connection / REST authorize against the Salesforce simulator over HTTP."""
+
+import time
+
+import pytest
+from django.contrib.messages import get_messages
+from django.urls import reverse
+
+from connectors.models import ConnectorAccount, ConnectorStatus
+from connectors.salesforce.simulator import SalesforceSimulator
+from connectors.services import save_account
+
+
+@pytest.fixture
+def sim():
+    simulator = SalesforceSimulator(port=0).start()
+    yield simulator
+    simulator.stop()
+
+
+@pytest.fixture
+def account(tenant, sim):
+    settings, credentials = sim.account_settings()
+    return save_account(
+        ConnectorAccount(tenant=tenant, kind="salesforce"),
+        actor="test",
+        name="Sales org",
+        settings=settings,
+        credentials=credentials,
+    )
+
+
+def act(client, action, account):
+    response = client.post(reverse(f"connectors:{action}", args=[account.pk]))
+    account.refresh_from_db()
+    return [str(m) for m in get_messages(response.wsgi_request)][-1]
+
+
+def test_authorize_then_test_connection(member_client, account, sim):
+    message = act(member_client, "authorize", account)
+    assert account.status == ConnectorStatus.AUTHORIZED
+    assert f"user: {sim.USERNAME}" in message
+    assert account.state["api_usage"]["limit"] == sim.api_limit
+    html = member_client.get(reverse("connectors:index")).content.decode()
+    assert f"/ {sim.api_limit} calls" in html
+    grants = list(sim.token_grants)
+    assert act(member_client, "test", account).startswith("The connection works.")
+    assert sim.token_grants == grants  # the stored token was reused
+
+
+def test_expired_session_during_test_is_refreshed_transparently(member_client, account, sim):
+    act(member_client, "authorize", account)
+    sim.expire_tokens()  # next REST call -> 401 INVALID_SESSION_ID
+    assert act(member_client, "test", account).startswith("The connection works.")
+    assert account.status == ConnectorStatus.AUTHORIZED
+
+
+def test_authorize_is_bounded_by_the_http_timeout(member_client, account, sim, settings):
+    settings.HTTP_TIMEOUT_READ = 0.5
+    settings.HTTP_RETRIES = 0
+    sim.fail_next(delay=3, path="/services/oauth2/token")
+    started = time.monotonic()
+    message = act(member_client, "authorize", account)
+    assert time.monotonic() - started < 2.5
+    assert "timed out" in message and "Try again in a few minutes" in message
+    assert account.status == ConnectorStatus.ERROR and account.token == {}
+
+
+def test_salesforce_outage_is_reported(member_client, account, sim, settings):
+    settings.HTTP_RETRIES = 0
+    sim.fail_next(status=503, body=[{"errorCode": "SERVER_UNAVAILABLE", "message": "down"}])
+    message = act(member_client, "authorize", account)
+    assert "503" in message and "Try again in a few minutes" in message
+
+
+def test_api_authorize_against_the_simulator(api, account, sim):
+    response = api.post(f"/api/v1/connectors/{account.pk}/authorize/")
+    assert response.status_code == 200 and response.json()["status"] == "authorized"
+    account.credentials = {**account.credentials, "password": "wrong-password"}
+    account.save()
+    response = api.post(f"/api/v1/connectors/{account.pk}/authorize/")
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "authorization_failed"
+    assert "authentication failure" in error["message"]
