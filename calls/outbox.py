@@ -20,7 +20,7 @@ from dataclasses import asdict
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -131,14 +131,16 @@ def deliver_batch(account, kind: str) -> int:
             fail(record, exc)
         return len(records)
     by_key = {r.key: r for r in results}
+    synced = []
     for record in records:
         result = by_key.get(record.key)
         if result is None:
             fail(record, ConnectorError("The CRM returned no result for this record"))
         elif result.ok:
-            succeed(record, result, connector)
+            synced.append((record, result))
         else:
             fail(record, ConnectorError(result.error, permanent=result.permanent))
+    succeed_many(synced, connector)
     return len(records)
 
 
@@ -146,24 +148,50 @@ def _mine(record: SyncRecord):
     return SyncRecord.objects.filter(pk=record.pk, lease=record.lease, state=SyncState.RUNNING)
 
 
-def succeed(record: SyncRecord, result: WriteResult, connector) -> None:
-    url = result.url
-    if not url and result.crm_id:
-        try:
-            url = connector.record_url(crm_object_for(record.kind), result.crm_id)
-        except Exception:  # a link is a nicety; never fail the sync for it
-            url = ""
-    _mine(record).update(
-        state=SyncState.SYNCED,
-        crm_record_id=result.crm_id[:128],
-        crm_record_url=(url or "")[:500],
-        last_error="",
-        next_attempt_at=None,
-        locked_until=None,
-        lease=None,
-        synced_at=timezone.now(),
-        updated_at=timezone.now(),
+def _record_url(record: SyncRecord, result: WriteResult, connector) -> str:
+    if result.url or not result.crm_id:
+        return (result.url or "")[:500]
+    try:
+        return (connector.record_url(crm_object_for(record.kind), result.crm_id) or "")[:500]
+    except Exception:  # a link is a nicety; never fail the sync for it
+        return ""
+
+
+def succeed_many(pairs: list[tuple[SyncRecord, WriteResult]], connector) -> None:
+    """Mark a batch synced in one UPDATE ... FROM (VALUES ...), only rows still leased by us."""
+    if not pairs:
+        return
+    if connection.vendor != "postgresql":  # portable path (SQLite has no VALUES aliases)
+        now = timezone.now()
+        for record, result in pairs:
+            _mine(record).update(
+                state=SyncState.SYNCED,
+                crm_record_id=result.crm_id[:128],
+                crm_record_url=_record_url(record, result, connector),
+                last_error="",
+                next_attempt_at=None,
+                locked_until=None,
+                lease=None,
+                synced_at=now,
+                updated_at=now,
+            )
+        return
+    ops = connection.ops
+    now = ops.adapt_datetimefield_value(timezone.now())
+    lease = pairs[0][0].lease
+    values, params = [], []
+    for record, result in pairs:
+        values.append("(%s, %s, %s)")
+        params += [record.pk, result.crm_id[:128], _record_url(record, result, connector)]
+    table = SyncRecord._meta.db_table
+    sql = (
+        f"UPDATE {table} SET state = %s, crm_record_id = v.crm_id, crm_record_url = v.url, "  # noqa: S608
+        "last_error = '', next_attempt_at = NULL, locked_until = NULL, lease = NULL, "
+        f"synced_at = %s, updated_at = %s FROM (VALUES {', '.join(values)}) AS v(id, crm_id, url) "
+        f"WHERE {table}.id = v.id AND {table}.lease = %s AND {table}.state = %s"
     )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [SyncState.SYNCED, now, now, *params, lease, SyncState.RUNNING])
 
 
 def fail(record: SyncRecord, exc: ConnectorError) -> None:
