@@ -3,11 +3,13 @@
 from dataclasses import dataclass, field
 
 from django import forms
+from django.db import models
 
 from connectors import registry
 from connectors.models import ConnectorAccount, ConnectorStatus
 from connectors.registry import CONNECTORS
 from connectors.services import status_hint
+from tenants.fields import DecryptionError
 
 # Monogram colours (a styled initial stands in for the vendor's logo, which we do not ship).
 BRANDS = {
@@ -68,7 +70,10 @@ def decorate(account: ConnectorAccount) -> ConnectorAccount:
     account.badge = BADGES.get(account.status, "muted")
     account.hint = status_hint(account)
     account.api_usage = api_usage(account.state or {})
-    account.has_token = bool((account.token or {}).get("access_token"))
+    try:
+        account.has_token = bool((account.token or {}).get("access_token"))
+    except DecryptionError:  # e.g. keys rotated wrongly: show the page, Authorize fixes it
+        account.has_token = False
     return account
 
 
@@ -160,6 +165,19 @@ def describe_changes(kind: str, changes: dict, created: bool = False) -> list[st
             lines.append(f"Logged in {how} and made a test call")
         else:
             lines.append(f"{label}: {change}")
+    return lines
+
+
+def deletion_summary(account: ConnectorAccount) -> list[str]:
+    """What deleting the account takes with it ("120 contacts", ...), one level deep."""
+    lines = []
+    for rel in account._meta.related_objects:
+        if rel.on_delete is not models.CASCADE or rel.many_to_many:
+            continue
+        count = rel.related_model._base_manager.filter(**{rel.field.name: account}).count()
+        if count:
+            meta = rel.related_model._meta
+            lines.append(f"{count} {meta.verbose_name if count == 1 else meta.verbose_name_plural}")
     return lines
 
 

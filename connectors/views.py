@@ -96,7 +96,11 @@ def delete(request, pk: int):
         services.delete_account(account, actor=request.user)
         messages.success(request, f"{name} deleted.")
         return redirect("connectors:index")
-    return render(request, "connectors/delete.html", {"account": account})
+    return render(
+        request,
+        "connectors/delete.html",
+        {"account": account, "goes_too": ui.deletion_summary(account)},
+    )
 
 
 @tenant_view("viewer")

@@ -192,8 +192,12 @@ def test_kind_guide_is_included(member_client):
 
 
 def test_delete_confirms_then_deletes_and_keeps_audit(member_client, account, tenant):
+    from jobs.models import Job
+
+    Job.objects.create(tenant=tenant, kind="contact_sync", connector=account)
     url = reverse("connectors:delete", args=[account.pk])
-    assert "Delete Sales org?" in member_client.get(url).content.decode()
+    page = member_client.get(url).content.decode()
+    assert "Delete Sales org?" in page and "Deleted with it: 1 job." in page
     response = member_client.post(url)
     assert response.status_code == 302 and response["Location"] == reverse("connectors:index")
     assert not ConnectorAccount.objects.filter(pk=account.pk).exists()
