@@ -180,7 +180,10 @@ SEED_PHONES = [
 
 
 def iso(value: datetime) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000+0000")
+    """Salesforce's dateTime format: 2024-05-01T10:00:00.000+0000."""
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None).isoformat(timespec="milliseconds") + "+0000"
 
 
 def seed_users() -> list[dict]:

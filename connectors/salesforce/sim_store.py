@@ -105,7 +105,7 @@ class Store(WriteMixin):
 
     def add_contact(self, fields: dict) -> dict:
         self.counters["Contact"] += 1
-        now = datetime.now(UTC)
+        now = datetime.now(UTC).replace(microsecond=0)  # Salesforce stamps whole seconds
         row = {f["name"]: None for f in sim_data.SCHEMA["Contact"]}
         row.update(
             Id=sim_data.make_id("Contact", self.counters["Contact"]),
@@ -126,7 +126,7 @@ class Store(WriteMixin):
         index = sim_data.generated_index(crm_id)
         if index is not None:
             row = self.overrides[index] = dict(row)
-        now = datetime.now(UTC)
+        now = datetime.now(UTC).replace(microsecond=0)  # Salesforce stamps whole seconds
         row.update(fields, LastModifiedDate=now, SystemModstamp=now)
         return row
 
@@ -157,25 +157,36 @@ class Store(WriteMixin):
             raise KeyError(f"No such column '{sub}' on entity '{targets[0]}'")
         return ref["name"][:-2], target_fields[sub.lower()]["name"]
 
-    def _project(self, sobject: str, row: dict, paths: list[tuple[str, ...]]) -> dict:
-        out = {"attributes": {"type": sobject, "url": f"{API_PATH}/sobjects/{sobject}/{row['Id']}"}}
-        for path in paths:
-            if len(path) == 1:
-                out[path[0]] = _value(row.get(path[0]))
-                continue
-            target_type, target = self.find(row.get(f"{path[0]}Id"))
-            if target is None:
-                out.setdefault(path[0], None)
-                continue
-            rel = out.get(path[0]) or {
-                "attributes": {
-                    "type": target_type,
-                    "url": f"{API_PATH}/sobjects/{target_type}/{target['Id']}",
-                }
-            }
-            rel[path[1]] = _value(target.get(path[1]))
-            out[path[0]] = rel
-        return out
+    def _projector(self, sobject: str, paths: list[tuple[str, ...]]):
+        """A function row -> API record, planned once per query (bulk pages stay fast)."""
+        types = {f["name"]: f["type"] for f in sim_data.SCHEMA[sobject]}
+        plain = [p[0] for p in paths if len(p) == 1 and types.get(p[0]) not in ("datetime", "date")]
+        dated = [p[0] for p in paths if len(p) == 1 and p[0] not in plain]
+        related = [p for p in paths if len(p) == 2]
+        prefix = f"{API_PATH}/sobjects/{sobject}/"
+        targets: dict[str, tuple] = {}  # id -> (type, row) cache for relationship fields
+
+        def project(row: dict) -> dict:
+            out = {"attributes": {"type": sobject, "url": prefix + row["Id"]}}
+            for name in plain:
+                out[name] = row.get(name)
+            for name in dated:
+                out[name] = _value(row.get(name))
+            for rel, sub in related:
+                ref = row.get(f"{rel}Id")
+                if ref not in targets:
+                    targets[ref] = self.find(ref)
+                target_type, target = targets[ref]
+                if target is None:
+                    out[rel] = None
+                    continue
+                if not out.get(rel):
+                    url = f"{API_PATH}/sobjects/{target_type}/{target['Id']}"
+                    out[rel] = {"attributes": {"type": target_type, "url": url}}
+                out[rel][sub] = _value(target.get(sub))
+            return out
+
+        return project
 
     def query(self, q: Query, include_deleted: bool, page_size: int, base_path: str) -> dict:
         sobject, fields = self._schema(q.sobject)
@@ -205,7 +216,7 @@ class Store(WriteMixin):
         if q.limit is not None:
             total = min(total, q.limit)
             source = itertools.islice(source, q.limit)
-        cursor = Cursor((self._project(sobject, r, paths) for r in source), total, page_size)
+        cursor = Cursor(map(self._projector(sobject, paths), source), total, page_size)
         return self._page(cursor, secrets.token_hex(8), base_path)
 
     def _count(self, sobject, where, include_deleted, wanted) -> int:
@@ -272,4 +283,4 @@ class Store(WriteMixin):
                 if any(w in text for w in words):
                     found[row["Id"]] = row
         rows = [r for r in found.values() if not r.get("IsDeleted")][: s.limit or 2000]
-        return [self._project(sobject, r, paths) for r in rows]
+        return [self._projector(sobject, paths)(r) for r in rows]

@@ -72,7 +72,7 @@ class WriteMixin:
         problem = self._validate(sobject, data, existing)
         if problem:
             return problem
-        now = datetime.now(UTC)
+        now = datetime.now(UTC).replace(microsecond=0)  # Salesforce stamps whole seconds
         if existing:
             existing.update(data, LastModifiedDate=now, SystemModstamp=now)
             return {"id": existing["Id"], "success": True, "errors": [], "created": False}
