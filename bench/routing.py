@@ -308,7 +308,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_gunicorn(args, port):
+def start_gunicorn(args, port, access_log):
     cmd = [
         str(ROOT / ".venv/bin/gunicorn"),
         "portal.wsgi:application",
@@ -324,6 +324,11 @@ def start_gunicorn(args, port):
         "30",
         "--log-level",
         "warning",
+        # server-side time per request (microseconds), apart from the client's own delays
+        "--access-logfile",
+        access_log,
+        "--access-logformat",
+        "%(D)s %(s)s %(U)s",
     ]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=os.environ.copy())
     for _ in range(100):
@@ -375,6 +380,24 @@ def fire(port, requests, rate, concurrency):
     for t in threads:
         t.join()
     return t0, results
+
+
+def server_times(path) -> list[float]:
+    times = []
+    try:
+        with open(path) as log:
+            for line in log:
+                parts = line.split()
+                if (
+                    len(parts) == 3
+                    and parts[2].startswith("/api/v1/routing/")
+                    and parts[0].isdigit()
+                ):
+                    times.append(int(parts[0]) / 1000)
+        os.unlink(path)
+    except OSError:
+        pass
+    return times
 
 
 def pct(values, p):
@@ -457,13 +480,17 @@ def main():
     requests = callers(args, keys, total + 200)
     warmup, requests = requests[:200], requests[200:]
     port = free_port()
-    proc = start_gunicorn(args, port)
+    access_log = f"/tmp/bench-routing-{port}.log"
+    proc = start_gunicorn(args, port, access_log)
     try:
         fire(port, warmup, 100, 4)
+        with open(access_log, "w"):
+            pass  # drop the warm-up lines (gunicorn appends)
         t0, results = fire(port, requests, args.rate, args.concurrency)
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+    server = server_times(access_log)
     lat = [r[0] * 1000 for r in results]
     statuses = {}
     for r in results:
@@ -481,6 +508,11 @@ def main():
         f"  latency p50 {pct(lat, 50):.2f} ms, p90 {pct(lat, 90):.2f} ms, p99 {pct(lat, 99):.2f} ms, "
         f"max {max(lat):.2f} ms (send lag p99 {pct(late, 99):.2f} ms)"
     )
+    if server:
+        print(
+            f"  server-side (gunicorn, request in to response out) p50 {pct(server, 50):.2f} ms, "
+            f"p99 {pct(server, 99):.2f} ms over {len(server)} requests"
+        )
     for kind in ("e164", "national", "00", "unknown"):
         k = [r[0] * 1000 for r in results if r[2] == kind]
         if k:
