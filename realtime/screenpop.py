@@ -107,9 +107,14 @@ def _parse_condition(text: str) -> tuple[str, str]:
 
 def _check_url(url: str) -> None:
     try:
-        names = {name for _, name, _, _ in string.Formatter().parse(url) if name is not None}
+        parts = [
+            (n, spec, conv) for _, n, spec, conv in string.Formatter().parse(url) if n is not None
+        ]
     except ValueError as exc:
         raise RuleError(f"Bad URL {url!r}: unbalanced braces ({exc}).") from None
+    if any(spec or conv for _, spec, conv in parts):
+        raise RuleError(f"Bad URL {url!r}: write placeholders plainly, e.g. {{phone}}.")
+    names = {n for n, _, _ in parts}
     unknown = names - PLACEHOLDERS
     if unknown:
         raise RuleError(
