@@ -242,8 +242,8 @@ class SalesforceConnector(Connector):
             # changed in the same second as the mark are then read again, harmlessly).
             where = f" WHERE LastModifiedDate > {mapping.soql_datetime(modified_since)}"
         soql = f"SELECT {', '.join(select)} FROM Contact{where} ORDER BY Id"  # noqa: S608 (SOQL, names validated)
-        base = self._base_url()
         for records in self._pages(soql):
+            base = self._base_url()  # after the call: the token's instance_url is known
             yield [mapping.contact_from_record(r, base) for r in records]
         if modified_since:
             since = mapping.soql_datetime(modified_since)
@@ -291,11 +291,11 @@ class SalesforceConnector(Connector):
         """Upsert Tasks by the external-id field holding CallLog.key, 200 per request."""
         results: list[WriteResult] = []
         field = self.task_key_field
-        base = self._base_url()
         for start in range(0, len(calls), self.batch_size):
             chunk = calls[start : start + self.batch_size]
             records = [mapping.task_record(call, field) for call in chunk]
             answers = self._upsert_tasks(records, field)
+            base = self._base_url()
             for call, answer in zip(chunk, answers, strict=True):
                 results.append(mapping.write_result(call.key, answer, "Task", base, field))
         return results

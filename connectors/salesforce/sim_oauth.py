@@ -20,6 +20,9 @@ from connectors.simulator_base import Reply, Request
 
 class OAuthHandlers:
     def _base_url(self, request: Request) -> str:
+        """The instance URL handed out at login (`sim.instance_url`, else the Host called)."""
+        if self.instance_url:
+            return self.instance_url
         host = request.headers.get("Host")
         return f"{'https' if self.tls else 'http'}://{host}" if host else self.url
 

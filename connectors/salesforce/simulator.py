@@ -78,6 +78,7 @@ class SalesforceSimulator(OAuthHandlers, RestHandlers, Simulator):
         self.refresh_tokens: set[str] = set()
         self.auth_codes: dict[str, str] = {}  # code -> redirect_uri
         self.token_grants: list[str] = []  # grant_type of every successful token request
+        self.instance_url = ""  # the org's own host when it differs from the login host
         self.token_delay = 0.0  # seconds the token endpoint takes (concurrency tests)
         self.fail_after_write = 0  # next N writes are stored, then answered 503
         self.record_errors: dict[str, tuple[str, str]] = {}  # external id -> (code, message)

@@ -149,3 +149,14 @@ def test_create_ticket_creates_one_case(sf, sf_sim):
 
 def test_record_url(sf, sf_sim):
     assert sf.record_url("Contact", "003X") == f"{sf_sim.url}/lightning/r/Contact/003X/view"
+
+
+def test_rest_calls_and_links_use_the_instance_url_from_login(sf, sf_sim):
+    # Log in at one host (like login.salesforce.com), work with the org's instance host.
+    instance = sf_sim.url.replace("127.0.0.1", "localhost")
+    sf_sim.instance_url = instance
+    contacts = next(sf.iter_contacts())
+    assert contacts[0].url.startswith(f"{instance}/lightning/r/Contact/")
+    results = sf.log_calls([call("inst:1")])
+    assert results[0].url.startswith(f"{instance}/lightning/r/Task/")
+    assert sf.account.token["instance_url"] == instance
