@@ -121,3 +121,39 @@ def test_404_page_is_styled_and_api_404_is_json(member_client):
     assert "belongs to another tenant" in response.content.decode()
     response = member_client.get("/api/v1/no-such-thing/")
     assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
+
+
+def test_password_change(member_client, admin_user):
+    assert (
+        "Change your password" in member_client.get("/accounts/password_change/").content.decode()
+    )
+    response = member_client.post(
+        "/accounts/password_change/",
+        {
+            "old_password": "pw-Secret-123",
+            "new_password1": "n3w-Secret-456",
+            "new_password2": "n3w-Secret-456",
+        },
+        follow=True,
+    )
+    assert "Your password has been changed" in response.content.decode()
+    admin_user.refresh_from_db()
+    assert admin_user.check_password("n3w-Secret-456")
+
+
+def test_empty_state_include_renders_title_text_and_action():
+    from django.template.loader import render_to_string
+
+    html = render_to_string(
+        "includes/empty_state.html",
+        {
+            "title": "No calls yet",
+            "text": "Post events.",
+            "action_url": "/x/",
+            "action_label": "Go",
+        },
+    )
+    assert 'class="empty-state"' in html and "No calls yet" in html and "Post events." in html
+    assert '<a class="btn primary" href="/x/">Go</a>' in html
+    bare = render_to_string("includes/empty_state.html", {"title": "Nothing"})
+    assert "Nothing" in bare and "<a " not in bare
