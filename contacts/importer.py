@@ -73,14 +73,12 @@ class Importer:
         self.mark = mark
 
     def build(self, c: CrmContact, now) -> tuple[Contact, list[tuple[str, str, str]]]:
-        phones, e164s = [], []
+        phones, e164s = [], []  # one row per distinct number (E.164, else the raw text)
         for raw in c.phones or []:
             row = phone_row(raw if isinstance(raw, str) else str(raw or ""), self.region)
-            if row and row[:2] not in {p[:2] for p in phones}:
+            if row and (row[1] or row[0]) not in e164s:
                 phones.append(row)
-                shown = row[1] or row[0]
-                if shown not in e164s:
-                    e164s.append(shown)
+                e164s.append(row[1] or row[0])
         crm_fields = c.fields or {}
         contact = Contact(
             tenant_id=self.tenant_id,

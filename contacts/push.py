@@ -61,7 +61,9 @@ def start_push(tenant_id: int) -> tuple[Job | None, bool]:
 
 
 def start_push_after_sync(sync_job: Job) -> None:
-    start_push(sync_job.tenant_id)
+    """A sync that changed nothing pending leaves no push job behind."""
+    if Contact.objects.for_tenant(sync_job.tenant_id).filter(pushed_at__isnull=True).exists():
+        start_push(sync_job.tenant_id)
 
 
 def run_contact_push(job_id: int) -> None:
