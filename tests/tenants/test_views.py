@@ -157,3 +157,18 @@ def test_empty_state_include_renders_title_text_and_action():
     assert '<a class="btn primary" href="/x/">Go</a>' in html
     bare = render_to_string("includes/empty_state.html", {"title": "Nothing"})
     assert "Nothing" in bare and "<a " not in bare
+
+
+def test_500_page_is_standalone(rf, db):
+    from django.contrib.auth.models import AnonymousUser
+
+    from portal.views import server_error
+
+    request = rf.get("/anything/")
+    request.user, request.membership, request.tenant = AnonymousUser(), None, None
+    response = server_error(request)
+    assert response.status_code == 500
+    html = response.content.decode()
+    assert "Something went wrong" in html and "portal.css" in html
+    api = rf.get("/api/v1/anything/")
+    assert server_error(api)["Content-Type"] == "application/json"
