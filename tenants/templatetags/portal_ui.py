@@ -136,3 +136,15 @@ def brand_mark(size: int = 28):
         '<circle cx="22" cy="22" r="3" fill="#fff"/><path d="M13.5 14.5l6-3M13.5 17.5l6 3" '
         'stroke="#fff" stroke-width="2"/></svg>'
     )
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, **changes) -> str:
+    """The current query string with some parameters replaced, e.g. ?{% query_with page=2 %}."""
+    params = context["request"].GET.copy()
+    for key, value in changes.items():
+        if value in (None, ""):
+            params.pop(key, None)
+        else:
+            params[key] = value
+    return params.urlencode()

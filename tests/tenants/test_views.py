@@ -172,3 +172,15 @@ def test_500_page_is_standalone(rf, db):
     assert "Something went wrong" in html and "portal.css" in html
     api = rf.get("/api/v1/anything/")
     assert server_error(api)["Content-Type"] == "application/json"
+
+
+def test_pagination_include_keeps_filters(rf):
+    from django.core.paginator import Paginator
+    from django.template.loader import render_to_string
+
+    request = rf.get("/calls/", {"phone": "+420 1", "page": "2"})
+    page_obj = Paginator(list(range(25)), 10).page(2)
+    html = render_to_string("includes/pagination.html", {"page_obj": page_obj}, request=request)
+    assert "11–20 of 25" in html and "Page 2 of 3" in html
+    assert 'href="?phone=%2B420+1&amp;page=1"' in html
+    assert 'href="?phone=%2B420+1&amp;page=3"' in html
