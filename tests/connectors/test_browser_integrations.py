@@ -105,3 +105,23 @@ def test_viewer_sees_status_read_only(page, sim, tenant, admin_user):
     assert page.get_by_role("link", name="Add Salesforce").count() == 0
     assert page.get_by_role("button", name="Authorize").count() == 0
     screenshot(page, "connectors-integrations-viewer")
+
+
+def test_authorize_button_shows_progress_and_blocks_a_second_click(page, sim, tenant, admin_user):
+    login(page, admin_user.email)
+    add_salesforce(page, sim)
+    sim.fail_next(status=0, delay=1.0, path="/services/oauth2/token")  # a slow org, then OK
+    # Record the button's state just after the submit (sessionStorage survives the navigation)
+    # and try a second click while the request runs.
+    page.evaluate(
+        """() => document.addEventListener("submit", (e) => setTimeout(() => {
+            const b = e.target.querySelector("button");
+            sessionStorage.setItem("busy", JSON.stringify([b.textContent, b.disabled]));
+            b.click();
+        }, 50))"""
+    )
+    page.get_by_role("button", name="Authorize", exact=True).click()
+    page.wait_for_load_state("networkidle")
+    assert page.evaluate("() => sessionStorage.getItem('busy')") == '["Authorizing…",true]'
+    assert page.locator(".card [data-status]").first.inner_text() == "Authorized"
+    assert sim.token_grants.count("password") == 1
