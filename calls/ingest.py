@@ -12,6 +12,7 @@ import time
 from django.db import connection, transaction
 from django.utils import timezone
 
+from calls.folding import END_TYPES
 from calls.models import CallEvent
 
 log = logging.getLogger(__name__)
@@ -80,9 +81,14 @@ def store_events(tenant, events: list[dict], source: str = "api") -> tuple[int, 
 def _kick_after_commit(tenant, inserted, source: str) -> None:
     from calls import tasks
 
-    call_ids = sorted({call_id for _pk, call_id, _type in inserted})
+    # Only an end event can lead to a sync decision, so only those ring the fold doorbell at
+    # once (a broker publish is the largest cost of a single-event request). Other events are
+    # folded with the call's end event (folding reads all of a call's events) or, for calls
+    # still in progress, by the sweeper within seconds.
+    call_ids = sorted({call_id for _pk, call_id, type_ in inserted if type_ in END_TYPES})
     tenant_id = tenant.pk
-    transaction.on_commit(lambda: tasks.fold_calls.delay(tenant_id, call_ids))
+    if call_ids:
+        transaction.on_commit(lambda: tasks.fold_calls.delay(tenant_id, call_ids))
     ringing = [pk for pk, _call_id, type_ in inserted if type_ == "ringing"]
     if ringing and source == "api":  # a Daktela GET arrives after closure: too late to pop
         for connector_id in call_event_connectors(tenant):

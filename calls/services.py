@@ -144,7 +144,7 @@ def _apply(call: Call, state, region: str) -> None:
     call.phone_e164 = customer or ""
 
 
-def unfolded_calls(older_than_seconds: float = 2.0, limit: int = 5000) -> dict[int, list[str]]:
+def unfolded_calls(older_than_seconds: float = 1.0, limit: int = 5000) -> dict[int, list[str]]:
     """tenant_id -> call_ids with events not folded yet (their fold message may be lost)."""
     cutoff = timezone.now() - timezone.timedelta(seconds=older_than_seconds)
     rows = (

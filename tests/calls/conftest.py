@@ -93,3 +93,15 @@ def _clear_caches():
     ingest._connectors_cache.clear()
     signing._cache.clear()
     yield
+
+
+def sweep_now(run_on_commit):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from calls import tasks
+    from calls.models import CallEvent
+
+    CallEvent.objects.update(received_at=timezone.now() - timedelta(seconds=5))
+    run_on_commit(tasks.sweep)

@@ -22,14 +22,33 @@ def console_data(api, tenant, fake_connector, settings):
     conf.save()
     crm = fake_connector.connector.crm
     api.post(URL, call_events("1WS.100", start="2026-11-20T09:00:00+01:00"), format="json")
-    api.post(URL, call_events("1WS.101", start="2026-11-20T09:30:00+01:00", duration=4,
-                              caller="+420601222333", agent_email="anna@acme.com"), format="json")
-    api.post(URL, [event("1WS.102", "ringing", "2026-11-20T10:00:00+01:00", caller="+420602444555"),
-                   event("1WS.102", "missed", "2026-11-20T10:00:40+01:00", caller="+420602444555")],
-             format="json")
+    api.post(
+        URL,
+        call_events(
+            "1WS.101",
+            start="2026-11-20T09:30:00+01:00",
+            duration=4,
+            caller="+420601222333",
+            agent_email="anna@acme.com",
+        ),
+        format="json",
+    )
+    api.post(
+        URL,
+        [
+            event("1WS.102", "ringing", "2026-11-20T10:00:00+01:00", caller="+420602444555"),
+            event("1WS.102", "missed", "2026-11-20T10:00:40+01:00", caller="+420602444555"),
+        ],
+        format="json",
+    )
     crm.faults.append(transient("HTTP 503 from fake: maintenance"))
-    api.post(URL, call_events("1WS.103", start="2026-11-20T11:00:00+01:00",
-                              caller="+420603666777", queue="Sales"), format="json")
+    api.post(
+        URL,
+        call_events(
+            "1WS.103", start="2026-11-20T11:00:00+01:00", caller="+420603666777", queue="Sales"
+        ),
+        format="json",
+    )
     assert app.conf.task_always_eager
     return crm
 

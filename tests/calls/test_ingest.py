@@ -10,12 +10,31 @@ from tests.conftest import api_client_for
 URL = "/api/v1/call-events/"
 
 
+def age_events():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    CallEvent.objects.update(received_at=timezone.now() - timedelta(seconds=5))
+
+
 def test_single_event_is_accepted_and_folded(api, tenant, fake_connector, run_on_commit):
+    from calls import tasks
+
     response = run_on_commit(api.post, URL, event("1WS.58184", "ringing"), format="json")
     assert response.status_code == 202
     assert response.json() == {"accepted": 1, "duplicates": 0}
+    # a call in progress is folded by the sweeper (only end events ring the doorbell)
+    assert not Call.objects.filter(call_id="1WS.58184").exists()
+    age_events()
+    run_on_commit(tasks.sweep)
     call = Call.objects.get(tenant=tenant, call_id="1WS.58184")
     assert call.caller_e164 == "+420773794804" and not call.ended
+    run_on_commit(
+        api.post, URL, event("1WS.58184", "ended", "2026-11-20T10:02:00+01:00"), format="json"
+    )
+    call.refresh_from_db()
+    assert call.ended  # an end event is folded at once
 
 
 def test_batch_with_duplicates_counts_them(api, tenant):
