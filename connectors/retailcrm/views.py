@@ -36,33 +36,39 @@ def failure(status: int, code: str, message: str) -> Response:
     )
 
 
+_ERROR = inline_serializer(
+    "MakeCallError",
+    {
+        "success": serializers.BooleanField(),
+        "errorMsg": serializers.CharField(),
+        "error": serializers.DictField(),
+    },
+)
+SCHEMA = extend_schema(
+    summary="retailCRM click-to-call (makeCallUrl)",
+    description="Called by retailCRM with the module's clientId (query string, form or JSON); "
+    "relays the call request to the connector's click-to-call URL. Unknown connector and wrong "
+    "clientId both answer 404. 409: no click-to-call URL configured; 502: the telephony side "
+    "failed.",
+    parameters=[OpenApiParameter(p, str, required=p in ("clientId", "phone")) for p in PARAMS],
+    request=None,
+    responses={
+        200: inline_serializer("MakeCallOk", {"success": serializers.BooleanField()}),
+        **{status: _ERROR for status in (400, 404, 409, 502)},
+    },
+)
+
+
 class MakeCallView(APIView):
     authentication_classes = []  # authenticated by the module's clientId, not an API key
     permission_classes = [AllowAny]
     parser_classes = [FormParser, MultiPartParser, JSONParser]
 
-    @extend_schema(
-        summary="retailCRM click-to-call (makeCallUrl)",
-        description="Called by retailCRM with the module's clientId; relays the call request "
-        "to the connector's click-to-call URL. 404 for an unknown connector or wrong clientId.",
-        parameters=[OpenApiParameter(p, str, required=p in ("clientId", "phone")) for p in PARAMS],
-        request=None,
-        responses={
-            200: inline_serializer("MakeCallOk", {"success": serializers.BooleanField()}),
-            400: inline_serializer(
-                "MakeCallError",
-                {"success": serializers.BooleanField(), "errorMsg": serializers.CharField()},
-            ),
-            404: inline_serializer(
-                "MakeCallNotFound",
-                {"success": serializers.BooleanField(), "errorMsg": serializers.CharField()},
-            ),
-        },
-    )
+    @SCHEMA
     def get(self, request, connector_id: int):
         return self._make_call(request, connector_id)
 
-    @extend_schema(exclude=True)
+    @SCHEMA
     def post(self, request, connector_id: int):
         return self._make_call(request, connector_id)
 
