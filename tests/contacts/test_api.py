@@ -171,3 +171,14 @@ def test_contact_center_token_is_write_only(api, tenant, other_api):
     assert r.status_code == 200 and r.json()["access_token_set"] is True
     assert ContactCenterAccount.objects.get(pk=pk).credentials == {"access_token": "s3cret"}
     assert other_api.get(url).json()["count"] == 0
+
+
+def test_mapping_lists_never_show_other_tenants(api, other_api, tenant, other_tenant):
+    from tests.contacts.helpers import make_cc_account, make_field_mapping, make_user_mapping
+
+    for t in (tenant, other_tenant):
+        make_field_mapping(t), make_user_mapping(t), make_cc_account(t)
+    for url in ("/api/v1/field-mappings/", "/api/v1/user-mappings/", "/api/v1/contact-center/"):
+        mine, theirs = api.get(url).json(), other_api.get(url).json()
+        assert mine["count"] == theirs["count"] == 1, url
+        assert mine["results"][0]["id"] != theirs["results"][0]["id"]
