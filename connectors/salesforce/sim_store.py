@@ -216,6 +216,8 @@ class Store(WriteMixin):
         if q.limit is not None:
             total = min(total, q.limit)
             source = itertools.islice(source, q.limit)
+        if q.count:
+            return {"totalSize": total, "done": True, "records": []}
         cursor = Cursor(map(self._projector(sobject, paths), source), total, page_size)
         return self._page(cursor, secrets.token_hex(8), base_path)
 

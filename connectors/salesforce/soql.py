@@ -1,6 +1,6 @@
 """The SOQL / SOSL subset the simulator understands (what our connector and simple-salesforce send).
 
-SOQL:  SELECT f, Rel.f FROM Object [WHERE cond AND cond ...] [ORDER BY f [ASC|DESC], ...] [LIMIT n]
+SOQL:  SELECT f, Rel.f | COUNT() FROM Object [WHERE cond AND cond ...] [ORDER BY f [ASC|DESC], ...] [LIMIT n]
        cond: field (=|!=|<|<=|>|>=) literal | field [NOT] IN (literal, ...) | field LIKE 'x%'
 SOSL:  FIND {term [OR term]} IN PHONE|ALL|NAME|EMAIL FIELDS RETURNING Object(f, ...) [LIMIT n]
 Anything else raises SoqlError, which the simulator answers like Salesforce (400 MALFORMED_QUERY).
@@ -43,6 +43,7 @@ class Query:
     where: list[Cond] = field(default_factory=list)
     order: list[tuple[str, bool]] = field(default_factory=list)  # (field, descending)
     limit: int | None = None
+    count: bool = False  # SELECT COUNT() FROM ...
 
 
 def unquote(token: str) -> str:
@@ -140,12 +141,19 @@ class _Parser:
 
     def parse(self) -> Query:
         self.expect("SELECT")
-        fields = [self.name()]
-        while self.peek() == ",":
-            self.take()
-            fields.append(self.name())
+        count = self.peek() == "COUNT" and self.tokens[self.i + 1 : self.i + 2] == [("punct", "(")]
+        if count:
+            self.i += 2
+            if self.take() != ("punct", ")"):
+                raise SoqlError("expecting ) after COUNT(")
+            fields = []
+        else:
+            fields = [self.name()]
+            while self.peek() == ",":
+                self.take()
+                fields.append(self.name())
         self.expect("FROM")
-        query = Query(fields=fields, sobject=self.name())
+        query = Query(fields=fields, sobject=self.name(), count=count)
         if self.keyword("WHERE"):
             query.where.append(self.cond())
             while self.keyword("AND"):

@@ -120,3 +120,12 @@ def test_collections_all_or_none_rolls_back(sf_sim):
     results = sf.restful("composite/sobjects", method="POST", json=body)
     assert [r["success"] for r in results] == [True, False]
     assert list(sf_sim.tasks) == ["aon-1"]
+
+
+def test_count_query(sf_sim):
+    sf = oauth_client(sf_sim)
+    sf_sim.generate_contacts(1000)
+    sf_sim.delete_contact(sorted(sf_sim.contacts)[0])
+    result = sf.query("SELECT COUNT() FROM Contact")
+    assert (result["totalSize"], result["records"]) == (1049, [])
+    assert sf.query("SELECT COUNT() FROM User WHERE IsActive = false")["totalSize"] == 1
