@@ -53,7 +53,8 @@ def _configure(request, account: ConnectorAccount):
     )
     form = form_class(data, initial=account.settings or None, secrets_set=secrets_set)
     ui.mark_secret_fields(form)
-    if request.method == "POST" and name_form.is_valid() and form.is_valid():
+    both_valid = request.method == "POST" and all([name_form.is_valid(), form.is_valid()])
+    if both_valid:
         settings, credentials = form.split()
         with transaction.atomic():  # both forms valid: nothing is half-written
             services.save_account(
@@ -64,7 +65,8 @@ def _configure(request, account: ConnectorAccount):
                 credentials=credentials,
             )
         verb = "added" if creating else "saved"
-        messages.success(request, f"{account.name} {verb}. Click Authorize to test the settings.")
+        next_step = "" if account.status == "authorized" else " Click Authorize to test them."
+        messages.success(request, f"{account.name} {verb}.{next_step}")
         return redirect("connectors:configure", pk=account.pk)
     if not creating:
         ui.decorate(account)
