@@ -79,20 +79,28 @@ class SugarCRMConnector(Connector):
     def _filter(self, module: str, body: dict) -> dict:
         return self.call_with_token(lambda t: self.client.filter(t, module, body))
 
-    def _pages(self, module: str, filters: list, fields: list[str], order_by: str):
-        offset = 0
-        while offset != -1:
+    def _pages(self, module: str, filters: list, fields: list[str]):
+        """All matching records, page by page, keyset-paged by id.
+
+        Offset paging (Sugar's `next_offset`) skips a record whenever one before the cursor
+        changes, appears or disappears during the run, and a full sync would then sweep the
+        skipped contact away. Ids never move, so `id > last id` ordered by id cannot skip.
+        """
+        last_id = ""
+        while True:
             body = {
-                "filter": filters,
+                "filter": [*filters, {"id": {"$gt": last_id}}] if last_id else filters,
                 "max_num": self.page_size,
-                "offset": offset,
-                "fields": ",".join(fields),
-                "order_by": order_by,
+                "fields": ",".join(dict.fromkeys(["id", *fields])),
+                "order_by": "id:ASC",
             }
             data = self._filter(module, body)
-            yield data.get("records") or []
-            next_offset = data.get("next_offset", -1)
-            offset = -1 if next_offset in (None, -1) or next_offset <= offset else next_offset
+            records = data.get("records") or []
+            if records:
+                yield records
+            if len(records) < self.page_size or data.get("next_offset", -1) == -1:
+                return
+            last_id = records[-1]["id"]
 
     # --- operations ------------------------------------------------------------------------
 
@@ -129,7 +137,7 @@ class SugarCRMConnector(Connector):
     ) -> Iterator[list[CrmContact]]:
         filters = [{"date_modified": {"$gt": sugar_time(modified_since)}}] if modified_since else []
         wanted = list(dict.fromkeys([*CONTACT_FIELDS, *(fields or [])]))
-        for records in self._pages("Contacts", filters, wanted, "date_modified:ASC"):
+        for records in self._pages("Contacts", filters, wanted):
             yield [contact_from(r, self.record_url("Contact", r["id"])) for r in records]
 
     def count_contacts(self, modified_since: datetime | None = None) -> int | None:
@@ -139,7 +147,7 @@ class SugarCRMConnector(Connector):
         return int(data.get("record_count") or 0)
 
     def iter_contact_ids(self) -> Iterator[list[str]]:
-        for records in self._pages("Contacts", [], ["id"], "id:ASC"):
+        for records in self._pages("Contacts", [], ["id"]):
             yield [r["id"] for r in records]
 
     def find_contacts_by_phone(self, phone: str) -> list[CrmContact]:
@@ -169,7 +177,6 @@ class SugarCRMConnector(Connector):
             "Users",
             filters,
             ["id", "user_name", "full_name", "email1", "email", "status"],
-            "user_name:ASC",
         ):
             for r in records:
                 email = r.get("email1") or next(

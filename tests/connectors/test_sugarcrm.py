@@ -149,6 +149,21 @@ def test_iter_contacts_pages_and_incremental(sugar):
     assert all(c.modified_at > datetime(2026, 11, 10, tzinfo=UTC) for c in recent)
 
 
+def test_paging_never_skips_when_records_change_during_the_run(sugar, sim):
+    """A contact edited, created or deleted mid-run must not make another one vanish."""
+    sugar.page_size = 5
+    pages = sugar.iter_contacts()
+    seen = [c.crm_id for c in next(pages)]
+    contacts = sim.records["Contacts"]
+    first = contacts[seen[0]]
+    first["date_modified"] = "2026-12-31T00:00:00+00:00"  # edited: moves in a date ordering
+    contacts["00000000-new"] = {**first, "id": "00000000-new"}  # sorts before the cursor
+    contacts[seen[1]]["deleted"] = True  # gone before the cursor
+    seen += [c.crm_id for page in pages for c in page]
+    others = set(contacts) - {seen[1], "00000000-new"}
+    assert others <= set(seen) and len(seen) == len(set(seen))
+
+
 def test_iter_contacts_extra_fields_and_ids(sugar):
     contact = next(iter(sugar.iter_contacts(fields=["customer_segment_c"])))[0]
     assert "customer_segment_c" in contact.fields
