@@ -61,8 +61,6 @@ class RestHandlers:
                 )
         except SoqlError as exc:
             raise sf_error(400, "MALFORMED_QUERY", str(exc)) from None
-        except KeyError as exc:
-            raise sf_error(400, "INVALID_FIELD", exc.args[0]) from None
 
     def query_more(self, request: Request):
         self._auth(request)
@@ -80,8 +78,6 @@ class RestHandlers:
                 return {"searchRecords": self.store.search(search)}
         except SoqlError as exc:
             raise sf_error(400, "MALFORMED_SEARCH", str(exc)) from None
-        except KeyError as exc:
-            raise sf_error(400, "INVALID_FIELD", exc.args[0]) from None
 
     def describe(self, request: Request):
         self._auth(request)

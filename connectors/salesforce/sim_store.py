@@ -142,19 +142,25 @@ class Store(WriteMixin):
         raise sf_error(400, "INVALID_TYPE", f"sObject type '{name}' is not supported.")
 
     def _field(self, sobject: str, fields: dict, name: str) -> tuple[str, ...]:
-        """Canonical ("Email",) or ("Account", "Name") for a relationship; KeyError if unknown."""
+        """Canonical ("Email",) or ("Account", "Name") for a relationship; sf_error if unknown."""
         head, _, sub = name.partition(".")
         if not sub:
             if head.lower() not in fields:
-                raise KeyError(f"No such column '{name}' on entity '{sobject}'")
+                raise sf_error(
+                    400, "INVALID_FIELD", f"No such column '{name}' on entity '{sobject}'"
+                )
             return (fields[head.lower()]["name"],)
         ref = fields.get(f"{head.lower()}id")
         targets = (ref or {}).get("referenceTo") or []
         if not targets:
-            raise KeyError(f"Didn't understand relationship '{head}' in field path '{name}'")
+            raise sf_error(
+                400,
+                "INVALID_FIELD",
+                f"Didn't understand relationship '{head}' in field path '{name}'",
+            )
         _target, target_fields = self._schema(targets[0])
         if sub.lower() not in target_fields:
-            raise KeyError(f"No such column '{sub}' on entity '{targets[0]}'")
+            raise sf_error(400, "INVALID_FIELD", f"No such column '{sub}' on entity '{targets[0]}'")
         return ref["name"][:-2], target_fields[sub.lower()]["name"]
 
     def _projector(self, sobject: str, paths: list[tuple[str, ...]]):
