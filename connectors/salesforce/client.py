@@ -12,7 +12,7 @@ transient/permanent mapping). This module adds what is Salesforce-specific:
 """
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from urllib.parse import quote
 
 from connectors.errors import AuthError, ConnectorError
@@ -24,7 +24,7 @@ LIMIT_BACKOFF_SECONDS = 60.0  # daily limits are a rolling 24 h window; retry a 
 ERROR_STATUSES = (300, 400, 401, 403, 404, 405, 409, 415)
 # Per-record errors in sObject Collections results that go away on their own.
 TRANSIENT_RECORD_ERRORS = {"UNABLE_TO_LOCK_ROW", "REQUEST_LIMIT_EXCEEDED", "SERVER_UNAVAILABLE"}
-_USAGE = re.compile(r"api-usage=(\d+)/(\d+)")
+_USAGE = re.compile(r"(?<![\w-])api-usage=(\d+)/(\d+)")  # not per-app-api-usage
 
 TOKEN_ERRORS = {
     "invalid_grant": "authentication failure: check user name, password + security token",
@@ -158,17 +158,6 @@ class SalesforceClient:
 
     def get(self, path: str, **params):
         return self.request("GET", path, params=params or None)
-
-    def query_pages(self, soql: str, *, include_deleted: bool = False) -> Iterator[list[dict]]:
-        """Pages of records, following nextRecordsUrl (a path starting with /services/)."""
-        body = self.get("queryAll/" if include_deleted else "query/", q=soql)
-        while True:
-            if not isinstance(body, dict) or not isinstance(body.get("records"), list):
-                raise ConnectorError("Salesforce query response without records")
-            yield body["records"]
-            if body.get("done", True) or not body.get("nextRecordsUrl"):
-                return
-            body = self.get(body["nextRecordsUrl"])
 
     def upsert_collection(self, sobject: str, ext_field: str, records: list[dict]) -> list[dict]:
         """PATCH /composite/sobjects/{SObject}/{ExternalIdField}: one result per record."""
