@@ -45,7 +45,7 @@ DATA_FIELDS = (
 
 
 def store_events(tenant, events: list[dict], source: str = "api") -> tuple[int, int]:
-    """Insert validated events; returns (accepted, duplicates). Commits before returning."""
+    """Insert validated events; returns (accepted, duplicates)."""
     ops = connection.ops
     now = ops.adapt_datetimefield_value(timezone.now())
     json_cast = "::jsonb" if connection.vendor == "postgresql" else ""
@@ -69,12 +69,14 @@ def store_events(tenant, events: list[dict], source: str = "api") -> tuple[int, 
     table, columns = CallEvent._meta.db_table, ", ".join(COLUMNS)
     sql = f"INSERT INTO {table} ({columns}) VALUES {', '.join([row] * len(events))}"  # noqa: S608
     sql += " ON CONFLICT (tenant_id, event_id) DO NOTHING RETURNING id, call_id, type"
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            inserted = cursor.fetchall()
-        if inserted:
-            _kick_after_commit(tenant, inserted, source)
+    # One statement: in autocommit mode it is its own transaction, committed (durable) when
+    # execute() returns; inside an outer atomic block it commits with it. The doorbells are
+    # registered with on_commit either way.
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        inserted = cursor.fetchall()
+    if inserted:
+        _kick_after_commit(tenant, inserted, source)
     return len(inserted), len(events) - len(inserted)
 
 
