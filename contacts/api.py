@@ -77,7 +77,7 @@ class ContactViewSet(TenantScopedReadOnlyViewSet):
                 raise ApiError(400, "validation_error", "connector must be an id.")
             qs = qs.filter(connector_id=int(params["connector"]))
         if params.get("email"):
-            qs = qs.filter(email__iexact=params["email"].strip()[:254])
+            qs = qs.filter(email__iexact=params["email"].replace("\x00", "").strip()[:254])
         if params.get("q"):
             qs = qs.search(params["q"], region)
         if params.get("phone"):

@@ -52,7 +52,7 @@ class ContactQuerySet(TenantQuerySet):
         """The contacts list's search box: a phone in any format, an email, or a name."""
         from contacts.phones import significant
 
-        q = (q or "").strip()[:100]
+        q = (q or "").replace("\x00", "").strip()[:100]
         if not q:
             return self
         if len(significant(q)) >= 6 and not any(ch.isalpha() for ch in q):

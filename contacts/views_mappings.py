@@ -168,7 +168,7 @@ def user_mapping_update(request, pk):
     mapping = get_for_tenant(UserMapping, request.tenant, pk=pk)
     back = f"{reverse('contacts:user_mappings')}?connector={mapping.connector_id}"
     if "crm_email" in request.POST:
-        email = request.POST["crm_email"].strip()[:254]
+        email = request.POST["crm_email"].replace("\x00", "").strip()[:254]
         try:
             if email:
                 validate_email(email)
@@ -177,7 +177,7 @@ def user_mapping_update(request, pk):
             return redirect(back)
         mapping.crm_email = email
     if "crm_user_id" in request.POST:
-        mapping.crm_user_id = request.POST["crm_user_id"].strip()[:64]
+        mapping.crm_user_id = request.POST["crm_user_id"].replace("\x00", "").strip()[:64]
         mapping.matched_by = MatchedBy.MANUAL if mapping.crm_user_id else MatchedBy.NONE
     mapping.save()
     messages.success(request, f"Agent {mapping.agent_id} saved.")

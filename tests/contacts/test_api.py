@@ -182,3 +182,19 @@ def test_mapping_lists_never_show_other_tenants(api, other_api, tenant, other_te
         mine, theirs = api.get(url).json(), other_api.get(url).json()
         assert mine["count"] == theirs["count"] == 1, url
         assert mine["results"][0]["id"] != theirs["results"][0]["id"]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"email": "a\x00b"},
+        {"q": "x\x00y"},
+        {"q": "12\x003456789"},
+        {"phone": "+420\x00773"},
+        {"connector": "99999999999999999999"},
+        {"phone": "9" * 500},
+    ],
+)
+def test_bad_query_parameters_never_give_a_5xx(api, tenant, params):
+    make_contact(tenant, crm_id="A")
+    assert api.get("/api/v1/contacts/", params).status_code in (200, 400)
