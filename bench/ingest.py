@@ -126,6 +126,60 @@ class Client(threading.Thread):
                 self.accepted += json.loads(data)["accepted"]
 
 
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _proc_cpu(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / TICKS
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def stack_pids(server_pid: int) -> list[int]:
+    """gunicorn's workers and the PostgreSQL backends serving this database."""
+    db = os.environ["DATABASE_URL"].rsplit("/", 1)[1].split("?")[0]
+    pids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                cmd = f.read().decode(errors="replace")
+        except (OSError, ValueError):
+            continue
+        if ppid == server_pid or (cmd.startswith("postgres:") and f" {db} " in cmd):
+            pids.append(int(entry))
+    return pids
+
+
+def cpu_used(pids: list[int]) -> float:
+    return sum(cpu_split(pids))
+
+
+def cpu_split(pids: list[int]) -> tuple[float, float, float]:
+    """(server, database, client) CPU seconds so far."""
+    import resource
+
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    server = db = 0.0
+    for p in pids:
+        try:
+            with open(f"/proc/{p}/cmdline", "rb") as f:
+                is_db = f.read().startswith(b"postgres:")
+        except OSError:
+            continue
+        if is_db:
+            db += _proc_cpu(p)
+        else:
+            server += _proc_cpu(p)
+    return server, db, own.ru_utime + own.ru_stime
+
+
 def fire(port: int, key: str, bodies: list[bytes], threads: int) -> tuple[float, int, int]:
     clients = [Client(port, key, bodies[i::threads]) for i in range(threads)]
     start = time.perf_counter()
@@ -206,17 +260,28 @@ def ingest_phase(port: int, args) -> dict:
     # doorbell; the workers are not running in this phase, so only the API is measured).
     singles = [json.dumps(mixed(f"s{run}", i)).encode() for i in range(args.single)]
     fire(port, key, singles[:200], args.threads)  # warm up connections and workers
+    pids = stack_pids(args.server_pid)
+    split0 = cpu_split(pids)
     elapsed, accepted, errors = fire(port, key, singles[200:], args.threads)
+    split = [
+        1000 * (b - a) / max(1, accepted) for a, b in zip(split0, cpu_split(pids), strict=True)
+    ]
+    single_cpu_ms = sum(split)
+    print("single: CPU ms per event: server %.2f, database %.2f, client %.2f" % tuple(split))
     single_rate = accepted / elapsed
     batches = [
         json.dumps([mixed(f"b{run}-{b}", i) for i in range(100)]).encode()
         for b in range(args.batches)
     ]
+    cpu0 = cpu_used(pids)
     b_elapsed, b_accepted, b_errors = fire(port, key, batches, args.threads)
+    batch_cpu_ms = 1000 * (cpu_used(pids) - cpu0) / max(1, b_accepted)
     return {
         "single_events_per_s": round(single_rate),
         "single_requests": len(singles) - 200,
         "single_errors": errors,
+        "single_cpu_ms_per_event": round(single_cpu_ms, 2),
+        "batched_cpu_ms_per_event": round(batch_cpu_ms, 3),
         "batched_events_per_s": round(b_accepted / b_elapsed),
         "batched_requests": len(batches),
         "batched_errors": b_errors,
@@ -316,6 +381,7 @@ def main() -> None:
     app.control.purge()
     port = free_port()
     server = start_gunicorn(port, args.gunicorn_workers, args.gunicorn_threads)
+    args.server_pid = server.pid
     try:
         wait_http(port)
         if not args.skip_ingest:
@@ -326,7 +392,11 @@ def main() -> None:
                 f"ingest: single {result['single_events_per_s']} events/s "
                 f"({result['single_requests']} requests, {result['single_errors']} errors); "
                 f"batched {result['batched_events_per_s']} events/s "
-                f"({result['batched_requests']} x 100 events, {result['batched_errors']} errors)",
+                f"({result['batched_requests']} x 100 events, {result['batched_errors']} errors); "
+                f"CPU per event (gunicorn + PostgreSQL + client): "
+                f"{result['single_cpu_ms_per_event']} ms single, "
+                f"{result['batched_cpu_ms_per_event']} ms batched; machine load "
+                f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs",
                 flush=True,
             )
         if not args.skip_e2e:
