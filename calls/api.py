@@ -51,6 +51,31 @@ class CallEventSerializer(serializers.Serializer):
     recording_url = serializers.CharField(required=False, allow_null=True)
 
 
+def _event_schema() -> dict:
+    from calls.validation import CHOICES, ID_FIELDS, INT_FIELDS, TEXT_FIELDS
+
+    props: dict = {name: {"type": "string", "maxLength": n} for name, n in ID_FIELDS.items()}
+    props |= {name: {"type": "string", "maxLength": n} for name, n in TEXT_FIELDS.items()}
+    props |= {name: {"type": "string", "enum": list(v)} for name, v in CHOICES.items()}
+    props |= {name: {"type": "integer", "minimum": 0, "nullable": True} for name in INT_FIELDS}
+    props["occurred_at"] = {"type": "string", "format": "date-time"}
+    props["recording_url"]["nullable"] = True
+    return {
+        "type": "object",
+        "required": ["event_id", "call_id", "type", "occurred_at"],
+        "properties": props,
+    }
+
+
+EVENT_SCHEMA = _event_schema()
+EVENTS_BODY = {
+    "oneOf": [
+        EVENT_SCHEMA,
+        {"type": "array", "minItems": 1, "maxItems": 1000, "items": EVENT_SCHEMA},
+    ]
+}
+
+
 class CallEventsView(TenantAPIView):
     """Receive call events: one object or an array of up to 1000. Idempotent by event_id."""
 
@@ -58,7 +83,7 @@ class CallEventsView(TenantAPIView):
     serializer_class = CallEventSerializer
 
     @extend_schema(
-        request=CallEventSerializer(many=True),
+        request={"application/json": EVENTS_BODY},
         responses={202: ACCEPTED},
         description="One event object or an array of up to 1000; 202 once stored durably.",
     )
