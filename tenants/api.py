@@ -12,8 +12,11 @@ class TenantSettingsSerializer(serializers.ModelSerializer):
         fields = ["default_region", "time_zone", "dnis_regex", "frame_ancestors"]
         extra_kwargs = {"default_region": {"required": True}, "time_zone": {"required": True}}
 
-    def validate_default_region(self, value):
-        return value.upper()
+    def to_internal_value(self, data):
+        # "cz" means CZ: normalise before the model's region validator runs.
+        if isinstance(data, dict) and isinstance(data.get("default_region"), str):
+            data = {**data, "default_region": data["default_region"].strip().upper()}
+        return super().to_internal_value(data)
 
 
 class TenantSettingsView(TenantAPIView):

@@ -41,3 +41,9 @@ def test_create_api_key_prints_key_alone_on_last_line(tenant, capsys):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {last}")
     assert client.get("/api/v1/settings/").json()["default_region"] == "CZ"
+
+
+def test_settings_region_is_case_insensitive(api):
+    body = {"default_region": "fi", "time_zone": "Europe/Helsinki", "dnis_regex": "D:(.+?):", "frame_ancestors": []}
+    response = api.put("/api/v1/settings/", body, format="json")
+    assert response.status_code == 200 and response.json()["default_region"] == "FI"
