@@ -213,6 +213,9 @@ class CallSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(EventSerializer(many=True))
     def get_events(self, call) -> list:
+        by_call = self.context.get("events_by_call")
+        if by_call is not None:  # a list page: loaded in one query by the view
+            return EventSerializer(by_call.get(call.call_id, []), many=True).data
         events = CallEvent.objects.for_tenant(call.tenant_id).filter(call_id=call.call_id)
         return EventSerializer(events.order_by("occurred_at", "id"), many=True).data
 
@@ -277,7 +280,16 @@ class CallViewSet(TenantScopedReadOnlyViewSet):
         ],
     )
     def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
+        page = self.paginate_queryset(self.get_queryset())
+        by_call: dict[str, list] = {}
+        events = CallEvent.objects.for_tenant(self.tenant).filter(
+            call_id__in=[c.call_id for c in page]
+        )
+        for ev in events.order_by("occurred_at", "id"):
+            by_call.setdefault(ev.call_id, []).append(ev)
+        context = {**self.get_serializer_context(), "events_by_call": by_call}
+        data = CallSerializer(page, many=True, context=context).data
+        return self.get_paginated_response(data)
 
     @extend_schema(
         request=None,

@@ -161,3 +161,28 @@ def test_enqueue_is_idempotent_for_other_apps(tenant, fake_connector, run_on_com
 @pytest.mark.parametrize("kind", ["call_log"])
 def test_deliver_for_deleted_connector_is_quiet(kind, db):
     assert tasks.deliver(999999, kind) == 0
+
+
+def test_a_stale_lease_cannot_mark_rows_synced(api, tenant, fake_connector, run_on_commit):
+    from connectors.types import WriteResult
+
+    send_calls(api, run_on_commit, 1, prefix="Z")
+    SyncRecord.objects.update(state="pending", next_attempt_at=timezone.now(), crm_record_id="")
+    (old,) = outbox.claim(fake_connector.pk, "call_log", 10)
+    SyncRecord.objects.update(locked_until=timezone.now() - timedelta(seconds=1))
+    (new,) = outbox.claim(fake_connector.pk, "call_log", 10)  # another worker took over
+    outbox.succeed_many([(old, WriteResult(key=old.key, crm_id="00TSTALE"))], fake_connector)
+    record = SyncRecord.objects.get()
+    assert record.state == "running" and record.crm_record_id == ""
+    outbox.succeed_many([(new, WriteResult(key=new.key, crm_id="00TNEW"))], fake_connector)
+    record.refresh_from_db()
+    assert record.state == "synced" and record.crm_record_id == "00TNEW"
+
+
+def test_list_api_loads_events_in_one_query(
+    api, tenant, fake_connector, run_on_commit, django_assert_max_num_queries
+):
+    send_calls(api, run_on_commit, 5, prefix="N")
+    with django_assert_max_num_queries(8):
+        body = api.get("/api/v1/calls/").json()
+    assert body["count"] == 5 and all(len(c["events"]) == 3 for c in body["results"])
