@@ -291,9 +291,10 @@ class SalesforceConnector(Connector):
         """Upsert Tasks by the external-id field holding CallLog.key, 200 per request."""
         results: list[WriteResult] = []
         field = self.task_key_field
+        zone = mapping.tenant_zone(self.account)
         for start in range(0, len(calls), self.batch_size):
             chunk = calls[start : start + self.batch_size]
-            records = [mapping.task_record(call, field) for call in chunk]
+            records = [mapping.task_record(call, field, zone) for call in chunk]
             answers = self._upsert_tasks(records, field)
             base = self._base_url()
             for call, answer in zip(chunk, answers, strict=True):

@@ -2,7 +2,8 @@
 
 import json
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
+from zoneinfo import ZoneInfo
 
 import phonenumbers
 from django.db import connection
@@ -152,7 +153,8 @@ def phone_search_terms(phone: str) -> list[str]:
     return terms
 
 
-def task_record(call: CallLog, key_field: str) -> dict:
+def task_record(call: CallLog, key_field: str, tz: tzinfo = UTC) -> dict:
+    """The Task for one call; ActivityDate is the call's day in the tenant's time zone."""
     subject = call.subject or f"{CALL_TYPES.get(call.direction, 'Inbound')} call {call.phone}"
     if call.missed and "missed" not in subject.lower():
         subject = f"Missed call: {subject}"
@@ -175,13 +177,20 @@ def task_record(call: CallLog, key_field: str) -> dict:
         "CallObject": call.key[:255],
         "CallDisposition": DISPOSITIONS.get(call.status, call.status.title())[:255],
         "Status": "Completed",
-        "ActivityDate": started.astimezone(UTC).date().isoformat(),
+        "ActivityDate": started.astimezone(tz).date().isoformat(),
     }
     if call.contact_crm_id:
         record["WhoId"] = call.contact_crm_id
     if call.owner_crm_id:
         record["OwnerId"] = call.owner_crm_id
     return record
+
+
+def tenant_zone(account) -> tzinfo:
+    try:
+        return ZoneInfo(account.tenant.time_zone or "UTC")
+    except Exception:  # an unknown or missing zone: the date in UTC is still a fair answer
+        return UTC
 
 
 def case_record(ticket: TicketRequest) -> dict:

@@ -58,6 +58,9 @@ class OAuthHandlers:
             "signature": base64.b64encode(signature.digest()).decode(),
         }
         with self.lock:
+            if len(self.access_tokens) > 500:  # a long-running demo: forget the oldest sessions
+                for old in sorted(self.access_tokens, key=self.access_tokens.get)[:250]:
+                    del self.access_tokens[old]
             self.access_tokens[token] = time.monotonic()
             if refresh:
                 body["refresh_token"] = f"5Aep{secrets.token_urlsafe(32)}"

@@ -123,6 +123,10 @@ def test_log_calls_creates_call_tasks(sf, sf_sim):
         "Completed",
     )
     assert task["ActivityDate"] == "2025-06-02" and "Queue: Support" in task["Description"]
+    # 23:30 UTC on 31 January is 1 February in the tenant's zone (Europe/Prague)
+    late = call("t:3:a", started_at=datetime(2025, 1, 31, 23, 30, tzinfo=UTC))
+    sf.log_calls([late])
+    assert sf_sim.tasks["t:3:a"]["ActivityDate"] == "2025-02-01"
     missed = sf_sim.tasks["t:2:a"]
     assert missed["CallDisposition"] == "Missed" and "missed" in missed["Subject"].lower()
     assert missed["CallType"] == "Outbound"
