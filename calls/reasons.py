@@ -13,6 +13,11 @@ REASONS = {
     "duplicate": "not synced: call {other_call_id} with the same number, started within "
     "{margin} s, is already logged",
 }
+SYNCED_TEXT = {
+    "call_log": "logged in the CRM",
+    "ticket": "ticket created in the CRM",
+    "callback": "callback created in the CRM",
+}
 OWNER_SOURCES = {
     "mapped": "owner: the agent's mapped CRM user",
     "default": "owner: the connector's default owner (the agent is not mapped)",
@@ -30,7 +35,7 @@ def reason_text(record) -> str:
         template = REASONS.get(record.reason, "not synced: {reason}")
         return template.format_map(_Keep(record.reason_detail or {}, reason=record.reason))
     if record.state == SyncState.SYNCED:
-        return "logged in the CRM"
+        return SYNCED_TEXT.get(record.kind, "written to the CRM")
     if record.state == SyncState.DEAD:
         return f"gave up after {record.attempts} attempt(s): {record.last_error}"
     if record.state == SyncState.FAILED:
