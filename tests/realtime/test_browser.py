@@ -143,3 +143,26 @@ def test_realtime_pages(page, live_server, tenant, admin_user):
     page.wait_for_load_state("networkidle")
     assert "token=" in page.locator("input[readonly]").first.input_value()
     screenshot(page, "realtime-widget-setup")
+
+
+def test_expired_token_page_is_clear_inside_the_frame(page, live_server, tenant, desk):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    tenant.frame_ancestors = [desk.origin]
+    tenant.save()
+    row = make_widget_token(tenant, expires_at=timezone.now() - timedelta(minutes=1))
+    desk.open(page, f"{live_server.url}/widget/activity/?clid=1&token={sign_token(row)}")
+    page.frame_locator("#crm").get_by_text("This widget link has expired").wait_for()
+    screenshot(page, "realtime-widget-expired")
+
+
+def test_viewer_reads_rules_without_edit_controls(page, live_server, tenant, viewer_user):
+    make_rule(tenant, "owner", name="Contact owner")
+    login(page, viewer_user.email)
+    page.goto("/realtime/")
+    assert page.get_by_role("cell", name="Contact owner", exact=True).is_visible()
+    assert page.get_by_role("button", name="Add rule").count() == 0
+    assert page.get_by_role("link", name="Edit").count() == 0
+    screenshot(page, "realtime-routing-viewer")
