@@ -125,9 +125,13 @@ class Connector:
         raise NotImplementedError(f"{self.kind} has no web authorization flow")
 
     def call_with_token(self, fn):
-        """Call fn(token); on an expired session refresh once and call again."""
+        """Call fn(token); on an expired session refresh once and call again.
+
+        A failed login (get_token) is not retried here: it already marked needs_reauth.
+        """
+        token = self.get_token()
         try:
-            return fn(self.get_token())
+            return fn(token)
         except AuthError:
             return fn(self.get_token(force_refresh=True))
 

@@ -75,18 +75,6 @@ class SalesforceConnector(Connector):
             on_usage=self._record_usage,
         )
 
-    def call_with_token(self, fn):
-        """Like the base, but a login that fails is not tried a second time.
-
-        (The base wraps get_token() in its try: a rejected password meant two token
-        requests and two emails to the admins.)
-        """
-        token = self.get_token()
-        try:
-            return fn(token)
-        except AuthError:
-            return fn(self.get_token(force_refresh=True))
-
     def _call(self, fn):
         """fn(client) with a valid token; on INVALID_SESSION_ID refresh once and retry."""
         return self.call_with_token(lambda token: fn(self._client(token)))
