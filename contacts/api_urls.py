@@ -1,13 +1,13 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from contacts import api
+from contacts import api, api_cc, api_mappings
 
 router = SimpleRouter()
 router.register("contacts", api.ContactViewSet, basename="contact")
-router.register("field-mappings", api.FieldMappingViewSet, basename="field-mapping")
-router.register("user-mappings", api.UserMappingViewSet, basename="user-mapping")
-router.register("contact-center", api.ContactCenterAccountViewSet, basename="contact-center")
+router.register("field-mappings", api_mappings.FieldMappingViewSet, basename="field-mapping")
+router.register("user-mappings", api_mappings.UserMappingViewSet, basename="user-mapping")
+router.register("contact-center", api_cc.ContactCenterAccountViewSet, basename="contact-center")
 
 urlpatterns = [
     path(
@@ -17,7 +17,7 @@ urlpatterns = [
     ),
     path(
         "connectors/<int:connector_id>/match-users/",
-        api.MatchUsersView.as_view(),
+        api_mappings.MatchUsersView.as_view(),
         name="connector-match-users",
     ),
     path(
@@ -25,6 +25,6 @@ urlpatterns = [
         api.ContactSyncSettingsView.as_view(),
         name="connector-contact-sync-settings",
     ),
-    path("contact-center/push/", api.ContactPushView.as_view(), name="contact-center-push"),
+    path("contact-center/push/", api_cc.ContactPushView.as_view(), name="contact-center-push"),
     *router.urls,
 ]

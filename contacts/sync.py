@@ -58,6 +58,12 @@ def start_contact_sync(account: ConnectorAccount, *, full: bool = False) -> tupl
     return job, True
 
 
+def request_full_sync(account) -> None:
+    """Mapped values live on every contact: a changed mapping re-imports them all next run."""
+    ContactSyncSettings.for_connector(account)
+    ContactSyncSettings.objects.filter(connector=account).update(full_sync_requested=True)
+
+
 def claim_job(job_id: int, kind: str) -> Job | None:
     """Take a queued job (queued -> running); None when it is done or someone else has it."""
     with transaction.atomic():

@@ -10,10 +10,10 @@ from django.views.decorators.http import require_POST
 from connectors.errors import ConnectorError
 from connectors.models import ConnectorAccount
 from contacts import metadata
-from contacts.api import request_full_sync
 from contacts.forms import FieldMappingForm, UserMappingForm
 from contacts.matching import crm_users, match_users
 from contacts.models import ContactCenterAccount, FieldMapping, MatchedBy, UserMapping
+from contacts.sync import request_full_sync
 from contacts.views import connectors_of
 from tenants.scoping import get_for_tenant, tenant_view
 

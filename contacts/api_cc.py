@@ -1,0 +1,86 @@
+"""REST API: contact-center accounts (Daktela V6; the token is write-only) and push now."""
+
+from django.db import transaction
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.response import Response
+
+from contacts.models import ContactCenterAccount
+from portal.api import ApiError
+from tenants.scoping import TenantAPIView, TenantScopedViewSet
+
+
+class ContactCenterAccountSerializer(serializers.ModelSerializer):
+    access_token = serializers.CharField(
+        write_only=True, required=False, allow_blank=True, max_length=500
+    )
+    access_token_set = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = ContactCenterAccount
+        fields = [
+            "id",
+            "kind",
+            "name",
+            "url",
+            "enabled",
+            "access_token",
+            "access_token_set",
+            "last_push_at",
+            "last_error",
+        ]
+        read_only_fields = ["last_push_at", "last_error"]
+
+    def validate_name(self, value):
+        qs = ContactCenterAccount.objects.for_tenant(self.context["tenant"]).filter(name=value)
+        if qs.exclude(pk=self.instance.pk if self.instance else None).exists():
+            raise serializers.ValidationError("An account with this name already exists.")
+        return value
+
+    def validate(self, attrs):
+        if not self.instance and not attrs.get("access_token"):
+            raise serializers.ValidationError({"access_token": ["This field is required."]})
+        return attrs
+
+    def save(self, **kwargs):
+        token = self.validated_data.pop("access_token", "")
+        with transaction.atomic():
+            instance = self.instance or ContactCenterAccount(tenant=kwargs.pop("tenant"))
+            for key, value in {**self.validated_data, **kwargs}.items():
+                setattr(instance, key, value)
+            if token:
+                instance.credentials = {**(instance.credentials or {}), "access_token": token}
+            instance.save()
+        self.instance = instance
+        return instance
+
+
+class ContactCenterAccountViewSet(TenantScopedViewSet):
+    """Contact-center platforms the contacts are pushed to (Daktela V6). Tokens are write-only."""
+
+    queryset = ContactCenterAccount.objects.all()
+    serializer_class = ContactCenterAccountSerializer
+
+
+class ContactPushView(TenantAPIView):
+    queryset = ContactCenterAccount.objects.all()
+
+    @extend_schema(
+        request=None,
+        responses={
+            202: inline_serializer(
+                "ContactPushStarted",
+                {"job": serializers.IntegerField(), "created": serializers.BooleanField()},
+            ),
+            400: OpenApiTypes.OBJECT,
+        },
+        description="Push pending contacts to the tenant's enabled contact-center accounts now.",
+    )
+    def post(self, request):
+        from contacts.push import start_push
+
+        job, created = start_push(self.tenant.pk)
+        if job is None:
+            raise ApiError(400, "no_contact_center", "No enabled contact-center account.")
+        return Response({"job": job.pk, "created": created}, status=status.HTTP_202_ACCEPTED)
