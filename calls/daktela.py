@@ -31,8 +31,11 @@ def _time(params, name: str, tz, errors) -> str | None:
     try:
         parsed = datetime.fromisoformat(raw.replace("T", " ", 1))
     except ValueError:
-        if raw.isdigit():  # unix seconds
-            return datetime.fromtimestamp(int(raw), tz=ZoneInfo("UTC")).isoformat()
+        if raw.isdigit() and len(raw) <= 12:  # unix seconds
+            try:
+                return datetime.fromtimestamp(int(raw), tz=ZoneInfo("UTC")).isoformat()
+            except (ValueError, OverflowError, OSError):
+                pass
         errors[name] = [f"{raw[:40]!r} is not a date-time (YYYY-MM-DD HH:MM:SS)."]
         return None
     if parsed.tzinfo is None:

@@ -5,7 +5,7 @@ detail names the bad field; for an array the key is the index of the bad item:
 {"3": {"occurred_at": ["..."]}}.
 """
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from rest_framework.exceptions import ValidationError
 
@@ -29,6 +29,7 @@ CHOICES = {
 }
 INT_FIELDS = ("duration_seconds", "wait_seconds")
 MAX_INT = 10 * 365 * 24 * 3600
+MIN_YEAR, MAX_YEAR = 1970, 2200
 KNOWN = {*ID_FIELDS, *TEXT_FIELDS, *CHOICES, *INT_FIELDS, "occurred_at"}
 
 
@@ -120,4 +121,11 @@ def _parse_time(value, errors) -> datetime | None:
     if parsed.tzinfo is None:
         errors["occurred_at"] = ["Give the UTC offset (e.g. +01:00 or Z)."]
         return None
-    return parsed
+    try:
+        utc = parsed.astimezone(UTC)  # stored in UTC (PostgreSQL limits offsets to ±15:59)
+    except OverflowError:
+        utc = None
+    if utc is None or not MIN_YEAR <= utc.year <= MAX_YEAR:
+        errors["occurred_at"] = [f"Must be between {MIN_YEAR} and {MAX_YEAR}."]
+        return None
+    return utc

@@ -81,6 +81,8 @@ def test_bad_item_in_batch_stores_nothing_and_names_index_and_field(api, tenant)
         ({"privacy": "secret"}, "privacy"),
         ({"caller": "x" * 65}, "caller"),
         ({"event_id": "a\x00b"}, "event_id"),
+        ({"occurred_at": "0359-04-03T20:01:57.5038-17:46"}, "occurred_at"),
+        ({"occurred_at": "9999-12-31T23:59:59-23:59"}, "occurred_at"),
     ],
 )
 def test_invalid_single_event_is_400_naming_field(api, patch, field):
