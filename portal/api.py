@@ -1,10 +1,12 @@
 """API conventions shared by every endpoint: error format and pagination (../shared/API.md)."""
 
+import logging
 import re
 
 from django.core.exceptions import PermissionDenied
+from django.db import DataError
 from django.http import Http404
-from rest_framework import exceptions, pagination, status
+from rest_framework import exceptions, metadata, pagination, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -12,6 +14,23 @@ from rest_framework.views import exception_handler as drf_exception_handler
 class Pagination(pagination.PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
+
+
+class Metadata(metadata.SimpleMetadata):
+    """OPTIONS answers name, description, renders and parses only.
+
+    DRF's default also describes the serializer of each writable method, which builds the view's
+    serializer (and object) outside the normal request path: views without a `serializer_class`
+    or a `pk` kwarg answered OPTIONS with a 500. The OpenAPI schema describes the bodies instead.
+    """
+
+    def determine_metadata(self, request, view):
+        return {
+            "name": view.get_view_name(),
+            "description": view.get_view_description(),
+            "renders": [renderer.media_type for renderer in view.renderer_classes],
+            "parses": [parser.media_type for parser in view.parser_classes],
+        }
 
 
 def _snake(name: str) -> str:
@@ -28,9 +47,21 @@ def error_body(code: str, message: str, fields=None) -> dict:
     return {"error": {"code": code, "message": message, "fields": fields or {}}}
 
 
+log = logging.getLogger(__name__)
+
+
 def exception_handler(exc, context):
     """Render every API error as {"error": {"code", "message", "fields"}}."""
-    if isinstance(exc, Http404):
+    if isinstance(exc, DataError | ValueError | OverflowError):
+        # Bad input that got past validation (a date with a +17:46 offset PostgreSQL cannot
+        # store, a number too big for a column or a timestamp): the client's error, never a
+        # 5xx. Logged with the traceback so the validation gap gets fixed at its source.
+        view = type(context.get("view")).__name__
+        log.warning("unvalidated bad input in %s: %s", view, type(exc).__name__, exc_info=exc)
+        exc = exceptions.ValidationError(
+            {"non_field_errors": ["A value is malformed or out of the supported range."]}
+        )
+    elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()

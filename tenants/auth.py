@@ -4,6 +4,7 @@ Views that set `allow_query_token = True` also accept `?access_token=<api-key>` 
 that cannot set headers, e.g. the Daktela events module).
 """
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions
 
 from tenants.models import ApiKey, hash_key
@@ -59,3 +60,13 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
 class HasTenant(permissions.BasePermission):
     def has_permission(self, request, view):
         return isinstance(request.auth, ApiKey)
+
+
+class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
+    """Describes the Bearer API key in /api/schema/ (securitySchemes.bearerAuth)."""
+
+    target_class = ApiKeyAuthentication
+    name = "bearerAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "http", "scheme": "bearer", "description": "A tenant API key."}

@@ -1,0 +1,53 @@
+"""OpenAPI post-processing: document the error statuses every endpoint can answer.
+
+drf-spectacular only describes the success response of most views, so clients (and the
+schemathesis fuzz test) would see 400/401/404 as undocumented. Every API error has the one shape
+of portal.api.error_body; this hook adds it wherever an operation does not document that status
+itself (../shared/API.md, "Errors").
+"""
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message", "fields"],
+            "properties": {
+                "code": {"type": "string", "example": "validation_error"},
+                "message": {"type": "string"},
+                "fields": {"type": "object", "additionalProperties": True},
+            },
+        }
+    },
+}
+DESCRIPTIONS = {
+    "400": "Invalid input (`error.fields` names the offending fields), or the CRM's refusal.",
+    "401": "No API key, or a revoked one.",
+    "404": "No such object in this tenant (a foreign id is answered the same way), or no such page.",
+}
+METHODS = {"get", "post", "put", "patch", "delete"}
+
+
+def _error_statuses(path: str, method: str, operation: dict) -> list[str]:
+    params = operation.get("parameters", [])
+    statuses = ["401"]
+    writes = method in ("post", "put", "patch")
+    if writes or operation.get("requestBody") or any(p.get("in") == "query" for p in params):
+        statuses.append("400")
+    if "{" in path or any(p.get("name") == "page" for p in params):
+        statuses.append("404")
+    return statuses
+
+
+def document_errors(result, generator, request, public):
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    ref = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for path, operations in result.get("paths", {}).items():
+        for method, operation in operations.items():
+            if method not in METHODS:
+                continue
+            responses = operation.setdefault("responses", {})
+            for status in _error_statuses(path, method, operation):
+                responses.setdefault(status, {"description": DESCRIPTIONS[status], "content": ref})
+    return result
