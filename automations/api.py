@@ -190,6 +190,8 @@ class CallbackRequestViewSet(TenantScopedReadOnlyViewSet):
             fields = {str(i): e for i, e in errors.items() if e}
             if not isinstance(request.data, list):
                 fields = fields.get("0", fields)
+                if not isinstance(fields, dict):  # e.g. a `null` body: errors of the item itself
+                    fields = {"non_field_errors": fields}
             raise ApiError(
                 400, "validation_error", "Invalid callback request; see error.fields.", fields
             )
