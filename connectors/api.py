@@ -18,7 +18,8 @@ from tenants.scoping import TenantScopedViewSet
 @extend_schema_field(
     {
         "type": "object",
-        "additionalProperties": {"type": "string"},
+        # Written as {"<name>": "<secret>"}, read back as {"<name>_set": true|false}.
+        "additionalProperties": {"oneOf": [{"type": "string"}, {"type": "boolean"}]},
         "description": "Write-only secrets; reads show <name>_set flags.",
     }
 )

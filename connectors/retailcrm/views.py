@@ -44,6 +44,16 @@ _ERROR = inline_serializer(
         "error": serializers.DictField(),
     },
 )
+# A path id that is not a number never reaches the view: Django answers the API's plain
+# {"error": ...} 404, without retailCRM's `success`/`errorMsg`.
+_NOT_FOUND = inline_serializer(
+    "MakeCallNotFound",
+    {
+        "success": serializers.BooleanField(required=False),
+        "errorMsg": serializers.CharField(required=False),
+        "error": serializers.DictField(),
+    },
+)
 SCHEMA = extend_schema(
     summary="retailCRM click-to-call (makeCallUrl)",
     description="Called by retailCRM with the module's clientId (query string, form or JSON); "
@@ -54,7 +64,8 @@ SCHEMA = extend_schema(
     request=None,
     responses={
         200: inline_serializer("MakeCallOk", {"success": serializers.BooleanField()}),
-        **{status: _ERROR for status in (400, 404, 409, 502)},
+        **{status: _ERROR for status in (400, 409, 502)},
+        404: _NOT_FOUND,
     },
 )
 
