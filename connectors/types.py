@@ -68,7 +68,8 @@ class CallLog:
     duration_seconds: int
     subject: str
     description: str = ""
-    status: str = "answered"  # answered | missed | abandoned | busy | callback (a planned call back)
+    # answered | missed | abandoned | busy | callback (a planned call back)
+    status: str = "answered"
     owner_crm_id: str = ""
     contact_crm_id: str = ""
     queue: str = ""

@@ -44,6 +44,11 @@ def test_create_api_key_prints_key_alone_on_last_line(tenant, capsys):
 
 
 def test_settings_region_is_case_insensitive(api):
-    body = {"default_region": "fi", "time_zone": "Europe/Helsinki", "dnis_regex": "D:(.+?):", "frame_ancestors": []}
+    body = {
+        "default_region": "fi",
+        "time_zone": "Europe/Helsinki",
+        "dnis_regex": "D:(.+?):",
+        "frame_ancestors": [],
+    }
     response = api.put("/api/v1/settings/", body, format="json")
     assert response.status_code == 200 and response.json()["default_region"] == "FI"
