@@ -11,12 +11,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from calls import outbox
-from calls.api import calls_with_details
 from calls.dashboard import backlog, chart, daily_counts
 from calls.filters import filter_calls
 from calls.forms import CallFilterForm
 from calls.models import Call, CallEvent
 from calls.reasons import STATE_BADGE, owner_text, reason_text
+from calls.serializers import calls_with_details
 from connectors.models import ConnectorAccount
 from tenants.scoping import get_for_tenant, tenant_view
 

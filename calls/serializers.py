@@ -1,0 +1,184 @@
+"""Serializers (and the documented request schema) of the calls API."""
+
+from django.db.models import Prefetch
+from drf_spectacular.utils import extend_schema_field, inline_serializer
+from rest_framework import serializers
+
+from calls.models import Call, CallEvent, CallSyncSettings, SyncRecord
+from calls.reasons import reason_text
+
+ACCEPTED = inline_serializer(
+    "CallEventsAccepted",
+    {"accepted": serializers.IntegerField(), "duplicates": serializers.IntegerField()},
+)
+
+
+class CallEventSerializer(serializers.Serializer):
+    """Documentation of one event (validation is calls/validation.py, for speed)."""
+
+    event_id = serializers.CharField(max_length=128)
+    call_id = serializers.CharField(max_length=128)
+    activity_id = serializers.CharField(max_length=128, required=False)
+    type = serializers.ChoiceField(["ringing", "answered", "ended", "missed", "transferred"])
+    direction = serializers.ChoiceField(["in", "out", "internal"], required=False)
+    caller = serializers.CharField(required=False)
+    callee = serializers.CharField(required=False)
+    queue = serializers.CharField(required=False)
+    agent_id = serializers.CharField(required=False)
+    agent_email = serializers.CharField(required=False)
+    occurred_at = serializers.DateTimeField()
+    duration_seconds = serializers.IntegerField(required=False, allow_null=True)
+    wait_seconds = serializers.IntegerField(required=False, allow_null=True)
+    privacy = serializers.ChoiceField(["work", "private", "unclassified"], required=False)
+    status = serializers.ChoiceField(["answered", "missed", "abandoned", "busy"], required=False)
+    recording_url = serializers.CharField(required=False, allow_null=True)
+
+
+def _event_schema() -> dict:
+    from calls.validation import CHOICES, ID_FIELDS, INT_FIELDS, TEXT_FIELDS
+
+    props: dict = {name: {"type": "string", "maxLength": n} for name, n in ID_FIELDS.items()}
+    props |= {name: {"type": "string", "maxLength": n} for name, n in TEXT_FIELDS.items()}
+    props |= {name: {"type": "string", "enum": list(v)} for name, v in CHOICES.items()}
+    props |= {name: {"type": "integer", "minimum": 0, "nullable": True} for name in INT_FIELDS}
+    props["occurred_at"] = {"type": "string", "format": "date-time"}
+    props["recording_url"]["nullable"] = True
+    return {
+        "type": "object",
+        "required": ["event_id", "call_id", "type", "occurred_at"],
+        "properties": props,
+    }
+
+
+EVENT_SCHEMA = _event_schema()
+EVENTS_BODY = {
+    "oneOf": [
+        EVENT_SCHEMA,
+        {"type": "array", "minItems": 1, "maxItems": 1000, "items": EVENT_SCHEMA},
+    ]
+}
+
+
+class ActivitySerializer(serializers.Serializer):
+    activity_id = serializers.CharField()
+    agent_id = serializers.CharField()
+    agent_email = serializers.CharField()
+    started_at = serializers.DateTimeField()
+    answered_at = serializers.DateTimeField()
+    ended_at = serializers.DateTimeField()
+
+
+class EventSerializer(serializers.Serializer):
+    event_id = serializers.CharField()
+    type = serializers.CharField()
+    occurred_at = serializers.DateTimeField()
+    activity_id = serializers.CharField()
+
+
+class SyncSerializer(serializers.Serializer):
+    connector = serializers.IntegerField(source="connector_id", allow_null=True)
+    connector_name = serializers.CharField(source="connector.name", default="")
+    kind = serializers.CharField()
+    state = serializers.SerializerMethodField()
+    reason = serializers.CharField()
+    reason_text = serializers.SerializerMethodField()
+    crm_record_id = serializers.CharField()
+    crm_record_url = serializers.CharField()
+    attempts = serializers.IntegerField()
+    last_error = serializers.CharField()
+    next_attempt_at = serializers.DateTimeField(allow_null=True)
+
+    def get_state(self, record) -> str:
+        return "pending" if record.state == "running" else record.state  # leased = still pending
+
+    def get_reason_text(self, record) -> str:
+        return reason_text(record)
+
+
+class CallSerializer(serializers.ModelSerializer):
+    activities = ActivitySerializer(many=True, read_only=True)
+    events = serializers.SerializerMethodField()
+    sync = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Call
+        fields = [
+            "id",
+            "call_id",
+            "direction",
+            "caller",
+            "callee",
+            "queue",
+            "status",
+            "started_at",
+            "answered_at",
+            "ended_at",
+            "duration_seconds",
+            "wait_seconds",
+            "privacy",
+            "agent_id",
+            "agent_email",
+            "recording_url",
+            "ended",
+            "activities",
+            "events",
+            "sync",
+        ]
+
+    @extend_schema_field(EventSerializer(many=True))
+    def get_events(self, call) -> list:
+        by_call = self.context.get("events_by_call")
+        if by_call is not None:  # a list page: loaded in one query by the view
+            return EventSerializer(by_call.get(call.call_id, []), many=True).data
+        events = CallEvent.objects.for_tenant(call.tenant_id).filter(call_id=call.call_id)
+        return EventSerializer(events.order_by("occurred_at", "id"), many=True).data
+
+    @extend_schema_field(SyncSerializer(many=True))
+    def get_sync(self, call) -> list:
+        records = list(call.sync_records.all())
+        if not records and call.decided_at:
+            return [NO_CONNECTOR]
+        return SyncSerializer(records, many=True).data
+
+
+NO_CONNECTOR = {
+    "connector": None,
+    "connector_name": "",
+    "kind": "call_log",
+    "state": "skipped",
+    "reason": "no_connector",
+    "reason_text": "not synced: the tenant has no CRM connector",
+    "crm_record_id": "",
+    "crm_record_url": "",
+    "attempts": 0,
+    "last_error": "",
+    "next_attempt_at": None,
+}
+
+
+def calls_with_details(qs):
+    return qs.prefetch_related(
+        "activities",
+        Prefetch("sync_records", SyncRecord.objects.select_related("connector").order_by("id")),
+    )
+
+
+class CallSyncSettingsSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CallSyncSettings
+        fields = [
+            "enabled",
+            "min_duration_seconds",
+            "start_margin_seconds",
+            "default_owner_crm_id",
+            "sync_unclassified",
+            "subject_template",
+        ]
+
+    def validate_subject_template(self, value):
+        from calls.decisions import check_template
+
+        problem = check_template(value)
+        if problem:
+            raise serializers.ValidationError(problem)
+        return value
