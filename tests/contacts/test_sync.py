@@ -194,3 +194,35 @@ def test_crm_failure_is_recorded_on_the_job(tenant, sf, sf_sim):
     assert ContactSyncSettings.objects.get(connector=sf).high_water_mark is None
     job = sync(sf)  # the next run starts over, idempotently
     assert job.status == JobStatus.SUCCEEDED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_starts_create_one_job(monkeypatch):
+    """Two requests at the same moment (threads, own DB connections): the row lock on the
+    connector's sync settings lets exactly one of them create the job."""
+    import threading
+
+    from django.db import connection
+
+    from tests.conftest import make_tenant
+    from tests.factories import make_connector
+
+    monkeypatch.setattr("contacts.tasks.run_contact_sync_task.delay", lambda pk: None)
+    account = make_connector(make_tenant("race"))
+    barrier, results = threading.Barrier(4), []
+
+    def start():
+        try:
+            barrier.wait()
+            results.append(start_contact_sync(account))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=start) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len({job.pk for job, _ in results}) == 1
+    assert sum(created for _, created in results) == 1
+    assert Job.objects.filter(connector=account).count() == 1
