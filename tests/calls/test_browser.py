@@ -64,7 +64,7 @@ def test_console(page, support_user, console_data, fake_connector):
     page.fill("input[name=phone]", "601 222 333")
     page.click("button:has-text('Filter')")
     assert rows.count() == 1
-    assert "below_min_duration" in rows.first.inner_text()
+    assert "below_min_duration" in rows.first.inner_text()  # the reason code under the badge
     page.click("#calls tbody tr a")
     reason = page.locator("#sync .reason").first.inner_text()
     assert "not synced: the call lasted 4 s, below the 10 s minimum" in reason
