@@ -8,6 +8,7 @@ ids at real rows of the tenant so that PATCH/PUT/POST bodies reach the serialize
 instead of stopping at a 404.
 """
 
+import json
 import zlib
 from datetime import UTC, datetime
 from urllib.parse import urlencode
@@ -70,8 +71,9 @@ def _keep_db_connection():
 
 
 @pytest.fixture
-def fuzz_tenant(db, _keep_db_connection):
+def fuzz_tenant(db, _keep_db_connection, settings):
     """A tenant with one row of each kind the API exposes, and the ids the cases can aim at."""
+    settings.HTTP_RETRIES = 0  # the CRMs are a closed port: fail at once, no backoff sleeps
     tenant = make_tenant("fuzz", name="Fuzz", default_region="CZ", time_zone="Europe/Prague")
     settings_ = {"instance_url": DEAD_URL, "username": "api@fuzz.test", "client_id": "3MVG9"}
     sf = make_connector(tenant, settings=settings_)
@@ -162,6 +164,24 @@ def _requests(path, method, operation, ids):
     if method in ("post", "put", "patch"):
         for body in BODIES:
             yield url, body, {}
+        names = _body_properties(operation)
+        for value in ("\u0000", 2**70, -(2**70), {"\u0000": ["\u0000"]}, [[{}]], 1e308):
+            yield url, json.dumps(dict.fromkeys(names, value)), {}
+
+
+def _body_properties(operation) -> list[str]:
+    """The request body's property names (every field gets the same odd value)."""
+    content = operation.get("requestBody", {}).get("content", {}).get("application/json", {})
+    body_schema = content.get("schema", {})
+    for _ in range(3):  # follow $ref / an array's items / the first oneOf branch
+        if "$ref" in body_schema:
+            name = body_schema["$ref"].rsplit("/", 1)[1]
+            body_schema = schema.raw_schema["components"]["schemas"][name]
+        elif "items" in body_schema:
+            body_schema = body_schema["items"]
+        elif "oneOf" in body_schema:
+            body_schema = body_schema["oneOf"][0]
+    return sorted(body_schema.get("properties", {})) or ["id"]
 
 
 @pytest.mark.parametrize(("path", "method", "operation"), list(_operations()))
