@@ -13,7 +13,7 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import reset_queries, transaction
+from django.db import connection, reset_queries, transaction
 from django.utils import timezone
 
 from connectors.errors import ConnectorError
@@ -141,7 +141,9 @@ class ContactSync:
         totals = {"fetched": 0, "upserted": 0, "deleted": 0, "skipped": 0}
         high = st.high_water_mark
         pages = connector.iter_contacts(modified_since=since, fields=sorted(mapping))
-        if getattr(settings, "CONTACT_SYNC_PREFETCH", True):
+        # The prefetch thread may write (token refresh, API usage) on its own connection:
+        # fine on PostgreSQL, but SQLite would lock the file (or the in-memory test DB).
+        if getattr(settings, "CONTACT_SYNC_PREFETCH", connection.vendor != "sqlite"):
             pages = prefetch(pages)
         for page in pages:
             stats = importer.apply(page)

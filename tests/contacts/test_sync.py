@@ -196,6 +196,7 @@ def test_crm_failure_is_recorded_on_the_job(tenant, sf, sf_sim):
     assert job.status == JobStatus.SUCCEEDED
 
 
+@pytest.mark.postgres  # row locks; SQLite serialises writers by locking the whole file
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_starts_create_one_job(monkeypatch):
     """Two requests at the same moment (threads, own DB connections): the row lock on the
