@@ -369,3 +369,101 @@ def test_screen_pop(api):
     pop = api.get("/api/v1/screen-pop/?direction=inbound&phone=%2B420773794804&caller_name=D:123:")
     assert pop.status_code == 200, pop.content
     assert set(pop.json()) >= {"url", "rule", "dnis", "matches"}
+
+
+# --- the schema: every path and method of API.md, with its enums -------------------------------
+
+API_MD = {
+    "/api/v1/connectors/": {"get", "post"},
+    "/api/v1/connectors/{id}/": {"get", "patch", "delete"},
+    "/api/v1/connectors/{id}/authorize/": {"post"},
+    "/api/v1/connectors/{connector_id}/sync-contacts/": {"post"},
+    "/api/v1/connectors/{connector_id}/match-users/": {"post"},
+    "/api/v1/connectors/{id}/call-sync-settings/": {"get", "put"},
+    "/api/v1/jobs/{id}/": {"get"},
+    "/api/v1/contacts/": {"get"},
+    "/api/v1/contacts/{id}/": {"get"},
+    "/api/v1/field-mappings/": {"get", "post"},
+    "/api/v1/field-mappings/{id}/": {"get", "patch", "delete"},
+    "/api/v1/user-mappings/": {"get", "post"},
+    "/api/v1/user-mappings/{id}/": {"get", "patch", "delete"},
+    "/api/v1/call-events/": {"post"},
+    "/api/v1/call-events/daktela/": {"get"},
+    "/api/v1/calls/": {"get"},
+    "/api/v1/calls/{id}/": {"get"},
+    "/api/v1/calls/{id}/retry/": {"post"},
+    "/api/v1/triggers/": {"get", "post"},
+    "/api/v1/triggers/{id}/": {"get", "patch", "delete"},
+    "/api/v1/callback-profiles/": {"get", "post"},
+    "/api/v1/callback-profiles/{id}/": {"get", "patch", "delete"},
+    "/api/v1/callback-requests/": {"post"},
+    "/api/v1/routing/initial-target/": {"post"},
+    "/api/v1/routing-rules/": {"get", "post"},
+    "/api/v1/routing-rules/{id}/": {"get", "patch", "delete"},
+    "/api/v1/settings/": {"get", "put"},
+    "/api/v1/screen-pop-rules/": {"get", "post"},
+    "/api/v1/screen-pop-rules/{id}/": {"get", "patch", "delete"},
+    "/api/v1/screen-pop/": {"get"},
+}
+ENUMS = {
+    ("Connector", "kind"): {"salesforce", "dynamics365", "sugarcrm", "retailcrm"},
+    ("Connector", "status"): {"unconfigured", "authorized", "needs_reauth", "error", "disabled"},
+    ("Job", "status"): {"queued", "running", "succeeded", "failed"},
+    ("CallbackProfile", "ownership"): {"api_user", "queue_owner"},
+    ("CallbackProfile", "duplicates"): {"bundle", "ignore"},
+    ("CallbackProfile", "sync_method"): {"all_open", "age_window"},
+    ("CallbackProfile", "age_unit"): {"days", "hours", "minutes"},
+    ("Trigger", "action"): {"create_ticket"},
+    ("RoutingRule", "kind"): {"owner", "field_value", "bnum"},
+}
+
+
+@pytest.fixture
+def openapi(client, db):
+    return client.get("/api/schema/?format=json").json()
+
+
+def test_every_api_md_endpoint_is_in_the_schema(openapi):
+    missing = {
+        path: methods - set(openapi["paths"].get(path, {}))
+        for path, methods in API_MD.items()
+        if methods - set(openapi["paths"].get(path, {}))
+    }
+    assert not missing
+
+
+def _enum(components, prop):
+    ref = prop.get("$ref") or (prop.get("allOf") or [{}])[0].get("$ref")
+    return set((components[ref.rsplit("/", 1)[1]] if ref else prop)["enum"])
+
+
+@pytest.mark.parametrize(("component", "field"), sorted(ENUMS))
+def test_enums_are_the_contracts(openapi, component, field):
+    components = openapi["components"]["schemas"]
+    prop = components[component]["properties"][field]
+    assert _enum(components, prop) == ENUMS[(component, field)]
+
+
+def test_daktela_accepts_the_query_token(api, db):
+    params = {
+        "ID": "1WS.1",
+        "ActivityID": "act-1",
+        "CallType": "in",
+        "QueueStart": "2026-11-20 10:00:00",
+        "RingingStart": "2026-11-20 10:00:02",
+        "CallStart": "2026-11-20 10:00:05",
+        "CallEnd": "2026-11-20 10:01:40",
+        "Answered": "1",
+        "Duration": "95",
+        "WaitTime": "5",
+        "QueueId": "Support",
+        "Clid": "+420773794804",
+    }
+    anonymous = APIClient()
+    assert_error(anonymous.get("/api/v1/call-events/daktela/", params), 401)
+    response = anonymous.get(
+        "/api/v1/call-events/daktela/", {**params, "access_token": api.raw_key}
+    )
+    assert response.status_code == 202, response.content
+    assert response.json() == {"accepted": 1, "duplicates": 0}
+    assert_error(anonymous.get("/api/v1/connectors/", {"access_token": api.raw_key}), 401)
