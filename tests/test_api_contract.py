@@ -467,3 +467,49 @@ def test_daktela_accepts_the_query_token(api, db):
     assert response.status_code == 202, response.content
     assert response.json() == {"accepted": 1, "duplicates": 0}
     assert_error(anonymous.get("/api/v1/connectors/", {"access_token": api.raw_key}), 401)
+
+
+LISTS = [
+    "/api/v1/connectors/",
+    "/api/v1/jobs/",
+    "/api/v1/contacts/",
+    "/api/v1/field-mappings/",
+    "/api/v1/user-mappings/",
+    "/api/v1/calls/",
+    "/api/v1/triggers/",
+    "/api/v1/callback-profiles/",
+    "/api/v1/callback-requests/",
+    "/api/v1/routing-rules/",
+    "/api/v1/screen-pop-rules/",
+]
+
+
+@pytest.mark.parametrize("path", LISTS)
+def test_every_list_is_paginated(api, path):
+    assert assert_page(api.get(path)) == []
+    assert_error(api.get(f"{path}?page=2"), 404, "not_found")
+
+
+def test_bad_event_in_an_array_stores_nothing(api):
+    good = {
+        "event_id": "evt-1",
+        "call_id": "1WS.1",
+        "activity_id": "a-1",
+        "type": "ringing",
+        "direction": "in",
+        "caller": "+420773794804",
+        "callee": "+420226211245",
+        "occurred_at": "2026-11-20T10:00:05+01:00",
+    }
+    bad = api.post("/api/v1/call-events/", [good, {**good, "type": "exploded"}], format="json")
+    assert "1" in json.dumps(assert_error(bad, 400)["fields"])
+    again = api.post("/api/v1/call-events/", good, format="json")
+    assert again.status_code == 202 and again.json() == {"accepted": 1, "duplicates": 0}
+
+
+def test_screen_pop_takes_dnis_from_caller_name(api, tenant):
+    tenant.dnis_regex = "D:(.+?):"
+    tenant.save()
+    pop = api.get("/api/v1/screen-pop/", {"direction": "inbound", "caller_name": "D:4201:x"})
+    assert pop.status_code == 200, pop.content
+    assert pop.json()["dnis"] == "4201"
