@@ -116,6 +116,11 @@ def test_connector_create_read_update_delete(api, kind):
     patched = api.patch(url, {"name": "Renamed"}, format="json")
     assert patched.status_code == 200 and patched.json()["name"] == "Renamed"
     assert patched.json()["credentials"] == data["credentials"]  # untouched secrets stay set
+    name = sorted(credentials)[0]
+    rotated = api.patch(url, {"credentials": {name: "n3w-s3cret"}}, format="json")
+    assert rotated.status_code == 200, rotated.content
+    assert rotated.json()["credentials"] == data["credentials"]
+    assert "n3w-s3cret" not in rotated.content.decode()
     assert api.delete(url).status_code == 204
     assert_error(api.get(url), 404, "not_found")
 
