@@ -239,6 +239,14 @@ class SalesforceConnector(Connector):
             for records in self._pages(deleted, include_deleted=True):
                 yield [mapping.deleted_contact(r) for r in records]
 
+    def count_contacts(self, modified_since: datetime | None = None) -> int:
+        """How many contacts an import will read (the sync's progress total): SELECT COUNT()."""
+        where = ""
+        if modified_since:
+            where = f" WHERE LastModifiedDate > {mapping.soql_datetime(modified_since)}"
+        body = self._call(lambda c: c.get("query/", q=f"SELECT COUNT() FROM Contact{where}"))  # noqa: S608
+        return int(body.get("totalSize") or 0) if isinstance(body, dict) else 0
+
     def iter_contact_ids(self) -> Iterator[list[str]]:
         for records in self._pages("SELECT Id FROM Contact ORDER BY Id"):
             yield [r["Id"] for r in records]

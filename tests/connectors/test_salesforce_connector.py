@@ -164,3 +164,10 @@ def test_rest_calls_and_links_use_the_instance_url_from_login(sf, sf_sim):
     results = sf.log_calls([call("inst:1")])
     assert results[0].url.startswith(f"{instance}/lightning/r/Task/")
     assert sf.account.token["instance_url"] == instance
+
+
+def test_count_contacts_gives_the_import_total(sf_sim, sf):
+    from datetime import UTC, datetime
+
+    assert sf.count_contacts() == len(sf_sim.contacts)
+    assert sf.count_contacts(modified_since=datetime(2100, 1, 1, tzinfo=UTC)) == 0

@@ -186,7 +186,7 @@ def test_crm_failure_is_recorded_on_the_job(tenant, sf, sf_sim):
     sf_sim.fail_next(
         status=400,
         body=[{"errorCode": "MALFORMED_QUERY", "message": "bad"}],
-        times=1,
+        times=2,  # the progress count, then the import itself
         path="/query",
     )
     job = sync(sf)
