@@ -1,9 +1,25 @@
+from datetime import timedelta
+
 from celery import shared_task
+from django.utils import timezone
 
 from automations import services
+from automations.models import CallbackRequest, CallbackState
 
 
 @shared_task(acks_late=True)
 def process_callback_requests(tenant_id: int) -> int:
     """Decide received callback requests of one tenant (idempotent: only `received` rows)."""
     return services.process_callback_requests(tenant_id)
+
+
+@shared_task(name="automations.sweep_callbacks")
+def sweep_callbacks(older_than_seconds: float = 10.0) -> int:
+    """The doorbell may be lost: decide requests still `received` after a few seconds."""
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    tenants = (
+        CallbackRequest.objects.filter(state=CallbackState.RECEIVED, received_at__lt=cutoff)
+        .values_list("tenant_id", flat=True)
+        .distinct()
+    )
+    return sum(services.process_callback_requests(tenant_id) for tenant_id in tenants)

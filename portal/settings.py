@@ -190,6 +190,10 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(LOCAL_DIR / "celerybeat-schedule")
 # Periodic jobs. Each app adds its own entry here (task name -> schedule in seconds).
 CELERY_BEAT_SCHEDULE: dict = {}
 CELERY_BEAT_SCHEDULE["calls-sweep"] = {"task": "calls.sweep", "schedule": 5.0}
+CELERY_BEAT_SCHEDULE["automations-sweep-callbacks"] = {
+    "task": "automations.sweep_callbacks",
+    "schedule": 15.0,  # callback requests whose processing message was lost
+}
 CELERY_BEAT_SCHEDULE["contacts.schedule_contact_syncs"] = {
     "task": "contacts.schedule_contact_syncs",
     "schedule": 60.0,  # starts due contact syncs, re-queues jobs of dead workers

@@ -151,3 +151,17 @@ def test_no_profile_is_skipped_with_reason(tenant):
     row = request_row(tenant, 1)
     state, reason, _ = decide_callback(row, None)
     assert state == "skipped" and "support-cb" in reason
+
+
+def test_sweeper_decides_requests_whose_message_was_lost(tenant, profile, other_tenant):
+    from automations.tasks import sweep_callbacks
+
+    row = request_row(tenant, 1)  # stored, but the processing message never arrived
+    CallbackRequest.objects.filter(pk=row.pk).update(
+        received_at=timezone.now() - timedelta(minutes=1)
+    )
+    fresh = request_row(other_tenant, 2)  # just received: left to its own message
+    assert sweep_callbacks() == 1
+    row.refresh_from_db()
+    fresh.refresh_from_db()
+    assert row.state == "queued" and fresh.state == "received"
