@@ -171,19 +171,26 @@ def _contacts(connector, calls) -> dict:
     )
     for phone, crm_id in rows:
         found.setdefault(phone, crm_id)
-    from contacts.phones import tail
+    from contacts.phones import matches, tail
 
-    missing = {tail(p): p for p in phones - set(found) if tail(p)}
+    # Trailing-digit candidates (numbers stored in national format) are confirmed with the
+    # same rule as the contact store's by_phone(): a shared 7-digit tail alone is not a match.
+    missing: dict[str, list[str]] = {}
+    for phone in phones - set(found):
+        if tail(phone):
+            missing.setdefault(tail(phone), []).append(phone)
     if missing:
         rows = (
             ContactPhone.objects.filter(
                 tenant_id=connector.tenant_id, contact__connector=connector, tail__in=missing
             )
             .order_by("contact_id")
-            .values_list("tail", "contact__crm_id")
+            .values_list("tail", "raw", "e164", "contact__crm_id")
         )
-        for key, crm_id in rows:
-            found.setdefault(missing[key], crm_id)
+        for key, raw, stored, crm_id in rows:
+            for phone in missing[key]:
+                if phone not in found and matches(raw, stored, phone, phone):
+                    found[phone] = crm_id
     return found
 
 

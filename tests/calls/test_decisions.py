@@ -157,3 +157,24 @@ def test_deciding_twice_records_one_row(api, tenant, fake_connector, run_on_comm
     decide_calls(tenant, [call])
     assert SyncRecord.objects.filter(call=call).count() == 1
     assert fake_connector.connector.crm.requests == 1
+
+
+def test_regarding_by_trailing_digits_is_confirmed(api, tenant, fake_connector, run_on_commit):
+    from contacts.phones import phone_row
+
+    def contact(crm_id, raw, region):
+        row = Contact.objects.create(tenant=tenant, connector=fake_connector, crm_id=crm_id)
+        raw, e164, tail = phone_row(raw, region)
+        ContactPhone.objects.create(tenant=tenant, contact=row, raw=raw, e164=e164, tail=tail)
+
+    contact("003SK", "+421 601 234 567", "CZ")  # same last 7 digits, another number
+    contact("003NAT", "(0)773 794 804", "GB")  # national format saved under another region
+    send(api, run_on_commit, call_events("T1", caller="+420601234567"))
+    send(
+        api,
+        run_on_commit,
+        call_events("T2", caller="+420773794804", start="2026-11-21T10:00:00+01:00"),
+    )
+    crm = fake_connector.connector.crm
+    assert crm.records[record_for(tenant, "T1").key]["log"].contact_crm_id == ""
+    assert crm.records[record_for(tenant, "T2").key]["log"].contact_crm_id == "003NAT"
