@@ -561,6 +561,7 @@ def send_callbacks(connector, records) -> list[WriteResult]:
                 owner_crm_id=resolve_owner(request.profile),
                 contact_crm_id=plan["contact_crm_id"],
                 queue=request.queue,
+                queue_crm_id=request.profile.crm_queue_id,
             )
         )
     if logs:

@@ -74,6 +74,7 @@ class CallLog:
     contact_crm_id: str = ""
     queue: str = ""
     recording_url: str = ""
+    queue_crm_id: str = ""  # a CRM queue to put the record in (callback phone calls)
 
     @property
     def missed(self) -> bool:

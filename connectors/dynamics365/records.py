@@ -101,6 +101,10 @@ def phonecall_body(call: CallLog) -> dict:
         "actualstart": iso(call.started_at),
         "actualend": iso(ended),
     }
+    if call.status == "callback":  # a planned call back: scheduled, not yet made
+        for name in ("actualdurationminutes", "actualstart", "actualend"):
+            body.pop(name)
+        body["scheduledstart"] = iso(call.started_at)
     user = {"partyid_systemuser@odata.bind": f"/systemusers({call.owner_crm_id})"}
     contact = {"partyid_contact@odata.bind": f"/contacts({call.contact_crm_id})"}
     user = user if call.owner_crm_id else None

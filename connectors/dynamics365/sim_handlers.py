@@ -40,6 +40,7 @@ WRITABLE = {
         "actualdurationminutes",
         "actualstart",
         "actualend",
+        "scheduledstart",
         "statuscode",
         "statecode",
         "phonecall_activity_parties",

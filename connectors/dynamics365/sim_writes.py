@@ -140,15 +140,15 @@ class WebApiWrites:
         self.check_api(request)
         queue = self.tables["queues"].get(request.match["id"])
         target = (request.json() or {}).get("Target") or {}
-        incident = self.tables["incidents"].get(target.get("incidentid", ""))
-        if queue is None or incident is None:
+        kinds = {"incidentid": "incidents", "activityid": "phonecalls"}
+        row = next((self.tables[t].get(target[k]) for k, t in kinds.items() if target.get(k)), None)
+        if queue is None or row is None:
             raise odata_error(404, "0x80040217", "queue or target Does Not Exist")
+        object_id = row.get("incidentid") or row.get("activityid")
         with self.lock:
-            item = next(
-                (i for i in self.queue_items if i["objectid"] == incident["incidentid"]), None
-            )
+            item = next((i for i in self.queue_items if i["objectid"] == object_id), None)
             if item is None:
-                item = {"queueitemid": str(uuid.uuid4()), "objectid": incident["incidentid"]}
+                item = {"queueitemid": str(uuid.uuid4()), "objectid": object_id}
                 self.queue_items.append(item)
             item["queueid"] = queue["queueid"]
         return {"QueueItemId": item["queueitemid"]}

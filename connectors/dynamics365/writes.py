@@ -60,6 +60,17 @@ class DataverseWrites:
             found = self._ids_by_key("phonecalls", field, "activityid", existing)
             for key in existing:
                 results[key] = self._written(key, "phonecall", found.get(key, ""))
+        for call in sendable:  # callback phone calls go into their CRM queue
+            result = results[call.key]
+            if call.queue_crm_id and result.ok:
+                try:
+                    self._add_to_queue(call.queue_crm_id, "phonecall", result.crm_id)
+                except ConnectorError as exc:  # retried: the create is idempotent (412 path)
+                    results[call.key] = WriteResult(
+                        call.key,
+                        error=f"Adding to the queue failed: {exc}",
+                        permanent=exc.permanent,
+                    )
         return results
 
     def create_ticket(self, ticket: TicketRequest) -> WriteResult:
@@ -88,7 +99,7 @@ class DataverseWrites:
                 ticket.key, ""
             )
         if ticket.queue_crm_id and incident_id:
-            self._add_to_queue(ticket.queue_crm_id, incident_id)
+            self._add_to_queue(ticket.queue_crm_id, "incident", incident_id)
         return self._written(ticket.key, "incident", incident_id)
 
     def _create_once(self, entity_set: str, field: str, key: str, body: dict, id_name: str) -> Part:
@@ -104,9 +115,10 @@ class DataverseWrites:
         rows = self._get(entity_set, params=params).get("value") or []
         return {values[row[field]]: row[id_name] for row in rows if row.get(field) in values}
 
-    def _add_to_queue(self, queue_id: str, incident_id: str) -> None:
+    def _add_to_queue(self, queue_id: str, logical_name: str, record_id: str) -> None:
         records.check_ids(queue_id)
-        target = {"incidentid": incident_id, "@odata.type": "Microsoft.Dynamics.CRM.incident"}
+        id_name = "activityid" if logical_name == "phonecall" else f"{logical_name}id"
+        target = {id_name: record_id, "@odata.type": f"Microsoft.Dynamics.CRM.{logical_name}"}
         self.call_with_token(
             lambda token: self.client.send(
                 token,

@@ -216,3 +216,26 @@ def test_create_ticket_needs_a_customer(dyn, sim):
         dyn.create_ticket(TicketRequest(key="acme:t3", subject="x", description=""))
     assert caught.value.permanent and "customer" in str(caught.value)
     assert sim.incidents == {}
+
+
+def test_callback_phonecall_is_planned_and_queued_once(dyn, sim):
+    user, contact = ids(sim)
+    queue = next(q for q, row in sim.tables["queues"].items() if row["name"] == "Support")
+    callback = call(
+        "acme:cb-1",
+        direction="out",
+        status="callback",
+        ended_at=None,
+        duration_seconds=0,
+        subject="Call back +420773794804",
+        owner_crm_id=user,
+        contact_crm_id=contact,
+        queue_crm_id=queue,
+    )
+    [result] = dyn.log_calls([callback])
+    phonecall = sim.phonecalls[key_value(callback.key)]
+    assert result.ok and result.crm_id == phonecall["activityid"]
+    assert phonecall["scheduledstart"] and not phonecall.get("actualstart")
+    assert [(i["objectid"], i["queueid"]) for i in sim.queue_items] == [(result.crm_id, queue)]
+    [again] = dyn.log_calls([callback])  # a retry: same record, still one queue item
+    assert again.crm_id == result.crm_id and len(sim.queue_items) == 1
