@@ -48,6 +48,15 @@ def parse_args():
     p.add_argument("--concurrency", type=int, default=16, help="client threads")
     p.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     p.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    p.add_argument(
+        "--worker-class", default="gthread", help="gunicorn worker class (gthread, sync)"
+    )
+    p.add_argument(
+        "--db-conn",
+        choices=["persistent", "pool"],
+        default="persistent",
+        help="persistent connections per thread (CONN_MAX_AGE) or the psycopg pool",
+    )
     p.add_argument("--naive-samples", type=int, default=40)
     p.add_argument(
         "--db-url",
@@ -62,9 +71,11 @@ def parse_args():
 def setup_env(args):
     from cryptography.fernet import Fernet
 
+    server_db = args.db_url + ("?conn_max_age=600" if args.db_conn == "persistent" else "")
     os.environ.update(
         DATABASE_URL=args.db_url,
-        DATABASE_POOL="true",
+        BENCH_SERVER_DATABASE_URL=server_db,
+        DATABASE_POOL="true" if args.db_conn == "pool" else "false",
         DEBUG="false",
         SECRET_KEY=os.environ.get("BENCH_SECRET_KEY") or secrets.token_urlsafe(40),
         FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
@@ -317,7 +328,7 @@ def start_gunicorn(args, port, access_log):
         "-w",
         str(args.workers),
         "-k",
-        "gthread",
+        args.worker_class,
         "--threads",
         str(args.threads),
         "--keep-alive",
@@ -330,7 +341,8 @@ def start_gunicorn(args, port, access_log):
         "--access-logformat",
         "%(D)s %(s)s %(U)s",
     ]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=os.environ.copy())
+    env = {**os.environ, "DATABASE_URL": os.environ["BENCH_SERVER_DATABASE_URL"]}
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
     for _ in range(100):
         try:
             c = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
@@ -498,7 +510,8 @@ def main():
     elapsed = max(r[3] for r in results) - t0
     late = [r[4] * 1000 for r in results]
     print(
-        f"\nRouting through gunicorn ({args.workers} workers x {args.threads} threads), "
+        f"\nRouting through gunicorn ({args.workers} {args.worker_class} workers x {args.threads} "
+        f"threads, {args.db_conn} DB connections), "
         f"{len(results)} requests paced at {args.rate:.0f}/s, {args.concurrency} client threads:"
     )
     print(
