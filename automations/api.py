@@ -2,7 +2,7 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from automations import services
+from automations import callbacks, services
 from automations.models import DIRECTIONS, STATUSES, CallbackProfile, CallbackRequest, Trigger
 from automations.rendering import CALL_PLACEHOLDERS, template_errors
 from connectors.errors import ConnectorError
@@ -195,7 +195,7 @@ class CallbackRequestViewSet(TenantScopedReadOnlyViewSet):
             raise ApiError(
                 400, "validation_error", "Invalid callback request; see error.fields.", fields
             )
-        accepted, duplicates = services.accept_callback_requests(
+        accepted, duplicates = callbacks.accept_callback_requests(
             self.tenant, serializer.validated_data
         )
         return Response(

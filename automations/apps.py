@@ -5,7 +5,7 @@ class AutomationsConfig(AppConfig):
     name = "automations"
 
     def ready(self):
-        from automations.services import send_callbacks
+        from automations.callbacks import send_callbacks
         from calls import outbox
         from calls.models import SyncKind
 

@@ -3,14 +3,14 @@ from datetime import timedelta
 from celery import shared_task
 from django.utils import timezone
 
-from automations import services
+from automations import callbacks
 from automations.models import CallbackRequest, CallbackState
 
 
 @shared_task(acks_late=True)
 def process_callback_requests(tenant_id: int) -> int:
     """Decide received callback requests of one tenant (idempotent: only `received` rows)."""
-    return services.process_callback_requests(tenant_id)
+    return callbacks.process_callback_requests(tenant_id)
 
 
 @shared_task(name="automations.sweep_callbacks")
@@ -22,4 +22,4 @@ def sweep_callbacks(older_than_seconds: float = 10.0) -> int:
         .values_list("tenant_id", flat=True)
         .distinct()
     )
-    return sum(services.process_callback_requests(tenant_id) for tenant_id in tenants)
+    return sum(callbacks.process_callback_requests(tenant_id) for tenant_id in tenants)

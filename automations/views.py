@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from automations import services
+from automations import callbacks, services, triggers
 from automations.forms import CallbackProfileForm, TriggerForm, load_queues
 from automations.models import CallbackProfile, CallbackRequest, Trigger
 from connectors.models import ConnectorAccount
@@ -98,12 +98,12 @@ def dry_run(request):
     if request.method == "POST" or call_id:
         try:
             if kind == "callback":
-                result = services.dry_run_callback(tenant, json.loads(text or "{}"))
+                result = callbacks.dry_run_callback(tenant, json.loads(text or "{}"))
             elif call_id and not text:
-                result = services.dry_run_call(tenant, services.stored_call(tenant, call_id))
+                result = triggers.dry_run_call(tenant, triggers.stored_call(tenant, call_id))
             else:
-                result = services.dry_run_call(
-                    tenant, services.call_from_json(json.loads(text or "{}"))
+                result = triggers.dry_run_call(
+                    tenant, triggers.call_from_json(json.loads(text or "{}"))
                 )
         except (ValueError, services.DryRunError) as exc:
             error = str(exc)
@@ -115,8 +115,8 @@ def dry_run(request):
             "payload": text,
             "result": result,
             "error": error,
-            "recent_calls": services.recent_calls(tenant),
-            "example_call": services.EXAMPLE_CALL,
-            "example_callback": services.EXAMPLE_CALLBACK,
+            "recent_calls": triggers.recent_calls(tenant),
+            "example_call": triggers.EXAMPLE_CALL,
+            "example_callback": callbacks.EXAMPLE_CALLBACK,
         },
     )

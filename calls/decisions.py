@@ -50,7 +50,7 @@ def decide_calls(tenant, calls: list) -> list[SyncRecord]:
     for connector in connectors:
         records += _decide_for_connector(connector, settings_rows[connector.pk], calls)
     outbox.enqueue_many(records)
-    from automations.services import fire_triggers  # tickets for calls matching a trigger
+    from automations.triggers import fire_triggers  # tickets for calls matching a trigger
 
     return records + fire_triggers(tenant, calls)
 

@@ -6,8 +6,8 @@ from types import SimpleNamespace
 import pytest
 from django.utils import timezone
 
+from automations.callbacks import decide_callback
 from automations.models import CallbackProfile, CallbackRequest, CallbackState, Trigger
-from automations.services import decide_callback
 from tests.factories import make_connector
 
 

@@ -1,0 +1,179 @@
+"""Triggers: an ended call matching a trigger's conditions opens one CRM ticket (seed 004)."""
+
+import json
+from dataclasses import asdict
+from types import SimpleNamespace
+
+from django.utils import timezone
+
+from automations.models import Trigger
+from automations.rendering import call_description, call_values, render
+from automations.services import DryRunError, agent_owner, customer_phone, find_contact, parse_time
+from connectors.models import ConnectorStatus
+from connectors.types import TicketRequest
+
+EXAMPLE_CALL = json.dumps(
+    {
+        "call_id": "1WS.58184",
+        "direction": "in",
+        "caller": "+420773794804",
+        "callee": "+420226211245",
+        "queue": "Support",
+        "status": "missed",
+        "agent_id": "jdoe",
+        "agent_email": "j.doe@acme.com",
+        "started_at": "2026-11-20T10:00:05+01:00",
+        "ended_at": "2026-11-20T10:01:40+01:00",
+        "duration_seconds": 0,
+    }
+)
+
+# --- triggers -------------------------------------------------------------------------------------
+
+
+def ticket_plan(trigger: Trigger, call) -> dict:
+    """What the trigger would create for `call` (used for both the real run and the dry-run)."""
+    tenant, connector = trigger.tenant, trigger.connector
+    contact = find_contact(tenant, connector, customer_phone(call))
+    owner, owner_reason = agent_owner(tenant, connector, call)
+    return {
+        "subject": render(trigger.subject_template, call_values(call))[:255],
+        "description": call_description(call),
+        "contact_crm_id": contact.crm_id if contact else "",
+        "account": contact.account if contact else "",
+        "owner_crm_id": owner,
+        "owner_reason": owner_reason,
+        "contact": str(contact) if contact else "no contact found for the number",
+    }
+
+
+def matching_triggers(tenant, call):
+    for trigger in (
+        Trigger.objects.for_tenant(tenant).active().select_related("connector", "tenant")
+    ):
+        if not trigger.mismatch(call):
+            yield trigger
+
+
+def ticket_key(trigger: Trigger, call) -> str:
+    """One ticket per (trigger, call), stable across re-delivery and re-folding."""
+    return f"cc-{call.tenant_id}-t{trigger.pk}-{call.call_id}"[:255]
+
+
+def fire_triggers(tenant, calls) -> list:
+    """Queue one ticket per matching trigger for each ended call (idempotent by ticket_key)."""
+    from calls import outbox
+    from calls.models import SyncKind, SyncRecord
+
+    triggers = [
+        t
+        for t in Trigger.objects.for_tenant(tenant).active().select_related("connector", "tenant")
+        if t.connector.status != ConnectorStatus.DISABLED
+    ]
+    records = []
+    for call in calls:
+        if call.privacy == "private":
+            continue  # private calls never reach the CRM, tickets included
+        for trigger in triggers:
+            if trigger.mismatch(call):
+                continue
+            plan = ticket_plan(trigger, call)
+            key = ticket_key(trigger, call)
+            ticket = TicketRequest(
+                key=key,
+                subject=plan["subject"],
+                description=plan["description"],
+                contact_crm_id=plan["contact_crm_id"],
+                owner_crm_id=plan["owner_crm_id"],
+            )
+            records.append(
+                SyncRecord(
+                    tenant_id=call.tenant_id,
+                    connector=trigger.connector,
+                    kind=SyncKind.TICKET,
+                    key=key,
+                    call=call,
+                    payload=asdict(ticket),
+                    reason_detail={
+                        "trigger": trigger.name,
+                        "trigger_id": trigger.pk,
+                        "owner_source": plan["owner_reason"],
+                    },
+                )
+            )
+    if records:
+        outbox.enqueue_many(records)
+    return records
+
+
+def dry_run_call(tenant, call) -> dict:
+    rules = []
+    for trigger in Trigger.objects.for_tenant(tenant).select_related("connector", "tenant"):
+        reason = trigger.mismatch(call) or ("" if trigger.active else "the trigger is switched off")
+        if getattr(call, "privacy", "") == "private":
+            reason = reason or "private calls never open tickets"
+        plan = ticket_plan(trigger, call) if not reason else None
+        rules.append(
+            {
+                "name": trigger.name,
+                "connector": trigger.connector.name,
+                "matches": not reason,
+                "reason": reason,
+                "would_create": _ticket_summary(trigger, plan) if plan else None,
+            }
+        )
+    return {"rules": rules}
+
+
+def _ticket_summary(trigger, plan) -> dict:
+    label = trigger.connector.connector.ticket_label
+    return {
+        "Record": f"{label} in {trigger.connector.name}",
+        "Subject": plan["subject"],
+        "Contact": plan["contact"],
+        "Owner": f"{plan['owner_crm_id'] or '-'} ({plan['owner_reason']})",
+        "Description": plan["description"],
+    }
+
+
+def call_from_json(data) -> SimpleNamespace:
+    if not isinstance(data, dict):
+        raise DryRunError("Paste one call as a JSON object.")
+    direction = data.get("direction", "in")
+    if direction not in ("in", "out", "internal"):
+        raise DryRunError("direction must be in, out or internal.")
+    started = parse_time(data.get("started_at")) or timezone.now()
+    return SimpleNamespace(
+        call_id=str(data.get("call_id", "dry-run")),
+        direction=direction,
+        caller=str(data.get("caller", "")),
+        callee=str(data.get("callee", "")),
+        queue=str(data.get("queue", "")),
+        status=str(data.get("status", "answered")),
+        agent_id=str(data.get("agent_id", "")),
+        agent_email=str(data.get("agent_email", "")),
+        started_at=started,
+        ended_at=parse_time(data.get("ended_at")) or started,
+        duration_seconds=int(data.get("duration_seconds") or 0),
+        recording_url=data.get("recording_url") or "",
+        privacy=str(data.get("privacy", "work")),
+    )
+
+
+def stored_call(tenant, call_pk):
+    from calls.models import Call
+
+    call = (
+        Call.objects.for_tenant(tenant).filter(pk=call_pk).first()
+        if str(call_pk).isdigit()
+        else None
+    )
+    if call is None:
+        raise DryRunError("No such call.")
+    return call
+
+
+def recent_calls(tenant):
+    from calls.models import Call
+
+    return Call.objects.for_tenant(tenant).order_by("-started_at")[:20]
