@@ -39,11 +39,12 @@ def render(template: str, values: dict) -> str:
     return template.format_map({k: "" if v is None else v for k, v in values.items()})
 
 
-def _when(value) -> str:
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S %Z") if value else ""
+def _when(value, tz=None) -> str:
+    return timezone.localtime(value, tz).strftime("%Y-%m-%d %H:%M:%S %Z") if value else ""
 
 
-def call_values(call) -> dict:
+def call_values(call, tz=None) -> dict:
+    """Placeholder values of a call; times in `tz` (the tenant's time zone)."""
     customer = call.callee if call.direction == "out" else call.caller
     return {
         "caller": call.caller or "",
@@ -57,14 +58,14 @@ def call_values(call) -> dict:
         ),
         "status": (call.status or "").capitalize(),
         "duration": f"{call.duration_seconds or 0} s",
-        "started_at": _when(call.started_at),
-        "ended_at": _when(call.ended_at),
+        "started_at": _when(call.started_at, tz),
+        "ended_at": _when(call.ended_at, tz),
         "call_id": call.call_id,
     }
 
 
-def call_description(call) -> str:
-    v = call_values(call)
+def call_description(call, tz=None) -> str:
+    v = call_values(call, tz)
     lines = [
         f"Caller: {v['caller']}",
         f"Callee: {v['callee']}",

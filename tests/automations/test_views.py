@@ -86,3 +86,12 @@ def test_dry_run_pages_create_nothing(member_client, tenant, connector):
     from calls.models import SyncRecord
 
     assert not SyncRecord.objects.exists()
+
+
+def test_ticket_times_use_the_tenant_time_zone(member_client, tenant, connector):
+    Trigger.objects.create(
+        tenant=tenant, connector=connector, name="Any", subject_template="{started_at}"
+    )
+    payload = '{"status": "missed", "started_at": "2026-11-20T09:00:05+00:00"}'
+    r = member_client.post("/automations/dry-run/", {"kind": "call", "payload": payload})
+    assert "2026-11-20 10:00:05 CET" in r.content.decode()  # Acme is in Europe/Prague
