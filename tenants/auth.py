@@ -4,10 +4,13 @@ Views that set `allow_query_token = True` also accept `?access_token=<api-key>` 
 that cannot set headers, e.g. the Daktela events module).
 """
 
+from functools import cache
+
+from django.db import connection
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions
 
-from tenants.models import ApiKey, hash_key
+from tenants.models import ApiKey, Tenant, hash_key
 
 
 class ApiPrincipal:
@@ -44,9 +47,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             raw = request.query_params.get("access_token")
         if not raw:
             return None
-        key = (
-            ApiKey.objects.active().select_related("tenant").filter(key_hash=hash_key(raw)).first()
-        )
+        key = find_active_key(hash_key(raw))
         if key is None:
             raise exceptions.AuthenticationFailed("Invalid or revoked API key.")
         key.touch()
@@ -55,6 +56,53 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request):
         return 'Bearer realm="api"'
+
+
+@cache
+def _key_query(vendor: str):
+    """SQL + per-column converters for ApiKey.objects.active().select_related("tenant").
+
+    Every API request runs this lookup; building it through the ORM cost ~1 ms of CPU per
+    request (the query itself ~0.3 ms), a third of a routing request. Same rows, same
+    conversions (Django's own converters), compiled once per database vendor.
+    """
+    quote = connection.ops.quote_name
+    parts, models = [], ((ApiKey, "k"), (Tenant, "t"))
+    converters = []
+    for model, alias in models:
+        for field in model._meta.concrete_fields:
+            col = field.get_col(alias)
+            parts.append(f"{alias}.{quote(field.column)}")
+            converters.append(
+                (col, connection.ops.get_db_converters(col) + col.get_db_converters(connection))
+            )
+    # Names come from _meta; the key hash is a query parameter.
+    sql = (
+        f"SELECT {', '.join(parts)} FROM {quote(ApiKey._meta.db_table)} k "  # noqa: S608
+        f"JOIN {quote(Tenant._meta.db_table)} t ON t.{quote('id')} = k.{quote('tenant_id')} "
+        f"WHERE k.{quote('key_hash')} = %s AND k.{quote('revoked_at')} IS NULL "
+        f"AND t.{quote('active')}"
+    )
+    return sql, converters
+
+
+def find_active_key(key_hash: str) -> ApiKey | None:
+    """The unrevoked key of an active tenant with this hash, its tenant loaded; else None."""
+    sql, converters = _key_query(connection.vendor)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [key_hash])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = []
+    for value, (col, convs) in zip(row, converters, strict=True):
+        for convert in convs:
+            value = convert(value, col, connection)
+        values.append(value)
+    n = len(ApiKey._meta.concrete_fields)
+    key = ApiKey.from_db(connection.alias, None, values[:n])
+    key.tenant = Tenant.from_db(connection.alias, None, values[n:])
+    return key
 
 
 class HasTenant(permissions.BasePermission):

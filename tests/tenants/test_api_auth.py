@@ -52,3 +52,22 @@ def test_settings_region_is_case_insensitive(api):
     }
     response = api.put("/api/v1/settings/", body, format="json")
     assert response.status_code == 200 and response.json()["default_region"] == "FI"
+
+
+def test_key_lookup_matches_the_orm(tenant, other_tenant):
+    from tenants.auth import find_active_key
+    from tenants.models import hash_key
+
+    tenant.frame_ancestors = ["https://crm.example.com"]
+    tenant.save()
+    key, raw = ApiKey.issue(tenant, "k")
+    found = find_active_key(hash_key(raw))
+    orm = ApiKey.objects.active().select_related("tenant").get(pk=key.pk)
+    assert [getattr(found, f.attname) for f in ApiKey._meta.concrete_fields] == [
+        getattr(orm, f.attname) for f in ApiKey._meta.concrete_fields
+    ]
+    assert found.tenant == tenant and found.tenant.frame_ancestors == ["https://crm.example.com"]
+    assert found.tenant.time_zone == "Europe/Prague" and found.created_at.tzinfo is not None
+    assert find_active_key(hash_key(raw + "x")) is None
+    key.revoke()
+    assert find_active_key(hash_key(raw)) is None
