@@ -267,7 +267,10 @@ def ingest_phase(port: int, args) -> dict:
         1000 * (b - a) / max(1, accepted) for a, b in zip(split0, cpu_split(pids), strict=True)
     ]
     single_cpu_ms = sum(split)
-    print("single: CPU ms per event: server %.2f, database %.2f, client %.2f" % tuple(split))
+    server, database, client = split
+    print(
+        f"single: CPU ms per event: server {server:.2f}, database {database:.2f}, client {client:.2f}"
+    )
     single_rate = accepted / elapsed
     batches = [
         json.dumps([mixed(f"b{run}-{b}", i) for i in range(100)]).encode()
