@@ -24,3 +24,15 @@ def make_connector(tenant, kind="salesforce", name=None, settings=None, credenti
         ConnectorAccount.objects.filter(pk=account.pk).update(**fields)
         account.refresh_from_db()
     return account
+
+
+def authorized_salesforce(tenant, sim, name="SF sim"):
+    """A Salesforce account pointing at a running simulator, through Authorize (real HTTP)."""
+    from connectors.models import ConnectorStatus
+
+    settings, credentials = sim.account_settings()
+    account = make_connector(tenant, "salesforce", name, settings, credentials)
+    account.connector.authorize()
+    account.refresh_from_db()
+    assert account.status == ConnectorStatus.AUTHORIZED, account.last_error
+    return account

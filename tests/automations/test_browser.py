@@ -3,11 +3,10 @@
 import pytest
 
 from calls.models import Call
-from connectors.models import ConnectorStatus
 from connectors.salesforce.simulator import SalesforceSimulator
 from tests.calls.conftest import event
 from tests.conftest import api_client_for, login, screenshot
-from tests.factories import make_connector
+from tests.factories import authorized_salesforce
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -20,11 +19,7 @@ def sim():
 
 
 def test_trigger_created_in_ui_opens_ticket(page, tenant, admin_user, sim):
-    settings, credentials = sim.account_settings()
-    sf = make_connector(tenant, "salesforce", "Sales org", settings, credentials)
-    sf.connector.authorize()
-    sf.refresh_from_db()
-    assert sf.status == ConnectorStatus.AUTHORIZED
+    sf = authorized_salesforce(tenant, sim, "Sales org")
 
     login(page, admin_user.email)
     page.goto("/automations/")

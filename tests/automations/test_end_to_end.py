@@ -7,11 +7,10 @@ from django.utils import timezone
 
 from automations.models import CallbackProfile, CallbackRequest, Trigger
 from calls.models import Call, SyncRecord
-from connectors.models import ConnectorStatus
 from connectors.salesforce.simulator import SalesforceSimulator
 from contacts.models import UserMapping
 from tests.calls.conftest import call_events, event
-from tests.factories import make_connector
+from tests.factories import authorized_salesforce
 
 
 @pytest.fixture
@@ -23,12 +22,7 @@ def sim():
 
 @pytest.fixture
 def sf(tenant, sim):
-    settings, credentials = sim.account_settings()
-    account = make_connector(tenant, "salesforce", "SF sim", settings, credentials)
-    account.connector.authorize()
-    account.refresh_from_db()
-    assert account.status == ConnectorStatus.AUTHORIZED
-    return account
+    return authorized_salesforce(tenant, sim)
 
 
 @pytest.fixture

@@ -7,10 +7,9 @@ from django.utils import timezone
 
 from calls import tasks
 from calls.models import SyncRecord
-from connectors.models import ConnectorStatus
 from connectors.salesforce.simulator import SalesforceSimulator
 from tests.calls.conftest import call_events
-from tests.factories import make_connector
+from tests.factories import authorized_salesforce
 
 URL = "/api/v1/call-events/"
 
@@ -24,12 +23,7 @@ def sim():
 
 @pytest.fixture
 def sf(tenant, sim):
-    settings, credentials = sim.account_settings()
-    account = make_connector(tenant, "salesforce", "SF sim", settings, credentials)
-    account.connector.authorize()
-    account.refresh_from_db()
-    assert account.status == ConnectorStatus.AUTHORIZED
-    return account
+    return authorized_salesforce(tenant, sim)
 
 
 def composite(sim):
