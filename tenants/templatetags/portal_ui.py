@@ -37,8 +37,18 @@ SECTIONS = [
         "users",
     ),
     Section("calls:index", "Calls", "Call events and how they were synced to the CRM.", "phone"),
-    Section("automations:index", "Automations", "Rules that act on calls and contacts.", "zap"),
-    Section("realtime:index", "Routing", "Screen pop and call routing rules.", "route"),
+    Section(
+        "automations:index",
+        "Automations",
+        "Triggers that open CRM tickets; callback requests turned into CRM phone calls.",
+        "zap",
+    ),
+    Section(
+        "realtime:index",
+        "Routing",
+        "Inbound routing rules, screen-pop rules and the agent activity widget.",
+        "route",
+    ),
     Section(
         "tenants:settings",
         "Settings",
