@@ -31,6 +31,11 @@ def test_mappings_pages(page, admin_user, tenant, sf, sf_sim):
     page.locator("#id_crm_object").dispatch_event("change")
     page.wait_for_selector("#id_crm_field option[value=Customer_Tier__c]", state="detached")
     assert page.locator("#id_crm_field option[value=Name]").count() == 1
+    # the swapped-in input gets its htmx listener when the swap settles: wait for that
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+        " && document.querySelector('#id_crm_object')['htmx-internal-data']"
+    )
     page.fill("#id_crm_object", "Contact")
     page.locator("#id_crm_object").dispatch_event("change")
     page.wait_for_selector("#id_crm_field option[value=Customer_Tier__c]", state="attached")
