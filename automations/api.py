@@ -1,5 +1,6 @@
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
+from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from automations import callbacks, services
@@ -164,6 +165,24 @@ class CallbackRequestViewSet(TenantScopedReadOnlyViewSet):
 
     queryset = CallbackRequest.objects.all()
     serializer_class = CallbackRequestSerializer
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: CallbackRequestSerializer,
+            409: OpenApiResponse(
+                description="Not open (closed, ignored or skipped); error format."
+            ),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        """Mark the request done (called back): it no longer counts as open for duplicates."""
+        callback = self.get_object()
+        if not callback.is_open:
+            raise ApiError(409, "not_open", f"The request is already {callback.state}.")
+        callback.close()
+        return Response(self.get_serializer(callback).data)
 
     @extend_schema(
         request=CallbackRequestSerializer(many=True),

@@ -123,7 +123,6 @@ class CallbackState(models.TextChoices):
     RECEIVED = "received", "Received"
     QUEUED = "queued", "Queued for the CRM"
     SYNCED = "synced", "In the CRM"
-    BUNDLED = "bundled", "Bundled with an earlier request"
     IGNORED = "ignored", "Ignored (duplicate)"
     SKIPPED = "skipped", "Skipped"
     FAILED = "failed", "Failed"
@@ -134,7 +133,6 @@ OPEN_STATES = [
     CallbackState.RECEIVED,
     CallbackState.QUEUED,
     CallbackState.SYNCED,
-    CallbackState.BUNDLED,
     CallbackState.FAILED,
 ]
 
@@ -179,6 +177,15 @@ class CallbackRequest(TenantScopedModel):
 
     def __str__(self) -> str:
         return f"{self.request_id} ({self.phone})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+    def close(self) -> None:
+        """The call back happened: later requests of this number count as new ones again."""
+        self.state = CallbackState.CLOSED
+        self.save(update_fields=["state"])
 
     @property
     def match_phone(self) -> str:

@@ -9,5 +9,6 @@ urlpatterns = [
     path("callback-profiles/new/", views.profile_edit, name="profile_new"),
     path("callback-profiles/<int:pk>/", views.profile_edit, name="profile_edit"),
     path("<str:kind>/<int:pk>/delete/", views.delete, name="delete"),
+    path("callback-requests/<int:pk>/close/", views.close_request, name="close_request"),
     path("dry-run/", views.dry_run, name="dry_run"),
 ]

@@ -87,6 +87,20 @@ def delete(request, kind, pk):
     return redirect("automations:index")
 
 
+@tenant_view("support")
+@require_POST
+def close_request(request, pk):
+    callback = get_for_tenant(CallbackRequest, request.tenant, pk=pk)
+    if callback.is_open:
+        callback.close()
+        messages.success(request, f"Callback request {callback.request_id} closed.")
+    else:
+        messages.info(
+            request, f"Callback request {callback.request_id} was already {callback.state}."
+        )
+    return redirect("automations:index")
+
+
 @tenant_view("viewer")
 def dry_run(request):
     """Paste (or pick) a call or a callback request and see what the rules would do."""

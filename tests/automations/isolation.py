@@ -30,5 +30,7 @@ CASES = {
     "callback-request-detail": lambda t: {"pk": make_request(t).pk},
     "automations:trigger_edit": lambda t: {"pk": make_trigger(t).pk},
     "automations:profile_edit": lambda t: {"pk": make_profile(t).pk},
+    "automations:close_request": lambda t: {"pk": make_request(t).pk},
+    "callback-request-close": lambda t: {"pk": make_request(t).pk},
     "automations:delete": lambda t: {"kind": "trigger", "pk": make_trigger(t).pk},
 }

@@ -105,3 +105,35 @@ def test_callback_requests_idempotent_and_bad_batch_stores_nothing(
     listed = api.get("/api/v1/callback-requests/").json()
     assert listed["count"] == 2
     assert {r["state"] for r in listed["results"]} == {"skipped"}  # no profile for the list
+
+
+def test_close_callback_request(api, tenant, client, viewer_user, support_user):
+    from django.utils import timezone
+
+    row = CallbackRequest.objects.create(
+        tenant=tenant,
+        request_id="r1",
+        callback_list="cb",
+        phone="+420773794804",
+        requested_at=timezone.now(),
+        state="synced",
+    )
+    r = api.post(f"/api/v1/callback-requests/{row.pk}/close/")
+    assert r.status_code == 200 and r.json()["state"] == "closed"
+    again = api.post(f"/api/v1/callback-requests/{row.pk}/close/")
+    assert again.status_code == 409 and again.json()["error"]["code"] == "not_open"
+
+    other = CallbackRequest.objects.create(
+        tenant=tenant,
+        request_id="r2",
+        callback_list="cb",
+        phone="+420773794804",
+        requested_at=timezone.now(),
+        state="synced",
+    )
+    client.force_login(viewer_user)
+    assert client.post(f"/automations/callback-requests/{other.pk}/close/").status_code == 403
+    client.force_login(support_user)
+    assert client.post(f"/automations/callback-requests/{other.pk}/close/").status_code == 302
+    other.refresh_from_db()
+    assert other.state == "closed"

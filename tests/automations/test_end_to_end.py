@@ -162,3 +162,16 @@ def test_callbacks_ignore_duplicates_and_age_window(api, tenant, sf, sim, run):
     assert len(sim.tasks) == 2
     ignored = CallbackRequest.objects.get(request_id="cb-2")
     assert ignored.crm_record_id == CallbackRequest.objects.get(request_id="cb-1").crm_record_id
+
+
+def test_closing_the_first_request_lets_the_next_one_sync(api, tenant, sf, sim, run):
+    CallbackProfile.objects.create(
+        tenant=tenant, connector=sf, name="Support", callback_list="support-cb", duplicates="ignore"
+    )
+    post_requests(api, run, cb(1), cb(2))
+    first = CallbackRequest.objects.get(request_id="cb-1")
+    assert CallbackRequest.objects.get(request_id="cb-2").state == "ignored"
+    assert api.post(f"/api/v1/callback-requests/{first.pk}/close/").status_code == 200
+    post_requests(api, run, cb(3))
+    assert CallbackRequest.objects.get(request_id="cb-3").state == "synced"
+    assert len(sim.tasks) == 2
