@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from connectors.types import CrmContact
-from contacts.models import Contact, ContactPhone
+from contacts.models import Contact, ContactCenterAccount, ContactDeletion, ContactPhone
 from contacts.phones import phone_row
 
 UPDATE_FIELDS = [
@@ -156,11 +156,30 @@ class Importer:
 
 
 def delete_contacts(queryset) -> int:
-    """Delete in batches of ids (the cascade collector never holds millions of rows)."""
+    """Delete in batches of ids (the cascade collector never holds millions of rows).
+
+    Tenants with a contact-center account get a ContactDeletion per contact, in the same
+    transaction, so the next push deletes the contact there too.
+    """
     deleted = 0
+    pushing: dict[int, bool] = {}
     while True:
-        ids = list(queryset.order_by().values_list("pk", flat=True)[:DELETE_BATCH])
-        if not ids:
+        rows = list(
+            queryset.order_by().values_list("pk", "tenant_id", "connector_id", "crm_id")[
+                :DELETE_BATCH
+            ]
+        )
+        if not rows:
             return deleted
-        Contact.objects.filter(pk__in=ids).delete()
-        deleted += len(ids)
+        with transaction.atomic():
+            for tenant_id in {row[1] for row in rows} - pushing.keys():
+                pushing[tenant_id] = ContactCenterAccount.objects.filter(
+                    tenant_id=tenant_id
+                ).exists()
+            ContactDeletion.objects.bulk_create(
+                ContactDeletion(tenant_id=tenant_id, connector_id=connector_id, crm_id=crm_id)
+                for _pk, tenant_id, connector_id, crm_id in rows
+                if pushing[tenant_id]
+            )
+            Contact.objects.filter(pk__in=[row[0] for row in rows]).delete()
+        deleted += len(rows)

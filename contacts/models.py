@@ -231,6 +231,24 @@ class ContactCenterKind(models.TextChoices):
     DAKTELA = "daktela", "Daktela V6"
 
 
+class ContactDeletion(TenantScopedModel):
+    """A contact deleted from the store that a contact center may still hold.
+
+    Written by importer.delete_contacts() when the tenant has a contact-center account; the
+    push job deletes the contact there and then this row (contacts/push.py).
+    """
+
+    connector_id = models.BigIntegerField()  # no FK: the row outlives a deleted connector
+    crm_id = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant", "id"])]
+
+    def __str__(self) -> str:
+        return f"deleted {self.crm_id}"
+
+
 class ContactCenterAccount(TenantScopedModel):
     """A contact-center platform the imported contacts are pushed to (first kind: Daktela V6)."""
 

@@ -1,9 +1,11 @@
 """Push imported contacts to the tenant's contact-center accounts (Daktela V6).
 
 A contact is "pending" while `pushed_at` is NULL (every upsert by the sync clears it). A push
-job walks pending contacts by id in batches, upserts each into every enabled contact-center
-account, and stamps `pushed_at` only on rows not re-synced meanwhile. A transient failure stops
-the job; what was not stamped stays pending and the next push resumes there. One push job per
+job first deletes, in every enabled contact-center account, the contacts the store deleted
+(ContactDeletion rows; skipped when the contact came back meanwhile), then walks pending
+contacts by id in batches, upserts each into every enabled account, and stamps `pushed_at` only
+on rows not re-synced meanwhile. A transient failure stops the job; what was not stamped or
+deleted stays pending and the next push resumes there. One push job per
 tenant at a time (the tenant's contact-center account rows are locked while checking).
 """
 
@@ -13,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from connectors.errors import AuthError, ConnectorError
-from contacts.models import Contact, ContactCenterAccount
+from contacts.models import Contact, ContactCenterAccount, ContactDeletion
 from contacts.sync import LostClaim, claim_job, finish, heartbeat
 from jobs.models import Job
 
@@ -23,14 +25,19 @@ KIND = "contact_push"
 BATCH = 200
 
 
+def daktela_name(connector_id: int, crm_id: str) -> str:
+    """Daktela's unique contact name for one of ours: stable, so updates never duplicate."""
+    return f"crm{connector_id}_{crm_id}"
+
+
 def daktela_payload(contact: Contact) -> dict:
-    """The Daktela contact for one of ours; `name` is stable so updates never duplicate."""
+    """The Daktela contact for one of ours."""
     title = contact.name or contact.email or contact.crm_id
     custom = {
         cc: [str(value)] for cc, value in (contact.fields or {}).items() if value not in (None, "")
     }
     return {
-        "name": f"crm{contact.connector_id}_{contact.crm_id}",
+        "name": daktela_name(contact.connector_id, contact.crm_id),
         "title": title[:255],
         "firstname": contact.first_name,
         "lastname": contact.last_name,
@@ -61,9 +68,13 @@ def start_push(tenant_id: int) -> tuple[Job | None, bool]:
 
 
 def start_push_after_sync(sync_job: Job) -> None:
-    """A sync that changed nothing pending leaves no push job behind."""
-    if Contact.objects.for_tenant(sync_job.tenant_id).filter(pushed_at__isnull=True).exists():
-        start_push(sync_job.tenant_id)
+    """A sync that changed or deleted nothing leaves no push job behind."""
+    tenant_id = sync_job.tenant_id
+    if (
+        Contact.objects.for_tenant(tenant_id).filter(pushed_at__isnull=True).exists()
+        or ContactDeletion.objects.for_tenant(tenant_id).exists()
+    ):
+        start_push(tenant_id)
 
 
 def run_contact_push(job_id: int) -> None:
@@ -93,30 +104,45 @@ def _record_error(tenant_id: int, message: str) -> None:
 
 def push_pending(job: Job) -> dict:
     accounts = list(ContactCenterAccount.objects.filter(tenant_id=job.tenant_id, enabled=True))
-    clients = [(a, a.client()) for a in accounts]
+    clients = [a.client() for a in accounts]
     pending = Contact.objects.for_tenant(job.tenant_id).filter(pushed_at__isnull=True)
-    total = pending.count()
+    deletions = ContactDeletion.objects.for_tenant(job.tenant_id)
+    total = pending.count() + deletions.count()
     heartbeat(job, 0, total)
-    counts = {"created": 0, "updated": 0, "rejected": 0}
+    counts = {"created": 0, "updated": 0, "deleted": 0, "rejected": 0}
     rejected: list[str] = []
-    last_id = 0
-    while True:
+
+    def each_client(crm_id: str, send) -> None:
+        for client in clients:
+            try:
+                outcome = send(client)
+            except ConnectorError as exc:
+                if not exc.permanent or isinstance(exc, AuthError):
+                    raise
+                counts["rejected"] += 1  # the platform refused this contact's data
+                if len(rejected) < 20:
+                    rejected.append(f"{crm_id}: {exc}")
+            else:
+                if outcome:  # "" = already gone from the contact center
+                    counts[outcome] += 1
+
+    for batch in _batches(deletions):
+        back = set(
+            Contact.objects.for_tenant(job.tenant_id)
+            .filter(crm_id__in=[d.crm_id for d in batch])
+            .values_list("connector_id", "crm_id")
+        )
+        for gone in batch:
+            if (gone.connector_id, gone.crm_id) not in back:  # else the upsert below wins
+                name = daktela_name(gone.connector_id, gone.crm_id)
+                each_client(gone.crm_id, lambda c, n=name: "deleted" if c.delete_contact(n) else "")
+        ContactDeletion.objects.filter(pk__in=[d.pk for d in batch]).delete()
+        heartbeat(job, job.done + len(batch), total)
+    for batch in _batches(pending):
         read_at = timezone.now()
-        batch = list(pending.filter(pk__gt=last_id).order_by("pk")[:BATCH])
-        if not batch:
-            break
         for contact in batch:
             payload = daktela_payload(contact)
-            for _account, client in clients:
-                try:
-                    counts[client.upsert_contact(payload)] += 1
-                except ConnectorError as exc:
-                    if not exc.permanent or isinstance(exc, AuthError):
-                        raise
-                    counts["rejected"] += 1  # the platform refused this contact's data
-                    if len(rejected) < 20:
-                        rejected.append(f"{contact.crm_id}: {exc}")
-        last_id = batch[-1].pk
+            each_client(contact.crm_id, lambda c, p=payload: c.upsert_contact(p))
         Contact.objects.filter(pk__in=[c.pk for c in batch], synced_at__lte=read_at).update(
             pushed_at=timezone.now()
         )
@@ -126,3 +152,11 @@ def push_pending(job: Job) -> dict:
         last_push_at=now, last_error="; ".join(rejected[:3])[:2000]
     )
     return {**counts, "pushed": job.done, "rejected_examples": rejected}
+
+
+def _batches(queryset):
+    """Batches of BATCH rows by ascending id (keyset paging: rows may leave the set meanwhile)."""
+    last_id = 0
+    while batch := list(queryset.filter(pk__gt=last_id).order_by("pk")[:BATCH]):
+        yield batch
+        last_id = batch[-1].pk

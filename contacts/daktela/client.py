@@ -83,6 +83,11 @@ class DaktelaClient:
         self.call("POST", "contacts", json=payload)
         return "created"
 
+    def delete_contact(self, name: str) -> bool:
+        """Delete the contact named `name`; False when Daktela has no such contact."""
+        status, _ = self.call("DELETE", f"contacts/{quote(name, safe='')}", ok_status=(404,))
+        return status != 404
+
     def list_users(self, take: int = 1000) -> list[dict]:
         users, skip = [], 0
         while True:

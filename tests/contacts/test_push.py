@@ -6,7 +6,8 @@ import pytest
 from connectors.salesforce import sim_data
 from contacts.daktela.client import DaktelaClient
 from contacts.daktela.simulator import DEMO_TOKEN
-from contacts.models import Contact, ContactCenterAccount, FieldMapping
+from contacts.importer import delete_contacts
+from contacts.models import Contact, ContactCenterAccount, ContactDeletion, FieldMapping
 from contacts.push import run_contact_push, start_push
 from contacts.sync import run_contact_sync, start_contact_sync
 from jobs.models import Job, JobStatus
@@ -88,6 +89,66 @@ def test_transient_failure_stops_and_the_next_push_resumes(tenant, daktela_sim, 
     assert job.status == JobStatus.FAILED
     assert push(tenant).status == JobStatus.SUCCEEDED
     assert len(daktela_sim.contacts) == 3
+
+
+def test_contacts_deleted_in_the_crm_are_deleted_in_the_contact_center(
+    tenant, sf, sf_sim, daktela_sim
+):
+    make_cc_account(tenant, url=daktela_sim.url, token=DEMO_TOKEN)
+    job, _ = start_contact_sync(sf)
+    run_contact_sync(job.pk)
+    run_contact_push(Job.objects.get(kind="contact_push").pk)
+    gone_id = sim_data.make_id("Contact", 2)
+    assert f"crm{sf.pk}_{gone_id}" in daktela_sim.contacts
+    before = len(daktela_sim.contacts)
+
+    sf_sim.delete_contact(gone_id)
+    job, _ = start_contact_sync(sf)
+    run_contact_sync(job.pk)  # the incremental sync sees the delete and starts a push
+    assert ContactDeletion.objects.filter(tenant=tenant, crm_id=gone_id).count() == 1
+    push_job = Job.objects.filter(kind="contact_push").first()
+    run_contact_push(push_job.pk)
+    push_job.refresh_from_db()
+    assert push_job.status == JobStatus.SUCCEEDED, push_job.error
+    assert push_job.result["deleted"] == 1 and push_job.result["created"] == 0
+    assert f"crm{sf.pk}_{gone_id}" not in daktela_sim.contacts
+    assert len(daktela_sim.contacts) == before - 1
+    assert not ContactDeletion.objects.exists()
+
+
+def test_deletion_of_a_contact_that_came_back_or_was_never_pushed(tenant, daktela_sim):
+    make_cc_account(tenant, url=daktela_sim.url, token=DEMO_TOKEN)
+    back = make_contact(tenant, crm_id="BACK", first_name="Old")
+    never = make_contact(tenant, crm_id="NEVER")
+    assert push(tenant).result["created"] == 2
+    delete_contacts(Contact.objects.filter(pk__in=[back.pk, never.pk]))
+    daktela_sim.contacts.pop(f"crm{never.connector_id}_NEVER")  # gone there already: a 404
+    make_contact(tenant, connector=back.connector, crm_id="BACK", first_name="New")
+
+    job = push(tenant)
+    assert job.status == JobStatus.SUCCEEDED, job.error
+    assert job.result["deleted"] == 0 and job.result["updated"] == 1
+    assert daktela_sim.contacts[f"crm{back.connector_id}_BACK"]["firstname"] == "New"
+    assert not ContactDeletion.objects.exists()
+
+
+def test_a_failed_delete_stays_for_the_next_push(tenant, daktela_sim, settings):
+    settings.HTTP_RETRIES = 0
+    make_cc_account(tenant, url=daktela_sim.url, token=DEMO_TOKEN)
+    contact = make_contact(tenant, crm_id="A")
+    push(tenant)
+    delete_contacts(Contact.objects.filter(pk=contact.pk))
+    daktela_sim.fail_next(status=503, times=1)
+    assert push(tenant).status == JobStatus.FAILED
+    assert ContactDeletion.objects.count() == 1
+    assert push(tenant).result["deleted"] == 1
+    assert daktela_sim.contacts == {}
+
+
+def test_no_deletion_rows_without_a_contact_center(tenant):
+    contact = make_contact(tenant, crm_id="A")
+    assert delete_contacts(Contact.objects.filter(pk=contact.pk)) == 1
+    assert not ContactDeletion.objects.exists()
 
 
 def test_no_account_no_push(tenant):
