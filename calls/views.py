@@ -1,13 +1,11 @@
 """The audit console: calls list (+ CSV), call page with decisions and Retry, dashboard."""
 
 import csv
-from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from calls import outbox
@@ -21,14 +19,6 @@ from connectors.models import ConnectorAccount
 from tenants.scoping import get_for_tenant, tenant_view
 
 
-def _local_time(request) -> None:
-    """Show times in the tenant's time zone (stored in UTC)."""
-    try:
-        timezone.activate(ZoneInfo(request.tenant.time_zone or "UTC"))
-    except (ValueError, KeyError):
-        timezone.deactivate()
-
-
 def _decorate(record):
     record.reason_text = reason_text(record)
     record.owner_text = owner_text(record)
@@ -38,7 +28,6 @@ def _decorate(record):
 
 @tenant_view("viewer")
 def index(request):
-    _local_time(request)
     connectors = list(ConnectorAccount.objects.for_tenant(request.tenant).order_by("name"))
     form = CallFilterForm(request.GET or None, connectors=connectors)
     qs, errors = filter_calls(request.tenant, request.GET)
@@ -119,7 +108,6 @@ def _safe(value):
 
 @tenant_view("viewer")
 def detail(request, pk):
-    _local_time(request)
     call = get_for_tenant(calls_with_details(Call.objects.all()), request.tenant, pk=pk)
     events = CallEvent.objects.for_tenant(request.tenant).filter(call_id=call.call_id)
     syncs = [_decorate(r) for r in call.sync_records.all()]
@@ -150,7 +138,6 @@ def retry(request, pk):
 
 @tenant_view("viewer")
 def dashboard(request):
-    _local_time(request)
     days = daily_counts(request.tenant, 14)
     return render(
         request,

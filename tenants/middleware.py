@@ -1,3 +1,7 @@
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.utils import timezone
+
 from tenants.models import Membership
 
 SESSION_KEY = "tenant_id"
@@ -16,10 +20,20 @@ def current_membership(request):
     return membership or memberships.first()
 
 
-class TenantMiddleware:
-    """Sets request.membership and request.tenant for the browser UI.
+def tenant_zone(tenant) -> ZoneInfo | None:
+    """The tenant's time zone (Settings page), None for none or an unknown name."""
+    try:
+        return ZoneInfo(tenant.time_zone) if tenant and tenant.time_zone else None
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
 
-    API requests carry no session; their tenant is set by tenants.auth.ApiKeyAuthentication.
+
+class TenantMiddleware:
+    """Sets request.membership and request.tenant for the browser UI, and shows its pages'
+    times in the tenant's time zone (templates and forms use the active zone).
+
+    API requests carry no session; their tenant is set by tenants.auth.ApiKeyAuthentication,
+    and their times stay in UTC with an offset.
     """
 
     def __init__(self, get_response):
@@ -28,4 +42,5 @@ class TenantMiddleware:
     def __call__(self, request):
         request.membership = current_membership(request)
         request.tenant = request.membership.tenant if request.membership else None
-        return self.get_response(request)
+        with timezone.override(tenant_zone(request.tenant)):
+            return self.get_response(request)

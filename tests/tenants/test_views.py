@@ -184,3 +184,25 @@ def test_pagination_include_keeps_filters(rf):
     assert "11–20 of 25" in html and "Page 2 of 3" in html
     assert 'href="?phone=%2B420+1&amp;page=1"' in html
     assert 'href="?phone=%2B420+1&amp;page=3"' in html
+
+
+def test_pages_show_times_in_the_tenant_time_zone_and_the_api_in_utc(member_client, tenant):
+    from datetime import UTC, datetime
+
+    from django.utils import timezone
+
+    from tests.conftest import api_client_for
+    from tests.factories import make_connector
+
+    connector = make_connector(tenant, name="Sales org")
+    connector.authorized_at = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
+    connector.save(update_fields=["authorized_at"])
+
+    assert "15 Jan 2026, 13:00" in member_client.get("/integrations/").content.decode()
+    tenant.time_zone = "America/New_York"
+    tenant.save(update_fields=["time_zone"])
+    assert "15 Jan 2026, 07:00" in member_client.get("/integrations/").content.decode()
+    # the zone is the request's only: nothing leaks into this thread's next request
+    assert timezone.get_current_timezone_name() == "UTC"
+    api = api_client_for(tenant).get(f"/api/v1/connectors/{connector.pk}/").json()
+    assert api["authorized_at"].startswith("2026-01-15T12:00:00")
