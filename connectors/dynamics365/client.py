@@ -1,4 +1,4 @@
-"""Dataverse Web API v9.2 over portal.http: headers, error bodies, paging and `$batch`.
+"""Dataverse Web API v9.2 over portal.http: headers, error bodies, paging, counts and `$batch`.
 
 https://learn.microsoft.com/power-apps/developer/data-platform/webapi/overview
 Errors come as `{"error": {"code", "message"}}`; 401 means the bearer token is no longer
@@ -23,6 +23,11 @@ ODATA_HEADERS = {
     "OData-Version": "4.0",
     "Accept": "application/json",
 }
+# `@odata.count` stops at 5,000 (standard tables); only these annotations say whether it did.
+# https://learn.microsoft.com/power-apps/developer/data-platform/webapi/query/count-rows
+COUNT_LIMIT = 5000
+TOTAL_COUNT = "Microsoft.Dynamics.CRM.totalrecordcount"
+LIMIT_EXCEEDED = "Microsoft.Dynamics.CRM.totalrecordcountlimitexceeded"
 # Statuses whose Dataverse error body we read ourselves; 429/502/503/504 stay with the seam.
 _MAPPED_STATUS = tuple(s for s in range(400, 501) if s != 429)
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
@@ -136,6 +141,33 @@ class DataverseClient:
             data = call(lambda t, u=url, q=query: self.get_json(t, u, params=q, prefer=prefer))
             yield list(data.get("value") or [])
             url, query = data.get("@odata.nextLink"), None  # the link carries the query
+
+    def count(self, call: Callable, path: str, params: dict) -> tuple[int, bool]:
+        """`$count=true` over the rows `params` select -> (count, whether the 5,000 cap was hit).
+
+        One row per page via `odata.maxpagesize=1`, not `$top=1`: Microsoft says not to combine
+        `$top` with `$count`, while the count is documented to ignore the page size.
+        """
+        prefer = f'odata.maxpagesize=1,odata.include-annotations="{TOTAL_COUNT},{LIMIT_EXCEEDED}"'
+        query = {**params, "$count": "true"}
+        data = call(lambda t: self.get_json(t, path, params=query, prefer=prefer))
+        count = data.get("@odata.count")
+        if isinstance(count, bool) or not isinstance(count, int):
+            raise ConnectorError(f"Dataverse gave no @odata.count for {path}")
+        exceeded = data.get(f"@{LIMIT_EXCEEDED}")
+        if exceeded is None:  # annotation not given: a count at the cap may stand for more
+            exceeded = count >= COUNT_LIMIT
+        return count, bool(exceeded)
+
+    def total_record_count(self, call: Callable, logical_name: str) -> int | None:
+        """RetrieveTotalRecordCount: the table's size from a snapshot taken in the last 24 h."""
+        path = f"RetrieveTotalRecordCount(EntityNames=[{odata_string(logical_name)}])"
+        counts = call(lambda t: self.get_json(t, path)).get("EntityRecordCountCollection")
+        counts = counts if isinstance(counts, dict) else {}
+        for key, value in zip(counts.get("Keys") or [], counts.get("Values") or [], strict=False):
+            if key == logical_name:
+                return int(value)
+        return None
 
     def batch(
         self, token: Token, changesets: list[list[multipart.Part]]

@@ -163,6 +163,7 @@ class WebApiHandlers:
         page = rows[start : start + size]
         body = {
             "@odata.context": f"{self.url}{API}/$metadata#{entity_set}",
+            **self.count_annotations(len(rows), q, prefer),
             "value": [
                 select(self._annotate(entity_set, r, request), fields, id_name) for r in page
             ],

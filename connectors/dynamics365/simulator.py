@@ -9,10 +9,12 @@ Authority: `/{tenant}/v2.0/.well-known/openid-configuration`, `/{tenant}/oauth2/
 resource). Web API under /api/data/v9.2/: WhoAmI, EntityDefinitions(...)/Attributes, contacts,
 accounts, systemusers, queues (GET with $select/$filter/$orderby and maxpagesize paging),
 phonecalls and incidents (create, upsert by alternate key with If-None-Match/If-Match), AddToQueue,
-and $batch. Test knobs: `token_lifetime`, `expire_tokens()`, `request_limit`/`limit_window`
-(service protection 429 + Retry-After), `fail_after_write` (commit, then answer 502), and the
-base class's `fail_next(...)`. Stores: `sim.tables[set][id]`, `sim.phonecalls` / `sim.incidents`
-(by key), `sim.batches` (part counts of each $batch), `sim.api_headers`.
+$batch, `$count=true` and RetrieveTotalRecordCount (sim_count.py). Test knobs: `token_lifetime`,
+`expire_tokens()`, `request_limit`/`limit_window` (service protection 429 + Retry-After),
+`fail_after_write` (commit, then answer 502), `count_limit` (the 5,000 cap of `@odata.count`),
+`record_count_snapshot` (a stale RetrieveTotalRecordCount), and the base class's `fail_next(...)`.
+Stores: `sim.tables[set][id]`, `sim.phonecalls` / `sim.incidents` (by key), `sim.batches` (part
+counts of each $batch), `sim.api_headers`.
 """
 
 import math
@@ -25,6 +27,7 @@ from pathlib import Path
 import requests
 
 from connectors.dynamics365 import sim_data
+from connectors.dynamics365.sim_count import COUNT_LIMIT, WebApiCounts
 from connectors.dynamics365.sim_handlers import WebApiHandlers
 from connectors.dynamics365.sim_writes import WebApiWrites
 from connectors.simulator_base import Reply, Simulator
@@ -49,7 +52,7 @@ def aad_error(status: int, error: str, code: int, text: str) -> Reply:
     return Reply(status, body)
 
 
-class Dynamics365Simulator(WebApiHandlers, WebApiWrites, Simulator):
+class Dynamics365Simulator(WebApiHandlers, WebApiCounts, WebApiWrites, Simulator):
     name = "dynamics365"
     tls = True
     routes = [
@@ -62,6 +65,7 @@ class Dynamics365Simulator(WebApiHandlers, WebApiWrites, Simulator):
             "attributes",
         ),
         ("POST", rf"{API}/\$batch", "batch"),
+        ("GET", rf"{API}/RetrieveTotalRecordCount\((?P<args>.*)\)", "retrieve_total_record_count"),
         (
             "POST",
             rf"{API}/queues\((?P<id>[0-9a-f-]+)\)/Microsoft\.Dynamics\.CRM\.AddToQueue",
@@ -89,6 +93,8 @@ class Dynamics365Simulator(WebApiHandlers, WebApiWrites, Simulator):
         self._recent: list[float] = []
         self.throttled = 0  # 429s sent
         self.fail_after_write = 0
+        self.count_limit = COUNT_LIMIT  # @odata.count never exceeds it (lower it in tests)
+        self.record_count_snapshot: dict[str, int] | None = None  # RetrieveTotalRecordCount
         self.batches: list[int] = []
         self.queue_items: list[dict] = []
         self.api_headers: list[dict] = []

@@ -4,6 +4,7 @@ import pytest
 
 from connectors.models import ConnectorAccount
 from connectors.services import save_account
+from contacts import sync
 from contacts.models import Contact
 from contacts.sync import run_contact_sync, start_contact_sync
 from jobs.models import JobStatus
@@ -55,7 +56,19 @@ def test_dynamics365(tenant, monkeypatch):
 
     sim = Dynamics365Simulator().start()
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(sim.ca_file()))
+    totals = []  # the total of every heartbeat: the first one is sent before any page
+    beat = sync.heartbeat
+
+    def recording_heartbeat(job, done, total=None):
+        totals.append(total)
+        beat(job, done, total)
+
+    monkeypatch.setattr(sync, "heartbeat", recording_heartbeat)
     try:
-        import_from(tenant, "dynamics365", sim.account_settings(), sim.account_credentials())
+        _account, job = import_from(
+            tenant, "dynamics365", sim.account_settings(), sim.account_credentials()
+        )
     finally:
         sim.stop()
+    # count_contacts ($count=true) gave the bar its total up front, not only at the end
+    assert totals[0] == job.total == job.done == len(sim.tables["contacts"])
