@@ -153,7 +153,7 @@ class ContactSync:
                 high = stats.max_modified
             heartbeat(self.job, totals["fetched"], total)
             reset_queries()  # DEBUG keeps SQL text; do not let it grow with N
-        if total is None or total < totals["fetched"]:
+        if total != totals["fetched"]:  # the count was an estimate (or raced with changes)
             heartbeat(self.job, totals["fetched"], totals["fetched"])
         reconciled = False
         if full and totals["fetched"]:  # an empty answer never wipes the store

@@ -23,6 +23,17 @@ def sync(account, full=False) -> Job:
     return job
 
 
+def test_a_finished_job_shows_what_it_read_when_the_count_was_an_estimate(
+    tenant, sf, sf_sim, monkeypatch
+):
+    from connectors.salesforce.connector import SalesforceConnector
+
+    monkeypatch.setattr(SalesforceConnector, "count_contacts", lambda self, **kw: 10_000)
+    job = sync(sf)
+    assert job.status == JobStatus.SUCCEEDED, job.error
+    assert job.done == job.total == Contact.objects.for_tenant(tenant).count() < 10_000
+
+
 def soql_requests(sim):
     return [path for method, path in sim.requests if "/query" in path and method == "GET"]
 
