@@ -1,7 +1,7 @@
 """POST-only actions on one connector account (tenant admins only, CSRF-protected).
 
-Authorize and Test talk to the CRM inside the request: they are single calls bounded by the
-HTTP seam's timeouts (portal.http), so no background job is needed.
+Authorize, Test and Disconnect talk to the CRM inside the request: they are single calls bounded
+by the HTTP seam's timeouts (portal.http), so no background job is needed.
 """
 
 from django.contrib import messages
@@ -32,15 +32,21 @@ def back(request, account: ConnectorAccount | None = None):
 
 def report(request, result: services.ActionResult, success_prefix: str = "") -> None:
     """Show an action's outcome: the test call's findings, or the CRM's reason and what to do."""
-    if result.ok:
+    if result.ok and result.warning:  # done here, but the admin has something to finish
+        messages.warning(request, _with_hint(result))
+    elif result.ok:
         details = ui.describe_info(result.info)
         text = success_prefix or result.message
         messages.success(request, f"{text} {details}." if details else text)
     else:
-        message = result.message.rstrip()
-        if result.hint:
-            message = f"{message}{'' if message.endswith(('.', '!', '?')) else '.'} {result.hint}"
-        messages.error(request, message)
+        messages.error(request, _with_hint(result))
+
+
+def _with_hint(result: services.ActionResult) -> str:
+    message = result.message.rstrip()
+    if result.hint:
+        message = f"{message}{'' if message.endswith(('.', '!', '?')) else '.'} {result.hint}"
+    return message
 
 
 @require_POST
@@ -64,8 +70,9 @@ def test(request, pk: int):
 @tenant_view("admin")
 def disconnect(request, pk: int):
     account = _account(request, pk)
-    services.disconnect_account(account, actor=request.user)
-    messages.success(request, f"{account.name} is disconnected: its token was dropped.")
+    # Tells the CRM first where the connector registered something there (retailCRM's module):
+    # one call bounded by portal.http's timeouts; the local disconnect happens either way.
+    report(request, services.disconnect_account(account, actor=request.user))
     return back(request, account)
 
 

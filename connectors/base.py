@@ -41,6 +41,8 @@ class Connector:
     batch_size: int = 100  # records per write request
     supports_web_flow: bool = False  # OAuth authorization-code flow (redirect to the CRM)
     ticket_label: str = "ticket"
+    # What an admin does in the CRM when deactivate() failed ("Switch the module off in ...").
+    deactivate_by_hand: str = ""
 
     def __init__(self, account, session=None):
         self.account = account
@@ -148,6 +150,17 @@ class Connector:
     def test_connection(self) -> dict:
         """A cheap authenticated call proving the token works (e.g. WhoAmI)."""
         raise NotImplementedError
+
+    def deactivate(self) -> str:
+        """Disconnect: undo on the CRM side what authorize() registered there.
+
+        Called by services.disconnect_account before the local token is dropped, outside any
+        database transaction (it is an HTTP call). Raise ConnectorError when the CRM refuses or
+        cannot be reached: the local disconnect still happens and the admin is told to finish
+        by hand (`deactivate_by_hand`). Returns what was undone, in words for the audit log and
+        the admin ("" when nothing was registered, the default: the token simply goes).
+        """
+        return ""
 
     def describe_fields(self, crm_object: str = "Contact") -> list[CrmField]:
         raise NotImplementedError

@@ -70,7 +70,18 @@ class ConnectorAccount(TenantScopedModel):
         self.status = ConnectorStatus.AUTHORIZED
         self.last_error = ""
         self.authorized_at = timezone.now()
-        self.save(update_fields=["status", "last_error", "authorized_at", "token", "updated_at"])
+        fields = ["status", "last_error", "authorized_at", "token", "updated_at"]
+        if "disconnected_at" in (self.state or {}):  # Disconnect's mark: connected again
+            stored = type(self).objects.filter(pk=self.pk).values_list("state", flat=True).first()
+            current = stored if isinstance(stored, dict) else self.state
+            self.state = {k: v for k, v in current.items() if k != "disconnected_at"}
+            fields.append("state")
+        self.save(update_fields=fields)
+
+    @property
+    def disconnected(self) -> bool:
+        """An admin clicked Disconnect and nobody has authorized it since."""
+        return "disconnected_at" in (self.state or {}) and self.status != ConnectorStatus.AUTHORIZED
 
     def mark_failed(self, status: str, message: str) -> None:
         self.status = status

@@ -5,6 +5,7 @@ from dataclasses import asdict, dataclass, field
 
 from django.core.mail import send_mail
 from django.db import transaction
+from django.utils import timezone
 
 from connectors.errors import AuthError, ConnectorError
 from connectors.models import ConnectorAccount, ConnectorAuditEntry, ConnectorStatus
@@ -106,10 +107,11 @@ class ActionResult:
     ok: bool
     message: str  # what happened (on failure: the CRM's reason)
     hint: str = ""  # what to do next
-    code: str = (
-        ""  # API error code on failure: authorization_failed | crm_error | connector_disabled
-    )
+    # API error code on failure: authorization_failed | crm_error | connector_disabled;
+    # with `warning`: crm_not_updated (the CRM could not be told about a Disconnect)
+    code: str = ""
     info: dict = field(default_factory=dict)  # the test call's findings on success
+    warning: bool = False  # done, but with something the admin must finish (`hint`)
 
 
 HINT_AUTH = (
@@ -265,15 +267,49 @@ def test_account(account: ConnectorAccount) -> ActionResult:
     return ActionResult(False, str(exc), hint, code)
 
 
-@transaction.atomic
-def disconnect_account(account: ConnectorAccount, *, actor) -> None:
-    """Forget the CRM's token; the settings and secrets stay for the next Authorize."""
-    account.token = {}
-    account.status = ConnectorStatus.UNCONFIGURED
-    account.last_error = ""
-    account.authorized_at = None
-    account.save(update_fields=["token", "status", "last_error", "authorized_at", "updated_at"])
-    record_audit(account, actor, "disconnected")
+def disconnect_account(account: ConnectorAccount, *, actor) -> ActionResult:
+    """Undo on the CRM side what Authorize registered there, then forget the CRM's token.
+
+    The CRM call (`connector.deactivate()`, e.g. retailCRM's module switched off) runs first
+    and outside any transaction; it is best effort: when it fails the local disconnect still
+    happens, the audit entry records the CRM's reason and the result (ok, `warning`) tells the
+    admin what to finish by hand. The settings and secrets stay for the next Authorize;
+    `state["disconnected_at"]` marks the account as disconnected until then (mark_authorized).
+    """
+    done, exc = _call(account, account.connector.deactivate)
+    with transaction.atomic():
+        locked = ConnectorAccount.objects.select_for_update().filter(pk=account.pk).first()
+        state = dict((locked.state if locked else account.state) or {})
+        state["disconnected_at"] = timezone.now().isoformat()
+        account.state = state
+        account.token = {}
+        account.status = ConnectorStatus.UNCONFIGURED
+        account.last_error = ""
+        account.authorized_at = None
+        account.save(
+            update_fields=["token", "status", "last_error", "authorized_at", "state", "updated_at"]
+        )
+        if exc is not None:
+            changes = {"error": (str(exc) or "The CRM gave no reason.")[:500]}
+        else:
+            changes = {"crm": done} if isinstance(done, str) and done else {}
+        record_audit(account, actor, "disconnected", changes)
+    if exc is not None:
+        label = account.get_kind_display()
+        by_hand = account.connector.deactivate_by_hand or f"Remove the integration in {label}"
+        reason = (str(exc) or "no reason given").rstrip(".")
+        return ActionResult(
+            True,
+            f"{account.name} is disconnected here, but {label} could not be told: {reason}.",
+            f"{by_hand}, or Authorize and Disconnect again.",
+            "crm_not_updated",
+            warning=True,
+        )
+    if isinstance(done, str) and done:
+        return ActionResult(
+            True, f"{account.name} is disconnected: {done} and its token was dropped."
+        )
+    return ActionResult(True, f"{account.name} is disconnected: its token was dropped.")
 
 
 @transaction.atomic

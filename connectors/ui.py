@@ -144,7 +144,7 @@ def mark_secret_fields(form) -> None:
 
 def describe_changes(kind: str, changes: dict, created: bool = False) -> list[str]:
     """Audit changes as sentences, in the form's field order; secrets only ever "changed"."""
-    labels = {"name": "Name", **field_labels(kind)}
+    labels = {"name": "Name", **field_labels(kind), "crm": "CRM"}  # crm: what Disconnect undid
     order = {key: i for i, key in enumerate(labels)}
     lines = []
     for key in sorted(changes or {}, key=lambda k: order.get(k, len(order))):

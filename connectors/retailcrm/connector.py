@@ -4,6 +4,7 @@ including missed calls, click-to-call relayed to the telephony side) plus custom
 Authorize = check the API key, then register our telephony module with
 `integration-modules/{code}/edit`; its `clientId` is a random per-connector secret that
 retailCRM sends back on every click-to-call request (connectors/retailcrm/views.py checks it).
+Disconnect (deactivate) posts the same module with `active: false`.
 """
 
 from collections.abc import Iterator
@@ -61,6 +62,7 @@ class RetailCRMConnector(TelephonyModule, Connector):
     batch_size = 50
     ticket_label = "task"
     supports_call_events = True
+    deactivate_by_hand = "Switch the module off in retailCRM under Administration > Integration"
 
     @property
     def client(self) -> RetailClient:
@@ -98,6 +100,19 @@ class RetailCRMConnector(TelephonyModule, Connector):
         self.account.token = asdict(Token(access_token="x-api-key", extra={"module": self.code}))
         self.account.mark_authorized()
         return {**info, "module": module["code"], "make_call_url": self.make_call_url()}
+
+    def deactivate(self) -> str:
+        """Disconnect: post our module again with `active: false`.
+
+        retailCRM then stops showing our telephony and sending click-to-call requests; live
+        call events and call uploads are refused until Authorize switches the module on again.
+        Nothing is sent when Authorize never registered a module (no clientId yet).
+        """
+        if not self.credentials.get("module_client_id"):
+            return ""
+        # A rejected key answers this admin's click; it does not mark the account needs_reauth.
+        self.register_module(self._client(), active=False)
+        return f"the integration module {self.code} was switched off in retailCRM"
 
     def test_connection(self) -> dict:
         return self._check_key(self.client)

@@ -1,6 +1,10 @@
 """The telephony endpoints of the retailCRM simulator (mixed into RetailCRMSimulator):
 integration module registration, call events, call upload deduplicated by externalId,
-telephony/manager, and `click_to_call()` which plays retailCRM's side of click-to-call."""
+telephony/manager, and `click_to_call()` which plays retailCRM's side of click-to-call.
+
+A module posted with `active: false` is stored and reported as such; while no telephony module
+is active, call events and call uploads are refused (400 "Telephony integration is not
+active") and click_to_call() offers nothing."""
 
 from datetime import datetime
 
@@ -23,9 +27,17 @@ class TelephonyEndpoints:
     """Needs the simulator's `modules`, `events`, `calls`, `customers`, `users`, `lock`,
     `_auth`, `_json_field`, `_by_phone`."""
 
-    def click_to_call(self, phone: str, user_id: int, code: str = "", module: str = "", **extra):
-        """What retailCRM does when a user clicks a phone number: GET makeCallUrl."""
+    def click_to_call(
+        self, phone: str, user_id: int, code: str = "", module: str = "", stale=False, **extra
+    ):
+        """What retailCRM does when a user clicks a phone number: GET makeCallUrl.
+
+        retailCRM offers no click-to-call for an inactive module, so that raises LookupError;
+        `stale=True` clicks anyway (a page loaded before the module was switched off).
+        """
         mod = self.modules[module] if module else next(iter(self.modules.values()))
+        if not mod.get("active") and not stale:
+            raise LookupError(f"module {mod['code']} is inactive: retailCRM shows no telephony")
         params = {
             "clientId": mod["clientId"],
             "phone": phone,
@@ -69,6 +81,7 @@ class TelephonyEndpoints:
         return {"success": True, "integrationModule": module}
 
     def _telephony_active(self) -> bool:
+        """Some module with telephony is registered and `active` (Disconnect posts false)."""
         return any(
             m.get("active") and (m.get("integrations") or {}).get("telephony")
             for m in self.modules.values()
@@ -93,6 +106,8 @@ class TelephonyEndpoints:
     def calls_upload(self, request):
         self._auth(request)
         calls = self._json_field(request, "calls")
+        if not self._telephony_active():
+            raise fail(400, "Telephony integration is not active")
         if not isinstance(calls, list) or not calls:
             raise fail(
                 400, "Errors in the input parameters", {"calls": "Expected a non-empty list."}

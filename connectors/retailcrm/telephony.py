@@ -56,9 +56,14 @@ class TelephonyModule:
             },
         }
 
-    def register_module(self, client=None) -> dict:
-        """POST integration-modules/{code}/edit (creates or updates our module)."""
-        payload = self.module_payload()
+    def register_module(self, client=None, active: bool = True) -> dict:
+        """POST integration-modules/{code}/edit (creates or updates our module).
+
+        `active=False` switches it off (Disconnect): the same document with `active: false`,
+        as retailCRM's own WooCommerce module does on deactivation. An inactive module keeps
+        its code and clientId, so Authorize later simply switches it on again.
+        """
+        payload = {**self.module_payload(), "active": active}
         (client or self.client).post(
             f"/integration-modules/{self.code}/edit", {"integrationModule": payload}
         )

@@ -5,7 +5,8 @@ retailCRM cannot send our API key; it sends the `clientId` we registered with th
 without a tenant context: the connector id names the module, and its secret clientId (compared
 in constant time) is the credential that proves the caller is that tenant's retailCRM.
 An unknown id, a connector of another kind, a disabled one and a wrong clientId all get the
-same 404, so the endpoint does not reveal which ids exist.
+same 404, so the endpoint does not reveal which ids exist. A disconnected connector (Disconnect
+clicked, not authorized since) answers the right clientId with 409 `disconnected`.
 """
 
 import hmac
@@ -58,8 +59,8 @@ SCHEMA = extend_schema(
     summary="retailCRM click-to-call (makeCallUrl)",
     description="Called by retailCRM with the module's clientId (query string, form or JSON); "
     "relays the call request to the connector's click-to-call URL. Unknown connector and wrong "
-    "clientId both answer 404. 409: no click-to-call URL configured; 502: the telephony side "
-    "failed.",
+    "clientId both answer 404. 409: the connector was disconnected (`disconnected`) or has no "
+    "click-to-call URL (`not_configured`); 502: the telephony side failed.",
     parameters=[OpenApiParameter(p, str, required=p in ("clientId", "phone")) for p in PARAMS],
     request=None,
     responses={
@@ -100,6 +101,16 @@ class MakeCallView(APIView):
         valid = hmac.compare_digest(params["clientId"].encode(), (expected or _DUMMY).encode())
         if not (account and expected and valid):
             return failure(404, "not_found", "Not found.")
+        if account.disconnected:
+            # Disconnect switched the module off in retailCRM; this click comes from a page
+            # loaded before that, or retailCRM could not be told. The caller proved itself
+            # with the clientId, so it may learn why.
+            return failure(
+                409,
+                "disconnected",
+                "This integration was disconnected in the contact center portal: an admin "
+                "must click Authorize there before click-to-call works again.",
+            )
         if not params["phone"]:
             return failure(400, "validation_error", "phone is required.")
         target = account.settings.get("click_to_call_url")

@@ -113,11 +113,38 @@ def test_test_connection_before_authorize(member_client, account, stub):
 
 def test_disconnect_drops_the_token(member_client, tenant, stub):
     account = authorized(tenant)
-    post(member_client, "disconnect", account)
+    response, msgs = post(member_client, "disconnect", account)
+    assert [m.level_tag for m in get_messages(response.wsgi_request)] == ["success"]
+    assert msgs == ["Live org is disconnected: its token was dropped."]
+    assert stub.calls == []  # Salesforce registered nothing in the CRM: nothing to undo there
     assert account.status == ConnectorStatus.UNCONFIGURED and account.token == {}
-    assert account.authorized_at is None
+    assert account.authorized_at is None and account.disconnected
     assert account.credentials["password"] == "pw"  # settings and secrets stay
     assert actions(account)[-1] == "disconnected"
+    entry = ConnectorAuditEntry.objects.filter(connector=account).latest("id")
+    assert entry.changes == {}
+
+
+def test_disconnect_when_the_crm_cannot_be_told(member_client, tenant, stub, monkeypatch):
+    """A connector whose deactivate() fails: disconnected here, warned, audited."""
+
+    def refuse(self):
+        raise ConnectorError("HTTP 503 from crm.test: Service Unavailable")
+
+    monkeypatch.setattr(stub, "deactivate", refuse)
+    monkeypatch.setattr(stub, "deactivate_by_hand", "Remove the app in Salesforce Setup")
+    account = authorized(tenant)
+    response, msgs = post(member_client, "disconnect", account)
+    assert [m.level_tag for m in get_messages(response.wsgi_request)] == ["warning"]
+    assert msgs == [
+        "Live org is disconnected here, but Salesforce could not be told: HTTP 503 from "
+        "crm.test: Service Unavailable. Remove the app in Salesforce Setup, or Authorize and "
+        "Disconnect again."
+    ]
+    assert account.status == ConnectorStatus.UNCONFIGURED and account.token == {}
+    entry = ConnectorAuditEntry.objects.filter(connector=account).latest("id")
+    assert entry.action == "disconnected"
+    assert entry.changes == {"error": "HTTP 503 from crm.test: Service Unavailable"}
 
 
 def test_disable_then_enable_restores_the_status(member_client, tenant, stub):

@@ -6,7 +6,7 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from connectors.models import ConnectorAccount, ConnectorStatus
+from connectors.models import ConnectorAccount, ConnectorAuditEntry, ConnectorStatus
 from connectors.salesforce.simulator import SalesforceSimulator
 from connectors.services import save_account
 
@@ -83,3 +83,18 @@ def test_api_authorize_against_the_simulator(api, account, sim):
     error = response.json()["error"]
     assert error["code"] == "authorization_failed"
     assert "authentication failure" in error["message"]
+
+
+def test_disconnect_only_drops_the_token(member_client, account, sim):
+    """Salesforce registers nothing at Authorize, so Disconnect sends nothing to it."""
+    act(member_client, "authorize", account)
+    before = list(sim.requests)
+    assert act(member_client, "disconnect", account) == (
+        "Sales org is disconnected: its token was dropped."
+    )
+    assert sim.requests == before
+    assert account.status == ConnectorStatus.UNCONFIGURED and account.token == {}
+    entry = ConnectorAuditEntry.objects.filter(connector=account).latest("id")
+    assert (entry.action, entry.changes) == ("disconnected", {})
+    assert act(member_client, "authorize", account).startswith("Sales org is authorized")
+    assert account.status == ConnectorStatus.AUTHORIZED and "disconnected_at" not in account.state

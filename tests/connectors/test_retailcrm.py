@@ -3,11 +3,15 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import retailcrm
+from django.contrib.messages import get_messages
+from django.core import mail
 from django.urls import reverse
 
+from connectors import services
 from connectors.errors import AuthError, ConnectorError
-from connectors.models import ConnectorStatus
-from connectors.retailcrm.simulator import RetailCRMSimulator
+from connectors.models import ConnectorAuditEntry, ConnectorStatus
+from connectors.retailcrm.simulator import API_KEY, RetailCRMSimulator
 from connectors.types import CallLog, TicketRequest
 from contacts.models import UserMapping
 from portal import http
@@ -363,3 +367,166 @@ def test_configure_page_shows_the_guide(member_client, account):
     html = response.content.decode()
     assert f"/api/v1/retailcrm/{account.pk}/make-call/" in html and "API access keys" in html
     assert "Click-to-call URL" in html
+
+
+# --- Disconnect: the module is switched off in retailCRM -----------------------------------------
+
+
+def last_audit(account) -> ConnectorAuditEntry:
+    return ConnectorAuditEntry.objects.filter(connector=account).latest("id")
+
+
+def test_disconnect_switches_the_module_off(account, sim, settings):
+    settings.PUBLIC_URL = "https://portal.example"
+    assert services.authorize_account(account, actor="admin").ok
+    registered = dict(sim.modules["ccportal"])
+    account.refresh_from_db()
+
+    result = services.disconnect_account(account, actor="admin")
+
+    assert result.ok and not result.warning
+    assert result.message == (
+        f"{account.name} is disconnected: the integration module ccportal was switched off in "
+        "retailCRM and its token was dropped."
+    )
+    module = sim.modules["ccportal"]
+    assert module["active"] is False
+    # Same document as Authorize registered, only the flag differs (the edit endpoint needs
+    # code, integrationCode and clientId; an inactive module keeps them for the next Authorize).
+    assert {**module, "active": True} == registered
+    assert sim.requests[-1] == ("POST", "/api/v5/integration-modules/ccportal/edit")
+    # What retailCRM reports, read with the official client library
+    lib = retailcrm.v5(sim.url, API_KEY)
+    read = lib.integration_module("ccportal").get_response()["integrationModule"]
+    assert read["active"] is False and read["clientId"] == account.credentials["module_client_id"]
+    refused = lib.telephony_call_event({"phone": "+420773794804", "type": "in", "codes": ["jdoe"]})
+    assert refused.get_status_code() == 400 and "not active" in refused.get_error_msg()
+
+    account.refresh_from_db()
+    assert account.status == ConnectorStatus.UNCONFIGURED and account.token == {}
+    assert account.disconnected and account.authorized_at is None
+    assert account.credentials["module_client_id"] == registered["clientId"]  # kept
+    entry = last_audit(account)
+    assert entry.action == "disconnected"
+    assert entry.changes == {"crm": "the integration module ccportal was switched off in retailCRM"}
+
+
+def test_after_disconnect_retailcrm_refuses_events_and_uploads(account, sim):
+    connector = account.connector
+    connector.authorize()
+    services.disconnect_account(account, actor="admin")
+    with pytest.raises(ConnectorError) as exc:
+        connector.send_call_event({"type": "ringing", "direction": "in", "caller": "+420773794804"})
+    assert exc.value.permanent and "not active" in str(exc.value)
+    results = connector.log_calls([call()])
+    assert not results[0].ok and results[0].permanent and "not active" in results[0].error
+    assert sim.events == [] and sim.calls == {}
+    with pytest.raises(LookupError):  # retailCRM offers no click-to-call for it any more
+        sim.click_to_call("+420773794804", user_id=8, code="jdoe")
+
+
+def test_authorize_again_switches_the_module_back_on(account, sim):
+    assert services.authorize_account(account, actor="admin").ok
+    client_id = sim.modules["ccportal"]["clientId"]
+    account.refresh_from_db()
+    services.disconnect_account(account, actor="admin")
+    assert sim.modules["ccportal"]["active"] is False
+
+    account.refresh_from_db()
+    assert services.authorize_account(account, actor="admin").ok
+
+    account.refresh_from_db()
+    assert account.status == ConnectorStatus.AUTHORIZED and not account.disconnected
+    assert "disconnected_at" not in account.state
+    module = sim.modules["ccportal"]
+    assert module["active"] is True and module["clientId"] == client_id
+    lib = retailcrm.v5(sim.url, API_KEY)
+    assert lib.integration_module("ccportal").get_response()["integrationModule"]["active"]
+    assert account.connector.send_call_event(
+        {"type": "ringing", "direction": "in", "caller": "+420773794804", "agent_id": "jdoe"}
+    )
+    assert sim.events[-1]["codes"] == ["jdoe"]
+
+
+def test_disconnect_still_happens_when_retailcrm_fails(account, sim):
+    account.connector.authorize()
+    account.refresh_from_db()
+    sim.fail_next(status=500, path="/integration-modules/", body={"success": False})
+
+    result = services.disconnect_account(account, actor="admin")
+
+    assert result.ok and result.warning and result.code == "crm_not_updated"
+    assert result.message.startswith(
+        f"{account.name} is disconnected here, but retailCRM could not be told: HTTP 500 from "
+    )
+    assert result.hint == (
+        "Switch the module off in retailCRM under Administration > Integration, "
+        "or Authorize and Disconnect again."
+    )
+    assert sim.modules["ccportal"]["active"] is True  # retailCRM never heard of it
+    account.refresh_from_db()
+    assert account.status == ConnectorStatus.UNCONFIGURED and account.token == {}
+    assert account.disconnected
+    entry = last_audit(account)
+    assert entry.action == "disconnected" and "HTTP 500" in entry.changes["error"]
+
+
+def test_disconnect_with_a_revoked_key_does_not_ask_for_reauthorization(account, sim, tenant):
+    account.connector.authorize()
+    account.refresh_from_db()
+    account.credentials = {**account.credentials, "api_key": "revoked"}
+    account.save()
+    mail.outbox.clear()
+
+    result = services.disconnect_account(account, actor="admin")
+
+    assert result.warning and 'Wrong "apiKey" value.' in result.message
+    account.refresh_from_db()
+    assert account.status == ConnectorStatus.UNCONFIGURED  # not needs_reauth: it is disconnected
+    assert mail.outbox == []
+    assert sim.modules["ccportal"]["active"] is True
+
+
+def test_disconnect_before_any_authorize_sends_nothing(account, sim):
+    result = services.disconnect_account(account, actor="admin")
+    assert result.ok and not result.warning
+    assert result.message == f"{account.name} is disconnected: its token was dropped."
+    assert sim.requests == [] and sim.modules == {}
+    assert last_audit(account).changes == {}
+
+
+def post_disconnect(client, account) -> list:
+    response = client.post(reverse("connectors:disconnect", args=[account.pk]))
+    assert response.status_code == 302
+    account.refresh_from_db()
+    return list(get_messages(response.wsgi_request))
+
+
+def test_disconnect_button_switches_the_module_off(member_client, account, sim):
+    account.connector.authorize()
+    msgs = post_disconnect(member_client, account)
+    assert [m.level_tag for m in msgs] == ["success"]
+    assert "integration module ccportal was switched off in retailCRM" in str(msgs[0])
+    assert sim.modules["ccportal"]["active"] is False
+    assert account.status == ConnectorStatus.UNCONFIGURED
+    html = member_client.get(reverse("connectors:audit", args=[account.pk])).content.decode()
+    assert "CRM: the integration module ccportal was switched off in retailCRM" in html
+
+
+def test_disconnect_button_warns_when_retailcrm_fails(member_client, account, sim, settings):
+    settings.HTTP_RETRIES = 0
+    account.connector.authorize()
+    sim.fail_next(status=503, path="/integration-modules/")
+    msgs = post_disconnect(member_client, account)
+    assert [m.level_tag for m in msgs] == ["warning"]
+    text = str(msgs[0])
+    assert "is disconnected here, but retailCRM could not be told: " in text and "503" in text
+    assert text.endswith(
+        "Switch the module off in retailCRM under Administration > Integration, "
+        "or Authorize and Disconnect again."
+    )
+    assert account.status == ConnectorStatus.UNCONFIGURED and account.token == {}
+    page = member_client.get(reverse("connectors:configure", args=[account.pk]))
+    assert page.status_code == 200
+    html = member_client.get(reverse("connectors:audit", args=[account.pk])).content.decode()
+    assert "Error: HTTP 503 from " in html

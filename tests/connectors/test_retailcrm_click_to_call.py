@@ -9,7 +9,10 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from connectors import services
+from connectors.errors import ConnectorError
 from connectors.models import ConnectorAccount, ConnectorStatus
+from connectors.retailcrm.connector import RetailCRMConnector
 from connectors.retailcrm.simulator import RetailCRMSimulator
 from tests.factories import make_connector
 from tests.retailcrm.isolation import make_retailcrm
@@ -138,6 +141,37 @@ def test_other_kinds_and_disabled_connectors_are_404(tenant, account, receiver):
     assert receiver.calls == []
 
 
+def test_disconnected_connector_refuses_clearly(account, receiver, monkeypatch):
+    """retailCRM could not be told (or a page was loaded before): the click is refused."""
+
+    def unreachable(self):
+        raise ConnectorError("shop.retailcrm.example unreachable: ConnectionError")
+
+    monkeypatch.setattr(RetailCRMConnector, "deactivate", unreachable)
+    assert services.disconnect_account(account, actor="admin").warning
+    response = APIClient().get(url(account.pk), PARAMS)
+    assert response.status_code == 409
+    body = response.json()
+    assert body["success"] is False and body["error"]["code"] == "disconnected"
+    assert "disconnected in the contact center portal" in body["errorMsg"]
+    assert "click Authorize" in body["errorMsg"]
+    # Without the module's secret it is still the plain 404: nothing to probe.
+    wrong = APIClient().get(url(account.pk), {**PARAMS, "clientId": "nope"})
+    assert wrong.status_code == 404 and wrong.json()["error"]["code"] == "not_found"
+    assert receiver.calls == []
+
+
+def test_settings_change_without_disconnect_still_relays(account, receiver):
+    """Saving a setting drops the token too, but only Disconnect switches click-to-call off."""
+    account.token = {"access_token": "x-api-key"}
+    account.mark_authorized()
+    services.save_account(account, actor="admin", credentials={"api_key": "a-new-key"})
+    account.refresh_from_db()
+    assert account.token == {} and account.status == ConnectorStatus.UNCONFIGURED
+    assert not account.disconnected
+    assert APIClient().get(url(account.pk), PARAMS).status_code == 200
+
+
 def test_missing_phone_is_400(account):
     response = APIClient().get(url(account.pk), {**PARAMS, "phone": ""})
     assert response.status_code == 400 and "phone" in response.json()["errorMsg"]
@@ -194,6 +228,42 @@ def test_end_to_end_from_retailcrm_click(live_server, settings, tenant, receiver
         sim.modules["ccportal"]["clientId"] = "forged"
         assert sim.click_to_call("+420773794804", user_id=8).status_code == 404
         assert len(receiver.calls) == 1
+    finally:
+        sim.stop()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_disconnect_stops_click_to_call_and_authorize_restores_it(
+    live_server, settings, tenant, receiver
+):
+    settings.PUBLIC_URL = live_server.url
+    sim = RetailCRMSimulator().start()
+    try:
+        sim_settings, credentials = RetailCRMSimulator.demo_account(sim.url)
+        account = make_connector(
+            tenant,
+            kind="retailcrm",
+            settings={**sim_settings, "click_to_call_url": receiver.url},
+            credentials=credentials,
+        )
+        assert services.authorize_account(account, actor="admin").ok
+        assert sim.click_to_call("+420773794804", user_id=8, code="jdoe").status_code == 200
+
+        account.refresh_from_db()
+        result = services.disconnect_account(account, actor="admin")
+        assert result.ok and not result.warning
+        assert sim.modules["ccportal"]["active"] is False
+        with pytest.raises(LookupError):  # retailCRM no longer offers our telephony
+            sim.click_to_call("+420773794804", user_id=8, code="jdoe")
+        stale = sim.click_to_call("+420773794804", user_id=8, code="jdoe", stale=True)
+        assert stale.status_code == 409 and stale.json()["error"]["code"] == "disconnected"
+        assert len(receiver.calls) == 1
+
+        account.refresh_from_db()
+        assert services.authorize_account(account, actor="admin").ok
+        assert sim.modules["ccportal"]["active"] is True
+        assert sim.click_to_call("+420773794804", user_id=8, code="jdoe").status_code == 200
+        assert len(receiver.calls) == 2
     finally:
         sim.stop()
 

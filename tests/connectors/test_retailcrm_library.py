@@ -133,3 +133,35 @@ def test_users_and_tasks(client):
     created = client.task_create({"text": "Call back", "performerId": 8})
     assert created.get_status_code() == 201 and created.get_response()["id"]
     assert client.task_create({"text": "Nobody", "performerId": 999}).get_status_code() == 400
+
+
+def test_integration_module_switched_off_and_on_again(client, sim):
+    """Disconnect's request: the same module with `active: false`; telephony is refused then."""
+    assert client.integration_module_edit(MODULE).is_successful()
+    off = client.integration_module_edit({**MODULE, "active": False})
+    assert off.get_status_code() == 200 and off.is_successful()
+    module = client.integration_module("lib-test").get_response()["integrationModule"]
+    assert module["active"] is False and module["clientId"] == "lib-client-id"
+    active_elsewhere = [m for m in sim.modules.values() if m.get("active")]
+    assert active_elsewhere == []  # no other module keeps telephony on in this simulator
+    event = client.telephony_call_event({"phone": "+420773794804", "type": "in", "codes": ["101"]})
+    assert event.get_status_code() == 400
+    assert event.get_error_msg() == "Telephony integration is not active"
+    upload = client.telephony_calls_upload(
+        [
+            {
+                "date": "2026-11-20 11:00:00",
+                "type": "in",
+                "phone": "+420773794804",
+                "externalId": "off-1",
+            }
+        ]
+    )
+    assert upload.get_status_code() == 400 and "not active" in upload.get_error_msg()
+    assert "off-1" not in sim.calls
+
+    assert client.integration_module_edit(MODULE).get_status_code() == 200  # on again
+    assert client.integration_module("lib-test").get_response()["integrationModule"]["active"]
+    assert client.telephony_call_event(
+        {"phone": "+420773794804", "type": "in", "codes": ["101"]}
+    ).is_successful()
