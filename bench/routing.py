@@ -7,9 +7,11 @@
 1. (Re)creates its own PostgreSQL database (--db-url, default ccportal_bench), migrates it and
    bulk-loads contacts with COPY: phones in mixed formats (E.164, national, spaced, 00-prefix),
    a few owners with user mappings, and three routing rules per tenant.
-2. Starts gunicorn (2 workers x 4 threads, psycopg pool) on a free loopback port.
+2. Starts gunicorn (2 gthread workers x 4 threads; persistent DB connections, or the psycopg
+   pool with --db-conn pool) on a free loopback port.
 3. Fires routing requests at --rate requests/s (open loop, paced, from --concurrency threads on
-   keep-alive connections): a mix of E.164, national, 00-prefix and unknown callers.
+   keep-alive connections, the client's own GC paused): a mix of E.164, national, 00-prefix
+   and unknown callers.
 4. Runs the naive lookup of seed 001 (`raw LIKE '%<digits without the first 3-4>%'`) on the
    same database for a sample of the same callers, and prints the speed-up.
 Targets: p99 < 10 ms at 200 requests/s; >= 20x faster than the naive scan.
