@@ -73,14 +73,24 @@ def _decide_for_connector(connector, conf: CallSyncSettings, calls: list) -> lis
         if reason:
             record.state, record.reason, record.reason_detail = SyncState.SKIPPED, reason, detail
         else:
-            owner, owner_source = _owner_for(call, owners, conf)
-            contact = contacts.get(call.phone_e164) or ""
-            record.payload = outbox.call_log_payload(_call_log(call, conf, owner, contact))
-            record.reason_detail = {"owner_source": owner_source, "contact_crm_id": contact}
+            record.payload, record.reason_detail = _payload(call, conf, owners, contacts)
             if call.phone_e164 and call.started_at:
                 recent[call.phone_e164].append((call.started_at, call.call_id))
         out.append(record)
     return out
+
+
+def call_log_payloads(connector, conf: CallSyncSettings, calls: list) -> dict:
+    """call pk -> (CallLog payload, reason_detail), built as a decision builds them."""
+    owners, contacts = _owners(connector, calls), _contacts(connector, calls)
+    return {call.pk: _payload(call, conf, owners, contacts) for call in calls}
+
+
+def _payload(call, conf, owners: dict, contacts: dict) -> tuple[dict, dict]:
+    owner, owner_source = _owner_for(call, owners, conf)
+    contact = contacts.get(call.phone_e164) or ""
+    payload = outbox.call_log_payload(_call_log(call, conf, owner, contact))
+    return payload, {"owner_source": owner_source, "contact_crm_id": contact}
 
 
 def _skip_reason(connector, conf, call, recent, margin) -> tuple[str, dict]:

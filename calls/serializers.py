@@ -87,6 +87,8 @@ class SyncSerializer(serializers.Serializer):
     attempts = serializers.IntegerField()
     last_error = serializers.CharField()
     next_attempt_at = serializers.DateTimeField(allow_null=True)
+    late_updates = serializers.IntegerField(help_text="times re-sent after late events")
+    late_updated_at = serializers.DateTimeField(allow_null=True)
 
     def get_state(self, record) -> str:
         return "pending" if record.state == "running" else record.state  # leased = still pending
@@ -153,6 +155,8 @@ NO_CONNECTOR = {
     "attempts": 0,
     "last_error": "",
     "next_attempt_at": None,
+    "late_updates": 0,
+    "late_updated_at": None,
 }
 
 

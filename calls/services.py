@@ -3,6 +3,7 @@
 `fold_calls` works in chunks, each one transaction holding the calls' row locks (taken in
 call_id order, so concurrent folds never deadlock). It recomputes each call from *all* its
 stored events (calls/folding.py), so a late, duplicate or re-delivered event converges.
+A call decided before and changed by new events has its CRM call logs revised (calls/late.py).
 """
 
 import logging
@@ -12,6 +13,7 @@ from django.utils import timezone
 
 from calls.decisions import decide_calls
 from calls.folding import fold
+from calls.late import revise_calls
 from calls.models import Call, CallActivity, CallEvent
 from contacts.phones import normalize, tail
 from tenants.models import Tenant
@@ -71,12 +73,14 @@ def _fold_chunk(tenant, call_ids: list[str]) -> int:
     )
     events_by_call: dict[str, list] = {c: [] for c in call_ids}
     events = CallEvent.objects.for_tenant(tenant).filter(call_id__in=call_ids)
-    event_ids = []
+    event_ids, fresh = [], set()
     for ev in events.only(
-        "id", "event_id", "call_id", "activity_id", "type", "occurred_at", "data"
+        "id", "event_id", "call_id", "activity_id", "type", "occurred_at", "data", "folded"
     ):
         events_by_call[ev.call_id].append(ev)
         event_ids.append(ev.id)
+        if not ev.folded:
+            fresh.add(ev.call_id)
     now = timezone.now()
     activities = []
     for call in calls:
@@ -107,6 +111,10 @@ def _fold_chunk(tenant, call_ids: list[str]) -> int:
             update_fields=ACTIVITY_FIELDS,
         )
     CallEvent.objects.filter(id__in=event_ids, folded=False).update(folded=True)
+    # Events after the decision: re-send the CRM record if what it would say has changed.
+    late = [c for c in calls if c.ended and c.decided_at is not None and c.call_id in fresh]
+    if late:
+        revise_calls(tenant, late)
     to_decide = [c for c in calls if c.ended and c.decided_at is None]
     if to_decide:
         decide_calls(tenant, to_decide)

@@ -88,6 +88,10 @@ class SyncRecord(TenantScopedModel):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     synced_at = models.DateTimeField(null=True, blank=True)
+    # Call logs whose payload was rebuilt because events arrived after the decision
+    # (calls/late.py): how many times, and when last.
+    late_updates = models.PositiveIntegerField(default=0)
+    late_updated_at = models.DateTimeField(null=True, blank=True)
 
     objects = SyncRecordQuerySet.as_manager()
 

@@ -1,0 +1,102 @@
+"""Late events: a decided call whose re-fold changes its CRM record gets that record re-sent.
+
+The fold calls `revise_calls` (in its transaction, holding the calls' row locks) for calls
+that had been decided, have ended and had new events in this fold. For each of their
+call-log rows that is queued or delivered, the CallLog payload is rebuilt with the
+decisions' own builders and compared with the stored one; only a different payload is
+written, so a re-delivered or irrelevant event causes no CRM traffic. The row then goes
+back through the outbox under the same key, and the connectors' upsert by key updates the
+same CRM record:
+
+- pending / failed / dead: the new payload replaces the old one; state, attempts and
+  next_attempt_at are kept (a dead row sends the current data when retried by hand);
+- synced: back to pending, due now, attempts 0 (a new delivery), CRM link kept;
+- running (a worker may be sending the old payload right now): its lease is revoked and
+  the row is due when that lease would have expired, so the old request cannot land after
+  the new one; the old request's outcome is discarded (the row is no longer ours).
+
+Skipped decisions are final, and tickets and callbacks are not revisited. A call that a
+late event made private sends nothing more: rows not delivered yet become skipped
+("private"); what the CRM already has stays.
+"""
+
+from collections import defaultdict
+
+from django.db.models import F
+from django.utils import timezone
+
+from calls import outbox
+from calls.decisions import call_log_payloads
+from calls.models import CallSyncSettings, SyncKind, SyncRecord, SyncState
+from connectors.models import ConnectorAccount
+
+REVISED = (SyncState.PENDING, SyncState.RUNNING, SyncState.SYNCED, SyncState.FAILED, SyncState.DEAD)
+UNSENT = (SyncState.PENDING, SyncState.FAILED, SyncState.DEAD)
+
+
+def revise_calls(tenant, calls: list) -> int:
+    """Rebuild the call logs of decided calls after late events; returns rows changed."""
+    by_pk = {c.pk: c for c in calls}
+    rows = list(
+        SyncRecord.objects.for_tenant(tenant)
+        .filter(call_id__in=by_pk, kind=SyncKind.CALL_LOG, state__in=REVISED)
+        .order_by("id")
+        .select_for_update()  # a worker's result waits for us, then finds the row changed
+    )
+    by_connector = defaultdict(list)
+    for row in rows:
+        by_connector[row.connector_id].append(row)
+    now, changed, kicks = timezone.now(), 0, set()
+    accounts = ConnectorAccount.objects.for_tenant(tenant).filter(pk__in=by_connector)
+    for account in accounts.order_by("pk"):
+        records = by_connector[account.pk]
+        conf = CallSyncSettings.for_connector(account)
+        built = call_log_payloads(account, conf, [by_pk[r.call_id] for r in records])
+        for record in records:
+            call = by_pk[record.call_id]
+            if call.privacy == "private":
+                changed += _withhold(record, now)
+                continue
+            payload, detail = built[call.pk]
+            if payload == record.payload:
+                continue
+            _revise(record, payload, detail, now)
+            changed += 1
+            if record.state != SyncState.DEAD:
+                kicks.add(account.pk)
+    for connector_id in sorted(kicks):
+        outbox.kick(connector_id, SyncKind.CALL_LOG)
+    return changed
+
+
+def _revise(record: SyncRecord, payload: dict, detail: dict, now) -> None:
+    fields = {
+        "payload": payload,
+        "reason_detail": detail,
+        "late_updates": F("late_updates") + 1,
+        "late_updated_at": now,
+        "updated_at": now,
+    }
+    if record.state == SyncState.SYNCED:
+        fields.update(state=SyncState.PENDING, next_attempt_at=now, attempts=0, last_error="")
+    elif record.state == SyncState.RUNNING:
+        due = max(now, record.locked_until or now)
+        fields.update(state=SyncState.PENDING, next_attempt_at=due, locked_until=None, lease=None)
+    SyncRecord.objects.filter(pk=record.pk).update(**fields)
+
+
+def _withhold(record: SyncRecord, now) -> int:
+    """The call became private: what was not delivered yet is never sent."""
+    if record.state not in UNSENT:
+        return 0
+    SyncRecord.objects.filter(pk=record.pk).update(
+        state=SyncState.SKIPPED,
+        reason="private",
+        reason_detail={},
+        payload={},
+        next_attempt_at=None,
+        late_updates=F("late_updates") + 1,
+        late_updated_at=now,
+        updated_at=now,
+    )
+    return 1

@@ -1,0 +1,200 @@
+"""Events after the decision update the same CRM record (Salesforce simulator over HTTP)."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from calls import outbox, tasks
+from calls.models import Call, CallSyncSettings, SyncRecord
+from connectors.salesforce.simulator import SalesforceSimulator
+from tests.calls.conftest import call_events, event, sweep_now
+from tests.factories import authorized_salesforce
+
+URL = "/api/v1/call-events/"
+DAKTELA = "/api/v1/call-events/daktela/"
+T0 = "2026-11-20T10:00:00+01:00"
+
+
+@pytest.fixture
+def sim():
+    s = SalesforceSimulator(contacts=0).start()
+    yield s
+    s.stop()
+
+
+@pytest.fixture
+def sf(tenant, sim):
+    return authorized_salesforce(tenant, sim)
+
+
+def post(api, run_on_commit, events):
+    response = run_on_commit(api.post, URL, events, format="json")
+    assert response.status_code == 202, response.json()
+    return response.json()
+
+
+def task_writes(sim):
+    return [p for m, p in sim.requests if m == "PATCH" and "/sobjects/Task" in p]
+
+
+def late_end(call_id="L1", **extra):
+    """A second end event, 3 minutes in, with a longer duration and the recording."""
+    extra.setdefault("duration_seconds", 180)
+    extra.setdefault("recording_url", "https://rec.example/L1.mp3")
+    return event(call_id, "ended", "2026-11-20T10:03:05+01:00", **extra)
+
+
+def test_late_event_updates_the_same_task(api, tenant, sf, sim, run_on_commit):
+    post(api, run_on_commit, call_events("L1", start=T0, duration=95))
+    record = SyncRecord.objects.get()
+    assert record.state == "synced" and record.late_updates == 0
+    key, crm_id = record.key, record.crm_record_id
+    assert sim.tasks[key]["CallDurationInSeconds"] == 95
+
+    post(api, run_on_commit, [late_end(event_id="late-1")])
+    record.refresh_from_db()
+    assert record.state == "synced" and record.crm_record_id == crm_id
+    assert record.late_updates == 1 and record.late_updated_at is not None
+    assert record.payload["duration_seconds"] == 180
+    assert len(sim.tasks) == 1  # upsert by key: the same Task, updated
+    task = sim.tasks[key]
+    assert task["Id"] == crm_id and task["CallDurationInSeconds"] == 180
+    assert "https://rec.example/L1.mp3" in task["Description"]
+
+    # The same event delivered again, a re-run fold and a new event that changes nothing
+    # cause no CRM request.
+    writes = len(task_writes(sim))
+    assert post(api, run_on_commit, [late_end(event_id="late-1")])["duplicates"] == 1
+    run_on_commit(tasks.fold_calls, tenant.pk, ["L1"])
+    post(api, run_on_commit, [event("L1", "answered", "2026-11-20T10:00:30+01:00")])
+    sweep_now(run_on_commit)
+    assert Call.objects.get().ended
+    assert len(task_writes(sim)) == writes
+    record.refresh_from_db()
+    assert record.late_updates == 1 and record.state == "synced"
+
+
+def test_late_event_for_skipped_call_keeps_the_skip(api, tenant, sf, sim, run_on_commit):
+    conf = CallSyncSettings.for_connector(sf)
+    conf.min_duration_seconds = 10
+    conf.save()
+    post(api, run_on_commit, call_events("L1", start=T0, duration=4))
+    post(api, run_on_commit, [late_end(event_id="late-skip", duration_seconds=300)])
+    assert Call.objects.get().duration_seconds == 300
+    record = SyncRecord.objects.get()
+    assert (record.state, record.reason, record.late_updates) == (
+        "skipped",
+        "below_min_duration",
+        0,
+    )
+    assert record.reason_detail["duration"] == 4
+    assert not task_writes(sim) and not sim.tasks
+
+
+def test_daktela_transfer_decided_early_lists_both_legs(
+    client, api, tenant, sf, sim, run_on_commit
+):
+    first = {
+        "ID": "1WS.7001",
+        "ActivityID": "act-1",
+        "CallType": "in",
+        "RingingStart": "2026-11-20 10:00:03",
+        "CallStart": "2026-11-20 10:00:10",
+        "CallEnd": "2026-11-20 10:00:40",
+        "Answered": "1",
+        "Duration": "30",
+        "WaitTime": "7",
+        "QueueId": "Support",
+        "Clid": "773794804",
+        "AgentEmail": "j.doe@acme.com",
+        "access_token": api.raw_key,
+    }
+    second = {
+        **first,
+        "ActivityID": "act-2",
+        "RingingStart": "2026-11-20 10:00:41",
+        "CallStart": "2026-11-20 10:00:45",
+        "CallEnd": "2026-11-20 10:04:05",
+        "Duration": "200",
+        "AgentEmail": "k.smith@acme.com",
+    }
+    assert run_on_commit(client.get, DAKTELA, first).status_code == 202
+    record = SyncRecord.objects.get()
+    assert record.state == "synced" and Call.objects.get().decided_at  # decided early
+    task = sim.tasks[record.key]
+    assert "j.doe@acme.com" in task["Description"] and "k.smith" not in task["Description"]
+
+    assert run_on_commit(client.get, DAKTELA, second).status_code == 202
+    record.refresh_from_db()
+    assert record.state == "synced" and record.late_updates == 1
+    assert len(sim.tasks) == 1
+    task = sim.tasks[record.key]
+    assert "- j.doe@acme.com (answered)\n- k.smith@acme.com (answered)" in task["Description"]
+    assert task["CallDurationInSeconds"] == 200 and task["Id"] == record.crm_record_id
+    writes = len(task_writes(sim))
+    assert run_on_commit(client.get, DAKTELA, second).json()["accepted"] == 0
+    assert len(task_writes(sim)) == writes
+
+
+def test_lost_doorbell_then_sweeper_sends_the_update(
+    api, tenant, sf, sim, run_on_commit, monkeypatch
+):
+    post(api, run_on_commit, call_events("L1", start=T0, duration=95))
+    record = SyncRecord.objects.get()
+    with monkeypatch.context() as m:
+        m.setattr(tasks.deliver, "delay", lambda *a: None)  # the broker loses the message
+        post(api, run_on_commit, [late_end(event_id="late-lost")])
+    record.refresh_from_db()
+    assert record.state == "pending" and record.late_updates == 1
+    assert sim.tasks[record.key]["CallDurationInSeconds"] == 95
+    run_on_commit(tasks.sweep)
+    record.refresh_from_db()
+    assert record.state == "synced" and len(sim.tasks) == 1
+    assert sim.tasks[record.key]["CallDurationInSeconds"] == 180
+
+
+def test_late_event_while_old_payload_in_flight(api, tenant, sf, sim, run_on_commit, monkeypatch):
+    """A worker is sending the old payload: its lease is revoked, its outcome discarded, and
+    the new payload goes out once that lease would have expired (never before the old one)."""
+    with monkeypatch.context() as m:
+        m.setattr(tasks.deliver, "delay", lambda *a: None)
+        post(api, run_on_commit, call_events("L1", start=T0, duration=95))
+        [claimed] = outbox.claim(sf.pk, "call_log", 10)  # the worker took the old payload
+        post(api, run_on_commit, [late_end(event_id="late-flight")])
+    record = SyncRecord.objects.get()
+    assert record.state == "pending" and record.lease is None
+    assert record.next_attempt_at >= claimed.locked_until
+    connector = sf.connector
+    results = outbox.send_call_logs(connector, [claimed])  # the old request lands
+    outbox.succeed_many([(claimed, results[0])], connector)  # ... and is not ours any more
+    record.refresh_from_db()
+    assert record.state == "pending" and record.payload["duration_seconds"] == 180
+    assert run_on_commit(tasks.sweep)["deliver"] == 0  # not due before the old lease ends
+    SyncRecord.objects.update(next_attempt_at=timezone.now() - timedelta(seconds=1))
+    run_on_commit(tasks.sweep)
+    record.refresh_from_db()
+    assert record.state == "synced" and len(sim.tasks) == 1
+    assert sim.tasks[record.key]["CallDurationInSeconds"] == 180
+
+
+def test_call_made_private_late_sends_nothing_more(api, tenant, sf, sim, run_on_commit):
+    sim.fail_next(path="/composite/sobjects/Task", status=503, times=3)
+    post(api, run_on_commit, call_events("L1", start=T0, duration=95))
+    assert SyncRecord.objects.get().state == "failed"
+    post(api, run_on_commit, [late_end(event_id="late-private", privacy="private")])
+    record = SyncRecord.objects.get()
+    assert (record.state, record.reason, record.payload) == ("skipped", "private", {})
+    SyncRecord.objects.update(next_attempt_at=timezone.now() - timedelta(seconds=1))
+    run_on_commit(tasks.sweep)
+    assert not sim.tasks
+
+
+def test_call_page_shows_the_late_update(client, viewer_user, api, sf, sim, run_on_commit):
+    post(api, run_on_commit, call_events("L1", start=T0, duration=95))
+    post(api, run_on_commit, [late_end(event_id="late-page")])
+    client.force_login(viewer_user)
+    page = client.get(f"/calls/{Call.objects.get().pk}/").content.decode()
+    assert "updated after a late event" in page and "the CRM record was updated" in page
+    body = api.get(f"/api/v1/calls/{Call.objects.get().pk}/").json()
+    assert body["sync"][0]["late_updates"] == 1
