@@ -276,6 +276,13 @@ class ContactCenterAccount(TenantScopedModel):
     def access_token_set(self) -> bool:
         return bool((self.credentials or {}).get("access_token"))
 
+    def delete(self, *args, **kwargs):
+        """The tenant's last contact center gone: its pending deletes have nowhere to go."""
+        result = super().delete(*args, **kwargs)
+        if not ContactCenterAccount.objects.filter(tenant_id=self.tenant_id).exists():
+            ContactDeletion.objects.filter(tenant_id=self.tenant_id).delete()
+        return result
+
     def client(self, session=None):
         from contacts.daktela.client import DaktelaClient
 

@@ -151,6 +151,16 @@ def test_no_deletion_rows_without_a_contact_center(tenant):
     assert not ContactDeletion.objects.exists()
 
 
+def test_removing_the_last_contact_center_drops_its_pending_deletes(tenant, member_client):
+    first = make_cc_account(tenant, url="https://a.daktela.test", token="t")
+    second = ContactCenterAccount.objects.create(tenant=tenant, name="B", url="https://b.test")
+    delete_contacts(Contact.objects.filter(pk=make_contact(tenant, crm_id="A").pk))
+    assert member_client.post(f"/contacts/contact-center/{first.pk}/delete/").status_code == 302
+    assert ContactDeletion.objects.count() == 1  # the other account still gets it
+    assert member_client.post(f"/contacts/contact-center/{second.pk}/delete/").status_code == 302
+    assert not ContactCenterAccount.objects.exists() and not ContactDeletion.objects.exists()
+
+
 def test_no_account_no_push(tenant):
     assert start_push(tenant.pk) == (None, False)
     ContactCenterAccount.objects.create(tenant=tenant, name="off", url="https://x", enabled=False)
