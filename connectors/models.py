@@ -1,4 +1,6 @@
-from django.db import models
+import json
+
+from django.db import connection, models
 from django.utils import timezone
 
 from connectors.registry import KIND_CHOICES
@@ -70,13 +72,29 @@ class ConnectorAccount(TenantScopedModel):
         self.status = ConnectorStatus.AUTHORIZED
         self.last_error = ""
         self.authorized_at = timezone.now()
-        fields = ["status", "last_error", "authorized_at", "token", "updated_at"]
+        self.save(update_fields=["status", "last_error", "authorized_at", "token", "updated_at"])
         if "disconnected_at" in (self.state or {}):  # Disconnect's mark: connected again
-            stored = type(self).objects.filter(pk=self.pk).values_list("state", flat=True).first()
-            current = stored if isinstance(stored, dict) else self.state
-            self.state = {k: v for k, v in current.items() if k != "disconnected_at"}
-            fields.append("state")
-        self.save(update_fields=fields)
+            self.set_state_key("disconnected_at", None)
+
+    def set_state_key(self, key: str, value) -> None:
+        """Set state[key] (None removes it) in the row and here, leaving the other keys as the
+        database has them: writers of different keys (Salesforce's api_usage, Disconnect's
+        mark) never undo each other."""
+        if connection.vendor == "postgresql":
+            if value is None:
+                change, params = "COALESCE(state, '{}'::jsonb) - %s::text", [key]
+            else:
+                change = "COALESCE(state, '{}'::jsonb) || jsonb_build_object(%s::text, %s::jsonb)"
+                params = [key, json.dumps(value)]
+            table = connection.ops.quote_name(self._meta.db_table)
+            sql = f"UPDATE {table} SET state = {change} WHERE id = %s"  # noqa: S608 (names only)
+            with connection.cursor() as cursor:
+                cursor.execute(sql, [*params, self.pk])
+        else:  # SQLite serialises writers: read, change, write
+            rows = type(self).objects.filter(pk=self.pk)
+            stored = _with_key(rows.values_list("state", flat=True).first(), key, value)
+            rows.update(state=stored)
+        self.state = _with_key(self.state, key, value)
 
     @property
     def disconnected(self) -> bool:
@@ -103,3 +121,13 @@ class ConnectorAuditEntry(TenantScopedModel):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+
+
+def _with_key(state, key: str, value) -> dict:
+    """A copy of a state dict with key set to value (None: without key)."""
+    state = dict(state or {})
+    if value is None:
+        state.pop(key, None)
+    else:
+        state[key] = value
+    return state

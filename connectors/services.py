@@ -278,17 +278,12 @@ def disconnect_account(account: ConnectorAccount, *, actor) -> ActionResult:
     """
     done, exc = _call(account, account.connector.deactivate)
     with transaction.atomic():
-        locked = ConnectorAccount.objects.select_for_update().filter(pk=account.pk).first()
-        state = dict((locked.state if locked else account.state) or {})
-        state["disconnected_at"] = timezone.now().isoformat()
-        account.state = state
         account.token = {}
         account.status = ConnectorStatus.UNCONFIGURED
         account.last_error = ""
         account.authorized_at = None
-        account.save(
-            update_fields=["token", "status", "last_error", "authorized_at", "state", "updated_at"]
-        )
+        account.save(update_fields=["token", "status", "last_error", "authorized_at", "updated_at"])
+        account.set_state_key("disconnected_at", timezone.now().isoformat())
         if exc is not None:
             changes = {"error": (str(exc) or "The CRM gave no reason.")[:500]}
         else:

@@ -170,7 +170,7 @@ class SalesforceConnector(Connector):
         now = time.monotonic()
         if self.account.pk and now - self._usage_saved_at >= USAGE_SAVE_INTERVAL:
             self._usage_saved_at = now
-            mapping.save_state_key(self.account, "api_usage", usage)
+            self.account.set_state_key("api_usage", usage)
 
     # --- reads -------------------------------------------------------------------------------
 

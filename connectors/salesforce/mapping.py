@@ -1,12 +1,10 @@
 """Salesforce records <-> the portal's plain types (no HTTP here)."""
 
-import json
 import re
 from datetime import UTC, datetime, tzinfo
 from zoneinfo import ZoneInfo
 
 import phonenumbers
-from django.db import connection
 
 from connectors.errors import AuthError, ConnectorError
 from connectors.salesforce.client import TRANSIENT_RECORD_ERRORS
@@ -235,20 +233,6 @@ def create_only_fields(answer: dict) -> list[str]:
         if error.get("statusCode") == "INVALID_FIELD_FOR_INSERT_UPDATE":
             fields += list(error.get("fields") or [])
     return fields
-
-
-def save_state_key(account, key: str, value) -> None:
-    """Set account.state[key] in the database without rewriting the rest of the row."""
-    model = type(account)
-    if connection.vendor == "postgresql":
-        table = connection.ops.quote_name(model._meta.db_table)
-        sql = f"UPDATE {table} SET state = COALESCE(state, '{{}}'::jsonb) || jsonb_build_object(%s::text, %s::jsonb) WHERE id = %s"  # noqa: S608 (table name from the model)
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [key, json.dumps(value), account.pk])
-        return
-    state = model.objects.filter(pk=account.pk).values_list("state", flat=True).first() or {}
-    state[key] = value
-    model.objects.filter(pk=account.pk).update(state=state)
 
 
 def missing_key_field_hint(exc, sobject: str, field: str):

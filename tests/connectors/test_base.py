@@ -186,3 +186,21 @@ def test_web_flow_hooks_are_explicit(account):
         connector.authorization_url("state", "https://portal.test/cb")
     with pytest.raises(NotImplementedError):
         connector.exchange_code("code", "https://portal.test/cb")
+
+
+@pytest.mark.django_db
+def test_state_keys_are_written_one_at_a_time(tenant):
+    """Writers of different state keys, each holding its own copy of the row, keep both."""
+    account = make_connector(tenant)
+    other_copy = ConnectorAccount.objects.get(pk=account.pk)
+    account.set_state_key("api_usage", {"used": 3, "limit": 100})
+    other_copy.set_state_key("disconnected_at", "2026-11-21T10:00:00+00:00")
+    assert ConnectorAccount.objects.get(pk=account.pk).state == {
+        "api_usage": {"used": 3, "limit": 100},
+        "disconnected_at": "2026-11-21T10:00:00+00:00",
+    }
+    other_copy.set_state_key("disconnected_at", None)
+    assert ConnectorAccount.objects.get(pk=account.pk).state == {
+        "api_usage": {"used": 3, "limit": 100}
+    }
+    assert other_copy.state == {}  # its own copy knows only its own key
