@@ -327,12 +327,13 @@ def set_enabled(account: ConnectorAccount, *, actor, enabled: bool) -> None:
     """Disable (nothing syncs, the token is kept) or enable again (back to its last status)."""
     if enabled == (account.status != ConnectorStatus.DISABLED):
         return
-    state = dict(account.state or {})
+    # One state key each way (set_state_key), so a concurrent api_usage write is not undone.
     if enabled:
-        account.status = state.pop("status_before_disable", "") or ConnectorStatus.UNCONFIGURED
+        before = (account.state or {}).get("status_before_disable")
+        account.status = before or ConnectorStatus.UNCONFIGURED
+        account.set_state_key("status_before_disable", None)
     else:
-        state["status_before_disable"] = account.status
+        account.set_state_key("status_before_disable", account.status)
         account.status = ConnectorStatus.DISABLED
-    account.state = state
-    account.save(update_fields=["status", "state", "updated_at"])
+    account.save(update_fields=["status", "updated_at"])
     record_audit(account, actor, "enabled" if enabled else "disabled")
