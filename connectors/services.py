@@ -66,10 +66,11 @@ def save_account(
     for key, value in (settings or {}).items():
         if not creating and key in read_settings and read_settings[key] == value:
             continue  # unchanged by this caller: keep what the database has now
+        if not creating and key not in read_settings and value in ("", None):
+            new_settings.setdefault(key, value)  # a new optional field saved blank: no change
+            continue
         if new_settings.get(key) != value:
-            # A new optional field saved blank for the first time is not a change.
-            if not (key not in new_settings and value in ("", None) and not creating):
-                changes[key] = {"from": new_settings.get(key), "to": value}
+            changes[key] = {"from": new_settings.get(key), "to": value}
             new_settings[key] = value
     account.settings = new_settings
     new_creds = dict({} if creating else account.credentials or {})
