@@ -66,7 +66,7 @@ def ticket_key(trigger: Trigger, call) -> str:
 def fire_triggers(tenant, calls) -> list:
     """Queue one ticket per matching trigger for each ended call (idempotent by ticket_key)."""
     from calls import outbox
-    from calls.models import SyncKind, SyncRecord
+    from calls.models import SyncKind, SyncRecord, SyncState
 
     triggers = [
         t
@@ -84,7 +84,19 @@ def fire_triggers(tenant, calls) -> list:
             try:
                 plan = ticket_plan(trigger, call)
             except TemplateError as exc:  # saved before the check: this ticket only
-                records.append(_bad_template(trigger, call, key, exc))
+                detail = {"trigger": trigger.name, "trigger_id": trigger.pk}
+                records.append(
+                    SyncRecord(
+                        tenant_id=call.tenant_id,
+                        connector=trigger.connector,
+                        kind=SyncKind.TICKET,
+                        key=key,
+                        call=call,
+                        state=SyncState.SKIPPED,
+                        reason="bad_template",
+                        reason_detail={**detail, "error": str(exc)[:500]},
+                    )
+                )
                 continue
             ticket = TicketRequest(
                 key=key,
@@ -111,21 +123,6 @@ def fire_triggers(tenant, calls) -> list:
     if records:
         outbox.enqueue_many(records)
     return records
-
-
-def _bad_template(trigger: Trigger, call, key: str, exc: TemplateError):
-    from calls.models import SyncKind, SyncRecord, SyncState
-
-    return SyncRecord(
-        tenant_id=call.tenant_id,
-        connector=trigger.connector,
-        kind=SyncKind.TICKET,
-        key=key,
-        call=call,
-        state=SyncState.SKIPPED,
-        reason="bad_template",
-        reason_detail={"trigger": trigger.name, "trigger_id": trigger.pk, "error": str(exc)[:500]},
-    )
 
 
 def dry_run_call(tenant, call) -> dict:
