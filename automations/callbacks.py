@@ -12,6 +12,7 @@ from automations.models import CallbackProfile, CallbackRequest, CallbackState
 from automations.services import DryRunError, crm_queues, find_contact, parse_time
 from connectors.types import CallLog, WriteResult
 from contacts.phones import normalize
+from portal import placeholders
 
 EXAMPLE_CALLBACK = json.dumps(
     {
@@ -132,16 +133,15 @@ def callback_plan(request, profile) -> dict:
 def _global_subject(connector, request) -> str:
     settings = getattr(connector, "call_sync_settings", None)
     template = getattr(settings, "subject_template", "") or "Callback request {phone}"
-    try:
-        return template.format_map(
-            {
-                "direction": "Callback",
-                "phone": request.phone,
-                "queue": request.queue,
-                "callback_list": request.callback_list,
-            }
-        )
-    except (KeyError, ValueError, IndexError):
+    values = {
+        "direction": "Callback",
+        "phone": request.phone,
+        "queue": request.queue,
+        "callback_list": request.callback_list,
+    }
+    try:  # the call-sync template may name call placeholders a callback does not have
+        return placeholders.render(template, values, max_length=255)
+    except placeholders.TemplateError:
         return f"Callback request {request.phone}"
 
 

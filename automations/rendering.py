@@ -1,8 +1,8 @@
 """Subject/description templates with {placeholders}: validated on save, rendered safely."""
 
-import string
-
 from django.utils import timezone
+
+from portal import placeholders
 
 CALL_PLACEHOLDERS = {
     "caller",
@@ -20,23 +20,16 @@ CALL_PLACEHOLDERS = {
 }
 CALLBACK_PLACEHOLDERS = {"phone", "queue", "callback_list", "requested_at", "note", "request_id"}
 
-_formatter = string.Formatter()
-
 
 def template_errors(template: str, allowed: set[str]) -> str:
     """A message naming what is wrong with `template`, or "" when it is fine."""
-    try:
-        names = [name for _, name, spec, conv in _formatter.parse(template) if name is not None]
-    except ValueError as exc:
-        return f"Unbalanced braces: {exc}. Use {{caller}}-style placeholders."
-    for name in names:
-        if name == "" or name not in allowed:
-            return f"Unknown placeholder {{{name}}}; use one of: {', '.join(sorted(allowed))}."
-    return ""
+    return placeholders.template_problem(template, allowed)
 
 
-def render(template: str, values: dict) -> str:
-    return template.format_map({k: "" if v is None else v for k, v in values.items()})
+def render(template: str, values: dict, max_length: int = 255) -> str:
+    """Placeholders only (portal/placeholders.py); TemplateError for a template saved before
+    that check that is not usable."""
+    return placeholders.render(template, values, max_length=max_length)
 
 
 def _when(value, tz=None) -> str:

@@ -12,6 +12,7 @@ from automations.rendering import call_description, call_values, render
 from automations.services import DryRunError, agent_owner, customer_phone, find_contact, parse_time
 from connectors.models import ConnectorStatus
 from connectors.types import TicketRequest
+from portal.placeholders import TemplateError
 
 EXAMPLE_CALL = json.dumps(
     {
@@ -65,7 +66,7 @@ def ticket_key(trigger: Trigger, call) -> str:
 def fire_triggers(tenant, calls) -> list:
     """Queue one ticket per matching trigger for each ended call (idempotent by ticket_key)."""
     from calls import outbox
-    from calls.models import SyncKind, SyncRecord
+    from calls.models import SyncKind, SyncRecord, SyncState
 
     triggers = [
         t
@@ -79,8 +80,24 @@ def fire_triggers(tenant, calls) -> list:
         for trigger in triggers:
             if trigger.mismatch(call):
                 continue
-            plan = ticket_plan(trigger, call)
             key = ticket_key(trigger, call)
+            try:
+                plan = ticket_plan(trigger, call)
+            except TemplateError as exc:  # saved before the check: this ticket only
+                detail = {"trigger": trigger.name, "trigger_id": trigger.pk}
+                records.append(
+                    SyncRecord(
+                        tenant_id=call.tenant_id,
+                        connector=trigger.connector,
+                        kind=SyncKind.TICKET,
+                        key=key,
+                        call=call,
+                        state=SyncState.SKIPPED,
+                        reason="bad_template",
+                        reason_detail={**detail, "error": str(exc)[:500]},
+                    )
+                )
+                continue
             ticket = TicketRequest(
                 key=key,
                 subject=plan["subject"],
@@ -114,12 +131,17 @@ def dry_run_call(tenant, call) -> dict:
         reason = trigger.mismatch(call) or ("" if trigger.active else "the trigger is switched off")
         if getattr(call, "privacy", "") == "private":
             reason = reason or "private calls never open tickets"
-        plan = ticket_plan(trigger, call) if not reason else None
+        plan = None
+        if not reason:
+            try:
+                plan = ticket_plan(trigger, call)
+            except TemplateError as exc:
+                reason = f"the subject template cannot be used: {exc}"
         rules.append(
             {
                 "name": trigger.name,
                 "connector": trigger.connector.name,
-                "matches": not reason,
+                "matches": plan is not None,
                 "reason": reason,
                 "would_create": _ticket_summary(trigger, plan) if plan else None,
             }

@@ -9,6 +9,7 @@ from automations.forms import CallbackProfileForm, TriggerForm, load_queues
 from automations.models import CallbackProfile, CallbackRequest, Trigger
 from connectors.models import ConnectorAccount
 from tenants.scoping import get_for_tenant, tenant_view
+from tenants.unique_fields import save_form
 
 
 @tenant_view("viewer")
@@ -35,9 +36,9 @@ def _edit(request, form_class, instance, template, extra_form_kwargs=None):
         if form.is_valid():
             obj = form.save(commit=False)
             obj.tenant = request.tenant
-            obj.save()
-            messages.success(request, f"Saved {obj}.")
-            return redirect("automations:index")
+            if save_form(form, obj.save):  # False: a unique name was taken meanwhile
+                messages.success(request, f"Saved {obj}.")
+                return redirect("automations:index")
     else:
         form = form_class(**form_kwargs)
     return render(request, template, {"form": form, "object": instance if instance.pk else None})

@@ -21,6 +21,7 @@ from calls.models import CallSyncSettings, SyncKind, SyncRecord, SyncState
 from connectors.models import ConnectorAccount, ConnectorStatus
 from connectors.types import CallLog
 from contacts.models import ContactPhone, UserMapping
+from portal import placeholders
 
 NOT_AUTHORIZED = (ConnectorStatus.UNCONFIGURED, ConnectorStatus.DISABLED)
 DIRECTION_WORDS = {"in": "Inbound", "out": "Outbound", "internal": "Internal"}
@@ -70,20 +71,30 @@ def _decide_for_connector(connector, conf: CallSyncSettings, calls: list) -> lis
             key=call_log_key(call),
             call=call,
         )
+        if not reason:
+            try:
+                record.payload, record.reason_detail = _payload(call, conf, owners, contacts)
+            except placeholders.TemplateError as exc:  # saved before the check: this call only
+                reason, detail = "bad_template", {"error": str(exc)[:500]}
         if reason:
             record.state, record.reason, record.reason_detail = SyncState.SKIPPED, reason, detail
-        else:
-            record.payload, record.reason_detail = _payload(call, conf, owners, contacts)
-            if call.phone_e164 and call.started_at:
-                recent[call.phone_e164].append((call.started_at, call.call_id))
+        elif call.phone_e164 and call.started_at:
+            recent[call.phone_e164].append((call.started_at, call.call_id))
         out.append(record)
     return out
 
 
 def call_log_payloads(connector, conf: CallSyncSettings, calls: list) -> dict:
-    """call pk -> (CallLog payload, reason_detail), built as a decision builds them."""
+    """call pk -> (CallLog payload, reason_detail), built as a decision builds them; a call
+    whose payload cannot be built (a stored template that is not usable) is left out."""
     owners, contacts = _owners(connector, calls), _contacts(connector, calls)
-    return {call.pk: _payload(call, conf, owners, contacts) for call in calls}
+    built = {}
+    for call in calls:
+        try:
+            built[call.pk] = _payload(call, conf, owners, contacts)
+        except placeholders.TemplateError:
+            continue
+    return built
 
 
 def _payload(call, conf, owners: dict, contacts: dict) -> tuple[dict, dict]:
@@ -204,26 +215,19 @@ def _contacts(connector, calls) -> dict:
     return found
 
 
-class _Blank(dict):
-    def __missing__(self, key):
-        return ""
-
-
 def subject_for(call, template: str) -> str:
-    values = _Blank(
-        direction=DIRECTION_WORDS.get(call.direction, "Phone"),
-        phone=call.customer_phone or call.phone_e164,
-        caller=call.caller,
-        callee=call.callee,
-        queue=call.queue,
-        agent=call.agent_email or call.agent_id,
-        status=call.status,
-        duration=call.duration_seconds,
-    )
-    try:
-        subject = template.format_map(values)
-    except (ValueError, IndexError, AttributeError):
-        subject = "{direction} call {phone}".format_map(values)
+    """The CRM record's subject; TemplateError when the stored template is not usable."""
+    values = {
+        "direction": DIRECTION_WORDS.get(call.direction, "Phone"),
+        "phone": call.customer_phone or call.phone_e164,
+        "caller": call.caller,
+        "callee": call.callee,
+        "queue": call.queue,
+        "agent": call.agent_email or call.agent_id,
+        "status": call.status,
+        "duration": call.duration_seconds,
+    }
+    subject = placeholders.render(template, values, max_length=255)
     if call.status and call.status != "answered":
         subject = f"{subject} ({call.status})"
     return subject[:255]
@@ -262,13 +266,4 @@ TEMPLATE_FIELDS = ("direction", "phone", "caller", "callee", "queue", "agent", "
 
 def check_template(template: str) -> str:
     """'' when the subject template is usable, else what is wrong with it."""
-    import string
-
-    try:
-        names = [f for _t, f, _s, _c in string.Formatter().parse(template) if f is not None]
-    except ValueError as exc:
-        return f"The template does not parse: {exc}."
-    unknown = sorted({n for n in names if n not in TEMPLATE_FIELDS})
-    if unknown:
-        return f"Unknown placeholder(s) {', '.join(unknown)}; use: {', '.join(TEMPLATE_FIELDS)}."
-    return ""
+    return placeholders.template_problem(template, TEMPLATE_FIELDS)

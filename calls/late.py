@@ -57,6 +57,8 @@ def revise_calls(tenant, calls: list) -> int:
             if call.privacy == "private":
                 changed += _withhold(record, now)
                 continue
+            if call.pk not in built:  # its template is not usable now: keep what was sent
+                continue
             payload, detail = built[call.pk]
             if payload == record.payload:
                 continue

@@ -10,6 +10,8 @@ REASONS = {
     "not_authorized": "not synced: the connector was not authorized (status {status})",
     "no_connector": "not synced: the tenant has no CRM connector",
     "below_min_duration": "not synced: the call lasted {duration} s, below the {min} s minimum",
+    "bad_template": "not synced: its subject template cannot be used ({error}); fix the "
+    "template (call sync settings, or the trigger) and later calls are synced",
     "duplicate": "not synced: call {other_call_id} with the same number, started within "
     "{margin} s, is already logged",
 }

@@ -10,6 +10,7 @@ from django.utils import timezone
 from connectors.errors import AuthError, ConnectorError
 from connectors.models import ConnectorAccount, ConnectorAuditEntry, ConnectorStatus
 from connectors.registry import connector_class
+from tenants import unique_fields
 from tenants.models import Membership, Role
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,9 @@ def record_audit(account: ConnectorAccount, actor, action: str, changes: dict | 
     )
 
 
+NAME_TAKEN = "A connector with this name already exists."
+
+
 @transaction.atomic
 def save_account(
     account: ConnectorAccount,
@@ -41,21 +45,32 @@ def save_account(
 ) -> ConnectorAccount:
     """Create or update an account from validated values, recording what changed.
 
-    `settings` replaces the listed keys; `credentials` replaces only the secrets given.
-    Secrets are audited as "changed", never with their value. Changing how the connector
-    logs in drops the cached token and asks for Authorize again.
+    `settings` sets the listed keys; `credentials` replaces only the secrets given.
+    An update is a merge into the row as it is now, not as the caller read it: the row is
+    locked (SELECT ... FOR UPDATE), re-read (credentials decrypted) and only what this caller
+    changed is applied, so concurrent saves of different keys all survive and an acknowledged
+    secret rotation is never reverted by a save that read the old one. A settings key whose
+    value equals what the caller read is left as the database has it (the caller did not
+    change it). Secrets are audited as "changed", never with their value. Changing how the
+    connector logs in drops the cached token and asks for Authorize again.
     """
     creating = account.pk is None
+    read_settings = dict(account.settings or {})
+    if not creating:
+        account.refresh_from_db(from_queryset=ConnectorAccount.objects.select_for_update())
     changes: dict = {}
     if name is not None and name != account.name:
         changes["name"] = {"from": account.name, "to": name}
         account.name = name
     new_settings = dict(account.settings or {})
     for key, value in (settings or {}).items():
+        if not creating and key in read_settings and read_settings[key] == value:
+            continue  # unchanged by this caller: keep what the database has now
+        if not creating and key not in read_settings and value in ("", None):
+            new_settings.setdefault(key, value)  # a new optional field saved blank: no change
+            continue
         if new_settings.get(key) != value:
-            # A new optional field saved blank for the first time is not a change.
-            if not (key not in new_settings and value in ("", None) and not creating):
-                changes[key] = {"from": new_settings.get(key), "to": value}
+            changes[key] = {"from": new_settings.get(key), "to": value}
             new_settings[key] = value
     account.settings = new_settings
     new_creds = dict({} if creating else account.credentials or {})
@@ -70,7 +85,8 @@ def save_account(
         account.token = {}
         if account.status == ConnectorStatus.AUTHORIZED:
             account.status = ConnectorStatus.UNCONFIGURED
-    account.save()
+    with unique_fields.as_field_error(ConnectorAccount, {"name": NAME_TAKEN}):
+        account.save()
     if creating or changes:
         record_audit(account, actor, "created" if creating else "updated", changes)
     return account
@@ -312,12 +328,13 @@ def set_enabled(account: ConnectorAccount, *, actor, enabled: bool) -> None:
     """Disable (nothing syncs, the token is kept) or enable again (back to its last status)."""
     if enabled == (account.status != ConnectorStatus.DISABLED):
         return
-    state = dict(account.state or {})
+    # One state key each way (set_state_key), so a concurrent api_usage write is not undone.
     if enabled:
-        account.status = state.pop("status_before_disable", "") or ConnectorStatus.UNCONFIGURED
+        before = (account.state or {}).get("status_before_disable")
+        account.status = before or ConnectorStatus.UNCONFIGURED
+        account.set_state_key("status_before_disable", None)
     else:
-        state["status_before_disable"] = account.status
+        account.set_state_key("status_before_disable", account.status)
         account.status = ConnectorStatus.DISABLED
-    account.state = state
-    account.save(update_fields=["status", "state", "updated_at"])
+    account.save(update_fields=["status", "updated_at"])
     record_audit(account, actor, "enabled" if enabled else "disabled")

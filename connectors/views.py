@@ -6,7 +6,6 @@ the OAuth web-server flow in connectors/oauth.py. Admins configure; support and 
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 
@@ -14,6 +13,7 @@ from connectors import registry, services, ui
 from connectors.models import ConnectorAccount, ConnectorAuditEntry
 from connectors.registry import CONNECTORS
 from tenants.scoping import get_for_tenant, tenant_view
+from tenants.unique_fields import save_form
 
 
 @tenant_view("viewer")
@@ -56,7 +56,8 @@ def _configure(request, account: ConnectorAccount):
     both_valid = request.method == "POST" and all([name_form.is_valid(), form.is_valid()])
     if both_valid:
         settings, credentials = form.split()
-        with transaction.atomic():  # both forms valid: nothing is half-written
+
+        def save():  # both forms valid: nothing is half-written (save_account is atomic)
             services.save_account(
                 account,
                 actor=request.user,
@@ -64,10 +65,13 @@ def _configure(request, account: ConnectorAccount):
                 settings=settings,
                 credentials=credentials,
             )
-        verb = "added" if creating else "saved"
-        next_step = "" if account.status == "authorized" else " Click Authorize to test them."
-        messages.success(request, f"{account.name} {verb}.{next_step}")
-        return redirect("connectors:configure", pk=account.pk)
+
+        # False: the name was taken by a concurrent save; the error is on name_form.
+        if save_form(name_form, save, ConnectorAccount):
+            verb = "added" if creating else "saved"
+            next_step = "" if account.status == "authorized" else " Click Authorize to test them."
+            messages.success(request, f"{account.name} {verb}.{next_step}")
+            return redirect("connectors:configure", pk=account.pk)
     if not creating:
         ui.decorate(account)
     kind = ui.kind_info(account.kind)

@@ -1,11 +1,11 @@
 """REST API: contact-center accounts (Daktela V6; the token is write-only) and push now."""
 
-from django.db import transaction
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
+from contacts.cc_accounts import save_cc_account
 from contacts.models import ContactCenterAccount
 from portal.api import ApiError
 from tenants.scoping import TenantAPIView, TenantScopedViewSet
@@ -45,15 +45,10 @@ class ContactCenterAccountSerializer(serializers.ModelSerializer):
 
     def save(self, **kwargs):
         token = self.validated_data.pop("access_token", "")
-        with transaction.atomic():
-            instance = self.instance or ContactCenterAccount(tenant=kwargs.pop("tenant"))
-            for key, value in {**self.validated_data, **kwargs}.items():
-                setattr(instance, key, value)
-            if token:
-                instance.credentials = {**(instance.credentials or {}), "access_token": token}
-            instance.save()
-        self.instance = instance
-        return instance
+        instance = self.instance or ContactCenterAccount(tenant=kwargs.pop("tenant"))
+        # Only the fields given are written, into the locked row (contacts/cc_accounts.py).
+        self.instance = save_cc_account(instance, {**self.validated_data, **kwargs}, token)
+        return self.instance
 
 
 class ContactCenterAccountViewSet(TenantScopedViewSet):

@@ -6,6 +6,7 @@ from connectors.errors import ConnectorError
 from connectors.forms import SecretInput
 from connectors.models import ConnectorAccount
 from contacts import metadata
+from contacts.cc_accounts import save_cc_account
 from contacts.models import ContactCenterAccount, ContactSyncSettings, FieldMapping, UserMapping
 
 
@@ -124,9 +125,11 @@ class ContactCenterForm(forms.ModelForm):
     def save(self, commit=True):
         account = super().save(commit=False)
         account.tenant = self.tenant
-        token = self.cleaned_data.get("access_token")
-        if token:
-            account.credentials = {**(account.credentials or {}), "access_token": token}
-        if commit:
-            account.save()
-        return account
+        token = self.cleaned_data.get("access_token") or ""
+        if not commit:
+            if token:
+                account.credentials = {**(account.credentials or {}), "access_token": token}
+            return account
+        # What this form changed, merged into the locked row (contacts/cc_accounts.py).
+        changed = [f for f in self._meta.fields if not account.pk or f in self.changed_data]
+        return save_cc_account(account, {f: self.cleaned_data[f] for f in changed}, token)

@@ -9,6 +9,7 @@ from contacts.forms import ContactCenterForm
 from contacts.models import Contact, ContactCenterAccount
 from contacts.push import start_push
 from tenants.scoping import get_for_tenant, tenant_view
+from tenants.unique_fields import save_form
 
 
 @tenant_view("viewer")
@@ -17,8 +18,8 @@ def cc_index(request):
     form = None
     if request.membership.has_role("admin"):
         form = ContactCenterForm(request.POST or None, tenant=tenant)
-        if request.method == "POST" and form.is_valid():
-            account = form.save()
+        if request.method == "POST" and form.is_valid() and save_form(form, form.save):
+            account = form.instance
             messages.success(request, f"{account.name} added. Contacts are pushed after each sync.")
             return redirect("contacts:cc_index")
     elif request.method == "POST":
@@ -39,8 +40,7 @@ def cc_index(request):
 def cc_edit(request, pk):
     account = get_for_tenant(ContactCenterAccount, request.tenant, pk=pk)
     form = ContactCenterForm(request.POST or None, instance=account, tenant=request.tenant)
-    if request.method == "POST" and form.is_valid():
-        form.save()
+    if request.method == "POST" and form.is_valid() and save_form(form, form.save):
         messages.success(request, f"{account.name} saved.")
         return redirect("contacts:cc_index")
     return render(request, "contacts/cc_edit.html", {"form": form, "account": account, "tab": "cc"})

@@ -16,6 +16,7 @@ from contacts.models import ContactCenterAccount, FieldMapping, MatchedBy, UserM
 from contacts.sync import request_full_sync
 from contacts.views import connectors_of
 from tenants.scoping import get_for_tenant, tenant_view
+from tenants.unique_fields import save_form
 
 
 @tenant_view("viewer")
@@ -28,16 +29,17 @@ def field_mappings(request):
         form = FieldMappingForm(request.POST, tenant=tenant)
         if form.is_valid():
             d = form.cleaned_data
-            FieldMapping.objects.create(
+            mapping = FieldMapping(
                 tenant=tenant,
                 connector=d["connector"],
                 crm_object=d["crm_object"],
                 crm_field=d["crm_field"],
                 cc_field=d["cc_field"],
             )
-            request_full_sync(d["connector"])
-            messages.success(request, f"{d['crm_field']} is mapped to {d['cc_field']}.")
-            return redirect("contacts:field_mappings")
+            if save_form(form, mapping.save, FieldMapping):  # False: mapped meanwhile
+                request_full_sync(d["connector"])
+                messages.success(request, f"{d['crm_field']} is mapped to {d['cc_field']}.")
+                return redirect("contacts:field_mappings")
     elif connectors_of(tenant).exists() and request.membership.has_role("admin"):
         initial = (
             {"connector": request.GET.get("connector")} if request.GET.get("connector") else {}
@@ -99,9 +101,9 @@ def user_mappings(request):
         if form.is_valid():
             mapping = form.save(commit=False)
             mapping.tenant, mapping.connector = request.tenant, account
-            mapping.save()
-            messages.success(request, f"Agent {mapping.agent_id} added.")
-            return redirect(f"{reverse('contacts:user_mappings')}?connector={account.pk}")
+            if save_form(form, mapping.save):  # False: the agent was added meanwhile
+                messages.success(request, f"Agent {mapping.agent_id} added.")
+                return redirect(f"{reverse('contacts:user_mappings')}?connector={account.pk}")
     users, users_error = [], ""
     if account is not None and request.GET.get("users") != "0":
         try:
@@ -179,7 +181,11 @@ def user_mapping_update(request, pk):
     if "crm_user_id" in request.POST:
         mapping.crm_user_id = request.POST["crm_user_id"].replace("\x00", "").strip()[:64]
         mapping.matched_by = MatchedBy.MANUAL if mapping.crm_user_id else MatchedBy.NONE
-    mapping.save()
+    # Only what this form changed: a concurrent save of the other field is not undone.
+    changed = ["crm_email"] if "crm_email" in request.POST else []
+    if "crm_user_id" in request.POST:
+        changed += ["crm_user_id", "matched_by"]
+    mapping.save(update_fields=[*changed, "updated_at"])
     messages.success(request, f"Agent {mapping.agent_id} saved.")
     return redirect(back)
 

@@ -180,7 +180,7 @@ class ScreenPopQuerySerializer(serializers.Serializer):
     phone = serializers.CharField(max_length=64, required=False, default="", allow_blank=True)
     dnis = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
     caller_name = serializers.CharField(
-        max_length=200, required=False, default="", allow_blank=True
+        max_length=services.MAX_CALLER_NAME, required=False, default="", allow_blank=True
     )
 
 

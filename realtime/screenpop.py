@@ -16,6 +16,8 @@ from urllib.parse import quote
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
+from portal import placeholders
+
 DEFAULT = "default"
 DIRECTIONS = {"inbound", "outbound", "queue"}
 PARTY_TYPES = {"contact", "lead", "account", "none"}
@@ -31,6 +33,7 @@ PLACEHOLDERS = {"phone", "dnis", "crm_id", "direction", "type", "name", "lookup_
 DIRECTION_ALIASES = {"in": "inbound", "out": "outbound", "internal": "internal"}
 KEY_RE = re.compile(r"^[A-Za-z0-9._-]{1,16}$")
 _url_validator = URLValidator(schemes=["http", "https"])
+MAX_URL = 8000
 
 
 class RuleError(ValueError):
@@ -132,10 +135,10 @@ def _check_url(url: str) -> None:
 
 
 def render_url(template: str, params: dict[str, str]) -> str:
-    """Fill {placeholders} with URL-encoded call parameters."""
-    return template.format(
-        **{p: quote(str(params.get(p, "") or ""), safe="") for p in PLACEHOLDERS}
-    )
+    """Fill {placeholders} with URL-encoded call parameters (placeholders only, whatever an
+    old row holds: portal/placeholders.py raises TemplateError, a RuleError, for the rest)."""
+    values = {p: quote(str(params.get(p, "") or ""), safe="") for p in PLACEHOLDERS}
+    return placeholders.render(template, values, max_length=MAX_URL)
 
 
 def _condition_true(name: str, value: str, call: CallFacts) -> bool:

@@ -18,6 +18,7 @@ from realtime.forms import (
 from realtime.models import RoutingRule, ScreenPopRule, WidgetToken
 from realtime.screenpop import RuleError, parse
 from tenants.scoping import get_for_tenant, tenant_view
+from tenants.unique_fields import save_form
 
 # --- routing -----------------------------------------------------------------------------------
 
@@ -161,7 +162,8 @@ def screen_pop_rule_add(request):
         return _screen_pop_page(request, form=form, status=400)
     rule = form.save(commit=False)
     rule.tenant = request.tenant
-    rule.save()
+    if not save_form(form, rule.save):  # the key was taken meanwhile
+        return _screen_pop_page(request, form=form, status=400)
     messages.success(request, f"Screen-pop rule {rule.key} added.")
     return redirect("realtime:screen_pop")
 
@@ -170,8 +172,7 @@ def screen_pop_rule_add(request):
 def screen_pop_rule_edit(request, pk):
     rule = get_for_tenant(ScreenPopRule, request.tenant, pk=pk)
     form = ScreenPopRuleForm(request.POST or None, instance=rule, tenant=request.tenant)
-    if request.method == "POST" and form.is_valid():
-        form.save()
+    if request.method == "POST" and form.is_valid() and save_form(form, form.save):
         messages.success(request, f"Screen-pop rule {rule.key} saved.")
         return redirect("realtime:screen_pop")
     return render(

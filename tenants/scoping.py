@@ -20,6 +20,7 @@ from django.http import Http404
 from django.shortcuts import render
 from rest_framework import generics, serializers, viewsets
 
+from tenants import unique_fields
 from tenants.models import Tenant
 
 
@@ -89,7 +90,13 @@ class TenantAPIMixin:
         return {**super().get_serializer_context(), "tenant": self.tenant}
 
     def perform_create(self, serializer):
-        serializer.save(tenant=self.tenant)
+        # A unique name taken by a concurrent request: 400 naming the field, not a 500.
+        with unique_fields.as_api_error(self.get_queryset().model):
+            serializer.save(tenant=self.tenant)
+
+    def perform_update(self, serializer):
+        with unique_fields.as_api_error(self.get_queryset().model):
+            serializer.save()
 
     def get_object(self):
         lookup = self.kwargs.get(self.lookup_url_kwarg or self.lookup_field)
