@@ -1,0 +1,90 @@
+"""Request budgets on the shared cache: per API key, per client IP, per password-reset address.
+
+DRF's SimpleRateThrottle keeps the timestamp of every request of the window in one cache value
+and rewrites it on each request: at the API's budget (tens of thousands per minute per key)
+that is a list of ~10^4 floats pickled per request. `hit()` counts a fixed window with one
+atomic `cache.incr` instead (Redis INCR in production); a burst can reach twice the rate across
+a window boundary, which is acceptable for a budget meant to stop floods, not to meter.
+"""
+
+import math
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
+
+from tenants.models import ApiKey
+
+
+def client_ip(request) -> str:
+    """The client's address: REMOTE_ADDR, or X-Forwarded-For behind TRUSTED_PROXY_COUNT proxies.
+
+    DRF's own rule (NUM_PROXIES = TRUSTED_PROXY_COUNT): the address the outermost trusted proxy
+    saw, counted from the right, so entries a client prepends to the header are ignored. Also
+    django-axes' AXES_CLIENT_IP_CALLABLE, so the login lock-out and the API agree.
+    """
+    return BaseThrottle().get_ident(request) or ""
+
+
+def hit(key: str, limit: int, period: int) -> float | None:
+    """Count one request under `key`; None when within `limit` per `period` s, else seconds to wait."""
+    now = time.time()
+    window = int(now // period)
+    slot = f"rl:{key}:{window}"
+    cache.add(slot, 0, period + 1)
+    try:
+        count = cache.incr(slot)
+    except ValueError:  # expired between add and incr
+        cache.set(slot, 1, period + 1)
+        count = 1
+    if count <= limit:
+        return None
+    return max(1.0, (window + 1) * period - now)
+
+
+class _WindowThrottle(SimpleRateThrottle):
+    """A DRF throttle on `hit()`; the rate is read from settings per request (tests override it)."""
+
+    setting = ""
+
+    def get_rate(self):
+        return getattr(settings, self.setting)
+
+    def allow_request(self, request, view):
+        if self.rate is None:
+            return True
+        ident = self.get_cache_key(request, view)
+        if ident is None:
+            return True
+        self.wait_seconds = hit(ident, self.num_requests, self.duration)
+        return self.wait_seconds is None
+
+    def wait(self):
+        return math.ceil(self.wait_seconds) if self.wait_seconds else None
+
+
+class ApiKeyRateThrottle(_WindowThrottle):
+    """API_THROTTLE_RATE per API key (tenants/auth.py ApiKeyAuthentication), not per IP."""
+
+    scope = "api_key"
+    setting = "API_THROTTLE_RATE"
+
+    def get_cache_key(self, request, view):
+        if isinstance(request.auth, ApiKey):
+            return f"{self.scope}:{request.auth.pk}"
+        return None
+
+
+class AnonIpRateThrottle(_WindowThrottle):
+    """API_ANON_THROTTLE_RATE per client IP for endpoints open without a key (schema, docs,
+    retailCRM module callbacks). Requests with a missing or wrong key never get this far: the
+    authentication or permission check answers 401 first."""
+
+    scope = "anon_ip"
+    setting = "API_ANON_THROTTLE_RATE"
+
+    def get_cache_key(self, request, view):
+        if isinstance(request.auth, ApiKey):
+            return None
+        return f"{self.scope}:{client_ip(request)}"
