@@ -1,8 +1,13 @@
 """API budgets: per key (API_THROTTLE_RATE), per IP without a key; 429 in the error format."""
 
+import os
+import uuid
+
 import pytest
+import redis
 from django.test import RequestFactory
 
+from portal import throttling
 from portal.throttling import ApiKeyRateThrottle, client_ip
 from tests.conftest import api_client_for
 
@@ -64,3 +69,31 @@ def test_client_ip_trusts_only_configured_proxies(settings, proxies, xff, expect
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": proxies}
     request = RequestFactory().get("/", REMOTE_ADDR="203.0.113.9", HTTP_X_FORWARDED_FOR=xff)
     assert client_ip(request) == expected
+
+
+@pytest.fixture
+def real_redis(monkeypatch):
+    """The counters on a real Redis (as with CACHE_URL=redis://...), not local memory."""
+    url = os.environ.get("CELERY_BROKER_URL", "")
+    if not url.startswith("redis://"):
+        pytest.skip("needs Redis (CELERY_BROKER_URL=redis://...)")
+    client = redis.Redis.from_url(url)
+    monkeypatch.setattr(throttling, "_redis", lambda: client)
+    yield client
+    for key in client.scan_iter("rl:*"):
+        client.delete(key)
+
+
+def test_counts_on_redis_with_an_expiry(real_redis):
+    key = f"test-redis:{uuid.uuid4().hex}"
+    assert [throttling.hit(key, 3, 60) for _ in range(3)] == [None, None, None]
+    wait = throttling.hit(key, 3, 60)
+    assert wait is not None and 1 <= wait <= 60
+    (slot,) = list(real_redis.scan_iter(f"rl:{key}:*"))
+    assert int(real_redis.get(slot)) == 4 and 0 < real_redis.ttl(slot) <= 61
+
+
+def test_api_budget_on_redis(api, settings, real_redis):
+    settings.API_THROTTLE_RATE = "2/min"
+    codes = [api.get("/api/v1/connectors/").status_code for _ in range(3)]
+    assert codes == [200, 200, 429]
