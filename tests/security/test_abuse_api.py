@@ -80,8 +80,7 @@ def real_redis(monkeypatch):
     client = redis.Redis.from_url(url)
     monkeypatch.setattr(throttling, "_redis", lambda: client)
     yield client
-    for key in client.scan_iter("rl:*"):
-        client.delete(key)
+    throttling.clear_counters()
 
 
 def test_counts_on_redis_with_an_expiry(real_redis):
