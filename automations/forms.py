@@ -91,6 +91,8 @@ class CallbackProfileForm(TenantConnectorMixin, forms.ModelForm):
         if current and current not in dict(choices):
             choices.append((current, f"{current} (not in the CRM's list)"))
         self.fields["crm_queue_id"].choices = choices
+        # static/portal.js reloads the page for the chosen connector (its live queues)
+        self.fields["connector"].widget.attrs["data-reload-param"] = "connector"
         if queue_error:
             self.fields[
                 "crm_queue_id"

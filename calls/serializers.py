@@ -42,7 +42,7 @@ def _event_schema() -> dict:
     props |= {name: {"type": "string", "enum": list(v)} for name, v in CHOICES.items()}
     props |= {name: {"type": "integer", "minimum": 0, "nullable": True} for name in INT_FIELDS}
     props["occurred_at"] = {"type": "string", "format": "date-time"}
-    props["recording_url"]["nullable"] = True
+    props["recording_url"] |= {"nullable": True, "description": "An http(s) URL."}
     return {
         "type": "object",
         "required": ["event_id", "call_id", "type", "occurred_at"],

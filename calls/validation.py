@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from rest_framework.exceptions import ValidationError
 
 from calls.models.call import DIRECTIONS, EVENT_TYPES, PRIVACIES, STATUSES
+from portal.links import HTTP_URL_MESSAGE, is_http_url
 
 MAX_BATCH = 1000
 ID_FIELDS = {"event_id": 128, "call_id": 128, "activity_id": 128}
@@ -84,6 +85,8 @@ def validate_event(item) -> tuple[dict, dict]:
             errors[name] = [f"Must be a string of at most {limit} characters."]
         else:
             clean[name] = value
+    if clean.get("recording_url") and not is_http_url(clean["recording_url"]):
+        errors["recording_url"] = [HTTP_URL_MESSAGE]  # rendered as a link on the call page
     for name, allowed in CHOICES.items():
         value = item.get(name)
         if value in (None, ""):

@@ -7,10 +7,12 @@ FIELD_ENCRYPTION_KEYS and DEBUG=false.
 
 import base64
 import hashlib
+from datetime import timedelta
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab  # noqa: F401  (kept for beat entries written as crontab)
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -56,6 +58,8 @@ INSTALLED_APPS = [
     "calls",
     "automations",
     "realtime",
+    "axes",  # abuse: login throttling (django-axes)
+    "csp",  # headers: Content-Security-Policy (django-csp)
 ]
 
 MIDDLEWARE = [
@@ -67,6 +71,8 @@ MIDDLEWARE = [
     "tenants.middleware.TenantMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",  # headers: CSP with a per-request script nonce
+    "axes.middleware.AxesMiddleware",  # abuse: renders the lock-out page (last, per axes docs)
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -217,3 +223,63 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- abuse limits (issue 11, point 6) ---------------------------------------------------------
+# The shared cache holds the API and password-reset throttle counters. Local memory (the
+# default) is per process: with several gunicorn workers each counts alone. Production sets
+# CACHE_URL=redis://127.0.0.1:6379/1 so every worker and host shares one count.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+# Reverse proxies trusted to append the client address to X-Forwarded-For (0: use the socket's
+# address and ignore the header, which a client can forge). One rule for the login lock-out,
+# the reset throttle and the API's per-IP throttle (portal/throttling.py client_ip).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses a locked user name + IP before the check
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.float("LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]  # the pair: others from that IP may log in
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "tenants.lockout.lockout_response"  # the portal-styled page
+AXES_CLIENT_IP_CALLABLE = "portal.throttling.client_ip"
+AXES_DISABLE_ACCESS_LOG = True  # failures are kept (AccessAttempt); successes are not logged
+AXES_VERBOSE = False
+
+PASSWORD_RESET_LIMIT_PER_ADDRESS = env.int("PASSWORD_RESET_LIMIT_PER_ADDRESS", default=3)
+PASSWORD_RESET_LIMIT_PER_IP = env.int("PASSWORD_RESET_LIMIT_PER_IP", default=20)
+PASSWORD_RESET_WINDOW_MINUTES = env.int("PASSWORD_RESET_WINDOW_MINUTES", default=60)
+
+# Per API key (and, for the few unauthenticated endpoints, per client IP). 60,000/min is 1,000
+# requests/s per key: the ingest benchmark's single-event run (~600 requests/s for ~10 s with
+# one key) and the routing benchmark (200 requests/s) stay far below it.
+API_THROTTLE_RATE = env.str("API_THROTTLE_RATE", default="60000/min")
+API_ANON_THROTTLE_RATE = env.str("API_ANON_THROTTLE_RATE", default="1200/min")
+REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = [
+    "portal.throttling.ApiKeyRateThrottle",
+    "portal.throttling.AnonIpRateThrottle",
+]
+REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXY_COUNT
+
+# --- headers (issue 11, point 7) --------------------------------------------------------------
+# Scripts: own origin plus the per-request nonce, never inline without it. Inline style
+# attributes stay allowed (progress widths, layout), <style> elements need the nonce.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, "'unsafe-inline'"],  # browsers without the -elem/-attr split
+        "style-src-elem": [SELF, NONCE],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],  # the widget replaces it with its tenant's origins
+    },
+}
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)

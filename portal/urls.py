@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from portal import views
+from tenants.password_reset import ThrottledPasswordResetView
 
 admin.site.site_header = "Portal platform administration"
 
@@ -12,6 +13,12 @@ API_APPS = ["tenants", "jobs", "connectors", "contacts", "calls", "automations",
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    # abuse: throttled, enqueues the mail (before django.contrib.auth.urls' own reset view)
+    path(
+        "accounts/password_reset/",
+        ThrottledPasswordResetView.as_view(),
+        name="password_reset",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

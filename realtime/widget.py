@@ -68,11 +68,16 @@ def widget_url(row: WidgetToken | None = None, base: str | None = None) -> str:
     return url
 
 
-def frame_ancestors_header(tenant: Tenant | None) -> str:
+def frame_ancestors(tenant: Tenant | None) -> list[str]:
+    """The widget's CSP `frame-ancestors` sources: this portal and the tenant's origins."""
     # Re-checked here: a value that slipped past validation must not inject CSP directives.
     stored = (tenant.frame_ancestors if tenant else []) or []
     origins = [o for o in stored if isinstance(o, str) and ORIGIN_RE.match(o)]
-    return "frame-ancestors " + " ".join(["'self'", *origins])
+    return ["'self'", *origins]
+
+
+def frame_ancestors_header(tenant: Tenant | None) -> str:
+    return "frame-ancestors " + " ".join(frame_ancestors(tenant))
 
 
 @dataclass(frozen=True)

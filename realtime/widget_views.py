@@ -2,8 +2,9 @@
 
     /widget/activity/?clid=77379604&direction=in&callid=1WS.58184&activity=activities_181s&token=...
 
-It is framed by another origin, so it is exempt from the site-wide X-Frame-Options DENY and
-sends `Content-Security-Policy: frame-ancestors 'self' <tenant.frame_ancestors>` instead.
+It is framed by another origin, so it is exempt from the site-wide X-Frame-Options DENY, and
+the site-wide Content-Security-Policy (django-csp) has its `frame-ancestors` replaced by
+`'self' <tenant.frame_ancestors>` for this response: one CSP header, the tenant's origins.
 """
 
 from django.shortcuts import render
@@ -11,7 +12,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET
 
 from realtime import services
-from realtime.widget import TokenError, create_links, frame_ancestors_header, verify_token
+from realtime.widget import TokenError, create_links, frame_ancestors, verify_token
 
 MAX_PARAM = 200
 
@@ -29,7 +30,7 @@ def _clid(request) -> str:
 
 
 def _framed(response, tenant):
-    response["Content-Security-Policy"] = frame_ancestors_header(tenant)
+    response._csp_replace = {"frame-ancestors": frame_ancestors(tenant)}  # read by CSPMiddleware
     response["Referrer-Policy"] = "no-referrer"  # the token must not leak to the CRM via Referer
     response["Cache-Control"] = "no-store"
     return response

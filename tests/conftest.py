@@ -8,6 +8,7 @@ from cryptography.fernet import Fernet
 from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
+from portal import throttling
 from tenants.models import ApiKey, Membership, Role, Tenant
 
 # Playwright's sync API runs an event loop in the test thread; the ORM must still work there.
@@ -42,6 +43,8 @@ def _test_settings(settings):
     from django.core.cache import cache
 
     cache.clear()  # cached CRM metadata/queues must not leak from one test into another
+    # abuse: budget counters (login lock-outs are AccessAttempt rows, rolled back per test)
+    throttling.clear_counters()
     yield
     app.conf.task_always_eager = False
 

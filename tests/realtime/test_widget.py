@@ -15,6 +15,11 @@ URL = "/widget/activity/"
 CALLER = "+420773794804"
 
 
+def frame_ancestors(response) -> str:
+    directives = [d.strip() for d in response.headers["Content-Security-Policy"].split(";")]
+    return next(d for d in directives if d.startswith("frame-ancestors"))
+
+
 def get(client, **params):
     return client.get(URL, {"clid": CALLER, "direction": "in", "callid": "1WS.58184", **params})
 
@@ -55,7 +60,8 @@ def test_framing_headers(client, tenant, acme_contacts):
     tenant.save()
     response = get(client, token=sign_token(make_widget_token(tenant)))
     assert "X-Frame-Options" not in response.headers
-    assert response.headers["Content-Security-Policy"] == (
+    # One CSP header (django-csp's), its frame-ancestors replaced by the tenant's origins.
+    assert frame_ancestors(response) == (
         "frame-ancestors 'self' https://acme.daktela.com https://*.crm4.dynamics.com"
     )
     assert response.headers["Referrer-Policy"] == "no-referrer"
@@ -71,7 +77,7 @@ def test_bad_token_is_403_with_a_clear_message(client, tenant, acme_contacts, ma
     assert response.status_code == 403
     html = response.content.decode()
     assert "not valid" in html and "Havicek" not in html
-    assert response.headers["Content-Security-Policy"] == "frame-ancestors 'self'"
+    assert frame_ancestors(response) == "frame-ancestors 'self'"
 
 
 def test_token_signed_with_another_salt_is_refused(client, tenant, acme_contacts):
@@ -183,10 +189,7 @@ def test_frame_ancestors_header_drops_values_that_are_not_origins(client, tenant
     tenant.frame_ancestors = ["https://ok.example.com", "https://x.example.com; script-src *", 7]
     tenant.save()  # bypasses the API's validation on purpose
     response = get(client, token=sign_token(make_widget_token(tenant)))
-    assert (
-        response.headers["Content-Security-Policy"]
-        == "frame-ancestors 'self' https://ok.example.com"
-    )
+    assert frame_ancestors(response) == "frame-ancestors 'self' https://ok.example.com"
 
 
 def test_odd_input_never_breaks_the_widget(client, admin_user, acme_contacts):
