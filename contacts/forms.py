@@ -7,6 +7,7 @@ from connectors.forms import SecretInput
 from connectors.models import ConnectorAccount
 from contacts import metadata
 from contacts.models import ContactCenterAccount, ContactSyncSettings, FieldMapping, UserMapping
+from portal.netpolicy import validate_outbound_url
 
 
 class FieldMappingForm(forms.Form):
@@ -96,6 +97,7 @@ class ContactCenterForm(forms.ModelForm):
         max_length=300,
         label="Daktela URL",
         help_text="e.g. https://mycompany.daktela.com",
+        validators=[validate_outbound_url],
     )
     access_token = forms.CharField(
         widget=SecretInput(), required=False, max_length=500, label="Access token"
