@@ -155,7 +155,13 @@ def refusal(host: str, addresses: list[str]) -> str | None:
 def resolve(host: str, port: int, family=socket.AF_UNSPEC) -> list[tuple]:
     """One getaddrinfo() answer, checked: every address allowed, else AddressNotAllowed."""
     host = host.strip("[]")
-    infos = getaddrinfo(host, port, family, socket.SOCK_STREAM)
+    try:
+        infos = getaddrinfo(host, port, family, socket.SOCK_STREAM)
+    except OSError:
+        why = refusal(host, [])  # an internal name is refused whether it resolves or not
+        if why:
+            raise AddressNotAllowed(host, why) from None
+        raise
     why = refusal(host, [info[4][0] for info in infos])
     if why:
         raise AddressNotAllowed(host, why)
