@@ -166,7 +166,8 @@ class ConnectorViewSet(TenantScopedViewSet):
             200: ConnectorSerializer,
             400: OpenApiResponse(
                 description='{"error": {"code": "authorization_failed"|"crm_error"|'
-                '"connector_disabled", "message": "<the CRM\'s reason>", "hint"}}'
+                '"connector_disabled"|"address_not_allowed", "message": "<the CRM\'s reason>", '
+                '"hint"}}'
             ),
         },
         description="Run the Authorize step now: the CRM's token flow plus a real test call.",

@@ -6,8 +6,11 @@ reply (status, headers, body) so it can also play a CRM, a redirector or a token
 
 import json
 import socket
+import ssl
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import trustme
 
 SECRET = "SECRET-METADATA-iam-credentials-AKIA0000"  # never to appear in a tenant-visible text
 
@@ -21,8 +24,9 @@ def default_answer(method, path, body):
 
 
 class Listener:
-    def __init__(self, host="127.0.0.1", answer=default_answer):
+    def __init__(self, host="127.0.0.1", answer=default_answer, tls_name: str = ""):
         self.hits: list[tuple[str, str]] = []
+        self.host_headers: list[str] = []
         self.answer = answer
         listener = self
 
@@ -36,6 +40,7 @@ class Listener:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 listener.hits.append((self.command, self.path))
+                listener.host_headers.append(self.headers.get("Host", ""))
                 status, headers, payload = listener.answer(self.command, self.path, body)
                 self.send_response(status)
                 for name, value in headers.items():
@@ -50,6 +55,12 @@ class Listener:
         self.server = server_class((host, 0), Handler)
         self.server.daemon_threads = True
         self.host, self.port = host, self.server.server_address[1]
+        self.ca = None
+        if tls_name:  # HTTPS with a certificate for tls_name only (not for the address)
+            self.ca = trustme.CA()
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            self.ca.issue_cert(tls_name).configure_cert(context)
+            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     @property

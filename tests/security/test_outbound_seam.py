@@ -188,3 +188,26 @@ def test_error_messages_carry_the_status_line_not_the_body(strict, settings):
 def test_user_info_in_a_request_url_is_refused(strict):
     with pytest.raises(ConnectorError, match="Not a valid http"):
         http.request("GET", "http://user:pw@8.8.8.8/", session=requests.Session())
+
+
+def test_tls_keeps_the_host_name_while_connecting_to_the_checked_address(
+    strict, resolver, tmp_path
+):
+    """SNI, certificate check and Host header use the URL's name; the socket goes to the IP."""
+    strict.OUTBOUND_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+    server = Listener("127.0.0.1", tls_name="crm.example.test")
+    resolver.answers["crm.example.test"] = ["127.0.0.1"]
+    resolver.answers["other.example.test"] = ["127.0.0.1"]
+    try:
+        session = requests.Session()
+        server.ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+        session.verify = str(tmp_path / "ca.pem")
+        url = f"https://crm.example.test:{server.port}/x"
+        assert http.request("GET", url, session=session, verify=session.verify).ok
+        assert server.host_headers == [f"crm.example.test:{server.port}"]
+        with pytest.raises(ConnectorError, match="TLS error"):  # cert is not for this name
+            other = f"https://other.example.test:{server.port}/x"
+            http.request("GET", other, session=session, verify=session.verify)
+        assert len(server.hits) == 1
+    finally:
+        server.stop()
