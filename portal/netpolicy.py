@@ -157,6 +157,8 @@ def resolve(host: str, port: int, family=socket.AF_UNSPEC) -> list[tuple]:
     host = host.strip("[]")
     try:
         infos = getaddrinfo(host, port, family, socket.SOCK_STREAM)
+    except UnicodeError:  # a label IDNA cannot encode (too long, bad characters)
+        raise ConnectorError(f"Not a valid host name: {host[:100]}", permanent=True) from None
     except OSError:
         why = refusal(host, [])  # an internal name is refused whether it resolves or not
         if why:
@@ -178,7 +180,9 @@ def check_host(host: str, port: int) -> None:
         raise AddressNotAllowed(host, why)
     try:
         resolve(host, port)
-    except OSError:
+    except AddressNotAllowed:
+        raise
+    except (OSError, ConnectorError):  # not resolvable (now): the connect-time check decides
         return
 
 
