@@ -6,7 +6,7 @@ The same form validates the web Configure page and the API's `settings`/`credent
 
 from django import forms
 
-from portal.netpolicy import validate_link_url, validate_outbound_url
+from portal.urlpolicy import validate_link_url, validate_outbound_url
 
 
 class SecretInput(forms.PasswordInput):

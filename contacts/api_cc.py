@@ -9,7 +9,7 @@ from rest_framework.response import Response
 
 from contacts.models import ContactCenterAccount
 from portal.api import ApiError
-from portal.netpolicy import validate_outbound_url
+from portal.urlpolicy import validate_outbound_url
 from tenants.scoping import TenantAPIView, TenantScopedViewSet
 
 

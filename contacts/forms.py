@@ -7,7 +7,7 @@ from connectors.forms import SecretInput
 from connectors.models import ConnectorAccount
 from contacts import metadata
 from contacts.models import ContactCenterAccount, ContactSyncSettings, FieldMapping, UserMapping
-from portal.netpolicy import validate_outbound_url
+from portal.urlpolicy import validate_outbound_url
 
 
 class FieldMappingForm(forms.Form):

@@ -15,7 +15,7 @@ import requests
 from connectors.dynamics365 import batch as multipart
 from connectors.errors import AuthError, ConnectorError
 from connectors.types import Token
-from portal import http, netpolicy
+from portal import http, urlpolicy
 
 API_PATH = "/api/data/v9.2/"
 FORMATTED = "OData.Community.Display.V1.FormattedValue"
@@ -77,7 +77,7 @@ def error_from(status: int, payload, *, hint: str = "") -> ConnectorError:
 
 class DataverseClient:
     def __init__(self, instance_url: str, session: requests.Session):
-        self.instance_url = netpolicy.base_url(instance_url)
+        self.instance_url = urlpolicy.base_url(instance_url)
         self.base = self.instance_url + API_PATH
         self.session = session
 

@@ -12,7 +12,7 @@
 from urllib.parse import quote
 
 from connectors.errors import AuthError, ConnectorError
-from portal import netpolicy
+from portal import urlpolicy
 from portal.http import TRANSIENT_STATUS, json_body, request, status_text
 
 # 4xx whose envelope we read ourselves (Daktela's parsed error, never the raw body).
@@ -50,7 +50,7 @@ def _errors_text(errors) -> str:
 
 class DaktelaClient:
     def __init__(self, base_url: str, token: str, session=None):
-        self.base = netpolicy.base_url(base_url)
+        self.base = urlpolicy.base_url(base_url)
         self.token = token or ""
         self.session = session
 

@@ -4,7 +4,7 @@ import ipaddress
 
 import pytest
 
-from portal import netpolicy
+from portal import netpolicy, urlpolicy
 
 REFUSED = [
     ("0.0.0.0", "unspecified"),
@@ -135,12 +135,12 @@ def test_unparsable_answer_is_refused(strict):
     ],
 )
 def test_base_url_shape(url, problem):
-    found = netpolicy.shape_problem(url)
+    found = urlpolicy.shape_problem(url)
     assert (found is None) if problem is None else (problem in found)
 
 
 def test_link_urls_may_have_a_query():
-    assert netpolicy.shape_problem("https://pbx.example.com/call?line=2", base=False) is None
+    assert urlpolicy.shape_problem("https://pbx.example.com/call?line=2", base=False) is None
 
 
 @pytest.mark.parametrize(
@@ -154,7 +154,7 @@ def test_link_urls_may_have_a_query():
     ],
 )
 def test_base_url_keeps_the_appended_path_a_path(stored, base):
-    assert netpolicy.base_url(stored) == base
+    assert urlpolicy.base_url(stored) == base
 
 
 @pytest.mark.parametrize("host", ["a" * 64 + ".example.com", "crm." + "b" * 70])
