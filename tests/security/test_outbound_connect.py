@@ -204,3 +204,15 @@ def test_authorize_messages_never_carry_other_bodies(strict, api, tenant, kind, 
         assert ConnectorAccount.objects.filter(last_error__contains=SECRET).count() == 0
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize("suffix", ["/?x=", "/#", "/?", ""])
+def test_a_stored_base_url_cannot_swallow_the_api_path(strict, api, tenant, listener, suffix):
+    """A `?` or `#` saved before the check: the client still sends its own API path."""
+    strict.OUTBOUND_ALLOWED_NETWORKS = ["127.0.0.2/32"]
+    user_info = listener.url.replace("http://", "http://admin:pw@")
+    for url in (listener.url + suffix, user_info + suffix):
+        account = stored(tenant, "sugarcrm", url)
+        api.post(f"/api/v1/connectors/{account.pk}/authorize/")
+        account.delete()
+    assert [p for _m, p in listener.hits] == ["/rest/v11/oauth2/token"] * 2
