@@ -31,6 +31,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 os.environ.setdefault("DEBUG", "false")
 os.environ.setdefault("SECRET_KEY", "bench-secret-key-not-for-production")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
+# The Salesforce simulator listens on 127.0.0.1: allow that network (outbound policy, DEBUG off).
+os.environ.setdefault("OUTBOUND_ALLOWED_NETWORKS", "127.0.0.0/8")
 # Persistent database connections: a new PostgreSQL connection per request costs more than
 # the whole ingest (production: conn_max_age in DATABASE_URL, or DATABASE_POOL=true).
 if "DATABASE_URL" in os.environ and "?" not in os.environ["DATABASE_URL"]:

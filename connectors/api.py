@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from connectors import services
 from connectors.models import ConnectorAccount
 from connectors.registry import KIND_CHOICES, connector_class
-from portal.api import api_error
+from portal.api import ApiError, api_error
 from tenants.scoping import TenantScopedViewSet
 
 
@@ -108,10 +108,17 @@ class ConnectorSerializer(serializers.ModelSerializer):
             data=data, secrets_set=instance.secret_flags_by_name() if instance else {}
         )
         if not form.is_valid():
-            errs = {"settings": {}, "credentials": {}}
-            for field, messages in form.errors.items():
-                errs["credentials" if field in form.secret_fields else "settings"][field] = messages
-            raise serializers.ValidationError({k: v for k, v in errs.items() if v})
+            errs, refused = {"settings": {}, "credentials": {}}, ""
+            for field, errors in form.errors.as_data().items():
+                bucket = "credentials" if field in form.secret_fields else "settings"
+                errs[bucket][field] = [m for e in errors for m in e.messages]
+                for e in errors:
+                    if e.code == "address_not_allowed" and not refused:
+                        refused = f"{bucket}.{field}: {e.messages[0]}"
+            errs = {k: v for k, v in errs.items() if v}
+            if refused:  # outbound policy: its own code (API.md), the field named
+                raise ApiError(400, "address_not_allowed", refused, fields=errs)
+            raise serializers.ValidationError(errs)
         attrs["settings"], attrs["credentials"] = form.split()
         attrs["kind"] = kind
         return attrs
@@ -159,7 +166,8 @@ class ConnectorViewSet(TenantScopedViewSet):
             200: ConnectorSerializer,
             400: OpenApiResponse(
                 description='{"error": {"code": "authorization_failed"|"crm_error"|'
-                '"connector_disabled", "message": "<the CRM\'s reason>", "hint"}}'
+                '"connector_disabled"|"address_not_allowed", "message": "<the CRM\'s reason>", '
+                '"hint"}}'
             ),
         },
         description="Run the Authorize step now: the CRM's token flow plus a real test call.",

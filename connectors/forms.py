@@ -6,6 +6,8 @@ The same form validates the web Configure page and the API's `settings`/`credent
 
 from django import forms
 
+from portal.urlpolicy import validate_link_url, validate_outbound_url
+
 
 class SecretInput(forms.PasswordInput):
     def __init__(self, attrs=None):
@@ -40,7 +42,18 @@ class ConnectorSettingsForm(forms.Form):
         return settings, credentials
 
 
-def https_url_field(label: str, help_text: str = "", required: bool = True, initial=None):
+def https_url_field(
+    label: str, help_text: str = "", required: bool = True, initial=None, *, base: bool = True
+):
+    """A URL setting the portal connects to: checked by the outbound-address policy.
+
+    base=True (an instance URL API paths are appended to): no query, fragment or user info.
+    """
     return forms.URLField(
-        label=label, help_text=help_text, required=required, initial=initial, assume_scheme="https"
+        label=label,
+        help_text=help_text,
+        required=required,
+        initial=initial,
+        assume_scheme="https",
+        validators=[validate_outbound_url if base else validate_link_url],
     )

@@ -149,8 +149,16 @@ HINT_NEEDS_REAUTH = (
 HINT_DISABLED = "The connector is disabled: nothing is synced. Enable it to use it again."
 
 
+HINT_ADDRESS = (
+    "The URL points to an internal address the portal does not connect to: use the CRM's "
+    "public address. To allow an internal network an operator sets OUTBOUND_ALLOWED_NETWORKS."
+)
+
+
 def explain(exc: Exception) -> tuple[str, str]:
     """(API error code, hint) for a failed CRM call."""
+    if getattr(exc, "code", "") == "address_not_allowed":  # portal.netpolicy refused the host
+        return "address_not_allowed", HINT_ADDRESS
     if isinstance(exc, AuthError):
         return "authorization_failed", HINT_AUTH
     if isinstance(exc, ConnectorError) and exc.permanent:

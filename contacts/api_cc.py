@@ -1,5 +1,6 @@
 """REST API: contact-center accounts (Daktela V6; the token is write-only) and push now."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -8,6 +9,7 @@ from rest_framework.response import Response
 from contacts.cc_accounts import save_cc_account
 from contacts.models import ContactCenterAccount
 from portal.api import ApiError
+from portal.urlpolicy import validate_outbound_url
 from tenants.scoping import TenantAPIView, TenantScopedViewSet
 
 
@@ -36,6 +38,16 @@ class ContactCenterAccountSerializer(serializers.ModelSerializer):
         qs = ContactCenterAccount.objects.for_tenant(self.context["tenant"]).filter(name=value)
         if qs.exclude(pk=self.instance.pk if self.instance else None).exists():
             raise serializers.ValidationError("An account with this name already exists.")
+        return value
+
+    def validate_url(self, value):
+        try:
+            validate_outbound_url(value)
+        except DjangoValidationError as exc:
+            if exc.code == "address_not_allowed":  # outbound policy: its own code (API.md)
+                message = exc.messages[0]
+                raise ApiError(400, exc.code, f"url: {message}", fields={"url": [message]}) from exc
+            raise serializers.ValidationError(exc.messages) from exc
         return value
 
     def validate(self, attrs):

@@ -8,6 +8,7 @@ from connectors.models import ConnectorAccount
 from contacts import metadata
 from contacts.cc_accounts import save_cc_account
 from contacts.models import ContactCenterAccount, ContactSyncSettings, FieldMapping, UserMapping
+from portal.urlpolicy import validate_outbound_url
 
 
 class FieldMappingForm(forms.Form):
@@ -97,6 +98,7 @@ class ContactCenterForm(forms.ModelForm):
         max_length=300,
         label="Daktela URL",
         help_text="e.g. https://mycompany.daktela.com",
+        validators=[validate_outbound_url],
     )
     access_token = forms.CharField(
         widget=SecretInput(), required=False, max_length=500, label="Access token"

@@ -33,6 +33,7 @@ def cc_index(request):
             "form": form,
             "tab": "cc",
         },
+        status=400 if request.method == "POST" else 200,  # reached on POST: form invalid
     )
 
 
@@ -43,7 +44,10 @@ def cc_edit(request, pk):
     if request.method == "POST" and form.is_valid() and save_form(form, form.save):
         messages.success(request, f"{account.name} saved.")
         return redirect("contacts:cc_index")
-    return render(request, "contacts/cc_edit.html", {"form": form, "account": account, "tab": "cc"})
+    context = {"form": form, "account": account, "tab": "cc"}
+    return render(
+        request, "contacts/cc_edit.html", context, status=400 if request.method == "POST" else 200
+    )
 
 
 @require_POST

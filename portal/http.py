@@ -5,6 +5,11 @@ failures (connection errors, timeouts, 429, 502/503/504) with exponential backof
 honours `Retry-After` (inline when short, else hands it to the caller's outbox via
 ConnectorError.retry_after), and maps failures to ConnectorError(message, permanent=bool).
 Tests talk to the simulators over real HTTP through this same seam.
+
+Every session it is handed gets the guarded transport (portal.netconn): each connection goes
+only to addresses the outbound policy (portal.netpolicy) allows. Redirects are followed here,
+never to another host, at most MAX_REDIRECTS hops, each hop through the same guarded transport.
+Error messages carry the status line only: the CRM's own error body is parsed by its client.py.
 """
 
 import email.utils
@@ -12,11 +17,13 @@ import logging
 import random
 import time
 from datetime import UTC, datetime
+from urllib.parse import urljoin, urlsplit
 
 import requests
 from django.conf import settings
 
 from connectors.errors import ConnectorError
+from portal import netconn
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +34,8 @@ RETRY_STATUS = {
     503,
     504,
 }  # retried inline; other 5xx are reported (and the outbox retries)
+REDIRECT_STATUS = {301, 302, 303, 307, 308}
+MAX_REDIRECTS = 5
 
 
 def parse_retry_after(value: str | None) -> float | None:
@@ -48,7 +57,7 @@ def backoff(attempt: int, base: float = 0.5, cap: float = 8.0) -> float:
 
 
 def new_session() -> requests.Session:
-    return requests.Session()
+    return netconn.guard(requests.Session())
 
 
 _default_session = None
@@ -77,13 +86,15 @@ def request(
     Raises ConnectorError for network failures and error statuses; the caller (a client.py)
     may catch it to map the CRM's own error body to a better message.
     """
-    session = session or default_session()
+    session = netconn.guard(session or default_session())
     timeout = timeout or (settings.HTTP_TIMEOUT_CONNECT, settings.HTTP_TIMEOUT_READ)
     retries = settings.HTTP_RETRIES if retries is None else retries
+    kwargs.pop("allow_redirects", None)  # redirects are followed by _follow, host-bound
+    _check_url(url)
     attempt = 0
     while True:
         try:
-            response = session.request(method, url, timeout=timeout, **kwargs)
+            response = _follow(session, method, url, timeout, ok_status, kwargs)
         except requests.exceptions.SSLError as exc:
             raise ConnectorError(
                 f"TLS error talking to {_host(url)}: {exc}", permanent=True
@@ -110,7 +121,7 @@ def request(
                 attempt += 1
                 continue
         raise ConnectorError(
-            f"HTTP {status} from {_host(url)}: {_snippet(response)}",
+            f"HTTP {status} from {_host(url)}: {status_text(response)}".rstrip(": "),
             permanent=status not in TRANSIENT_STATUS,
             retry_after=retry_after,
             status=status,
@@ -123,17 +134,64 @@ def json_body(response: requests.Response):
         return response.json()
     except ValueError as exc:
         raise ConnectorError(
-            f"Malformed JSON from {_host(response.url)} (HTTP {response.status_code}): "
-            f"{_snippet(response)}"
+            f"Malformed JSON from {_host(response.url)} (HTTP {response.status_code})"
         ) from exc
 
 
+def _check_url(url: str) -> None:
+    try:
+        parts = urlsplit(url)
+        ok = parts.scheme in ("http", "https") and parts.hostname and "@" not in parts.netloc
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ConnectorError(f"Not a valid http(s) URL: {_host(url)[:100]}", permanent=True)
+
+
+def _same_host(source: str, target: str) -> bool:
+    """Same scheme, host and port; an http -> https upgrade on the same host name too."""
+    a, b = urlsplit(source), urlsplit(target)
+    if a.hostname != b.hostname or "@" in b.netloc:
+        return False
+    if a.scheme == "http" and b.scheme == "https":
+        return True
+    return a.scheme == b.scheme and a.port == b.port
+
+
+def _follow(session, method, url, timeout, ok_status, kwargs) -> requests.Response:
+    """session.request without requests' own redirect handling (which crosses hosts)."""
+    for _hop in range(MAX_REDIRECTS + 1):
+        response = session.request(method, url, timeout=timeout, allow_redirects=False, **kwargs)
+        status = response.status_code
+        location = response.headers.get("Location")
+        if status not in REDIRECT_STATUS or status in ok_status or not location:
+            return response
+        response.close()
+        target = urljoin(url, location)
+        if not _same_host(url, target):
+            raise ConnectorError(
+                f"HTTP {status} from {_host(url)}: redirect to another host not followed",
+                permanent=True,
+                status=status,
+            )
+        if status == 303 or (status in (301, 302) and method.upper() not in ("GET", "HEAD")):
+            method = "GET"
+            kwargs = {k: v for k, v in kwargs.items() if k not in ("data", "json", "files")}
+        url = target
+    raise ConnectorError(f"Too many redirects from {_host(url)}", permanent=True, status=status)
+
+
 def _host(url: str) -> str:
-    from urllib.parse import urlsplit
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "?"
+    return parts.netloc.rpartition("@")[2] or url
 
-    return urlsplit(url).netloc or url
 
-
-def _snippet(response: requests.Response, limit: int = 300) -> str:
-    text = (response.text or "").strip().replace("\n", " ")
-    return text[:limit] or response.reason or ""
+def status_text(response: requests.Response) -> str:
+    """The reason phrase of the status line (printable, bounded): never the body."""
+    reason = response.reason or ""
+    if isinstance(reason, bytes):
+        reason = reason.decode("latin-1")
+    return "".join(c for c in reason if c.isprintable())[:60].strip()

@@ -7,6 +7,7 @@ FIELD_ENCRYPTION_KEYS and DEBUG=false.
 
 import base64
 import hashlib
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
 
@@ -210,6 +211,17 @@ HTTP_TIMEOUT_CONNECT = env.float("HTTP_TIMEOUT_CONNECT", default=5.0)
 HTTP_TIMEOUT_READ = env.float("HTTP_TIMEOUT_READ", default=30.0)
 HTTP_RETRIES = env.int("HTTP_RETRIES", default=3)
 HTTP_MAX_INLINE_RETRY_AFTER = env.float("HTTP_MAX_INLINE_RETRY_AFTER", default=10.0)
+
+# --- outbound: address policy of the HTTP seam (portal/netpolicy.py) ---
+# Private/internal addresses are refused unless allowed (on with DEBUG: simulators on 127.0.0.1).
+OUTBOUND_ALLOW_PRIVATE = env.bool("OUTBOUND_ALLOW_PRIVATE", default=DEBUG)
+# CIDRs allowed even when private addresses are refused (an on-premise CRM, a staging simulator).
+OUTBOUND_ALLOWED_NETWORKS = env.list("OUTBOUND_ALLOWED_NETWORKS", default=[])
+try:
+    [ipaddress.ip_network(n.strip(), strict=False) for n in OUTBOUND_ALLOWED_NETWORKS if n.strip()]
+except ValueError as exc:
+    raise ImproperlyConfigured(f"OUTBOUND_ALLOWED_NETWORKS: {exc}") from exc
+# --- end outbound ---
 
 # CRM simulators started by `make run` / `manage.py run_simulators`.
 SIMULATOR_HOST = env.str("SIMULATOR_HOST", default="127.0.0.1")

@@ -37,6 +37,10 @@ def _test_settings(settings):
     settings.HTTP_RETRIES = 2
     settings.HTTP_MAX_INLINE_RETRY_AFTER = 1.0
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # outbound: the suite's simulators listen on 127.0.0.1 (pytest-django forces DEBUG off);
+    # tests/security/test_outbound*.py switch the address policy on.
+    settings.OUTBOUND_ALLOW_PRIVATE = True
+    settings.OUTBOUND_ALLOWED_NETWORKS = []
     from portal.celery import app
 
     app.conf.task_always_eager = True

@@ -15,7 +15,7 @@ from msal.authority import WELL_KNOWN_AUTHORITY_HOSTS
 
 from connectors.errors import AuthError, ConnectorError
 from connectors.types import Token
-from portal import http
+from portal import http, urlpolicy
 
 DEFAULT_AUTHORITY = "https://login.microsoftonline.com"
 # msal reads OAuth error bodies itself; 429 and 5xx stay with the seam (retry, then transient error).
@@ -69,7 +69,7 @@ class SeamHttpClient:
 
 def authority_of(settings: dict) -> tuple[str, bool]:
     """(authority URL, use instance discovery) from the account settings."""
-    host = (settings.get("authority_host") or DEFAULT_AUTHORITY).rstrip("/")
+    host = urlpolicy.base_url(settings.get("authority_host") or DEFAULT_AUTHORITY)
     known = urlsplit(host).hostname in WELL_KNOWN_AUTHORITY_HOSTS
     return f"{host}/{settings.get('directory_id', '').strip()}", known
 

@@ -8,13 +8,14 @@ accepted (AuthError -> the connector refreshes once); 429 is service protection 
 
 import re
 from collections.abc import Callable, Iterator
+from urllib.parse import urlsplit
 
 import requests
 
 from connectors.dynamics365 import batch as multipart
 from connectors.errors import AuthError, ConnectorError
 from connectors.types import Token
-from portal import http
+from portal import http, urlpolicy
 
 API_PATH = "/api/data/v9.2/"
 FORMATTED = "OData.Community.Display.V1.FormattedValue"
@@ -76,12 +77,17 @@ def error_from(status: int, payload, *, hint: str = "") -> ConnectorError:
 
 class DataverseClient:
     def __init__(self, instance_url: str, session: requests.Session):
-        self.instance_url = instance_url.rstrip("/")
+        self.instance_url = urlpolicy.base_url(instance_url)
         self.base = self.instance_url + API_PATH
         self.session = session
 
     def url(self, path: str) -> str:
-        return path if path.startswith("https://") else self.base + path.lstrip("/")
+        if not path.startswith(("https://", "http://")):
+            return self.base + path.lstrip("/")
+        # an absolute link from an answer (@odata.nextLink): only to the environment itself
+        if urlsplit(path).netloc.lower() != urlsplit(self.instance_url).netloc.lower():
+            raise ConnectorError("Dataverse answered a link to another host.", permanent=True)
+        return path
 
     def send(
         self,

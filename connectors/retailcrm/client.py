@@ -10,14 +10,14 @@ strings (`calls=<json>`, `event=<json>`, `integrationModule=<json>`), exactly as
 import json
 
 from connectors.errors import AuthError, ConnectorError
-from portal import http
+from portal import http, urlpolicy
 
 READ_STATUS = (400, 401, 403, 404, 409, 460)
 
 
 class RetailClient:
     def __init__(self, instance_url: str, api_key: str, session=None, on_auth_error=None):
-        self.base = instance_url.rstrip("/")
+        self.base = urlpolicy.base_url(instance_url)
         self.api_key = api_key
         self.session = session
         self.on_auth_error = on_auth_error  # called with the message when the key is rejected

@@ -19,6 +19,7 @@ class RetailCRMForm(ConnectorSettingsForm):
         "Optional. The telephony side's URL that starts a call; click-to-call requests from "
         "retailCRM are relayed there as POST JSON {phone, agent, externalPhone}.",
         required=False,
+        base=False,
     )
     click_to_call_token = forms.CharField(
         label="Click-to-call token",

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from urllib.parse import quote
 
 from connectors.errors import AuthError, ConnectorError
-from portal import http
+from portal import http, urlpolicy
 
 API_VERSION = "v62.0"
 LIMIT_BACKOFF_SECONDS = 60.0  # daily limits are a rolling 24 h window; retry a minute later
@@ -103,7 +103,7 @@ class SalesforceClient:
         on_usage: Callable[[int, int], None] | None = None,
         version: str = API_VERSION,
     ):
-        self.instance_url = instance_url.rstrip("/")
+        self.instance_url = urlpolicy.base_url(instance_url)
         self.access_token = access_token
         self.session = session
         self.on_usage = on_usage
@@ -126,6 +126,12 @@ class SalesforceClient:
         body = http.json_body(response)
         if not isinstance(body, dict) or not body.get("access_token"):
             raise ConnectorError("Salesforce token response without access_token")
+        if body.get("instance_url"):  # every later call goes there: the outbound policy applies
+            try:
+                urlpolicy.check_url(str(body["instance_url"]))
+            except ConnectorError as exc:
+                exc.message = f"Salesforce's token answer, instance_url: {exc.message}"
+                raise
         return body
 
     # --- REST ----------------------------------------------------------------------------

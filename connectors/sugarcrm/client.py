@@ -10,7 +10,7 @@ import time
 
 from connectors.errors import AuthError, ConnectorError
 from connectors.types import Token
-from portal import http
+from portal import http, urlpolicy
 
 API = "/rest/v11"
 # Statuses we read ourselves (to surface Sugar's error_message instead of a generic one).
@@ -19,7 +19,7 @@ READ_STATUS = (400, 401, 403, 404, 409, 412, 422)
 
 class SugarClient:
     def __init__(self, instance_url: str, session=None):
-        self.base = instance_url.rstrip("/")
+        self.base = urlpolicy.base_url(instance_url)
         self.session = session
 
     # --- tokens ----------------------------------------------------------------------------

@@ -12,11 +12,28 @@
 from urllib.parse import quote
 
 from connectors.errors import AuthError, ConnectorError
-from portal.http import json_body, request
+from portal import urlpolicy
+from portal.http import TRANSIENT_STATUS, json_body, request, status_text
+
+# 4xx whose envelope we read ourselves (Daktela's parsed error, never the raw body).
+READ_STATUS = (400, 401, 403, 404, 405, 409, 410, 413, 415, 422)
 
 
 class DaktelaError(ConnectorError):
     pass
+
+
+def _status_error(response) -> DaktelaError:
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    errors = body.get("error") if isinstance(body, dict) else None
+    detail = _errors_text(errors)[:300] if errors else status_text(response) or "request failed"
+    status = response.status_code
+    return DaktelaError(
+        f"Daktela HTTP {status}: {detail}", permanent=status not in TRANSIENT_STATUS, status=status
+    )
 
 
 def _errors_text(errors) -> str:
@@ -33,7 +50,7 @@ def _errors_text(errors) -> str:
 
 class DaktelaClient:
     def __init__(self, base_url: str, token: str, session=None):
-        self.base = (base_url or "").rstrip("/")
+        self.base = urlpolicy.base_url(base_url)
         self.token = token or ""
         self.session = session
 
@@ -43,28 +60,30 @@ class DaktelaClient:
     def call(self, method: str, endpoint: str, *, params=None, json=None, ok_status=()):
         if not self.token:
             raise AuthError("No Daktela access token is set.")
-        try:
-            response = request(
-                method,
-                self._url(endpoint),
-                session=self.session,
-                params=params,
-                json=json,
-                headers={"X-AUTH-TOKEN": self.token, "Accept": "application/json"},
-                ok_status=ok_status,
-            )
-        except ConnectorError as exc:
-            if exc.status in (401, 403):
-                raise AuthError(f"Daktela rejected the access token (HTTP {exc.status}).") from exc
-            raise
+        response = request(
+            method,
+            self._url(endpoint),
+            session=self.session,
+            params=params,
+            json=json,
+            headers={"X-AUTH-TOKEN": self.token, "Accept": "application/json"},
+            ok_status=tuple(ok_status) + READ_STATUS,
+        )
+        status = response.status_code
+        if status in (401, 403):
+            raise AuthError(f"Daktela rejected the access token (HTTP {status}).", status=status)
+        if status >= 400 and status not in ok_status:
+            raise _status_error(response)
         body = json_body(response) if response.content else {}
         if not isinstance(body, dict):
-            raise DaktelaError(f"Unexpected Daktela answer: {str(body)[:200]}")
+            raise DaktelaError(
+                f"Unexpected Daktela answer: JSON {type(body).__name__}, not an object"
+            )
         errors = body.get("error")
-        if errors and response.status_code < 400:
+        if errors and status < 400:
             # Errors inside a 2xx are the CRM's verdict on the data: retrying will not help.
             raise DaktelaError(f"Daktela: {_errors_text(errors)}", permanent=True)
-        return response.status_code, body.get("result")
+        return status, body.get("result")
 
     # --- operations ---------------------------------------------------------------------
 
