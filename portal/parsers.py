@@ -28,7 +28,7 @@ def depth_exceeds(value, limit: int = MAX_DEPTH) -> bool:
         if depth > limit:
             return True
         children = item.values() if isinstance(item, dict) else item
-        stack.extend((c, depth + 1) for c in children if isinstance(c, dict | list) and c)
+        stack.extend((c, depth + 1) for c in children if isinstance(c, dict | list))
     return False
 
 
