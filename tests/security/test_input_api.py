@@ -6,10 +6,12 @@ Every case goes through the real endpoints (Django test client, full middleware 
 import json
 
 import pytest
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.test import override_settings
 
 from automations.models import CallbackRequest
 from calls.models import CallEvent
+from portal.api import exception_handler
 from tests.calls.conftest import event
 
 EVENTS = "/api/v1/call-events/"
@@ -79,14 +81,24 @@ def test_ten_megabytes_are_413_with_the_default_limit(api, tenant):
     _error(response, 413, "payload_too_large")
 
 
-def test_request_data_too_big_raised_by_a_view_is_413(api, tenant):
-    """A body whose Content-Length understates it still trips Django's check in request.body."""
-    with override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=10):
-        response = api.generic(
-            "POST", EVENTS, json.dumps(event("L1", "ended")), "application/json", CONTENT_LENGTH="5"
-        )
-    assert response.status_code in (400, 413)
-    assert response["Content-Type"].startswith("application/json")
+@pytest.mark.parametrize(
+    ("exc", "status", "code"),
+    [
+        (RequestDataTooBig("big"), 413, "payload_too_large"),
+        (TooManyFieldsSent("many"), 400, "bad_request"),
+    ],
+)
+def test_django_size_errors_raised_in_a_view_use_the_error_format(exc, status, code):
+    """Bodies without a Content-Length (or form fields past DATA_UPLOAD_MAX_NUMBER_FIELDS) only
+    fail when the view reads them: the API's exception handler answers in its format."""
+    response = exception_handler(exc, {"view": None})
+    assert response.status_code == status
+    assert response.data["error"]["code"] == code and response.data["error"]["fields"] == {}
+
+
+def test_too_many_query_fields_on_the_api_is_400_in_the_error_format(api):
+    query = "&".join(f"f{i}=1" for i in range(1200))  # DATA_UPLOAD_MAX_NUMBER_FIELDS is 1000
+    _error(api.get(f"/api/v1/calls/?{query}"), 400, "bad_request")
 
 
 @pytest.mark.parametrize(
