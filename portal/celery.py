@@ -38,10 +38,10 @@ def publish(task, *args) -> bool:
     """Send one task message now; False (logged) when the broker cannot take it."""
     global _down_until
     if app.conf.task_always_eager:
-        task.apply_async(args)  # tests and `CELERY_TASK_ALWAYS_EAGER`: run inline, errors raise
+        task.delay(*args)  # tests and `CELERY_TASK_ALWAYS_EAGER`: run inline, errors raise
         return True
     if time.monotonic() < _down_until:
-        log.info("broker marked down; %s%r left to the sweeper", task.name, args)
+        log.debug("broker marked down; %s%r left to the sweeper", task.name, args)
         return False
     try:
         task.apply_async(args, retry=True, retry_policy=PUBLISH_RETRY_POLICY)

@@ -38,7 +38,7 @@ def _reset_producers():
 @pytest.fixture
 def broker_down(settings, caplog):
     """Real publishing (not eager) to a broker that refuses connections."""
-    caplog.set_level(logging.INFO, logger="portal.celery")
+    caplog.set_level(logging.DEBUG, logger="portal.celery")
     previous = app.conf.get("broker_write_url")
     app.conf.task_always_eager = False
     settings.CELERY_TASK_ALWAYS_EAGER = False
