@@ -8,6 +8,7 @@ from automations.models import DIRECTIONS, STATUSES, CallbackProfile, CallbackRe
 from automations.rendering import CALL_PLACEHOLDERS, template_errors
 from connectors.errors import ConnectorError
 from connectors.models import ConnectorAccount
+from portal import dates
 from portal.api import ApiError
 from tenants.scoping import TenantRelatedField, TenantScopedReadOnlyViewSet, TenantScopedViewSet
 
@@ -105,6 +106,8 @@ class CallbackProfileSerializer(serializers.ModelSerializer):
 
 
 class CallbackRequestSerializer(serializers.ModelSerializer):
+    requested_at = dates.DateTimeField()  # 1970-2200: no overflow in any time zone
+
     class Meta:
         model = CallbackRequest
         fields = [

@@ -13,6 +13,7 @@ from automations.services import DryRunError, crm_queues, find_contact, parse_ti
 from connectors.types import CallLog, WriteResult
 from contacts.phones import normalize
 from portal import placeholders
+from portal.celery import ring
 
 EXAMPLE_CALLBACK = json.dumps(
     {
@@ -44,7 +45,7 @@ def accept_callback_requests(tenant, items: list[dict]) -> tuple[int, int]:
         after = CallbackRequest.objects.for_tenant(tenant).filter(request_id__in=ids).count()
         from automations.tasks import process_callback_requests
 
-        transaction.on_commit(lambda: process_callback_requests.delay(tenant.pk))
+        ring(process_callback_requests, tenant.pk)  # best effort: sweep_callbacks finds them
     accepted = after - before
     return accepted, len(rows) - accepted
 

@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django.utils.dateparse import parse_datetime
 
 from contacts.models import Contact, UserMapping
+from portal import dates
 
 QUEUE_CACHE_SECONDS = 60
 
@@ -74,7 +75,12 @@ def default_owner(connector) -> str:
 def parse_time(value) -> datetime | None:
     if not value:
         return None
-    parsed = parse_datetime(str(value))
+    try:
+        parsed = parse_datetime(str(value))
+    except ValueError:  # well-formed but impossible, e.g. month 13
+        parsed = None
     if parsed is None:
         raise DryRunError(f"{value!r} is not an ISO 8601 time such as 2026-11-20T10:00:05+01:00.")
+    if not dates.in_range(parsed):
+        raise DryRunError(f"{value!r}: {dates.RANGE_MESSAGE}")
     return parsed

@@ -1,6 +1,5 @@
-import json
-
 from django.contrib import messages
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -8,6 +7,7 @@ from automations import callbacks, services, triggers
 from automations.forms import CallbackProfileForm, TriggerForm, load_queues
 from automations.models import CallbackProfile, CallbackRequest, Trigger
 from connectors.models import ConnectorAccount
+from portal import parsers  # bounded JSON: deep nesting is an error, not a 500
 from tenants.scoping import get_for_tenant, tenant_view
 from tenants.unique_fields import save_form
 
@@ -81,7 +81,9 @@ def profile_edit(request, pk=None):
 @tenant_view("admin")
 @require_POST
 def delete(request, kind, pk):
-    model = {"trigger": Trigger, "profile": CallbackProfile}[kind]
+    model = {"trigger": Trigger, "profile": CallbackProfile}.get(kind)
+    if model is None:
+        raise Http404("Unknown kind")  # was a KeyError: a 500
     obj = get_for_tenant(model, request.tenant, pk=pk)
     obj.delete()
     messages.success(request, f"Deleted {obj}.")
@@ -113,12 +115,12 @@ def dry_run(request):
     if request.method == "POST" or call_id:
         try:
             if kind == "callback":
-                result = callbacks.dry_run_callback(tenant, json.loads(text or "{}"))
+                result = callbacks.dry_run_callback(tenant, parsers.loads(text or "{}"))
             elif call_id and not text:
                 result = triggers.dry_run_call(tenant, triggers.stored_call(tenant, call_id))
             else:
                 result = triggers.dry_run_call(
-                    tenant, triggers.call_from_json(json.loads(text or "{}"))
+                    tenant, triggers.call_from_json(parsers.loads(text or "{}"))
                 )
         except (ValueError, services.DryRunError) as exc:
             error = str(exc)

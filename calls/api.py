@@ -1,7 +1,5 @@
 """Call events in, calls out, per-connector call sync settings (../shared/API.md)."""
 
-import json
-
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.decorators import action
@@ -23,6 +21,7 @@ from calls.serializers import (
 from calls.validation import validate_events
 from connectors.models import ConnectorAccount
 from portal.api import ApiError
+from portal.parsers import json_body
 from tenants.scoping import TenantAPIView, TenantScopedReadOnlyViewSet, get_for_tenant
 
 
@@ -42,11 +41,7 @@ class CallEventsView(TenantAPIView):
             signing.check_request(self.tenant, request)
         except signing.SignatureError as exc:
             raise ApiError(401, "invalid_signature", str(exc))
-        try:
-            body = json.loads(request.body or b"null")
-        except (ValueError, UnicodeDecodeError):
-            raise ApiError(400, "parse_error", "The body is not valid JSON.")
-        events = validate_events(body)
+        events = validate_events(json_body(request))  # 415 unless JSON; depth-bounded
         accepted, duplicates = ingest.store_events(self.tenant, events)
         return Response({"accepted": accepted, "duplicates": duplicates}, status=202)
 

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from rest_framework.exceptions import ValidationError
 
 from calls.validation import validate_events
+from portal import dates
 
 TRUE = {"1", "true", "yes", "y", "t"}
 
@@ -31,15 +32,20 @@ def _time(params, name: str, tz, errors) -> str | None:
     try:
         parsed = datetime.fromisoformat(raw.replace("T", " ", 1))
     except ValueError:
+        parsed = None
         if raw.isdigit() and len(raw) <= 12:  # unix seconds
             try:
-                return datetime.fromtimestamp(int(raw), tz=ZoneInfo("UTC")).isoformat()
+                parsed = datetime.fromtimestamp(int(raw), tz=ZoneInfo("UTC"))
             except (ValueError, OverflowError, OSError):
-                pass
-        errors[name] = [f"{raw[:40]!r} is not a date-time (YYYY-MM-DD HH:MM:SS)."]
-        return None
+                parsed = None
+        if parsed is None:
+            errors[name] = [f"{raw[:40]!r} is not a date-time (YYYY-MM-DD HH:MM:SS)."]
+            return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=tz)
+    if not dates.in_range(parsed):
+        errors[name] = [dates.RANGE_MESSAGE]
+        return None
     return parsed.isoformat()
 
 

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import Exists, OuterRef, Q
 
 from calls.models import Call, SyncRecord, SyncState
+from portal import dates
 
 FILTERS = (
     "phone",
@@ -27,7 +28,10 @@ def _when(value: str, tz, end: bool) -> datetime:
         raise ValueError(f"{value[:40]!r} is not a date (YYYY-MM-DD) or ISO 8601 date-time.")
     if len(value) <= 10 and end:
         parsed = datetime.combine(parsed.date(), time.max)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
+    parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
+    if not dates.in_range(parsed):
+        raise ValueError(dates.RANGE_MESSAGE)
+    return parsed
 
 
 def filter_calls(tenant, params) -> tuple:

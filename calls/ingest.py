@@ -9,11 +9,12 @@ import json
 import logging
 import time
 
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from calls.folding import END_TYPES
 from calls.models import CallEvent
+from portal.celery import ring
 
 log = logging.getLogger(__name__)
 
@@ -90,14 +91,12 @@ def _kick_after_commit(tenant, inserted, source: str) -> None:
     call_ids = sorted({call_id for _pk, call_id, type_ in inserted if type_ in END_TYPES})
     tenant_id = tenant.pk
     if call_ids:
-        transaction.on_commit(lambda: tasks.fold_calls.delay(tenant_id, call_ids))
+        ring(tasks.fold_calls, tenant_id, call_ids)
     ringing = [pk for pk, _call_id, type_ in inserted if type_ == "ringing"]
     if ringing and source == "api":  # a Daktela GET arrives after closure: too late to pop
         for connector_id in call_event_connectors(tenant):
             for pk in ringing:
-                transaction.on_commit(
-                    lambda c=connector_id, e=pk: tasks.send_call_event.delay(c, e)
-                )
+                ring(tasks.send_call_event, connector_id, pk)
 
 
 _connectors_cache: dict[int, tuple[float, list[int]]] = {}

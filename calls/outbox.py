@@ -81,8 +81,9 @@ def enqueue_many(records: list[SyncRecord]) -> None:
 
 def kick(connector_id: int, kind: str) -> None:
     from calls.tasks import deliver
+    from portal.celery import ring  # here, not at the top: only kick() is this branch's
 
-    transaction.on_commit(lambda: deliver.delay(connector_id, kind))
+    ring(deliver, connector_id, kind)  # best effort: calls.sweep re-kicks due rows
 
 
 # --- claim and deliver ---------------------------------------------------------------------------

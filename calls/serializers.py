@@ -63,9 +63,9 @@ class ActivitySerializer(serializers.Serializer):
     activity_id = serializers.CharField()
     agent_id = serializers.CharField()
     agent_email = serializers.CharField()
-    started_at = serializers.DateTimeField()
-    answered_at = serializers.DateTimeField()
-    ended_at = serializers.DateTimeField()
+    started_at = serializers.DateTimeField(allow_null=True)  # null until its event arrives
+    answered_at = serializers.DateTimeField(allow_null=True)  # null: never answered
+    ended_at = serializers.DateTimeField(allow_null=True)
 
 
 class EventSerializer(serializers.Serializer):

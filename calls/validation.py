@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from rest_framework.exceptions import ValidationError
 
 from calls.models.call import DIRECTIONS, EVENT_TYPES, PRIVACIES, STATUSES
+from portal import dates
 from portal.links import HTTP_URL_MESSAGE, is_http_url
 
 MAX_BATCH = 1000
@@ -30,7 +31,7 @@ CHOICES = {
 }
 INT_FIELDS = ("duration_seconds", "wait_seconds")
 MAX_INT = 10 * 365 * 24 * 3600
-MIN_YEAR, MAX_YEAR = 1970, 2200
+MIN_YEAR, MAX_YEAR = dates.MIN_YEAR, dates.MAX_YEAR
 KNOWN = {*ID_FIELDS, *TEXT_FIELDS, *CHOICES, *INT_FIELDS, "occurred_at"}
 
 

@@ -100,10 +100,18 @@ def _csv(calls) -> HttpResponse:
     return response
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
 def _safe(value):
-    """Neutralise spreadsheet formulas in exported text (CSV injection)."""
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") and not text[1:2].isdigit() else text
+    """Neutralise spreadsheet formulas in exported text (CSV injection, OWASP rule).
+
+    A cell starting with = + - @ tab or CR is prefixed with a single quote, so the spreadsheet
+    shows it as text. No exceptions: "-2+3" and "+1-1" are formulas too, and a phone number
+    such as +420... is shown as '+420... rather than evaluated. Leading spaces are skipped when
+    looking (some spreadsheets trim them before evaluating)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.lstrip(" ").startswith(FORMULA_STARTS) else text
 
 
 @tenant_view("viewer")

@@ -18,6 +18,7 @@ from connectors.errors import AuthError, ConnectorError
 from contacts.models import Contact, ContactCenterAccount, ContactDeletion
 from contacts.sync import LostClaim, claim_job, finish, heartbeat
 from jobs.models import Job
+from portal.celery import ring
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +64,7 @@ def start_push(tenant_id: int) -> tuple[Job | None, bool]:
         if running:
             return running, False
         job = Job.objects.create(tenant_id=tenant_id, kind=KIND)
-        transaction.on_commit(lambda: run_contact_push_task.delay(job.pk))
+        ring(run_contact_push_task, job.pk)  # best effort: the job sweeper rings again
     return job, True
 
 

@@ -23,6 +23,7 @@ from contacts.importer import Importer, delete_contacts
 from contacts.models import Contact, ContactSyncSettings
 from contacts.prefetch import prefetch
 from jobs.models import Job, JobStatus
+from portal.celery import ring
 from tenants.scoping import get_for_tenant
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,7 @@ def start_contact_sync(account: ConnectorAccount, *, full: bool = False) -> tupl
         sync.next_run_at = timezone.now() + timedelta(minutes=sync.interval_minutes)
         sync.save(update_fields=["full_sync_requested", "next_run_at", "updated_at"])
         job = Job.objects.create(tenant_id=account.tenant_id, kind=KIND, connector=account)
-        transaction.on_commit(lambda: run_contact_sync_task.delay(job.pk))
+        ring(run_contact_sync_task, job.pk)  # best effort: the job sweeper rings again
     return job, True
 
 

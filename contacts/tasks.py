@@ -16,6 +16,7 @@ from django.utils import timezone
 from connectors.models import ConnectorAccount, ConnectorStatus
 from contacts.models import ContactSyncSettings
 from jobs.models import Job, JobStatus
+from portal.celery import ring
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +92,7 @@ def sweep_stale_jobs(now=None) -> dict:
                 pk=job.pk, status=JobStatus.RUNNING, heartbeat_at=job.heartbeat_at
             ).update(**fields)
             if changed and fields["status"] == JobStatus.QUEUED:
-                transaction.on_commit(lambda job=job: TASKS[job.kind].delay(job.pk))
+                ring(TASKS[job.kind], job.pk)
         if changed:
             failed += fields["status"] == JobStatus.FAILED
             requeued += fields["status"] == JobStatus.QUEUED
@@ -101,7 +102,7 @@ def sweep_stale_jobs(now=None) -> dict:
     )
     for job in lost:
         if Job.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(heartbeat_at=now):
-            TASKS[job.kind].delay(job.pk)
+            ring(TASKS[job.kind], job.pk)
             rung += 1
     if requeued or failed or rung:
         log.warning("job sweeper: %s re-queued, %s failed, %s rung again", requeued, failed, rung)

@@ -3,7 +3,7 @@
 import logging
 import re
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.db import DataError
 from django.http import Http404
 from rest_framework import exceptions, metadata, pagination, status
@@ -61,6 +61,10 @@ def exception_handler(exc, context):
         exc = exceptions.ValidationError(
             {"non_field_errors": ["A value is malformed or out of the supported range."]}
         )
+    elif isinstance(exc, RequestDataTooBig):  # input: a body over DATA_UPLOAD_MAX_MEMORY_SIZE
+        exc = ApiError(413, "payload_too_large", "The request body is too large.")
+    elif isinstance(exc, SuspiciousOperation):  # e.g. too many query or form fields
+        exc = ApiError(400, "bad_request", "The request is malformed or too large.")
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

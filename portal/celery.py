@@ -1,9 +1,71 @@
+"""The Celery app, and `ring()`: the best-effort doorbell every web request uses.
+
+Work is stored in the database first; a Celery message only says "look now". When the broker
+is down, a request that stored its rows must still answer 2xx (issue 11, point 5): `ring`
+publishes after commit with a short retry policy, logs a failure instead of raising, and after
+a failure skips publishing for BROKER_DOORBELL_COOLDOWN seconds in this process (so a request
+that rings many doorbells pays for one failed connect, not one per doorbell). The sweepers
+(calls.sweep, automations.sweep_callbacks, contacts.schedule_contact_syncs) find the rows.
+"""
+
+import logging
 import os
+import time
 
 from celery import Celery
+from django.conf import settings
+from django.db import transaction
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
 app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+log = logging.getLogger(__name__)
+
+# One connect attempt plus one quick retry: never seconds of backoff inside a web request.
+PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.1,
+    "interval_max": 0.1,
+}
+_down_until = 0.0  # monotonic time until which this process does not try the broker again
+
+
+def publish(task, *args) -> bool:
+    """Send one task message now; False (logged) when the broker cannot take it."""
+    global _down_until
+    if app.conf.task_always_eager:
+        task.delay(*args)  # tests and `CELERY_TASK_ALWAYS_EAGER`: run inline, errors raise
+        return True
+    if time.monotonic() < _down_until:
+        log.debug("broker marked down; %s%r left to the sweeper", task.name, args)
+        return False
+    try:
+        task.apply_async(args, retry=True, retry_policy=PUBLISH_RETRY_POLICY)
+    except Exception as exc:  # any publish failure: the rows are stored, the sweeper finds them
+        cooldown = getattr(settings, "BROKER_DOORBELL_COOLDOWN", 5.0)
+        _down_until = time.monotonic() + cooldown
+        log.warning(
+            "broker unreachable (%s: %s); %s%r left to the sweeper, no publish for %.0f s",
+            type(exc).__name__,
+            exc,
+            task.name,
+            args,
+            cooldown,
+        )
+        return False
+    return True
+
+
+def ring(task, *args) -> None:
+    """Best-effort doorbell after the current transaction commits (at once in autocommit)."""
+    transaction.on_commit(lambda: publish(task, *args))
+
+
+def reset_doorbell() -> None:
+    """Forget a recorded broker failure (tests, or after an operator fixed the broker)."""
+    global _down_until
+    _down_until = 0.0

@@ -25,6 +25,8 @@ DESCRIPTIONS = {
     "400": "Invalid input (`error.fields` names the offending fields), or the CRM's refusal.",
     "401": "No API key, or a revoked one.",
     "404": "No such object in this tenant (a foreign id is answered the same way), or no such page.",
+    "413": "The body is larger than DATA_UPLOAD_MAX_MEMORY_SIZE (`payload_too_large`).",
+    "415": "The body is not `application/json` (`unsupported_media_type`).",
 }
 METHODS = {"get", "post", "put", "patch", "delete"}
 
@@ -37,6 +39,8 @@ def _error_statuses(path: str, method: str, operation: dict) -> list[str]:
         statuses.append("400")
     if "{" in path or any(p.get("name") == "page" for p in params):
         statuses.append("404")
+    if writes:  # any body may be too large or not JSON (portal/middleware.py, portal/parsers.py)
+        statuses += ["413", "415"]
     return statuses
 
 

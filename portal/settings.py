@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "tenants.middleware.TenantMiddleware",
+    "portal.middleware.InputGuardMiddleware",  # input: 413 on /api/, NUL in page filters
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",  # headers: CSP with a per-request script nonce
@@ -149,7 +150,7 @@ REST_FRAMEWORK = {
     "DEFAULT_METADATA_CLASS": "portal.api.Metadata",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["portal.parsers.JSONParser"],  # input: depth-bounded
     "UNAUTHENTICATED_USER": None,
 }
 SPECTACULAR_SETTINGS = {
@@ -205,6 +206,19 @@ CELERY_BEAT_SCHEDULE["contacts.schedule_contact_syncs"] = {
     "task": "contacts.schedule_contact_syncs",
     "schedule": 60.0,  # starts due contact syncs, re-queues jobs of dead workers
 }
+
+# --- input (issue 11, points 5 and 8): broker doorbells and request bodies ---
+# A web request never waits long on a broken broker (portal/celery.py `ring`): connects give up
+# after BROKER_CONNECT_TIMEOUT seconds, and after a failed publish the process skips publishing
+# for BROKER_DOORBELL_COOLDOWN seconds (the sweepers above find the stored rows).
+BROKER_CONNECT_TIMEOUT = env.float("BROKER_CONNECT_TIMEOUT", default=2.0)
+BROKER_DOORBELL_COOLDOWN = env.float("BROKER_DOORBELL_COOLDOWN", default=5.0)
+CELERY_BROKER_CONNECTION_TIMEOUT = BROKER_CONNECT_TIMEOUT
+if not CELERY_BROKER_URL.startswith("filesystem://"):
+    CELERY_BROKER_TRANSPORT_OPTIONS["socket_connect_timeout"] = BROKER_CONNECT_TIMEOUT
+# Largest request body (bytes); above it the API answers 413 in its error format.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+# --- end input ---
 
 # Outbound HTTP seam (portal/http.py)
 HTTP_TIMEOUT_CONNECT = env.float("HTTP_TIMEOUT_CONNECT", default=5.0)

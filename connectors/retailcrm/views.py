@@ -14,7 +14,7 @@ import logging
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -23,6 +23,7 @@ from connectors.errors import ConnectorError
 from connectors.models import ConnectorAccount, ConnectorStatus
 from portal import http
 from portal.api import error_body
+from portal.parsers import JSONParser  # depth-bounded
 
 log = logging.getLogger(__name__)
 

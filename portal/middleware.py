@@ -1,0 +1,48 @@
+"""Request guards that run before any view reads the request (issue 11, point 8).
+
+* An API request whose declared body is larger than DATA_UPLOAD_MAX_MEMORY_SIZE is answered
+  413 in the API's error format before anything reads it (Django would raise RequestDataTooBig
+  only when `request.body` is read, and DRF's parsers read the stream without that check).
+* A page request (not /api/) whose query string holds a NUL byte is a 400 page: PostgreSQL
+  cannot compare text with NUL, so any filter using it raised a 500. The API validates its
+  query parameters itself (fields named in error.fields), and so does the widget.
+"""
+
+from django.conf import settings
+from django.http import HttpResponseBadRequest, JsonResponse
+from django.template import loader
+
+from portal.api import error_body
+
+# Pages that validate their query themselves: the activity widget answers 200 with "no match"
+# for any odd caller number (it is framed by the contact center; an error page helps no one).
+OWN_CHECKS = ("/widget/",)
+TOO_LARGE = "The request body is larger than {limit} bytes (DATA_UPLOAD_MAX_MEMORY_SIZE)."
+
+
+def too_large_response() -> JsonResponse:
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return JsonResponse(error_body("payload_too_large", TOO_LARGE.format(limit=limit)), status=413)
+
+
+class InputGuardMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path.startswith("/api/"):
+            limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+            try:
+                length = int(request.META.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                length = 0
+            if limit is not None and length > limit:
+                return too_large_response()
+        elif not request.path.startswith(OWN_CHECKS) and _nul_in(request.GET):
+            page = loader.render_to_string("400.html", {}, request)
+            return HttpResponseBadRequest(page)
+        return self.get_response(request)
+
+
+def _nul_in(query) -> bool:
+    return any("\x00" in key or any("\x00" in v for v in values) for key, values in query.lists())
