@@ -5,8 +5,14 @@ failures (connection errors, timeouts, 429, 502/503/504) with exponential backof
 honours `Retry-After` (inline when short, else hands it to the caller's outbox via
 ConnectorError.retry_after), and maps failures to ConnectorError(message, permanent=bool).
 Tests talk to the simulators over real HTTP through this same seam.
+
+Worker-side real-time work (outbox deliveries, live call events) runs inside
+`no_inline_waits()`: there a failure raises at once (no inline retry, no sleep on
+Retry-After), so a rate-limiting CRM never holds a worker slot; the outbox reschedules.
 """
 
+import contextlib
+import contextvars
 import email.utils
 import logging
 import random
@@ -53,6 +59,19 @@ def new_session() -> requests.Session:
 
 _default_session = None
 
+# fairness: off inside no_inline_waits() (delivery workers must never sleep on a CRM).
+_inline_waits = contextvars.ContextVar("http_inline_waits", default=True)
+
+
+@contextlib.contextmanager
+def no_inline_waits():
+    """Within this block request() neither retries nor sleeps: the first failure raises."""
+    token = _inline_waits.set(False)
+    try:
+        yield
+    finally:
+        _inline_waits.reset(token)
+
 
 def default_session() -> requests.Session:
     global _default_session
@@ -80,6 +99,8 @@ def request(
     session = session or default_session()
     timeout = timeout or (settings.HTTP_TIMEOUT_CONNECT, settings.HTTP_TIMEOUT_READ)
     retries = settings.HTTP_RETRIES if retries is None else retries
+    if not _inline_waits.get():
+        retries = 0
     attempt = 0
     while True:
         try:
