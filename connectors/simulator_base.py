@@ -7,6 +7,8 @@ connectors talk to them over real HTTP through portal.http.
 Fault injection for tests: `sim.fail_next(status=503, times=2, body=..., headers=...)`,
 `sim.fail_next(delay=3)` (slow response -> client timeout), `sim.fail_next(raw=b"not json")`.
 `sim.latency` adds a delay to every request (benchmarks). `sim.requests` logs (method, path).
+`sim.rate_limit(retry_after=5)` answers every request 429 with that `Retry-After` until
+`sim.rate_limit(None)` (a CRM over its API limit; `sim.throttled` counts those answers).
 """
 
 import json
@@ -66,6 +68,8 @@ class Simulator:
     def __init__(self, host: str = "127.0.0.1", port: int = 0, cert_dir: Path | None = None):
         self.host, self.port, self.cert_dir = host, port, cert_dir
         self.latency = 0.0
+        self.retry_after: float | None = None  # set: every request answers 429
+        self.throttled = 0
         self.faults: list[Fault] = []
         self.requests: list[tuple[str, str]] = []
         self.lock = threading.RLock()
@@ -140,6 +144,11 @@ class Simulator:
         with self.lock:
             self.faults.append(Fault(status=status, times=times, **kwargs))
 
+    def rate_limit(self, retry_after: float | None = 5) -> None:
+        """Answer every request 429 + Retry-After (None: serve normally again)."""
+        with self.lock:
+            self.retry_after = retry_after
+
     def _take_fault(self, path: str) -> Fault | None:
         with self.lock:
             for fault in self.faults:
@@ -157,6 +166,11 @@ class Simulator:
             self.requests.append((request.method, handler.path))
         if self.latency:
             time.sleep(self.latency)
+        if self.retry_after is not None:
+            with self.lock:
+                self.throttled += 1
+            wait = {"Retry-After": str(round(self.retry_after))}  # whole seconds, as HTTP says
+            return self._send(handler, 429, {"error": "rate limit exceeded"}, wait)
         fault = self._take_fault(handler.path)
         if fault:
             if fault.delay:
