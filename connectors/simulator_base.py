@@ -6,7 +6,8 @@ connectors talk to them over real HTTP through portal.http.
 
 Fault injection for tests: `sim.fail_next(status=503, times=2, body=..., headers=...)`,
 `sim.fail_next(delay=3)` (slow response -> client timeout), `sim.fail_next(raw=b"not json")`.
-`sim.latency` adds a delay to every request (benchmarks). `sim.requests` logs (method, path).
+`sim.latency` adds a delay to every request (benchmarks). `sim.requests` logs (method, path);
+`sim.max_in_flight` is the most requests it was ever serving at once.
 `sim.rate_limit(retry_after=5)` answers every request 429 with that `Retry-After` until
 `sim.rate_limit(None)` (a CRM over its API limit; `sim.throttled` counts those answers).
 """
@@ -70,6 +71,7 @@ class Simulator:
         self.latency = 0.0
         self.retry_after: float | None = None  # set: every request answers 429
         self.throttled = 0
+        self.in_flight = self.max_in_flight = 0
         self.faults: list[Fault] = []
         self.requests: list[tuple[str, str]] = []
         self.lock = threading.RLock()
@@ -102,7 +104,14 @@ class Simulator:
 
             def _handle(self):
                 length = int(self.headers.get("Content-Length") or 0)
-                sim._dispatch(self, Request(self, self.rfile.read(length) if length else b""))
+                with sim.lock:
+                    sim.in_flight += 1
+                    sim.max_in_flight = max(sim.max_in_flight, sim.in_flight)
+                try:
+                    sim._dispatch(self, Request(self, self.rfile.read(length) if length else b""))
+                finally:
+                    with sim.lock:
+                        sim.in_flight -= 1
 
             do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _handle
 
