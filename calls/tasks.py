@@ -26,25 +26,41 @@ log = logging.getLogger(__name__)
 
 
 @shared_task(name="calls.fold_calls")
-def fold_calls(tenant_id: int, call_ids: list[str]) -> int:
-    return services.fold_calls(tenant_id, call_ids)
+def fold_calls(tenant_id: int, call_ids: list[str], swept: bool = False) -> int:
+    if swept:  # the sweeper's doorbell: fold only what is still unfolded now
+        cache.delete(_fold_doorbell(tenant_id))
+        call_ids = list(
+            CallEvent.objects.filter(tenant_id=tenant_id, call_id__in=call_ids, folded=False)
+            .values_list("call_id", flat=True)
+            .distinct()
+        )
+    return services.fold_calls(tenant_id, call_ids) if call_ids else 0
+
+
+def _fold_doorbell(tenant_id: int) -> str:
+    return f"calls.fold-sweep:{tenant_id}"
 
 
 def _doorbell(connector_id: int, kind: str) -> str:
     return f"calls.deliver:{connector_id}:{kind}"
 
 
-def ring_deliver(connector_id: int, kind: str) -> bool:
-    """Send a deliver message unless one is already waiting for this connector and kind."""
-    key = _doorbell(connector_id, kind)
+def ring_once(key: str, task, *args, **kwargs) -> bool:
+    """Send `task` unless a message rung under `key` still waits (the task deletes the key
+    when it starts; after DELIVERY_DOORBELL_TTL_SECONDS a lost message is rung again)."""
     if not cache.add(key, 1, timeout=getattr(settings, "DELIVERY_DOORBELL_TTL_SECONDS", 30)):
         return False
     try:
-        deliver.delay(connector_id, kind)
+        task.delay(*args, **kwargs)
     except Exception:
         cache.delete(key)
         raise
     return True
+
+
+def ring_deliver(connector_id: int, kind: str) -> bool:
+    """Send a deliver message unless one is already waiting for this connector and kind."""
+    return ring_once(_doorbell(connector_id, kind), deliver, connector_id, kind)
 
 
 @shared_task(name="calls.deliver")
@@ -81,10 +97,13 @@ def sweep() -> dict:
     )
     paused = admission.paused_ids([c for c, _ in pairs], now)
     rung = sum(ring_deliver(c, kind) for c, kind in pairs if c not in paused)
-    unfolded = services.unfolded_calls()
-    for tenant_id, call_ids in unfolded.items():
-        fold_calls.delay(tenant_id, call_ids)
-    return {"deliver": rung, "fold": sum(len(v) for v in unfolded.values())}
+    folds = 0
+    for tenant_id, call_ids in services.unfolded_calls().items():
+        # One sweeper fold message per tenant at a time: under a burst the fold messages of
+        # the ingest are merely queued, and re-sending them every sweep would flood the queue.
+        if ring_once(_fold_doorbell(tenant_id), fold_calls, tenant_id, call_ids, swept=True):
+            folds += len(call_ids)
+    return {"deliver": rung, "fold": folds}
 
 
 @shared_task(name="calls.send_call_event")
