@@ -156,6 +156,27 @@ def test_a_lost_sweeper_doorbell_rings_again_after_its_ttl(
     assert run_on_commit(tasks.sweep)["deliver"] == 1
 
 
+def test_sweeper_fold_doorbells_are_deduplicated_and_stale_ones_cost_nothing(
+    api, tenant, fake_connector, monkeypatch
+):
+    from calls.models import Call, CallEvent
+
+    sent = []
+    monkeypatch.setattr(tasks.fold_calls, "delay", lambda *a, **kw: sent.append((a, kw)))
+    api.post(URL, call_events("F1") + call_events("F2"), format="json")  # fold message "lost"
+    CallEvent.objects.update(received_at=timezone.now() - timedelta(seconds=10))
+    assert tasks.sweep()["fold"] == 2
+    for _ in range(3):  # the sweeper's fold message waits in the queue: nothing more is sent
+        assert tasks.sweep()["fold"] == 0
+    assert len(sent) == 1 and sent[0][1] == {"swept": True}
+    args = sent[0][0]
+    assert tasks.fold_calls.run(*args, swept=True) == 2  # a worker takes it: both decided
+    assert Call.objects.filter(call_id__in=["F1", "F2"], decided_at__isnull=False).count() == 2
+    # A stale copy (the ingest's own message got there first) finds nothing left to fold.
+    assert tasks.fold_calls.run(*args, swept=True) == 0
+    assert tasks.sweep()["fold"] == 0 and len(sent) == 1
+
+
 def test_live_call_events_are_skipped_while_the_crm_is_paused(api, fake_connector, run_on_commit):
     breaker.record_failure(fake_connector, RATE_LIMITED)
     run_on_commit(api.post, URL, call_events("E1")[:1], format="json")
