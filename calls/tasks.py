@@ -74,13 +74,17 @@ def deliver(connector_id: int, kind: str) -> int:
     account = ConnectorAccount.objects.filter(pk=connector_id).first()
     if account is None:
         return 0
-    handled = 0
+    handled, helper_rung = 0, deliver.app.conf.task_always_eager  # eager: no second worker
     deadline = time.monotonic() + getattr(settings, "DELIVERY_SLICE_SECONDS", 1.0)
     while True:
         n = outbox.deliver_batch(account, kind)
         if not n:
             return handled
         handled += n
+        if not helper_rung and breaker.slots(account) > 1:
+            # The CRM answers and may take more than one batch at once: ask for a second
+            # worker (deduplicated; it steps aside at once when the cap is reached).
+            helper_rung = ring_deliver(connector_id, kind) or True
         if time.monotonic() >= deadline:
             break
     ring_deliver(connector_id, kind)  # more to do: give other work a turn
