@@ -5,12 +5,15 @@ from django.utils import timezone
 
 from automations import callbacks
 from automations.models import CallbackRequest, CallbackState
+from portal import http
 
 
 @shared_task(acks_late=True)
 def process_callback_requests(tenant_id: int) -> int:
-    """Decide received callback requests of one tenant (idempotent: only `received` rows)."""
-    return callbacks.process_callback_requests(tenant_id)
+    """Decide received callback requests of one tenant (idempotent: only `received` rows).
+    Real-time work: a CRM lookup here fails fast instead of waiting (the sweeper retries)."""
+    with http.no_inline_waits():
+        return callbacks.process_callback_requests(tenant_id)
 
 
 @shared_task(name="automations.sweep_callbacks")

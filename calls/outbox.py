@@ -11,6 +11,11 @@ Rows are claimed in batches with SELECT ... FOR UPDATE SKIP LOCKED and leased
 (`locked_until` + a `lease` token); results are applied only while the lease is ours. A row
 whose worker died is re-claimed by the sweeper when its lease expires; the CRM write is
 idempotent by `key`, so the retry never creates a second record.
+
+Fairness (calls/admission.py, connectors/breaker.py): a claim is refused while the connector's
+circuit breaker is open or DELIVERY_MAX_IN_FLIGHT_PER_CONNECTOR of its batches are in flight;
+a batch is sent with the HTTP seam's inline waits off, and its failure feeds the breaker (a
+429 / Retry-After pauses the connector and pushes its due rows past the pause).
 """
 
 import logging
@@ -24,9 +29,14 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from calls import admission
 from calls.models import SyncKind, SyncRecord, SyncState
+from connectors import breaker
 from connectors.errors import AuthError, ConnectorError
+from connectors.models import ConnectorAccount
 from connectors.types import CallLog, TicketRequest, WriteResult
+from portal import http
+from portal.celery import ring
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +91,6 @@ def enqueue_many(records: list[SyncRecord]) -> None:
 
 def kick(connector_id: int, kind: str) -> None:
     from calls.tasks import deliver
-    from portal.celery import ring  # here, not at the top: only kick() is this branch's
 
     ring(deliver, connector_id, kind)  # best effort: calls.sweep re-kicks due rows
 
@@ -90,10 +99,13 @@ def kick(connector_id: int, kind: str) -> None:
 
 
 def claim(connector_id: int, kind: str, limit: int) -> list[SyncRecord]:
-    """Lease up to `limit` due rows of one connector+kind (skipping rows leased by others)."""
+    """Lease up to `limit` due rows of one connector+kind (skipping rows leased by others);
+    none while the connector is paused or already has its cap of batches in flight."""
     now = timezone.now()
     lease = SyncRecord.new_lease()
     with transaction.atomic():
+        if not admission.admit(connector_id, now):
+            return []
         ids = list(
             SyncRecord.objects.due(now)
             .filter(connector_id=connector_id, kind=kind)
@@ -126,11 +138,17 @@ def deliver_batch(account, kind: str) -> int:
     try:
         if handler is None:
             raise ConnectorError(f"No delivery handler for {kind!r} records", permanent=True)
-        results = handler(connector, records)
+        with http.no_inline_waits():  # a slow or rate-limiting CRM must not hold the slot
+            results = handler(connector, records)
     except ConnectorError as exc:
         for record in records:
             fail(record, exc)
+        until = breaker.record_failure(account, exc)
+        if until is not None:
+            admission.pause_rows(account.pk, until)
+            log.warning("connector %s paused until %s: %s", account.pk, until, exc)
         return len(records)
+    breaker.record_success(account)
     by_key = {r.key: r for r in results}
     synced = []
     for record in records:
@@ -200,11 +218,17 @@ def fail(record: SyncRecord, exc: ConnectorError) -> None:
     now = timezone.now()
     max_attempts = conf("CALLS_MAX_ATTEMPTS", 8)
     permanent = exc.permanent and not isinstance(exc, AuthError)  # re-authorize, then it works
-    dead = permanent or record.attempts >= max_attempts
+    # The CRM asked to wait (429, Retry-After): not the row's fault, so it never dies of it and
+    # comes back exactly when the CRM said (the breaker holds the whole connector meanwhile).
+    waiting = breaker.asks_to_wait(exc) and not permanent
+    dead = permanent or (record.attempts >= max_attempts and not waiting)
+    delay = backoff(record.attempts, exc)
+    if waiting and exc.retry_after is not None:
+        delay = breaker.pause_seconds(exc, 1, "wait")
     _mine(record).update(
         state=SyncState.DEAD if dead else SyncState.FAILED,
         last_error=str(exc)[:2000] or exc.__class__.__name__,
-        next_attempt_at=None if dead else now + timedelta(seconds=backoff(record.attempts, exc)),
+        next_attempt_at=None if dead else now + timedelta(seconds=delay),
         locked_until=None,
         lease=None,
         updated_at=now,
@@ -223,6 +247,8 @@ def retry(records) -> int:
     """Re-queue failed or dead rows now (manual retry); returns how many."""
     rows = list(records.filter(state__in=(SyncState.FAILED, SyncState.DEAD)))
     now = timezone.now()
+    for account in ConnectorAccount.objects.filter(pk__in={r.connector_id for r in rows}):
+        breaker.allow_probe(account, now)  # a person asked: probe a failure pause now
     for record in rows:
         SyncRecord.objects.filter(pk=record.pk, state=record.state).update(
             state=SyncState.PENDING, attempts=0, next_attempt_at=now, updated_at=now

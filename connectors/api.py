@@ -8,7 +8,7 @@ from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from connectors import services
+from connectors import breaker, services
 from connectors.models import ConnectorAccount
 from connectors.registry import KIND_CHOICES, connector_class
 from portal.api import ApiError, api_error
@@ -36,10 +36,22 @@ class CredentialsField(serializers.Field):
         return data
 
 
+class DeliveryPauseSerializer(serializers.Serializer):
+    """Deliveries to this CRM paused by the circuit breaker (issue 11, point 4)."""
+
+    state = serializers.ChoiceField(
+        choices=["paused", "probing"],
+        help_text="paused: nothing is sent until paused_until; probing: one batch checks the CRM",
+    )
+    paused_until = serializers.DateTimeField()
+    reason = serializers.CharField(help_text='e.g. "the CRM is rate-limiting (HTTP 429)"')
+
+
 class ConnectorSerializer(serializers.ModelSerializer):
     kind = serializers.ChoiceField(choices=KIND_CHOICES)
     settings = serializers.DictField(required=False, default=dict)
     credentials = CredentialsField(required=False)
+    delivery_pause = serializers.SerializerMethodField()
 
     class Meta:
         model = ConnectorAccount
@@ -53,6 +65,7 @@ class ConnectorSerializer(serializers.ModelSerializer):
             "last_error",
             "authorized_at",
             "state",
+            "delivery_pause",
             "created_at",
             "updated_at",
         ]
@@ -64,6 +77,11 @@ class ConnectorSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
+
+    @extend_schema_field(DeliveryPauseSerializer(allow_null=True))
+    def get_delivery_pause(self, instance) -> dict | None:
+        pause = breaker.describe(instance)
+        return DeliveryPauseSerializer(pause).data if pause else None
 
     def to_representation(self, instance):
         data = super().to_representation(instance)

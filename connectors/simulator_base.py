@@ -6,7 +6,10 @@ connectors talk to them over real HTTP through portal.http.
 
 Fault injection for tests: `sim.fail_next(status=503, times=2, body=..., headers=...)`,
 `sim.fail_next(delay=3)` (slow response -> client timeout), `sim.fail_next(raw=b"not json")`.
-`sim.latency` adds a delay to every request (benchmarks). `sim.requests` logs (method, path).
+`sim.latency` adds a delay to every request (benchmarks). `sim.requests` logs (method, path);
+`sim.max_in_flight` is the most requests it was ever serving at once.
+`sim.rate_limit(retry_after=5)` answers every request 429 with that `Retry-After` until
+`sim.rate_limit(None)` (a CRM over its API limit; `sim.throttled` counts those answers).
 """
 
 import json
@@ -66,6 +69,9 @@ class Simulator:
     def __init__(self, host: str = "127.0.0.1", port: int = 0, cert_dir: Path | None = None):
         self.host, self.port, self.cert_dir = host, port, cert_dir
         self.latency = 0.0
+        self.retry_after: float | None = None  # set: every request answers 429
+        self.throttled = 0
+        self.in_flight = self.max_in_flight = 0
         self.faults: list[Fault] = []
         self.requests: list[tuple[str, str]] = []
         self.lock = threading.RLock()
@@ -98,7 +104,14 @@ class Simulator:
 
             def _handle(self):
                 length = int(self.headers.get("Content-Length") or 0)
-                sim._dispatch(self, Request(self, self.rfile.read(length) if length else b""))
+                with sim.lock:
+                    sim.in_flight += 1
+                    sim.max_in_flight = max(sim.max_in_flight, sim.in_flight)
+                try:
+                    sim._dispatch(self, Request(self, self.rfile.read(length) if length else b""))
+                finally:
+                    with sim.lock:
+                        sim.in_flight -= 1
 
             do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _handle
 
@@ -140,6 +153,11 @@ class Simulator:
         with self.lock:
             self.faults.append(Fault(status=status, times=times, **kwargs))
 
+    def rate_limit(self, retry_after: float | None = 5) -> None:
+        """Answer every request 429 + Retry-After (None: serve normally again)."""
+        with self.lock:
+            self.retry_after = retry_after
+
     def _take_fault(self, path: str) -> Fault | None:
         with self.lock:
             for fault in self.faults:
@@ -157,6 +175,11 @@ class Simulator:
             self.requests.append((request.method, handler.path))
         if self.latency:
             time.sleep(self.latency)
+        if self.retry_after is not None:
+            with self.lock:
+                self.throttled += 1
+            wait = {"Retry-After": str(round(self.retry_after))}  # whole seconds, as HTTP says
+            return self._send(handler, 429, {"error": "rate limit exceeded"}, wait)
         fault = self._take_fault(handler.path)
         if fault:
             if fault.delay:

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from django import forms
 from django.db import models
 
-from connectors import registry
+from connectors import breaker, registry
 from connectors.models import ConnectorAccount, ConnectorStatus
 from connectors.registry import CONNECTORS
 from connectors.services import status_hint
@@ -70,6 +70,7 @@ def decorate(account: ConnectorAccount) -> ConnectorAccount:
     account.badge = BADGES.get(account.status, "muted")
     account.hint = status_hint(account)
     account.api_usage = api_usage(account.state or {})
+    account.pause = breaker.describe(account)  # deliveries paused by the circuit breaker
     try:
         account.has_token = bool((account.token or {}).get("access_token"))
     except DecryptionError:  # e.g. keys rotated wrongly: show the page, Authorize fixes it

@@ -10,8 +10,13 @@ Every session it is handed gets the guarded transport (portal.netconn): each con
 only to addresses the outbound policy (portal.netpolicy) allows. Redirects are followed here,
 never to another host, at most MAX_REDIRECTS hops, each hop through the same guarded transport.
 Error messages carry the status line only: the CRM's own error body is parsed by its client.py.
+Worker-side real-time work (outbox deliveries, live call events) runs inside
+`no_inline_waits()`: there a failure raises at once (no inline retry, no sleep on
+Retry-After), so a rate-limiting CRM never holds a worker slot; the outbox reschedules.
 """
 
+import contextlib
+import contextvars
 import email.utils
 import logging
 import random
@@ -62,6 +67,19 @@ def new_session() -> requests.Session:
 
 _default_session = None
 
+# fairness: off inside no_inline_waits() (delivery workers must never sleep on a CRM).
+_inline_waits = contextvars.ContextVar("http_inline_waits", default=True)
+
+
+@contextlib.contextmanager
+def no_inline_waits():
+    """Within this block request() neither retries nor sleeps: the first failure raises."""
+    token = _inline_waits.set(False)
+    try:
+        yield
+    finally:
+        _inline_waits.reset(token)
+
 
 def default_session() -> requests.Session:
     global _default_session
@@ -91,6 +109,8 @@ def request(
     retries = settings.HTTP_RETRIES if retries is None else retries
     kwargs.pop("allow_redirects", None)  # redirects are followed by _follow, host-bound
     _check_url(url)
+    if not _inline_waits.get():
+        retries = 0
     attempt = 0
     while True:
         try:

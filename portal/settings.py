@@ -219,6 +219,41 @@ if not CELERY_BROKER_URL.startswith("filesystem://"):
 # Largest request body (bytes); above it the API answers 413 in its error format.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
 # --- end input ---
+# --- fairness (issue 11, point 4): one tenant's CRM never holds up another tenant's work ------
+# Two queues: real-time work (fold, decide, deliver, live call events, callbacks) never waits
+# behind bulk work (contact imports and pushes, the sweepers and schedulers). A worker started
+# without -Q serves both; production runs one worker per queue (Procfile, deploy/systemd/).
+from kombu import Exchange, Queue  # noqa: E402
+
+CELERY_TASK_QUEUES = tuple(Queue(q, Exchange(q), routing_key=q) for q in ("realtime", "bulk"))
+CELERY_TASK_DEFAULT_QUEUE = "bulk"  # anything not routed below is bulk work
+CELERY_TASK_ROUTES = {
+    "calls.fold_calls": {"queue": "realtime"},
+    "calls.deliver": {"queue": "realtime"},
+    "calls.send_call_event": {"queue": "realtime"},
+    "automations.tasks.process_callback_requests": {"queue": "realtime"},
+    "calls.sweep": {"queue": "bulk"},
+    "automations.sweep_callbacks": {"queue": "bulk"},
+    "contacts.schedule_contact_syncs": {"queue": "bulk"},
+    "contacts.run_contact_sync": {"queue": "bulk"},
+    "contacts.run_contact_push": {"queue": "bulk"},
+    "tenants.send_password_reset": {"queue": "realtime"},  # a person is waiting for the mail
+}
+# At most this many batches of one connector are delivered at once (= worker slots it can hold).
+DELIVERY_MAX_IN_FLIGHT_PER_CONNECTOR = env.int("DELIVERY_MAX_IN_FLIGHT_PER_CONNECTOR", default=2)
+# A deliver task works this long, then rings again and goes to the back of the queue.
+DELIVERY_SLICE_SECONDS = env.float("DELIVERY_SLICE_SECONDS", default=1.0)
+# Circuit breaker: transient failures in a row that pause a connector, the first pause (doubling
+# per repeated trip) and the longest one. A 429 / Retry-After pauses it for exactly that long.
+DELIVERY_BREAKER_FAILURES = env.int("DELIVERY_BREAKER_FAILURES", default=3)
+DELIVERY_BREAKER_OPEN_SECONDS = env.float("DELIVERY_BREAKER_OPEN_SECONDS", default=10.0)
+DELIVERY_BREAKER_MAX_SECONDS = env.float("DELIVERY_BREAKER_MAX_SECONDS", default=600.0)
+# A deliver doorbell is deduplicated in the shared cache for this long (a lost message is
+# re-rung by the sweeper after it).
+DELIVERY_DOORBELL_TTL_SECONDS = env.int("DELIVERY_DOORBELL_TTL_SECONDS", default=30)
+# The doorbells are deduplicated in the shared cache (CACHES, CACHE_URL, below): Redis in
+# production so every worker sees one doorbell.
+# --- end fairness ---
 
 # Outbound HTTP seam (portal/http.py)
 HTTP_TIMEOUT_CONNECT = env.float("HTTP_TIMEOUT_CONNECT", default=5.0)

@@ -59,9 +59,10 @@ def test_250_calls_in_two_requests_with_links(api, tenant, sf, sim, run_on_commi
 @pytest.mark.parametrize(
     "fault",
     [
-        {"status": 503, "times": 3},  # more than the seam's inline retries
-        {"status": 429, "headers": {"Retry-After": "120"}},  # too long to wait inline
-        {"status": 0, "delay": 1.0, "times": 3},  # read timeouts (the write may land: upsert)
+        # Delivery never retries inline (issue 11, point 4): one failure reaches the outbox.
+        {"status": 503},
+        {"status": 429, "headers": {"Retry-After": "120"}},  # pauses the connector 120 s
+        {"status": 0, "delay": 1.0},  # a read timeout (the write may land: upsert)
     ],
     ids=["5xx", "429", "timeout"],
 )
@@ -73,6 +74,10 @@ def test_transient_fault_then_retry_succeeds(api, sf, sim, run_on_commit, settin
     assert record.state == "failed" and record.attempts == 1 and record.last_error
     if fault["status"] == 429:
         assert record.next_attempt_at >= timezone.now() + timedelta(seconds=110)
+        sf.refresh_from_db()
+        breaker = sf.state["breaker"]
+        assert breaker["open"] and breaker["status"] == 429
+        sf.set_state_key("breaker", {**breaker, "until": timezone.now().isoformat()})  # over
     make_due()
     run_on_commit(tasks.sweep)
     assert set(SyncRecord.objects.values_list("state", flat=True)) == {"synced"}

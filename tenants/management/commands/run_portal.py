@@ -1,4 +1,7 @@
-"""`make run`: migrate, seed the demo, then run simulators + web + Celery worker + beat.
+"""`make run`: migrate, seed the demo, then run simulators + web + Celery workers + beat.
+
+Two Celery workers, as in production: one for the realtime queue (call folding, decisions, CRM
+deliveries) and one for the bulk queue (contact imports, pushes, sweepers).
 
 One Ctrl-C stops everything. Uses the embedded defaults (SQLite, filesystem broker) unless
 DATABASE_URL / CELERY_BROKER_URL are set.
@@ -32,7 +35,7 @@ def _raise_stop(signum, frame):
 
 
 class Command(BaseCommand):
-    help = "Run the whole portal locally (web, Celery worker and beat, CRM simulators)."
+    help = "Run the whole portal locally (web, Celery workers and beat, CRM simulators)."
 
     def add_arguments(self, parser):
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)))
@@ -79,7 +82,9 @@ class Command(BaseCommand):
         os.environ["REQUESTS_CA_BUNDLE"] = env["REQUESTS_CA_BUNDLE"]
         call_command("seed_demo")
         celery = [py, "-m", "celery", "-A", "portal"]
-        self.spawn("worker", [*celery, "worker", "-l", "INFO", "-c", "2"], env)
+        for queue, slots in (("realtime", "2"), ("bulk", "1")):
+            worker = [*celery, "worker", "-Q", queue, "-l", "INFO", "-c", slots]
+            self.spawn(f"worker-{queue}", [*worker, "-n", f"{queue}@%h"], env)
         schedule = str(settings.CELERY_BEAT_SCHEDULE_FILENAME)
         self.spawn("beat", [*celery, "beat", "-l", "INFO", "-s", schedule], env)
         self.spawn("web", [py, "manage.py", "runserver", f"{host}:{port}", "--noreload"], env)
