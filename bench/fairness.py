@@ -34,7 +34,7 @@ BIN = Path(sys.executable).parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 os.environ.setdefault("CACHE_URL", os.environ.get("CELERY_BROKER_URL", ""))
-os.environ.setdefault("OUTBOUND_ALLOW_PRIVATE", "true")  # the simulators listen on 127.0.0.1
+os.environ.setdefault("OUTBOUND_ALLOWED_NETWORKS", "127.0.0.0/8")  # simulators on 127.0.0.1
 os.environ["PYTHONPATH"] = str(ROOT)
 
 from ingest import connect, event, free_port, setup_tenant, stop, wait_http  # noqa: E402

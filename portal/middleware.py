@@ -3,6 +3,8 @@
 * An API request whose declared body is larger than DATA_UPLOAD_MAX_MEMORY_SIZE is answered
   413 in the API's error format before anything reads it (Django would raise RequestDataTooBig
   only when `request.body` is read, and DRF's parsers read the stream without that check).
+* JSON API responses (/api/v1/) carry a fixed, strict Content-Security-Policy (`API_CSP`):
+  they are never documents with scripts, and django-csp's per-request policy is for pages.
 * A page request (not /api/) whose query string holds a NUL byte is a 400 page: PostgreSQL
   cannot compare text with NUL, so any filter using it raised a 500. The API validates its
   query parameters itself (fields named in error.fields), and so does the widget.
@@ -17,6 +19,7 @@ from portal.api import error_body
 # Pages that validate their query themselves: the activity widget answers 200 with "no match"
 # for any odd caller number (it is framed by the contact center; an error page helps no one).
 OWN_CHECKS = ("/widget/",)
+API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
 TOO_LARGE = "The request body is larger than {limit} bytes (DATA_UPLOAD_MAX_MEMORY_SIZE)."
 
 
@@ -38,6 +41,10 @@ class InputGuardMiddleware:
                 length = 0
             if limit is not None and length > limit:
                 return too_large_response()
+            response = self.get_response(request)
+            if request.path.startswith("/api/v1/"):
+                response.headers.setdefault("Content-Security-Policy", API_CSP)
+            return response
         elif not request.path.startswith(OWN_CHECKS) and _nul_in(request.GET):
             page = loader.render_to_string("400.html", {}, request)
             return HttpResponseBadRequest(page)

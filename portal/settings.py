@@ -327,6 +327,9 @@ REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXY_COUNT
 # Scripts: own origin plus the per-request nonce, never inline without it. Inline style
 # attributes stay allowed (progress widths, layout), <style> elements need the nonce.
 CONTENT_SECURITY_POLICY = {
+    # JSON API responses get a fixed policy from portal.middleware (API_CSP): building the
+    # nonce'd page policy per request cost ~0.4 ms of CPU on every routing lookup.
+    "EXCLUDE_URL_PREFIXES": ["/api/v1/"],
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF, NONCE],

@@ -186,3 +186,14 @@ def test_hsts_defaults_follow_debug_and_the_environment():
         )
         == "600 True True"
     )
+
+
+def test_api_responses_carry_a_fixed_strict_policy(api):
+    """JSON is never a document with scripts: one static policy, no per-request nonce."""
+    first = api.get("/api/v1/connectors/")
+    second = api.get("/api/v1/connectors/")
+    assert first.status_code == 200
+    policy = first["Content-Security-Policy"]
+    assert policy == second["Content-Security-Policy"]
+    assert "default-src 'none'" in policy and "frame-ancestors 'none'" in policy
+    assert "nonce-" not in policy
