@@ -10,6 +10,7 @@
   query parameters itself (fields named in error.fields), and so does the widget.
 """
 
+from csp.middleware import CSPMiddleware
 from django.conf import settings
 from django.http import HttpResponseBadRequest, JsonResponse
 from django.template import loader
@@ -53,3 +54,14 @@ class InputGuardMiddleware:
 
 def _nul_in(query) -> bool:
     return any("\x00" in key or any("\x00" in v for v in values) for key, values in query.lists())
+
+
+class PageCSPMiddleware(CSPMiddleware):
+    """django-csp for pages only: JSON API responses get API_CSP above and skip the middleware
+    entirely (EXCLUDE_URL_PREFIXES alone still ran its request and response hooks: ~0.37 M
+    instructions, a tenth of a routing lookup, measured with callgrind)."""
+
+    def __call__(self, request):
+        if request.path.startswith("/api/v1/"):
+            return self.get_response(request)
+        return super().__call__(request)

@@ -73,7 +73,7 @@ MIDDLEWARE = [
     "portal.middleware.InputGuardMiddleware",  # input: 413 on /api/, NUL in page filters
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",  # headers: CSP with a per-request script nonce
+    "portal.middleware.PageCSPMiddleware",  # headers: django-csp, a per-request script nonce
     "axes.middleware.AxesMiddleware",  # abuse: renders the lock-out page (last, per axes docs)
 ]
 
