@@ -8,6 +8,7 @@ up, so known and unknown addresses take the same path and get the same answer.
 import hashlib
 import logging
 
+from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.shortcuts import render
@@ -46,3 +47,13 @@ class ThrottledPasswordResetView(auth_views.PasswordResetView):
         except Exception:  # broker down: same answer; the user asks again later
             log.exception("could not enqueue a password-reset mail")
         return super(auth_views.PasswordResetView, self).form_valid(form)
+
+
+class UnlockingPasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Setting a new password through a valid reset link lifts the log-in lock of that user name
+    (what the lock-out page promises): whoever holds the mailbox is the account's owner."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        axes_reset(username=form.user.get_username())
+        return response

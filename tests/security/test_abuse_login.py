@@ -86,3 +86,28 @@ def test_forwarded_for_is_ignored_unless_a_proxy_is_trusted(client, alice, setti
         HTTP_X_FORWARDED_FOR="10.9.9.9",
     )
     assert response.status_code == 429
+
+
+def test_a_new_password_from_a_reset_link_lifts_the_lock(client, alice):
+    """The lock-out page says a reset link works while locked: the owner of the mailbox sets a
+    new password and can log in at once; the old password stays refused."""
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    for _ in range(5):
+        attempt(client, alice.username, "wrong")
+    assert attempt(client, alice.username, PASSWORD).status_code == 429
+
+    uid = urlsafe_base64_encode(force_bytes(alice.pk))
+    token = default_token_generator.make_token(alice)
+    form_url = client.get(f"/accounts/reset/{uid}/{token}/", REMOTE_ADDR="203.0.113.7").url
+    new = "A-new-Passw0rd-2026"
+    response = client.post(
+        form_url, {"new_password1": new, "new_password2": new}, REMOTE_ADDR="203.0.113.7"
+    )
+    assert response.status_code == 302 and response.url.endswith("/reset/done/")
+
+    assert attempt(client, alice.username, PASSWORD).status_code == 200  # old one: wrong
+    response = attempt(client, alice.username, new)
+    assert response.status_code == 302 and "_auth_user_id" in client.session
