@@ -68,6 +68,18 @@ def fire_triggers(tenant, calls) -> list:
     from calls import outbox
     from calls.models import SyncKind, SyncRecord, SyncState
 
+    def ticket_row(trigger, call, key: str, *, reason_detail: dict, **fields) -> SyncRecord:
+        """One trigger's ticket for one call: queued, or skipped with a reason."""
+        return SyncRecord(
+            tenant_id=call.tenant_id,
+            connector=trigger.connector,
+            kind=SyncKind.TICKET,
+            key=key,
+            call=call,
+            reason_detail={"trigger": trigger.name, "trigger_id": trigger.pk, **reason_detail},
+            **fields,
+        )
+
     triggers = [
         t
         for t in Trigger.objects.for_tenant(tenant).active().select_related("connector", "tenant")
@@ -84,17 +96,14 @@ def fire_triggers(tenant, calls) -> list:
             try:
                 plan = ticket_plan(trigger, call)
             except TemplateError as exc:  # saved before the check: this ticket only
-                detail = {"trigger": trigger.name, "trigger_id": trigger.pk}
                 records.append(
-                    SyncRecord(
-                        tenant_id=call.tenant_id,
-                        connector=trigger.connector,
-                        kind=SyncKind.TICKET,
-                        key=key,
-                        call=call,
+                    ticket_row(
+                        trigger,
+                        call,
+                        key,
                         state=SyncState.SKIPPED,
                         reason="bad_template",
-                        reason_detail={**detail, "error": str(exc)[:500]},
+                        reason_detail={"error": str(exc)[:500]},
                     )
                 )
                 continue
@@ -106,18 +115,12 @@ def fire_triggers(tenant, calls) -> list:
                 owner_crm_id=plan["owner_crm_id"],
             )
             records.append(
-                SyncRecord(
-                    tenant_id=call.tenant_id,
-                    connector=trigger.connector,
-                    kind=SyncKind.TICKET,
-                    key=key,
-                    call=call,
+                ticket_row(
+                    trigger,
+                    call,
+                    key,
                     payload=asdict(ticket),
-                    reason_detail={
-                        "trigger": trigger.name,
-                        "trigger_id": trigger.pk,
-                        "owner_source": plan["owner_reason"],
-                    },
+                    reason_detail={"owner_source": plan["owner_reason"]},
                 )
             )
     if records:

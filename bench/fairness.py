@@ -47,9 +47,18 @@ def spawn(*args: str) -> subprocess.Popen:
     return subprocess.Popen(cmd, cwd=ROOT, env=os.environ.copy(), stdout=LOG, stderr=LOG)
 
 
+QUIET = ["-l", "warning", "--without-gossip", "--without-mingle", "--without-heartbeat"]
+
+
+def worker(queue: str, slots: int, tag: str) -> subprocess.Popen:
+    return spawn(
+        "celery", "-A", "portal", "worker", "-Q", queue, "-c", str(slots), *QUIET,
+        "-n", f"{queue}-{tag}@%h",
+    )  # fmt: skip
+
+
 def start_stack(port: int, slots: int, schedule: str) -> list[subprocess.Popen]:
     tag = uuid.uuid4().hex[:6]
-    quiet = ["-l", "warning", "--without-gossip", "--without-mingle", "--without-heartbeat"]
     return [
         spawn(
             "gunicorn",
@@ -67,32 +76,8 @@ def start_stack(port: int, slots: int, schedule: str) -> list[subprocess.Popen]:
             "--log-level",
             "warning",
         ),  # fmt: skip
-        spawn(
-            "celery",
-            "-A",
-            "portal",
-            "worker",
-            "-Q",
-            "realtime",
-            "-c",
-            str(slots),
-            *quiet,
-            "-n",
-            f"realtime-{tag}@%h",
-        ),  # fmt: skip
-        spawn(
-            "celery",
-            "-A",
-            "portal",
-            "worker",
-            "-Q",
-            "bulk",
-            "-c",
-            "1",
-            *quiet,
-            "-n",
-            f"bulk-{tag}@%h",
-        ),  # fmt: skip
+        worker("realtime", slots, tag),
+        worker("bulk", 1, tag),
         spawn("celery", "-A", "portal", "beat", "-l", "warning", "-s", schedule),
     ]
 

@@ -21,6 +21,7 @@ from connectors import breaker
 from connectors.errors import ConnectorError
 from connectors.models import ConnectorAccount
 from portal import http
+from portal.celery import publish
 
 log = logging.getLogger(__name__)
 
@@ -50,11 +51,9 @@ def ring_once(key: str, task, *args, **kwargs) -> bool:
     when it starts; after DELIVERY_DOORBELL_TTL_SECONDS a lost message is rung again)."""
     if not cache.add(key, 1, timeout=getattr(settings, "DELIVERY_DOORBELL_TTL_SECONDS", 30)):
         return False
-    try:
-        task.delay(*args, **kwargs)
-    except Exception:
+    if not publish(task, *args, **kwargs):  # broker down (logged): the next sweep rings
         cache.delete(key)
-        raise
+        return False
     return True
 
 
@@ -84,7 +83,8 @@ def deliver(connector_id: int, kind: str) -> int:
         if not helper_rung and breaker.slots(account) > 1:
             # The CRM answers and may take more than one batch at once: ask for a second
             # worker (deduplicated; it steps aside at once when the cap is reached).
-            helper_rung = ring_deliver(connector_id, kind) or True
+            ring_deliver(connector_id, kind)
+            helper_rung = True
         if time.monotonic() >= deadline:
             break
     ring_deliver(connector_id, kind)  # more to do: give other work a turn

@@ -34,17 +34,19 @@ PUBLISH_RETRY_POLICY = {
 _down_until = 0.0  # monotonic time until which this process does not try the broker again
 
 
-def publish(task, *args) -> bool:
+def publish(task, *args, **kwargs) -> bool:
     """Send one task message now; False (logged) when the broker cannot take it."""
     global _down_until
     if app.conf.task_always_eager:
-        task.delay(*args)  # tests and `CELERY_TASK_ALWAYS_EAGER`: run inline, errors raise
+        task.delay(
+            *args, **kwargs
+        )  # tests and `CELERY_TASK_ALWAYS_EAGER`: run inline, errors raise
         return True
     if time.monotonic() < _down_until:
         log.debug("broker marked down; %s%r left to the sweeper", task.name, args)
         return False
     try:
-        task.apply_async(args, retry=True, retry_policy=PUBLISH_RETRY_POLICY)
+        task.apply_async(args, kwargs, retry=True, retry_policy=PUBLISH_RETRY_POLICY)
     except Exception as exc:  # any publish failure: the rows are stored, the sweeper finds them
         cooldown = getattr(settings, "BROKER_DOORBELL_COOLDOWN", 5.0)
         _down_until = time.monotonic() + cooldown
