@@ -52,12 +52,18 @@
     var field = document.querySelector(button.dataset.copy);
     if (!field) return;
     field.select();
-    var done = function () { button.textContent = "Copied"; };
+    var say = function (text) { button.textContent = text; };
+    // The old path: works without the clipboard permission; the value stays selected either way,
+    // so when both fail the button tells the user to copy it by hand.
+    var fallback = function () {
+      var copied = false;
+      try { copied = document.execCommand("copy"); } catch (e) { copied = false; }
+      say(copied ? "Copied" : "Press Ctrl+C");
+    };
     if (navigator.clipboard && window.isSecureContext) {
-      navigator.clipboard.writeText(field.value).then(done);
+      navigator.clipboard.writeText(field.value).then(function () { say("Copied"); }, fallback);
     } else {
-      document.execCommand("copy");
-      done();
+      fallback();
     }
   });
 

@@ -136,8 +136,13 @@ def test_scripted_parts_still_work(watched, admin_user, portal_data, tenant):
     page.fill("input[name=name]", "Queue widget")
     page.get_by_role("button", name="Create widget URL").click()
     page.wait_for_load_state("networkidle")
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     copy = page.locator("button[data-copy]").first
     copy.click()
+    # The clipboard write is a promise: wait for the label to change, then say what it became.
+    page.wait_for_function(
+        "b => b.textContent !== 'Copy'", arg=copy.element_handle(), timeout=5000
+    )
     assert copy.inner_text() == "Copied"
 
     # data-autosubmit: the tenant switcher changes tenant on select.
