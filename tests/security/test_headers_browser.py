@@ -140,9 +140,7 @@ def test_scripted_parts_still_work(watched, admin_user, portal_data, tenant):
     copy = page.locator("button[data-copy]").first
     copy.click()
     # The clipboard write is a promise: wait for the label to change, then say what it became.
-    page.wait_for_function(
-        "b => b.textContent !== 'Copy'", arg=copy.element_handle(), timeout=5000
-    )
+    page.wait_for_function("b => b.textContent !== 'Copy'", arg=copy.element_handle(), timeout=5000)
     assert copy.inner_text() == "Copied"
 
     # data-autosubmit: the tenant switcher changes tenant on select.
