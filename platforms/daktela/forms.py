@@ -2,9 +2,9 @@
 
 from django import forms
 
-from connectors.forms import SecretInput
 from platforms.accounts import save_cc_account
 from platforms.models import ContactCenterAccount
+from portal.forms import SecretInput
 from portal.urlpolicy import validate_outbound_url
 
 
