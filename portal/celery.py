@@ -5,7 +5,7 @@ is down, a request that stored its rows must still answer 2xx (issue 11, point 5
 publishes after commit with a short retry policy, logs a failure instead of raising, and after
 a failure skips publishing for BROKER_DOORBELL_COOLDOWN seconds in this process (so a request
 that rings many doorbells pays for one failed connect, not one per doorbell). The sweepers
-(calls.sweep, automations.sweep_callbacks, contacts.schedule_contact_syncs) find the rows.
+(calls.sweep, automations.sweep_callbacks, jobs.sweep) find the rows.
 """
 
 import logging
