@@ -79,6 +79,7 @@ def publish(task, *args, **kwargs) -> bool:
 
 def ring(task, *args) -> None:
     """Best-effort doorbell (a task or its name) after the current transaction commits."""
+    task = task_named(task)  # an unknown name raises here, in the caller, not after commit
     transaction.on_commit(lambda: publish(task, *args))
 
 
