@@ -61,6 +61,8 @@ def run_contact_push(job_id: int) -> None:
 
 
 class ContactPush(JobRunner):
+    """One push of a tenant's pending contacts and deletes to its contact-center accounts."""
+
     kind = KIND
     task = "contacts.run_contact_push"
 

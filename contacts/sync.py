@@ -85,6 +85,8 @@ def run_contact_sync(job_id: int) -> None:
 
 
 class ContactSync(JobRunner):
+    """One contact import of one connector (a `contact_sync` Job with `connector` set)."""
+
     kind = KIND
     task = "contacts.run_contact_sync"
 
