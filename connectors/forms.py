@@ -6,14 +6,8 @@ The same form validates the web Configure page and the API's `settings`/`credent
 
 from django import forms
 
+from portal.forms import SecretInput
 from portal.urlpolicy import validate_link_url, validate_outbound_url
-
-
-class SecretInput(forms.PasswordInput):
-    def __init__(self, attrs=None):
-        super().__init__(
-            attrs={"autocomplete": "new-password", **(attrs or {})}, render_value=False
-        )
 
 
 class ConnectorSettingsForm(forms.Form):

@@ -1,5 +1,6 @@
 """REST API: contacts (../shared/API.md), sync-contacts and contact-sync settings.
-Field and user mappings are in api_mappings.py, contact-center accounts in api_cc.py."""
+Field and user mappings are in api_mappings.py, the push in api_cc.py, contact-center
+accounts in platforms/api.py."""
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status

@@ -1,73 +1,17 @@
-"""REST API: contact-center accounts (Daktela V6; the token is write-only) and push now."""
+"""REST API: push the imported contacts to the contact centers now.
 
-from django.core.exceptions import ValidationError as DjangoValidationError
+The contact-center accounts themselves are in platforms/api.py.
+"""
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from contacts.cc_accounts import save_cc_account
-from contacts.models import ContactCenterAccount
+from contacts.push import start_push
+from platforms.models import ContactCenterAccount
 from portal.api import ApiError
-from portal.urlpolicy import validate_outbound_url
-from tenants.scoping import TenantAPIView, TenantScopedViewSet
-
-
-class ContactCenterAccountSerializer(serializers.ModelSerializer):
-    access_token = serializers.CharField(
-        write_only=True, required=False, allow_blank=True, max_length=500
-    )
-    access_token_set = serializers.BooleanField(read_only=True)
-
-    class Meta:
-        model = ContactCenterAccount
-        fields = [
-            "id",
-            "kind",
-            "name",
-            "url",
-            "enabled",
-            "access_token",
-            "access_token_set",
-            "last_push_at",
-            "last_error",
-        ]
-        read_only_fields = ["last_push_at", "last_error"]
-
-    def validate_name(self, value):
-        qs = ContactCenterAccount.objects.for_tenant(self.context["tenant"]).filter(name=value)
-        if qs.exclude(pk=self.instance.pk if self.instance else None).exists():
-            raise serializers.ValidationError("An account with this name already exists.")
-        return value
-
-    def validate_url(self, value):
-        try:
-            validate_outbound_url(value)
-        except DjangoValidationError as exc:
-            if exc.code == "address_not_allowed":  # outbound policy: its own code (API.md)
-                message = exc.messages[0]
-                raise ApiError(400, exc.code, f"url: {message}", fields={"url": [message]}) from exc
-            raise serializers.ValidationError(exc.messages) from exc
-        return value
-
-    def validate(self, attrs):
-        if not self.instance and not attrs.get("access_token"):
-            raise serializers.ValidationError({"access_token": ["This field is required."]})
-        return attrs
-
-    def save(self, **kwargs):
-        token = self.validated_data.pop("access_token", "")
-        instance = self.instance or ContactCenterAccount(tenant=kwargs.pop("tenant"))
-        # Only the fields given are written, into the locked row (contacts/cc_accounts.py).
-        self.instance = save_cc_account(instance, {**self.validated_data, **kwargs}, token)
-        return self.instance
-
-
-class ContactCenterAccountViewSet(TenantScopedViewSet):
-    """Contact-center platforms the contacts are pushed to (Daktela V6). Tokens are write-only."""
-
-    queryset = ContactCenterAccount.objects.all()
-    serializer_class = ContactCenterAccountSerializer
+from tenants.scoping import TenantAPIView
 
 
 class ContactPushView(TenantAPIView):
@@ -85,8 +29,6 @@ class ContactPushView(TenantAPIView):
         description="Push pending contacts to the tenant's enabled contact-center accounts now.",
     )
     def post(self, request):
-        from contacts.push import start_push
-
         job, created = start_push(self.tenant.pk)
         if job is None:
             raise ApiError(400, "no_contact_center", "No enabled contact-center account.")

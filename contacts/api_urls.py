@@ -2,12 +2,13 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from contacts import api, api_cc, api_mappings
+from platforms.api import ContactCenterAccountViewSet
 
 router = SimpleRouter()
 router.register("contacts", api.ContactViewSet, basename="contact")
 router.register("field-mappings", api_mappings.FieldMappingViewSet, basename="field-mapping")
 router.register("user-mappings", api_mappings.UserMappingViewSet, basename="user-mapping")
-router.register("contact-center", api_cc.ContactCenterAccountViewSet, basename="contact-center")
+router.register("contact-center", ContactCenterAccountViewSet, basename="contact-center")
 
 urlpatterns = [
     path(

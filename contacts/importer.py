@@ -14,8 +14,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from connectors.types import CrmContact
-from contacts.models import Contact, ContactCenterAccount, ContactDeletion, ContactPhone
+from contacts.models import Contact, ContactDeletion, ContactPhone
 from contacts.phones import phone_row
+from platforms.models import ContactCenterAccount
 
 UPDATE_FIELDS = [
     "tenant",

@@ -3,7 +3,6 @@ from datetime import timedelta
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from tenants.fields import EncryptedJSONField
 from tenants.scoping import TenantQuerySet, TenantScopedModel
 
 
@@ -227,15 +226,12 @@ class ContactSyncSettings(TenantScopedModel):
         return now - self.last_reconciled_at >= timedelta(hours=self.reconcile_hours)
 
 
-class ContactCenterKind(models.TextChoices):
-    DAKTELA = "daktela", "Daktela V6"
-
-
 class ContactDeletion(TenantScopedModel):
     """A contact deleted from the store that a contact center may still hold.
 
     Written by importer.delete_contacts() when the tenant has a contact-center account; the
-    push job deletes the contact there and then this row (contacts/push.py).
+    push job deletes the contact there and then this row (contacts/push.py); the tenant's last
+    contact-center account deleted takes its rows along (contacts/push.py, a post_delete hook).
     """
 
     connector_id = models.BigIntegerField()  # no FK: the row outlives a deleted connector
@@ -247,43 +243,3 @@ class ContactDeletion(TenantScopedModel):
 
     def __str__(self) -> str:
         return f"deleted {self.crm_id}"
-
-
-class ContactCenterAccount(TenantScopedModel):
-    """A contact-center platform the imported contacts are pushed to (first kind: Daktela V6)."""
-
-    kind = models.CharField(
-        max_length=16, choices=ContactCenterKind.choices, default=ContactCenterKind.DAKTELA
-    )
-    name = models.CharField(max_length=100)
-    url = models.URLField(max_length=300, help_text="e.g. https://mycompany.daktela.com")
-    credentials = EncryptedJSONField(default=dict)  # {"access_token": ...}, write-only
-    enabled = models.BooleanField(default=True, help_text="Push contacts after each sync")
-    last_push_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True, default="")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["name"]
-        constraints = [
-            models.UniqueConstraint(fields=["tenant", "name"], name="uniq_cc_account_name")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.get_kind_display()})"
-
-    @property
-    def access_token_set(self) -> bool:
-        return bool((self.credentials or {}).get("access_token"))
-
-    def delete(self, *args, **kwargs):
-        """The tenant's last contact center gone: its pending deletes have nowhere to go."""
-        result = super().delete(*args, **kwargs)
-        if not ContactCenterAccount.objects.filter(tenant_id=self.tenant_id).exists():
-            ContactDeletion.objects.filter(tenant_id=self.tenant_id).delete()
-        return result
-
-    def client(self, session=None):
-        from contacts.daktela.client import DaktelaClient
-
-        return DaktelaClient(self.url, (self.credentials or {}).get("access_token", ""), session)

@@ -1,4 +1,4 @@
-"""Push imported contacts to the tenant's contact-center accounts (Daktela V6).
+"""Push imported contacts to the tenant's contact-center accounts (platforms/, e.g. Daktela).
 
 A contact is "pending" while `pushed_at` is NULL (every upsert by the sync clears it). A push
 job first deletes, in every enabled contact-center account, the contacts the store deleted
@@ -7,6 +7,8 @@ contacts by id in batches, upserts each into every enabled account, and stamps `
 on rows not re-synced meanwhile. A transient failure stops the job; what was not stamped or
 deleted stays pending and the next push resumes there. One push job per
 tenant at a time (the tenant's contact-center account rows are locked while checking).
+The job is the `ContactPush` runner (jobs/runner.py); what a platform does with one contact is
+its package's (platforms/<kind>/platform.py, through platforms.registry.platform_for).
 """
 
 import logging
@@ -15,10 +17,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from connectors.errors import AuthError, ConnectorError
-from contacts.models import Contact, ContactCenterAccount, ContactDeletion
-from contacts.sync import LostClaim, claim_job, finish, heartbeat
+from contacts.models import Contact, ContactDeletion
 from jobs.models import Job
-from portal.celery import ring
+from jobs.runner import JobRunner, heartbeat
+from platforms.models import ContactCenterAccount
+from platforms.registry import platform_for
 
 log = logging.getLogger(__name__)
 
@@ -26,32 +29,7 @@ KIND = "contact_push"
 BATCH = 200
 
 
-def daktela_name(connector_id: int, crm_id: str) -> str:
-    """Daktela's unique contact name for one of ours: stable, so updates never duplicate."""
-    return f"crm{connector_id}_{crm_id}"
-
-
-def daktela_payload(contact: Contact) -> dict:
-    """The Daktela contact for one of ours."""
-    title = contact.name or contact.email or contact.crm_id
-    custom = {
-        cc: [str(value)] for cc, value in (contact.fields or {}).items() if value not in (None, "")
-    }
-    return {
-        "name": daktela_name(contact.connector_id, contact.crm_id),
-        "title": title[:255],
-        "firstname": contact.first_name,
-        "lastname": contact.last_name,
-        "email": contact.email,
-        "number": (contact.phones or [""])[0],
-        "description": contact.account,
-        "customFields": {"number": list(contact.phones or []), **custom},
-    }
-
-
 def start_push(tenant_id: int) -> tuple[Job | None, bool]:
-    from contacts.tasks import run_contact_push_task
-
     with transaction.atomic():
         accounts = list(
             ContactCenterAccount.objects.select_for_update()
@@ -63,8 +41,7 @@ def start_push(tenant_id: int) -> tuple[Job | None, bool]:
         running = Job.objects.filter(tenant_id=tenant_id, kind=KIND).unfinished().first()
         if running:
             return running, False
-        job = Job.objects.create(tenant_id=tenant_id, kind=KIND)
-        ring(run_contact_push_task, job.pk)  # best effort: the job sweeper rings again
+        job = ContactPush.enqueue(tenant_id)
     return job, True
 
 
@@ -79,22 +56,31 @@ def start_push_after_sync(sync_job: Job) -> None:
 
 
 def run_contact_push(job_id: int) -> None:
-    job = claim_job(job_id, KIND)
-    if job is None:
-        return
-    try:
-        result = push_pending(job)
-    except LostClaim:
-        return
-    except ConnectorError as exc:
-        _record_error(job.tenant_id, str(exc))
-        finish(job, error=f"Contact center error: {exc}", result={"error": str(exc)})
-        return
-    except Exception as exc:
-        log.exception("contact push job %s failed", job_id)
-        finish(job, error=f"{type(exc).__name__}: {exc}")
-        return
-    finish(job, result=result)
+    """Claim, run and record one push job (task contacts.run_contact_push)."""
+    ContactPush.handle(job_id)
+
+
+class ContactPush(JobRunner):
+    """One push of a tenant's pending contacts and deletes to its contact-center accounts."""
+
+    kind = KIND
+    task = "contacts.run_contact_push"
+
+    def run(self) -> dict:
+        return push_pending(self.job)
+
+    def failure(self, exc):
+        if isinstance(exc, ConnectorError):
+            _record_error(self.job.tenant_id, str(exc))
+            return f"Contact center error: {exc}", {"error": str(exc)}
+        return None
+
+
+def drop_orphan_deletions(sender, instance, **kwargs) -> None:
+    """post_delete of a ContactCenterAccount (connected in ContactsConfig.ready): the tenant's
+    last contact center gone, its pending deletes have nowhere to go."""
+    if not ContactCenterAccount.objects.filter(tenant_id=instance.tenant_id).exists():
+        ContactDeletion.objects.filter(tenant_id=instance.tenant_id).delete()
 
 
 def _record_error(tenant_id: int, message: str) -> None:
@@ -105,7 +91,7 @@ def _record_error(tenant_id: int, message: str) -> None:
 
 def push_pending(job: Job) -> dict:
     accounts = list(ContactCenterAccount.objects.filter(tenant_id=job.tenant_id, enabled=True))
-    clients = [a.client() for a in accounts]
+    platforms = [platform_for(a) for a in accounts]
     pending = Contact.objects.for_tenant(job.tenant_id).filter(pushed_at__isnull=True)
     deletions = ContactDeletion.objects.for_tenant(job.tenant_id)
     total = pending.count() + deletions.count()
@@ -113,10 +99,10 @@ def push_pending(job: Job) -> dict:
     counts = {"created": 0, "updated": 0, "deleted": 0, "rejected": 0}
     rejected: list[str] = []
 
-    def each_client(crm_id: str, send) -> None:
-        for client in clients:
+    def each_platform(crm_id: str, send) -> None:
+        for platform in platforms:
             try:
-                outcome = send(client)
+                outcome = send(platform)
             except ConnectorError as exc:
                 if not exc.permanent or isinstance(exc, AuthError):
                     raise
@@ -135,15 +121,18 @@ def push_pending(job: Job) -> dict:
         )
         for gone in batch:
             if (gone.connector_id, gone.crm_id) not in back:  # else the upsert below wins
-                name = daktela_name(gone.connector_id, gone.crm_id)
-                each_client(gone.crm_id, lambda c, n=name: "deleted" if c.delete_contact(n) else "")
+                each_platform(
+                    gone.crm_id,
+                    lambda p, g=gone: (
+                        "deleted" if p.delete_contact(g.connector_id, g.crm_id) else ""
+                    ),
+                )
         ContactDeletion.objects.filter(pk__in=[d.pk for d in batch]).delete()
         heartbeat(job, job.done + len(batch), total)
     for batch in _batches(pending):
         read_at = timezone.now()
         for contact in batch:
-            payload = daktela_payload(contact)
-            each_client(contact.crm_id, lambda c, p=payload: c.upsert_contact(p))
+            each_platform(contact.crm_id, lambda p, c=contact: p.upsert_contact(c))
         Contact.objects.filter(pk__in=[c.pk for c in batch], synced_at__lte=read_at).update(
             pushed_at=timezone.now()
         )

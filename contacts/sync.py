@@ -2,11 +2,12 @@
 
 * `start_contact_sync(account)` locks the connector's ContactSyncSettings row (SELECT ... FOR
   UPDATE) and creates a Job only when no unfinished contact_sync job exists for it; a second
-  request gets the running job back. The Celery task is enqueued on commit (a doorbell).
-* `run_contact_sync(job_id)` claims the job (queued -> running, its `started_at` is the claim
-  token), imports page by page (full the first time, then incremental from the high-water mark
-  of CRM modified times), sweeps deletes, and records the outcome on the Job row. Every page
-  heartbeats the job; a worker that lost its claim (the sweeper re-queued the job) stops.
+  request gets the running job back. The Celery task is rung on commit (a doorbell, by name).
+* `run_contact_sync(job_id)` runs the `ContactSync` job runner (jobs/runner.py: claim, heartbeat,
+  finish, lost claim): it imports page by page (full the first time, then incremental from the
+  high-water mark of CRM modified times), sweeps deletes, and records the outcome on the Job
+  row. Every page heartbeats the job; a worker that lost its claim (the sweeper, jobs/sweeper.py,
+  re-queued the job) stops. A finished sync starts the push to the contact centers.
 """
 
 import logging
@@ -14,16 +15,18 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, reset_queries, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from connectors.errors import ConnectorError
-from connectors.models import ConnectorAccount
+from connectors.models import ConnectorAccount, ConnectorStatus
 from contacts import metadata
 from contacts.importer import Importer, delete_contacts
 from contacts.models import Contact, ContactSyncSettings
 from contacts.prefetch import prefetch
-from jobs.models import Job, JobStatus
-from portal.celery import ring
+from contacts.push import start_push_after_sync
+from jobs.models import Job
+from jobs.runner import JobRunner
 from tenants.scoping import get_for_tenant
 
 log = logging.getLogger(__name__)
@@ -36,14 +39,8 @@ def overlap() -> timedelta:
     return timedelta(seconds=getattr(settings, "CONTACT_SYNC_OVERLAP_SECONDS", 60))
 
 
-class LostClaim(Exception):
-    """The sweeper handed this job to another worker; stop quietly."""
-
-
 def start_contact_sync(account: ConnectorAccount, *, full: bool = False) -> tuple[Job, bool]:
     """(job, created): the unfinished sync of this connector, or a new queued one."""
-    from contacts.tasks import run_contact_sync_task
-
     ContactSyncSettings.for_connector(account)
     with transaction.atomic():
         sync = ContactSyncSettings.objects.select_for_update().get(connector=account)
@@ -54,9 +51,26 @@ def start_contact_sync(account: ConnectorAccount, *, full: bool = False) -> tupl
             sync.full_sync_requested = True
         sync.next_run_at = timezone.now() + timedelta(minutes=sync.interval_minutes)
         sync.save(update_fields=["full_sync_requested", "next_run_at", "updated_at"])
-        job = Job.objects.create(tenant_id=account.tenant_id, kind=KIND, connector=account)
-        ring(run_contact_sync_task, job.pk)  # best effort: the job sweeper rings again
+        job = ContactSync.enqueue(account.tenant_id, connector=account)
     return job, True
+
+
+def start_due_syncs(now=None) -> int:
+    """The syncs due by their per-connector interval (task contacts.schedule_contact_syncs)."""
+    now = now or timezone.now()
+    # Newly authorized connectors get their settings row (and so their first full import).
+    for account in ConnectorAccount.objects.usable().filter(contact_sync__isnull=True):
+        ContactSyncSettings.for_connector(account)
+    due = ContactSyncSettings.objects.filter(
+        Q(next_run_at__isnull=True) | Q(next_run_at__lte=now),
+        enabled=True,
+        connector__status=ConnectorStatus.AUTHORIZED,
+    ).select_related("connector")
+    started = 0
+    for st in due:
+        _job, created = start_contact_sync(st.connector)
+        started += created
+    return started
 
 
 def request_full_sync(account) -> None:
@@ -65,69 +79,30 @@ def request_full_sync(account) -> None:
     ContactSyncSettings.objects.filter(connector=account).update(full_sync_requested=True)
 
 
-def claim_job(job_id: int, kind: str) -> Job | None:
-    """Take a queued job (queued -> running); None when it is done or someone else has it."""
-    with transaction.atomic():
-        job = Job.objects.select_for_update().filter(pk=job_id, kind=kind).first()
-        if job is None or job.status != JobStatus.QUEUED:
-            return None  # done, or another worker holds it (the sweeper watches heartbeats)
-        job.start()
-    return job
-
-
-def heartbeat(job: Job, done: int, total: int | None = None) -> None:
-    job.done = done
-    if total is not None:
-        job.total = total
-    job.heartbeat_at = timezone.now()
-    owned = Job.objects.filter(
-        pk=job.pk, status=JobStatus.RUNNING, started_at=job.started_at
-    ).update(done=job.done, total=job.total, heartbeat_at=job.heartbeat_at)
-    if not owned:
-        raise LostClaim()
-
-
-def finish(job: Job, error: str = "", result: dict | None = None) -> None:
-    status = JobStatus.FAILED if error else JobStatus.SUCCEEDED
-    Job.objects.filter(pk=job.pk, started_at=job.started_at).update(
-        status=status,
-        error=error[:5000],
-        result=result or {},
-        done=job.done,
-        total=job.total,
-        finished_at=timezone.now(),
-    )
-
-
 def run_contact_sync(job_id: int) -> None:
-    job = claim_job(job_id, KIND)
-    if job is None:
-        return
-    try:
-        result = ContactSync(job).run()
-    except LostClaim:
-        log.warning("contact sync job %s was taken over by another worker", job_id)
-        return
-    except ConnectorError as exc:
-        finish(job, error=f"CRM error: {exc}")
-        return
-    except Exception as exc:  # recorded on the job; the log keeps the traceback
-        log.exception("contact sync job %s failed", job_id)
-        finish(job, error=f"{type(exc).__name__}: {exc}")
-        return
-    finish(job, result=result)
-    from contacts.push import start_push_after_sync
-
-    start_push_after_sync(job)
+    """Claim, run and record one sync job (task contacts.run_contact_sync)."""
+    ContactSync.handle(job_id)
 
 
-class ContactSync:
-    def __init__(self, job: Job):
-        self.job = job
-        self.account = get_for_tenant(ConnectorAccount, job.tenant_id, pk=job.connector_id)
-        self.settings = ContactSyncSettings.for_connector(self.account)
+class ContactSync(JobRunner):
+    """One contact import of one connector (a `contact_sync` Job with `connector` set)."""
+
+    kind = KIND
+    task = "contacts.run_contact_sync"
+
+    def failure(self, exc):
+        if isinstance(exc, ConnectorError):
+            return f"CRM error: {exc}", None
+        return None
+
+    def succeeded(self, result: dict) -> None:
+        start_push_after_sync(self.job)
 
     def run(self) -> dict:
+        self.account = get_for_tenant(
+            ConnectorAccount, self.job.tenant_id, pk=self.job.connector_id
+        )
+        self.settings = ContactSyncSettings.for_connector(self.account)
         now = timezone.now()
         st, account = self.settings, self.account
         full = st.high_water_mark is None or st.full_sync_requested
@@ -138,7 +113,7 @@ class ContactSync:
             account, region=account.tenant.default_region, mapping=mapping, mark=self.job.pk
         )
         total = self._count(connector, since)
-        heartbeat(self.job, 0, total)
+        self.heartbeat(0, total)
         totals = {"fetched": 0, "upserted": 0, "deleted": 0, "skipped": 0}
         high = st.high_water_mark
         pages = connector.iter_contacts(modified_since=since, fields=sorted(mapping))
@@ -152,10 +127,10 @@ class ContactSync:
                 totals[key] += getattr(stats, key)
             if stats.max_modified and (high is None or stats.max_modified > high):
                 high = stats.max_modified
-            heartbeat(self.job, totals["fetched"], total)
+            self.heartbeat(totals["fetched"], total)
             reset_queries()  # DEBUG keeps SQL text; do not let it grow with N
         if total != totals["fetched"]:  # the count was an estimate (or raced with changes)
-            heartbeat(self.job, totals["fetched"], totals["fetched"])
+            self.heartbeat(totals["fetched"], totals["fetched"])
         reconciled = False
         if full and totals["fetched"]:  # an empty answer never wipes the store
             totals["deleted"] += self._sweep_unseen()
@@ -200,7 +175,7 @@ class ContactSync:
                 marked += Contact.objects.filter(connector=self.account, crm_id__in=ids).update(
                     seen_mark=self.job.pk
                 )
-                heartbeat(self.job, self.job.done, self.job.total)
+                self.heartbeat(self.job.done, self.job.total)
         except NotImplementedError:
             return 0
         if not marked:  # the CRM listed none of ours: refuse a mass delete, keep the store

@@ -1,13 +1,14 @@
-"""Pages: contact-center accounts (Daktela V6) the contacts are pushed to."""
+"""Pages: contact-center accounts (platforms/, e.g. Daktela V6) the contacts are pushed to."""
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from connectors.errors import ConnectorError
-from contacts.forms import ContactCenterForm
-from contacts.models import Contact, ContactCenterAccount
+from contacts.models import Contact
 from contacts.push import start_push
+from platforms.models import ContactCenterAccount, ContactCenterKind
+from platforms.registry import account_form, platform_for
 from tenants.scoping import get_for_tenant, tenant_view
 from tenants.unique_fields import save_form
 
@@ -17,7 +18,7 @@ def cc_index(request):
     tenant = request.tenant
     form = None
     if request.membership.has_role("admin"):
-        form = ContactCenterForm(request.POST or None, tenant=tenant)
+        form = account_form(ContactCenterKind.DAKTELA)(request.POST or None, tenant=tenant)
         if request.method == "POST" and form.is_valid() and save_form(form, form.save):
             account = form.instance
             messages.success(request, f"{account.name} added. Contacts are pushed after each sync.")
@@ -40,7 +41,8 @@ def cc_index(request):
 @tenant_view("admin")
 def cc_edit(request, pk):
     account = get_for_tenant(ContactCenterAccount, request.tenant, pk=pk)
-    form = ContactCenterForm(request.POST or None, instance=account, tenant=request.tenant)
+    form_class = account_form(account.kind)
+    form = form_class(request.POST or None, instance=account, tenant=request.tenant)
     if request.method == "POST" and form.is_valid() and save_form(form, form.save):
         messages.success(request, f"{account.name} saved.")
         return redirect("contacts:cc_index")
@@ -64,11 +66,10 @@ def cc_delete(request, pk):
 def cc_test(request, pk):
     account = get_for_tenant(ContactCenterAccount, request.tenant, pk=pk)
     try:
-        info = account.client().whoami()
+        user = platform_for(account).whoami()
     except ConnectorError as exc:
         messages.error(request, f"{account.name}: {exc}")
     else:
-        user = (info.get("user") or {}).get("title") or (info.get("user") or {}).get("name") or "?"
         messages.success(request, f"{account.name} answers: logged in as {user}.")
     return redirect("contacts:cc_index")
 

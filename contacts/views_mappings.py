@@ -4,17 +4,19 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from connectors.errors import ConnectorError
 from connectors.models import ConnectorAccount
-from contacts import metadata
+from contacts import hooks, metadata
 from contacts.forms import FieldMappingForm, UserMappingForm
 from contacts.matching import crm_users, match_users
-from contacts.models import ContactCenterAccount, FieldMapping, MatchedBy, UserMapping
+from contacts.models import FieldMapping, MatchedBy, UserMapping
 from contacts.sync import request_full_sync
 from contacts.views import connectors_of
+from platforms.models import ContactCenterAccount
+from platforms.registry import platform_for
 from tenants.scoping import get_for_tenant, tenant_view
 from tenants.unique_fields import save_form
 
@@ -122,29 +124,13 @@ def user_mappings(request):
             "users": users,
             "users_by_id": {u.crm_id: u for u in users},
             "users_error": users_error,
-            "default_owner": default_owner(account),
+            "default_owner": hooks.default_owner(account),
             "has_cc": ContactCenterAccount.objects.for_tenant(request.tenant)
             .filter(enabled=True)
             .exists(),
             "tab": "users",
         },
     )
-
-
-def default_owner(account):
-    """The calls app's per-connector default CRM owner for unmatched agents (read here only)."""
-    if account is None:
-        return None
-    try:
-        from calls.models import CallSyncSettings
-    except ImportError:
-        return None
-    st = CallSyncSettings.objects.filter(connector=account).first()
-    try:
-        url = reverse("calls:connector_settings", args=[account.pk])
-    except NoReverseMatch:
-        url = ""
-    return {"value": getattr(st, "default_owner_crm_id", "") if st else "", "url": url}
 
 
 @require_POST
@@ -202,12 +188,12 @@ def user_mapping_delete(request, pk):
 @require_POST
 @tenant_view("admin")
 def import_agents(request, connector_id):
-    """List the contact center's users (Daktela /users.json) as agents of this connector."""
+    """List the contact centers' agents (Daktela: /users.json) as agents of this connector."""
     account = get_for_tenant(ConnectorAccount, request.tenant, pk=connector_id)
     added = 0
     for cc in ContactCenterAccount.objects.for_tenant(request.tenant).filter(enabled=True):
         try:
-            users = cc.client().list_users()
+            agents = platform_for(cc).list_agents()
         except ConnectorError as exc:
             messages.error(request, f"{cc.name}: {exc}")
             continue
@@ -215,11 +201,10 @@ def import_agents(request, connector_id):
             UserMapping(
                 tenant=request.tenant,
                 connector=account,
-                agent_id=str(u.get("name"))[:128],
-                agent_email=(u.get("email") or "")[:254],
+                agent_id=agent.agent_id[:128],
+                agent_email=agent.email[:254],
             )
-            for u in users
-            if u.get("name")
+            for agent in agents
         ]
         before = UserMapping.objects.filter(connector=account).count()
         UserMapping.objects.bulk_create(rows, ignore_conflicts=True)

@@ -1,11 +1,11 @@
 """Background jobs recorded as rows (NetBox style): status, progress, error, timings.
 
 A Celery task is only the doorbell: it takes the job id, re-reads the row and records its
-outcome here, so the UI and `GET /api/v1/jobs/{id}/` always tell the truth.
+outcome here, so the UI and `GET /api/v1/jobs/{id}/` always tell the truth. The lifecycle
+(claim, heartbeat, finish, lost claim) is in jobs/runner.py, the sweeper in jobs/sweeper.py.
 """
 
 from django.db import models
-from django.utils import timezone
 
 from tenants.scoping import TenantQuerySet, TenantScopedModel
 
@@ -55,25 +55,3 @@ class Job(TenantScopedModel):
         if not self.total:
             return None
         return min(100, int(100 * self.done / self.total))
-
-    def start(self) -> None:
-        self.status = JobStatus.RUNNING
-        self.started_at = self.heartbeat_at = timezone.now()
-        self.error = ""
-        self.save(update_fields=["status", "started_at", "heartbeat_at", "error"])
-
-    def progress(self, done: int, total: int | None = None) -> None:
-        self.done = done
-        if total is not None:
-            self.total = total
-        self.heartbeat_at = timezone.now()
-        Job.objects.filter(pk=self.pk).update(
-            done=self.done, total=self.total, heartbeat_at=self.heartbeat_at
-        )
-
-    def finish(self, error: str = "", result: dict | None = None) -> None:
-        self.status = JobStatus.FAILED if error else JobStatus.SUCCEEDED
-        self.error = error[:5000]
-        self.result = result or self.result
-        self.finished_at = timezone.now()
-        self.save(update_fields=["status", "error", "result", "finished_at", "done", "total"])

@@ -5,7 +5,7 @@ is down, a request that stored its rows must still answer 2xx (issue 11, point 5
 publishes after commit with a short retry policy, logs a failure instead of raising, and after
 a failure skips publishing for BROKER_DOORBELL_COOLDOWN seconds in this process (so a request
 that rings many doorbells pays for one failed connect, not one per doorbell). The sweepers
-(calls.sweep, automations.sweep_callbacks, contacts.schedule_contact_syncs) find the rows.
+(calls.sweep, automations.sweep_callbacks, jobs.sweep) find the rows.
 """
 
 import logging
@@ -34,9 +34,24 @@ PUBLISH_RETRY_POLICY = {
 _down_until = 0.0  # monotonic time until which this process does not try the broker again
 
 
+def task_named(task):
+    """The registered task for a name (`ring("contacts.run_contact_sync", ...)`), or `task`.
+
+    Domain code rings doorbells by name so it never imports its own app's `tasks.py`. A web
+    process has not imported the `tasks.py` modules (a worker has): import them once, as the
+    worker does (Celery's autodiscovery of the installed apps).
+    """
+    if not isinstance(task, str):
+        return task
+    if task not in app.tasks:
+        app.loader.import_default_modules()
+    return app.tasks[task]
+
+
 def publish(task, *args, **kwargs) -> bool:
-    """Send one task message now; False (logged) when the broker cannot take it."""
+    """Send one task message (a task or its name) now; False (logged) when the broker refuses."""
     global _down_until
+    task = task_named(task)
     if app.conf.task_always_eager:
         task.delay(
             *args, **kwargs
@@ -63,7 +78,8 @@ def publish(task, *args, **kwargs) -> bool:
 
 
 def ring(task, *args) -> None:
-    """Best-effort doorbell after the current transaction commits (at once in autocommit)."""
+    """Best-effort doorbell (a task or its name) after the current transaction commits."""
+    task = task_named(task)  # an unknown name raises here, in the caller, not after commit
     transaction.on_commit(lambda: publish(task, *args))
 
 

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "tenants",
     "jobs",
     "connectors",
+    "platforms",
     "contacts",
     "calls",
     "automations",
@@ -204,7 +205,11 @@ CELERY_BEAT_SCHEDULE["automations-sweep-callbacks"] = {
 }
 CELERY_BEAT_SCHEDULE["contacts.schedule_contact_syncs"] = {
     "task": "contacts.schedule_contact_syncs",
-    "schedule": 60.0,  # starts due contact syncs, re-queues jobs of dead workers
+    "schedule": 60.0,  # starts due contact syncs
+}
+CELERY_BEAT_SCHEDULE["jobs.sweep"] = {
+    "task": "jobs.sweep",
+    "schedule": 60.0,  # jobs of every kind: re-queues those of dead workers, rings lost doorbells
 }
 
 # --- input (issue 11, points 5 and 8): broker doorbells and request bodies ---
@@ -235,6 +240,7 @@ CELERY_TASK_ROUTES = {
     "calls.sweep": {"queue": "bulk"},
     "automations.sweep_callbacks": {"queue": "bulk"},
     "contacts.schedule_contact_syncs": {"queue": "bulk"},
+    "jobs.sweep": {"queue": "bulk"},
     "contacts.run_contact_sync": {"queue": "bulk"},
     "contacts.run_contact_push": {"queue": "bulk"},
     "tenants.send_password_reset": {"queue": "realtime"},  # a person is waiting for the mail

@@ -53,7 +53,7 @@ class DaktelaSimulator(Simulator):
 
     @classmethod
     def seed_demo(cls, tenant, url):
-        from contacts.models import ContactCenterAccount
+        from platforms.models import ContactCenterAccount
 
         if not ContactCenterAccount.objects.filter(tenant=tenant).exists():
             account = ContactCenterAccount(tenant=tenant, name="Daktela (simulator)", url=url)

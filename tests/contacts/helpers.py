@@ -3,8 +3,9 @@
 from connectors.models import ConnectorAccount
 from connectors.types import CrmContact
 from contacts.importer import Importer
-from contacts.models import Contact, ContactCenterAccount, FieldMapping, UserMapping
+from contacts.models import Contact, FieldMapping, UserMapping
 from jobs.models import Job
+from platforms.models import ContactCenterAccount
 from tests.factories import make_connector
 
 

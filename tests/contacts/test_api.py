@@ -4,8 +4,9 @@ contact-center accounts (../shared/API.md)."""
 import pytest
 
 from connectors.salesforce import sim_data
-from contacts.models import ContactCenterAccount, ContactSyncSettings, FieldMapping, UserMapping
+from contacts.models import ContactSyncSettings, FieldMapping, UserMapping
 from jobs.models import Job
+from platforms.models import ContactCenterAccount
 from tests.contacts.helpers import make_contact
 from tests.factories import make_connector
 

@@ -1,9 +1,12 @@
 """A real browser through the mappings pages: a field mapping made with the live-metadata
-picker (htmx reload on object change), Match by email, Sync now with its progress bar."""
+picker (htmx reload on object change), Match by email, Sync now with its progress bar, and the
+contact-center accounts (add, test, edit, remove)."""
 
 import pytest
 
+from contacts.daktela.simulator import DEMO_TOKEN
 from contacts.models import FieldMapping, UserMapping
+from platforms.models import ContactCenterAccount
 from tests.conftest import login, screenshot
 
 
@@ -75,3 +78,37 @@ def test_mappings_pages(page, admin_user, tenant, sf, sf_sim):
     page.goto("/contacts/?q=773 794 804")
     assert page.locator("table.data tbody tr").count() == 3
     screenshot(page, "contacts-search")
+
+
+@pytest.mark.browser
+def test_contact_center_pages(page, admin_user, tenant, daktela_sim):
+    """Add a Daktela account, test it against the simulator, edit it, remove it."""
+    login(page, "admin@acme.test")
+    page.goto("/contacts/contact-center/")
+    page.fill("#id_name", "Daktela sim")
+    page.fill("#id_url", daktela_sim.url)
+    page.fill("#id_access_token", DEMO_TOKEN)
+    page.click("text=Add account")
+    page.wait_for_load_state("networkidle")
+    assert "Daktela sim added" in page.content()
+    account = ContactCenterAccount.objects.get(tenant=tenant)
+    assert account.credentials == {"access_token": DEMO_TOKEN}
+    assert DEMO_TOKEN not in page.content()
+    page.click("button:has-text('Test')")
+    page.wait_for_load_state("networkidle")
+    assert "Daktela sim answers: logged in as" in page.content()
+    screenshot(page, "contacts-contact-center")
+    page.click("a:has-text('Edit')")
+    page.wait_for_load_state("networkidle")
+    page.fill("#id_name", "Daktela renamed")
+    screenshot(page, "contacts-contact-center-edit")
+    page.click("button:has-text('Save')")
+    page.wait_for_load_state("networkidle")
+    assert "Daktela renamed saved" in page.content()
+    account.refresh_from_db()
+    assert account.name == "Daktela renamed" and account.credentials == {"access_token": DEMO_TOKEN}
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.click("button:has-text('Remove')")
+    page.wait_for_load_state("networkidle")
+    assert "Daktela renamed removed" in page.content()
+    assert not ContactCenterAccount.objects.filter(tenant=tenant).exists()

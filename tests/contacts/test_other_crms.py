@@ -4,9 +4,9 @@ import pytest
 
 from connectors.models import ConnectorAccount
 from connectors.services import save_account
-from contacts import sync
 from contacts.models import Contact
 from contacts.sync import run_contact_sync, start_contact_sync
+from jobs import runner
 from jobs.models import JobStatus
 
 pytestmark = pytest.mark.django_db
@@ -57,13 +57,13 @@ def test_dynamics365(tenant, monkeypatch):
     sim = Dynamics365Simulator().start()
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(sim.ca_file()))
     totals = []  # the total of every heartbeat: the first one is sent before any page
-    beat = sync.heartbeat
+    beat = runner.heartbeat  # the one heartbeat every job runner calls
 
     def recording_heartbeat(job, done, total=None):
         totals.append(total)
         beat(job, done, total)
 
-    monkeypatch.setattr(sync, "heartbeat", recording_heartbeat)
+    monkeypatch.setattr(runner, "heartbeat", recording_heartbeat)
     try:
         _account, job = import_from(
             tenant, "dynamics365", sim.account_settings(), sim.account_credentials()

@@ -3,9 +3,11 @@
 import pytest
 from django.urls import reverse
 
+from calls.models import CallSyncSettings
 from connectors.salesforce import sim_data
-from contacts.models import ContactCenterAccount, ContactSyncSettings, FieldMapping, UserMapping
+from contacts.models import ContactSyncSettings, FieldMapping, UserMapping
 from jobs.models import Job
+from platforms.models import ContactCenterAccount
 from tests.conftest import make_user
 from tests.contacts.helpers import make_contact, make_sync_job
 
@@ -193,3 +195,13 @@ def test_import_agents_from_daktela(member_client, tenant, sf, daktela_sim):
     agents = dict(UserMapping.objects.filter(connector=sf).values_list("agent_id", "agent_email"))
     assert agents["asmith"] == "Anna.Smith@acme.com" and agents["jdoe"] == "kept@x.example"
     assert len(agents) == len(daktela_sim.agents)
+
+
+def test_user_mappings_page_shows_the_calls_default_owner(member_client, tenant, sf):
+    url = reverse("contacts:user_mappings")
+    page = member_client.get(url, {"connector": sf.pk, "users": "0"}).content.decode()
+    assert "not set" in page
+    CallSyncSettings.objects.create(tenant=tenant, connector=sf, default_owner_crm_id="005OWNER")
+    page = member_client.get(url, {"connector": sf.pk, "users": "0"}).content.decode()
+    assert "005OWNER" in page
+    assert reverse("calls:connector_settings", args=[sf.pk]) in page

@@ -8,9 +8,10 @@ from django.utils import timezone
 
 from connectors.salesforce import sim_data
 from contacts.models import Contact, ContactSyncSettings, FieldMapping
-from contacts.sync import LostClaim, claim_job, heartbeat, run_contact_sync, start_contact_sync
-from contacts.tasks import MAX_ATTEMPTS, start_due_syncs, sweep_stale_jobs
+from contacts.sync import run_contact_sync, start_contact_sync, start_due_syncs
 from jobs.models import Job, JobStatus
+from jobs.runner import LostClaim, claim_job, heartbeat
+from jobs.sweeper import MAX_ATTEMPTS, sweep_stale_jobs
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,9 @@ import pytest
 from connectors.types import CrmContact
 from contacts.importer import Importer
 from contacts.metadata import contact_object
-from contacts.models import Contact, ContactCenterAccount
+from contacts.models import Contact
 from contacts.prefetch import prefetch
+from platforms.models import ContactCenterAccount
 from tests.factories import make_connector
 
 

@@ -7,8 +7,9 @@ so that response-schema checks see real nulls instead of empty lists (issue 11, 
 from datetime import UTC, datetime
 
 from calls.models import Call, CallActivity, CallEvent, SyncRecord, SyncState
-from contacts.models import Contact, ContactCenterAccount, FieldMapping, UserMapping
+from contacts.models import Contact, FieldMapping, UserMapping
 from jobs.models import Job
+from platforms.models import ContactCenterAccount
 from realtime.models import RoutingRule, ScreenPopRule
 
 AT = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)

@@ -16,9 +16,9 @@ from automations.models import CallbackProfile, CallbackRequest, CallbackState
 from automations.tasks import sweep_callbacks
 from calls import tasks as call_tasks
 from calls.models import Call, CallEvent, SyncRecord, SyncState
-from contacts.models import ContactCenterAccount
-from contacts.tasks import sweep_stale_jobs
 from jobs.models import Job, JobStatus
+from jobs.sweeper import sweep_stale_jobs
+from platforms.models import ContactCenterAccount
 from portal import celery as portal_celery
 from portal.celery import app
 from tests.calls import conftest as calls_fixtures

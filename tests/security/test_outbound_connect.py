@@ -13,7 +13,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from connectors.models import ConnectorAccount, ConnectorStatus
-from contacts.models import ContactCenterAccount
+from platforms.models import ContactCenterAccount
 from portal import netpolicy
 from tests.factories import make_connector
 from tests.retailcrm.isolation import make_retailcrm

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from connectors.models import ConnectorAccount
-from contacts.models import ContactCenterAccount
+from platforms.models import ContactCenterAccount
 from tests.factories import make_connector
 from tests.security.outbound_listener import Listener
 

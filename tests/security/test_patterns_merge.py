@@ -3,8 +3,8 @@ shown deterministically with a stale copy; the concurrent proof is test_patterns
 
 from connectors.models import ConnectorAccount
 from connectors.services import save_account
-from contacts.cc_accounts import save_cc_account
-from contacts.models import ContactCenterAccount
+from platforms.accounts import save_cc_account
+from platforms.models import ContactCenterAccount
 from tests.factories import SF_SETTINGS, make_connector
 
 

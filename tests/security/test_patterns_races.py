@@ -8,7 +8,8 @@ import pytest
 from django.db import connection
 
 from connectors.models import ConnectorAccount
-from contacts.models import ContactCenterAccount, UserMapping
+from contacts.models import UserMapping
+from platforms.models import ContactCenterAccount
 from tests.conftest import api_client_for
 from tests.factories import SF_CREDENTIALS, SF_SETTINGS, make_connector
 

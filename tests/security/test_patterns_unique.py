@@ -9,10 +9,12 @@ from automations.models import CallbackProfile
 from connectors.api import ConnectorSerializer
 from connectors.models import ConnectorAccount
 from connectors.ui import AccountNameForm
-from contacts.api_cc import ContactCenterAccountSerializer
 from contacts.api_mappings import UserMappingSerializer
-from contacts.forms import ContactCenterForm, UserMappingForm
-from contacts.models import ContactCenterAccount, UserMapping
+from contacts.forms import UserMappingForm
+from contacts.models import UserMapping
+from platforms.api import ContactCenterAccountSerializer
+from platforms.daktela.forms import ContactCenterForm
+from platforms.models import ContactCenterAccount
 from realtime.api import ScreenPopRuleSerializer
 from realtime.forms import ScreenPopRuleForm
 from realtime.models import ScreenPopRule

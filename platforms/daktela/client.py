@@ -116,3 +116,8 @@ class DaktelaClient:
             skip += len(data)
             if not data or skip >= int((result or {}).get("total") or 0):
                 return users
+
+
+def client_for(account, session=None) -> DaktelaClient:
+    """The client of one configured Daktela account (its URL and access token)."""
+    return DaktelaClient(account.url, (account.credentials or {}).get("access_token", ""), session)

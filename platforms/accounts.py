@@ -9,7 +9,7 @@ decrypted from the locked row. A name taken meanwhile is a ValidationError on `n
 
 from django.db import transaction
 
-from contacts.models import ContactCenterAccount
+from platforms.models import ContactCenterAccount
 from tenants import unique_fields
 
 NAME_TAKEN = "An account with this name already exists."

@@ -1,0 +1,44 @@
+"""Contact-center accounts: one tenant's configured platform (first kind: Daktela V6).
+
+The table is still `contacts_contactcenteraccount` (the model moved here from contacts in
+migration platforms 0001; no data moved). Models build no HTTP clients: a platform's client
+comes from its package (platforms/registry.py `platform_for(account)`).
+"""
+
+from django.db import models
+
+from tenants.fields import EncryptedJSONField
+from tenants.scoping import TenantScopedModel
+
+
+class ContactCenterKind(models.TextChoices):
+    DAKTELA = "daktela", "Daktela V6"
+
+
+class ContactCenterAccount(TenantScopedModel):
+    """A contact-center platform the imported contacts are pushed to (first kind: Daktela V6)."""
+
+    kind = models.CharField(
+        max_length=16, choices=ContactCenterKind.choices, default=ContactCenterKind.DAKTELA
+    )
+    name = models.CharField(max_length=100)
+    url = models.URLField(max_length=300, help_text="e.g. https://mycompany.daktela.com")
+    credentials = EncryptedJSONField(default=dict)  # {"access_token": ...}, write-only
+    enabled = models.BooleanField(default=True, help_text="Push contacts after each sync")
+    last_push_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "contacts_contactcenteraccount"
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "name"], name="uniq_cc_account_name")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_kind_display()})"
+
+    @property
+    def access_token_set(self) -> bool:
+        return bool((self.credentials or {}).get("access_token"))
