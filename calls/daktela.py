@@ -71,7 +71,7 @@ def _direction(params) -> str:
 
 def daktela_events(params, tenant) -> list[dict]:
     """Validated events for one activity; raises ValidationError naming the bad parameter."""
-    tz = ZoneInfo(tenant.time_zone or "UTC")
+    tz = tenant.zone
     errors: dict = {}
     call_id, activity_id = _value(params, "ID"), _value(params, "ActivityID")
     for name, value in (("ID", call_id), ("ActivityID", activity_id)):

@@ -1,7 +1,6 @@
 """The calls list filters, shared by the console, its CSV export and `GET /api/v1/calls/`."""
 
 from datetime import datetime, time
-from zoneinfo import ZoneInfo
 
 from django.db.models import Exists, OuterRef, Q
 
@@ -39,7 +38,7 @@ def filter_calls(tenant, params) -> tuple:
     qs = Call.objects.for_tenant(tenant)
     errors: dict[str, list[str]] = {}
     get = lambda name: (params.get(name) or "").strip()[:200]  # noqa: E731
-    tz = ZoneInfo(tenant.time_zone or "UTC")
+    tz = tenant.zone
     if phone := get("phone"):
         qs = qs.by_phone(phone, tenant.default_region)
     if email := get("agent_email"):

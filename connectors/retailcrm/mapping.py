@@ -23,13 +23,6 @@ HANGUP_STATUS = {
 EVENT_TYPES = {"ringing", "ended", "missed"}  # the API.md event types retailCRM has a use for
 
 
-def zone(tz_name: str | None) -> ZoneInfo:
-    try:
-        return ZoneInfo(tz_name or "UTC")
-    except (KeyError, ValueError):
-        return ZoneInfo("UTC")
-
-
 def crm_time(value: datetime, tz: ZoneInfo) -> str:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
