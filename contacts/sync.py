@@ -13,7 +13,7 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection, reset_queries, transaction
+from django.db import reset_queries, transaction
 from django.utils import timezone
 
 from connectors.errors import ConnectorError
@@ -33,7 +33,7 @@ KIND = "contact_sync"
 
 def overlap() -> timedelta:
     """Re-read a little before the high-water mark: CRM rows can commit with an older stamp."""
-    return timedelta(seconds=getattr(settings, "CONTACT_SYNC_OVERLAP_SECONDS", 60))
+    return timedelta(seconds=settings.CONTACT_SYNC_OVERLAP_SECONDS)
 
 
 class LostClaim(Exception):
@@ -144,7 +144,7 @@ class ContactSync:
         pages = connector.iter_contacts(modified_since=since, fields=sorted(mapping))
         # The prefetch thread may write (token refresh, API usage) on its own connection:
         # fine on PostgreSQL, but SQLite would lock the file (or the in-memory test DB).
-        if getattr(settings, "CONTACT_SYNC_PREFETCH", connection.vendor != "sqlite"):
+        if settings.CONTACT_SYNC_PREFETCH:
             pages = prefetch(pages)
         for page in pages:
             stats = importer.apply(page)
