@@ -1,11 +1,12 @@
 from datetime import timedelta
 
 from django import forms
+from django.core.validators import MaxValueValidator
 from django.utils import timezone
 
 from realtime import screenpop
-from realtime.api import clean_routing_numbers, validate_routing_rule
-from realtime.models import RoutingKind, RoutingRule, ScreenPopRule
+from realtime.api import clean_routing_numbers, next_position, validate_routing_rule
+from realtime.models import MAX_POSITION, POSITION_FULL, RoutingKind, RoutingRule, ScreenPopRule
 
 
 class RoutingRuleForm(forms.ModelForm):
@@ -26,6 +27,8 @@ class RoutingRuleForm(forms.ModelForm):
         self.fields["kind"].choices = RoutingKind.choices  # no "---------" entry
         self.fields["position"].required = False
         self.fields["position"].min_value = 1
+        self.fields["position"].validators.append(MaxValueValidator(MAX_POSITION))
+        self.fields["position"].widget.attrs["max"] = MAX_POSITION
         if not self.instance.pk:
             self.initial["position"] = None  # blank = append after the last rule
 
@@ -33,6 +36,9 @@ class RoutingRuleForm(forms.ModelForm):
         data = super().clean()
         for name, message in validate_routing_rule(data, self.tenant.default_region).items():
             self.add_error(name, message)
+        blank = "position" in data and data["position"] is None
+        if blank and not self.instance.pk and next_position(self.tenant) > MAX_POSITION:
+            self.add_error("position", POSITION_FULL)  # blank = after the last rule: none left
         if not self.errors:
             data = clean_routing_numbers(data, self.tenant.default_region)
         return data
