@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 from django import forms
-from django.core.validators import MaxValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 
 from realtime import screenpop
@@ -26,9 +26,10 @@ class RoutingRuleForm(forms.ModelForm):
         self.tenant = tenant
         self.fields["kind"].choices = RoutingKind.choices  # no "---------" entry
         self.fields["position"].required = False
-        self.fields["position"].min_value = 1
-        self.fields["position"].validators.append(MaxValueValidator(MAX_POSITION))
-        self.fields["position"].widget.attrs["max"] = MAX_POSITION
+        position = self.fields["position"]  # 1..MAX_POSITION, as in the API
+        position.min_value, position.max_value = 1, MAX_POSITION
+        position.validators += [MinValueValidator(1), MaxValueValidator(MAX_POSITION)]
+        position.widget.attrs.update(min=1, max=MAX_POSITION)
         if not self.instance.pk:
             self.initial["position"] = None  # blank = append after the last rule
 

@@ -173,4 +173,6 @@ def test_position_above_the_maximum_is_a_form_error(member_client, tenant):
     edit = reverse("realtime:routing_rule_edit", args=[RoutingRule.objects.get(name="last").pk])
     moved = member_client.post(edit, {"name": "last", "kind": "owner", "position": 100001})
     assert moved.status_code == 200 and "less than or equal to 100000" in moved.content.decode()
+    zero = member_client.post(edit, {"name": "last", "kind": "owner", "position": 0})
+    assert zero.status_code == 200 and "greater than or equal to 1" in zero.content.decode()
     assert list(RoutingRule.objects.values_list("name", "position")) == [("last", 100000)]
