@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from connectors.types import CrmContact
 from contacts.models import Contact, ContactCenterAccount, ContactDeletion, ContactPhone
-from contacts.phones import phone_row
+from portal.phones import phone_row
 
 UPDATE_FIELDS = [
     "tenant",

@@ -3,7 +3,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_seriali
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from contacts.phones import normalize
+from portal.phones import normalize
 from realtime import routing, screenpop, services
 from realtime.models import MAX_POSITION, POSITION_FULL, RoutingKind, RoutingRule, ScreenPopRule
 from tenants.scoping import TenantAPIView, TenantScopedViewSet

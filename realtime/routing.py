@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 
-from contacts import phones
 from contacts.models import Contact, ContactPhone, UserMapping
-from contacts.phones import normalize
+from portal import phones
 from portal.cache import TTLCache
+from portal.phones import normalize
 from realtime.models import RoutingKind, RoutingRule
 
 RULES_TTL = 5.0

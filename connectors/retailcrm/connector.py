@@ -33,7 +33,7 @@ from connectors.types import (
     Token,
     WriteResult,
 )
-from contacts.phones import tail
+from portal.phones import tail
 
 CUSTOMER_FIELDS = [
     ("firstName", "First name", "string"),

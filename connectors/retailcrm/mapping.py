@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from connectors.types import CallLog, CrmContact
-from contacts.phones import normalize, tail
+from portal.phones import normalize, tail
 
 DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
 # Our call status -> retailCRM `result` (failed, answered, busy, no answer, not allowed, unknown).
