@@ -15,7 +15,7 @@ from calls.models import Call
 from tenants.models import Tenant
 from tests.factories import make_connector
 
-GARBAGE = ["Mars/Olympus_Mons", "", "../../etc/passwd", "Europe/Prague\x00"]
+GARBAGE = ["Mars/Olympus_Mons", "", "../../etc/passwd", "/etc/localtime", "Europe/Prague "]
 
 
 @pytest.mark.parametrize("name", GARBAGE)
