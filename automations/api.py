@@ -142,7 +142,7 @@ class CallbackRequestSerializer(serializers.ModelSerializer):
         }
 
     def validate_phone(self, value):
-        from contacts.phones import digits
+        from portal.phones import digits
 
         if len(digits(value)) < 3:
             raise serializers.ValidationError(

@@ -11,9 +11,9 @@ from django.db import transaction
 from automations.models import CallbackProfile, CallbackRequest, CallbackState
 from automations.services import DryRunError, crm_queues, find_contact, parse_time
 from connectors.types import CallLog, WriteResult
-from contacts.phones import normalize
 from portal import placeholders
 from portal.celery import ring
+from portal.phones import normalize
 
 EXAMPLE_CALLBACK = json.dumps(
     {

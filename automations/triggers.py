@@ -1,7 +1,6 @@
 """Triggers: an ended call matching a trigger's conditions opens one CRM ticket (seed 004)."""
 
 import json
-import zoneinfo
 from dataclasses import asdict
 from types import SimpleNamespace
 
@@ -38,7 +37,7 @@ def ticket_plan(trigger: Trigger, call) -> dict:
     tenant, connector = trigger.tenant, trigger.connector
     contact = find_contact(tenant, connector, customer_phone(call))
     owner, owner_reason = agent_owner(tenant, connector, call)
-    tz = zoneinfo.ZoneInfo(tenant.time_zone)  # times in the ticket as the tenant reads them
+    tz = tenant.zone  # times in the ticket as the tenant reads them
     return {
         "subject": render(trigger.subject_template, call_values(call, tz))[:255],
         "description": call_description(call, tz),

@@ -164,7 +164,7 @@ def load(args):
 
     from connectors.models import ConnectorAccount
     from contacts.models import Contact, ContactPhone, UserMapping
-    from contacts.phones import phone_row, tail
+    from portal.phones import phone_row, tail
     from realtime.models import RoutingRule
     from tenants.models import Tenant
 
@@ -436,7 +436,7 @@ def naive_scan(samples):
     """Seed 001's naive way: drop the first 3-4 characters of anum, `LIKE '%rest%'` on raw."""
     from django.db import connection
 
-    from contacts.phones import digits
+    from portal.phones import digits
 
     times = []
     sql = (
@@ -458,7 +458,7 @@ def indexed_sql(samples):
     """The routing query alone (same SQL the endpoint runs), timed like the naive one."""
     from django.db import connection
 
-    from contacts.phones import normalize, tail
+    from portal.phones import normalize, tail
     from realtime.routing import _caller_sql
 
     sql, times = _caller_sql(1, True), []

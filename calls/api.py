@@ -8,7 +8,7 @@ from rest_framework.response import Response
 
 from calls import ingest, outbox, signing
 from calls.daktela import daktela_events
-from calls.filters import filter_calls
+from calls.filters import FILTERS, CallFilter
 from calls.models import Call, CallEvent, CallSyncSettings
 from calls.serializers import (
     ACCEPTED,
@@ -99,27 +99,12 @@ class CallViewSet(TenantScopedReadOnlyViewSet):
     def get_queryset(self):
         if self.action != "list":
             return calls_with_details(super().get_queryset())
-        qs, errors = filter_calls(self.tenant, self.request.query_params)
-        if errors:
-            raise ValidationError(errors)
-        return calls_with_details(qs).order_by("-started_at", "-id")
+        filters = CallFilter(self.request.query_params, tenant=self.tenant)
+        if filters.problems:
+            raise ValidationError(filters.problems)
+        return calls_with_details(filters.qs).order_by("-started_at", "-id")
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter(n, str)
-            for n in (
-                "phone",
-                "agent_email",
-                "queue",
-                "status",
-                "since",
-                "until",
-                "direction",
-                "sync_state",
-                "connector",
-            )
-        ],
-    )
+    @extend_schema(parameters=[OpenApiParameter(n, str) for n in FILTERS])
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset())
         by_call: dict[str, list] = {}

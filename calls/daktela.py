@@ -4,8 +4,6 @@ platforms/daktela/adapter.py turns the form into call-event dicts; here they are
 any other call events, in the tenant's time zone.
 """
 
-from zoneinfo import ZoneInfo
-
 from rest_framework.exceptions import ValidationError
 
 from calls.validation import validate_events
@@ -14,7 +12,7 @@ from platforms.daktela.adapter import form_events
 
 def daktela_events(params, tenant) -> list[dict]:
     """Validated events for one activity; raises ValidationError naming the bad parameter."""
-    events = form_events(params, ZoneInfo(tenant.time_zone or "UTC"))
+    events = form_events(params, tenant.zone)
     try:
         return validate_events(events)
     except ValidationError as exc:  # map back to one flat error naming the event field

@@ -1,7 +1,6 @@
 """Numbers for the dashboard: sync outcomes per day and the current backlog."""
 
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Min
 from django.db.models.functions import TruncDate
@@ -19,7 +18,7 @@ BUCKETS = {
 
 def daily_counts(tenant, days: int = 14) -> list[dict]:
     """[{"day", "synced", "skipped", "failed", "total"}] for the last `days` days (by call start)."""
-    tz = ZoneInfo(tenant.time_zone or "UTC")
+    tz = tenant.zone
     today = timezone.now().astimezone(tz).date()
     first = today - timedelta(days=days - 1)
     rows = (

@@ -192,7 +192,7 @@ def _contacts(connector, calls) -> dict:
     )
     for phone, crm_id in rows:
         found.setdefault(phone, crm_id)
-    from contacts.phones import matches, tail
+    from portal.phones import matches, tail
 
     # Trailing-digit candidates (numbers stored in national format) are confirmed with the
     # same rule as the contact store's by_phone(): a shared 7-digit tail alone is not a match.

@@ -1,13 +1,21 @@
-"""The calls list filters, shared by the console, its CSV export and `GET /api/v1/calls/`."""
+"""The calls list filters (a django-filter FilterSet), shared by the console, its CSV export and
+`GET /api/v1/calls/`.
+
+Every parameter is read the same way: stripped, at most 200 characters, empty = no filter.
+Invalid ones (since/until, sync_state, connector) are collected in `problems` by name: the API
+answers 400 naming them, the page shows them and filters by the valid ones only.
+"""
 
 from datetime import datetime, time
-from zoneinfo import ZoneInfo
 
+import django_filters
+from django import forms
 from django.db.models import Exists, OuterRef, Q
 
 from calls.models import Call, SyncRecord, SyncState
 from portal import dates
 
+# The query parameters, in the order the API schema lists them.
 FILTERS = (
     "phone",
     "agent_email",
@@ -21,55 +29,116 @@ FILTERS = (
 )
 
 
-def _when(value: str, tz, end: bool) -> datetime:
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise ValueError(f"{value[:40]!r} is not a date (YYYY-MM-DD) or ISO 8601 date-time.")
-    if len(value) <= 10 and end:
-        parsed = datetime.combine(parsed.date(), time.max)
-    parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
-    if not dates.in_range(parsed):
-        raise ValueError(dates.RANGE_MESSAGE)
-    return parsed
+class Param(forms.Field):
+    """A query parameter as text: stripped, cut at 200 characters, never itself invalid."""
+
+    def to_python(self, value) -> str:
+        return (value or "").strip()[:200]
 
 
-def filter_calls(tenant, params) -> tuple:
-    """(queryset, errors) for the given query parameters (a dict-like)."""
-    qs = Call.objects.for_tenant(tenant)
-    errors: dict[str, list[str]] = {}
-    get = lambda name: (params.get(name) or "").strip()[:200]  # noqa: E731
-    tz = ZoneInfo(tenant.time_zone or "UTC")
-    if phone := get("phone"):
-        qs = qs.by_phone(phone, tenant.default_region)
-    if email := get("agent_email"):
-        qs = qs.filter(
-            Q(agent_email__iexact=email) | Q(activities__agent_email__iexact=email)
-        ).distinct()
-    for name in ("queue", "status", "direction"):
-        if value := get(name):
-            qs = qs.filter(**{name: value})
-    for name, lookup, end in (
-        ("since", "started_at__gte", False),
-        ("until", "started_at__lte", True),
-    ):
-        if value := get(name):
-            try:
-                qs = qs.filter(**{lookup: _when(value, tz, end)})
-            except ValueError as exc:
-                errors[name] = [str(exc)]
-    sync_state, connector = get("sync_state"), get("connector")
-    if connector and (not connector.isdigit() or len(connector) > 18):
-        errors["connector"] = ["Give a connector id."]
-        connector = ""
-    if sync_state and sync_state not in SyncState.values:
-        errors["sync_state"] = [f"One of: {', '.join(SyncState.values)}."]
-        sync_state = ""
-    if sync_state or connector:
-        records = SyncRecord.objects.filter(call=OuterRef("pk"))
-        if connector:
-            records = records.filter(connector_id=int(connector))
-        if sync_state:
-            records = records.filter(state=sync_state)
-        qs = qs.filter(Exists(records))
-    return qs, errors
+class WhenParam(Param):
+    """A date (YYYY-MM-DD: the whole day) or ISO 8601 date-time; naive ones in the tenant's zone."""
+
+    def __init__(self, *args, end: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.end = end
+        self.tz = None  # set per request (CallFilter.__init__)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value:
+            return None
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            raise forms.ValidationError(
+                f"{value[:40]!r} is not a date (YYYY-MM-DD) or ISO 8601 date-time."
+            ) from None
+        if len(value) <= 10 and self.end:
+            parsed = datetime.combine(parsed.date(), time.max)
+        parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=self.tz)
+        if not dates.in_range(parsed):
+            raise forms.ValidationError(dates.RANGE_MESSAGE)
+        return parsed
+
+
+class ConnectorParam(Param):
+    def validate(self, value):
+        if value and (not value.isdigit() or len(value) > 18):
+            raise forms.ValidationError("Give a connector id.")
+
+
+class SyncStateParam(Param):
+    def validate(self, value):
+        if value and value not in SyncState.values:
+            raise forms.ValidationError(f"One of: {', '.join(SyncState.values)}.")
+
+
+class TextFilter(django_filters.Filter):
+    field_class = Param
+
+
+class WhenFilter(django_filters.Filter):
+    field_class = WhenParam
+
+
+class ConnectorFilter(django_filters.Filter):
+    field_class = ConnectorParam
+
+
+class SyncStateFilter(django_filters.Filter):
+    field_class = SyncStateParam
+
+
+class CallFilter(django_filters.FilterSet):
+    """Call filters of one tenant. Declared in validation order (problems list in this order)."""
+
+    phone = TextFilter(method="by_phone")
+    agent_email = TextFilter(method="by_agent_email")
+    queue = TextFilter(field_name="queue")
+    status = TextFilter(field_name="status")
+    direction = TextFilter(field_name="direction")
+    since = WhenFilter(field_name="started_at", lookup_expr="gte")
+    until = WhenFilter(field_name="started_at", lookup_expr="lte", end=True)
+    # These two select one SyncRecord together (filter_queryset): a call with a record of
+    # connector 7 in state "dead", not one record of 7 and another that is dead.
+    connector = ConnectorFilter(method="by_sync_record")
+    sync_state = SyncStateFilter(method="by_sync_record")
+
+    class Meta:
+        model = Call
+        fields: list[str] = []
+
+    def __init__(self, data, *, tenant, **kwargs):
+        super().__init__(data, queryset=Call.objects.for_tenant(tenant), **kwargs)
+        self.tenant = tenant
+        for name in ("since", "until"):
+            self.form.fields[name].tz = tenant.zone
+
+    @property
+    def problems(self) -> dict[str, list[str]]:
+        """The invalid parameters: {name: [message]} (empty when all are fine)."""
+        return {name: list(messages) for name, messages in self.errors.items()}
+
+    def by_phone(self, qs, name, value):
+        return qs.by_phone(value, self.tenant.default_region)
+
+    def by_agent_email(self, qs, name, value):
+        q = Q(agent_email__iexact=value) | Q(activities__agent_email__iexact=value)
+        return qs.filter(q).distinct()
+
+    def by_sync_record(self, qs, name, value):
+        return qs  # both at once, below
+
+    def filter_queryset(self, queryset):
+        qs = super().filter_queryset(queryset)
+        connector = self.form.cleaned_data.get("connector") or ""
+        sync_state = self.form.cleaned_data.get("sync_state") or ""
+        if sync_state or connector:
+            records = SyncRecord.objects.filter(call=OuterRef("pk"))
+            if connector:
+                records = records.filter(connector_id=int(connector))
+            if sync_state:
+                records = records.filter(state=sync_state)
+            qs = qs.filter(Exists(records))
+        return qs

@@ -7,13 +7,13 @@ Folding is kicked after commit (and re-found by the sweeper if that message is l
 
 import json
 import logging
-import time
 
 from django.db import connection
 from django.utils import timezone
 
 from calls.folding import END_TYPES
 from calls.models import CallEvent
+from portal.cache import TTLCache
 from portal.celery import ring
 
 log = logging.getLogger(__name__)
@@ -99,21 +99,15 @@ def _kick_after_commit(tenant, inserted, source: str) -> None:
                 ring(tasks.send_call_event, connector_id, pk)
 
 
-_connectors_cache: dict[int, tuple[float, list[int]]] = {}
 CACHE_SECONDS = 5.0
+_connectors_cache = TTLCache("calls:call-event-connectors", seconds=CACHE_SECONDS)
 
 
 def call_event_connectors(tenant) -> list[int]:
     """Authorized connectors whose CRM wants live call events (retailCRM screen pop).
 
-    Cached per process for a few seconds: ringing events are frequent and connectors rare."""
-    now = time.monotonic()
-    hit = _connectors_cache.get(tenant.pk)
-    if hit and now - hit[0] < CACHE_SECONDS:
-        return hit[1]
-    ids = _call_event_connectors(tenant)
-    _connectors_cache[tenant.pk] = (now, ids)
-    return ids
+    Cached for a few seconds: ringing events are frequent and connectors rare."""
+    return _connectors_cache.get(tenant.pk, lambda: _call_event_connectors(tenant))
 
 
 def _call_event_connectors(tenant) -> list[int]:

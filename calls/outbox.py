@@ -44,10 +44,6 @@ Handler = Callable[[object, list[SyncRecord]], list[WriteResult]]
 HANDLERS: dict[str, Handler] = {}
 
 
-def conf(name: str, default):
-    return getattr(settings, name, default)
-
-
 def register_handler(kind: str, handler: Handler) -> None:
     HANDLERS[kind] = handler
 
@@ -115,7 +111,7 @@ def claim(connector_id: int, kind: str, limit: int) -> list[SyncRecord]:
         )
         if not ids:
             return []
-        until = now + timedelta(seconds=conf("CALLS_LEASE_SECONDS", 120))
+        until = now + timedelta(seconds=settings.CALLS_LEASE_SECONDS)
         SyncRecord.objects.filter(id__in=ids).update(
             state=SyncState.RUNNING,
             locked_until=until,
@@ -216,7 +212,7 @@ def succeed_many(pairs: list[tuple[SyncRecord, WriteResult]], connector) -> None
 def fail(record: SyncRecord, exc: ConnectorError) -> None:
     """Transient: back off and retry; permanent or out of attempts: dead (manual retry)."""
     now = timezone.now()
-    max_attempts = conf("CALLS_MAX_ATTEMPTS", 8)
+    max_attempts = settings.CALLS_MAX_ATTEMPTS
     permanent = exc.permanent and not isinstance(exc, AuthError)  # re-authorize, then it works
     # The CRM asked to wait (429, Retry-After): not the row's fault, so it never dies of it and
     # comes back exactly when the CRM said (the breaker holds the whole connector meanwhile).
@@ -237,7 +233,7 @@ def fail(record: SyncRecord, exc: ConnectorError) -> None:
 
 def backoff(attempts: int, exc: ConnectorError | None = None) -> float:
     """Full jitter, never sooner than the CRM's Retry-After."""
-    base, cap = conf("CALLS_RETRY_BASE_SECONDS", 5.0), conf("CALLS_RETRY_CAP_SECONDS", 3600.0)
+    base, cap = settings.CALLS_RETRY_BASE_SECONDS, settings.CALLS_RETRY_CAP_SECONDS
     delay = random.uniform(0, min(cap, base * 2 ** max(0, attempts - 1)))
     retry_after = getattr(exc, "retry_after", None) or 0
     return max(float(retry_after), delay)

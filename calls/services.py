@@ -15,7 +15,7 @@ from calls.decisions import decide_calls
 from calls.folding import fold
 from calls.late import revise_calls
 from calls.models import Call, CallActivity, CallEvent
-from contacts.phones import normalize, tail
+from portal.phones import normalize, tail
 from tenants.models import Tenant
 
 log = logging.getLogger(__name__)

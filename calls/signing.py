@@ -12,6 +12,7 @@ import secrets
 import time
 
 from calls.models import WebhookSecret
+from portal.cache import TTLCache
 
 TOLERANCE_SECONDS = 5 * 60
 PREFIX = "whsec_"
@@ -72,23 +73,19 @@ def verify(secrets_: list[str], headers, body: bytes, now: float | None = None) 
 
 
 CACHE_SECONDS = 5.0
-_cache: dict[int, tuple[float, list[str]]] = {}
+_secrets = TTLCache("calls:signing-secrets", seconds=CACHE_SECONDS)
 
 
 def active_secrets(tenant) -> list[str]:
-    """The tenant's active secrets, cached per process for CACHE_SECONDS (the ingest endpoint
-    is hot; a generated or retired secret takes effect within that time)."""
-    now = time.monotonic()
-    hit = _cache.get(tenant.pk)
-    if hit and now - hit[0] < CACHE_SECONDS:
-        return hit[1]
-    keys = [s.secret for s in WebhookSecret.objects.for_tenant(tenant).active()]
-    _cache[tenant.pk] = (now, keys)
-    return keys
+    """The tenant's active secrets, cached for CACHE_SECONDS (the ingest endpoint is hot; a
+    secret generated or retired here takes effect at once, elsewhere within that time)."""
+    return _secrets.get(
+        tenant.pk, lambda: [s.secret for s in WebhookSecret.objects.for_tenant(tenant).active()]
+    )
 
 
 def forget(tenant) -> None:
-    _cache.pop(getattr(tenant, "pk", tenant), None)
+    _secrets.forget(getattr(tenant, "pk", tenant))
 
 
 def check_request(tenant, request) -> None:

@@ -49,7 +49,7 @@ def _doorbell(connector_id: int, kind: str) -> str:
 def ring_once(key: str, task, *args, **kwargs) -> bool:
     """Send `task` unless a message rung under `key` still waits (the task deletes the key
     when it starts; after DELIVERY_DOORBELL_TTL_SECONDS a lost message is rung again)."""
-    if not cache.add(key, 1, timeout=getattr(settings, "DELIVERY_DOORBELL_TTL_SECONDS", 30)):
+    if not cache.add(key, 1, timeout=settings.DELIVERY_DOORBELL_TTL_SECONDS):
         return False
     if not publish(task, *args, **kwargs):  # broker down (logged): the next sweep rings
         cache.delete(key)
@@ -74,7 +74,7 @@ def deliver(connector_id: int, kind: str) -> int:
     if account is None:
         return 0
     handled, helper_rung = 0, deliver.app.conf.task_always_eager  # eager: no second worker
-    deadline = time.monotonic() + getattr(settings, "DELIVERY_SLICE_SECONDS", 1.0)
+    deadline = time.monotonic() + settings.DELIVERY_SLICE_SECONDS
     while True:
         n = outbox.deliver_batch(account, kind)
         if not n:

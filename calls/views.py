@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from calls import outbox
 from calls.dashboard import backlog, chart, daily_counts
-from calls.filters import filter_calls
+from calls.filters import CallFilter
 from calls.forms import CallFilterForm
 from calls.models import Call, CallEvent
 from calls.reasons import STATE_BADGE, owner_text, reason_text
@@ -30,7 +30,8 @@ def _decorate(record):
 def index(request):
     connectors = list(ConnectorAccount.objects.for_tenant(request.tenant).order_by("name"))
     form = CallFilterForm(request.GET or None, connectors=connectors)
-    qs, errors = filter_calls(request.tenant, request.GET)
+    filters = CallFilter(request.GET, tenant=request.tenant)
+    qs, errors = filters.qs, filters.problems
     if request.GET.get("export") == "csv":
         return _csv(calls_with_details(qs.order_by("-started_at", "-id")))
     page = Paginator(calls_with_details(qs.order_by("-started_at", "-id")), 50).get_page(

@@ -33,10 +33,6 @@ from connectors.models import ConnectorAccount
 KEY = "breaker"
 
 
-def conf(name: str, default):
-    return getattr(settings, name, default)
-
-
 def asks_to_wait(exc: ConnectorError) -> bool:
     """The CRM said "not now": a rate limit or an explicit Retry-After (not the rows' fault)."""
     return exc.status == 429 or exc.retry_after is not None or exc.code == "REQUEST_LIMIT_EXCEEDED"
@@ -81,7 +77,7 @@ def slots(account: ConnectorAccount, now: datetime | None = None) -> int:
         return 0
     if breaker.half_open(now):
         return 1  # one probe
-    return max(1, int(conf("DELIVERY_MAX_IN_FLIGHT_PER_CONNECTOR", 2)))
+    return max(1, int(settings.DELIVERY_MAX_IN_FLIGHT_PER_CONNECTOR))
 
 
 def _fresh(account: ConnectorAccount) -> None:
@@ -108,7 +104,7 @@ def record_failure(account: ConnectorAccount, exc: ConnectorError, now=None) -> 
     failures = breaker.failures + 1
     if asks_to_wait(exc):
         kind = "wait"
-    elif breaker.half_open(now) or failures >= int(conf("DELIVERY_BREAKER_FAILURES", 3)):
+    elif breaker.half_open(now) or failures >= int(settings.DELIVERY_BREAKER_FAILURES):
         kind = "failures"
     else:
         account.set_state_key(KEY, {"failures": failures, "trips": breaker.trips})
@@ -134,9 +130,9 @@ def record_failure(account: ConnectorAccount, exc: ConnectorError, now=None) -> 
 def pause_seconds(exc: ConnectorError, trips: int, kind: str) -> float:
     """Exactly the CRM's Retry-After when it sent one, else a pause that doubles per trip."""
     if kind == "wait" and exc.retry_after is not None:
-        return min(float(exc.retry_after), float(conf("CALLS_RETRY_CAP_SECONDS", 3600.0)))
-    base = float(conf("DELIVERY_BREAKER_OPEN_SECONDS", 10.0))
-    return min(base * 2 ** max(0, trips - 1), float(conf("DELIVERY_BREAKER_MAX_SECONDS", 600.0)))
+        return min(float(exc.retry_after), float(settings.CALLS_RETRY_CAP_SECONDS))
+    base = float(settings.DELIVERY_BREAKER_OPEN_SECONDS)
+    return min(base * 2 ** max(0, trips - 1), float(settings.DELIVERY_BREAKER_MAX_SECONDS))
 
 
 def reason(exc: ConnectorError, kind: str, failures: int) -> str:

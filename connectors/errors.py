@@ -1,3 +1,16 @@
+"""The connectors' error family, and the map from the HTTP seam's own error to it.
+
+The seam (portal.http, portal.netpolicy, portal.urlpolicy) raises portal.errors.HttpError; a
+connector raises ConnectorError, which everything above (outbox, sync, views, API) catches.
+connectors.http is the seam as connector clients call it: every HttpError leaves it as the
+ConnectorError `from_http` makes of it (same message, permanence, Retry-After, status, code).
+"""
+
+import contextlib
+
+from portal.errors import HttpError
+
+
 class ConnectorError(Exception):
     """A CRM call failed.
 
@@ -32,3 +45,23 @@ class AuthError(ConnectorError):
     def __init__(self, message: str, **kwargs):
         kwargs.setdefault("permanent", True)
         super().__init__(message, **kwargs)
+
+
+def from_http(exc: HttpError) -> ConnectorError:
+    """The ConnectorError a seam failure stands for: every field kept (address_not_allowed too)."""
+    return ConnectorError(
+        exc.message,
+        exc.permanent,
+        retry_after=exc.retry_after,
+        status=exc.status,
+        code=exc.code,
+    )
+
+
+@contextlib.contextmanager
+def seam_errors():
+    """Within this block an HttpError of the seam is raised as its ConnectorError."""
+    try:
+        yield
+    except HttpError as exc:
+        raise from_http(exc) from exc

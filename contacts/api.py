@@ -8,6 +8,7 @@ from rest_framework.response import Response
 
 from connectors.errors import ConnectorError
 from connectors.models import ConnectorAccount
+from contacts.filters import ContactFilter
 from contacts.models import (
     Contact,
     ContactSyncSettings,
@@ -60,20 +61,12 @@ class ContactViewSet(TenantScopedReadOnlyViewSet):
     serializer_class = ContactSerializer
 
     def get_queryset(self):
-        qs = super().get_queryset()
-        params = self.request.query_params
-        region = self.tenant.default_region
-        if params.get("connector"):
-            if not params["connector"].isdigit() or len(params["connector"]) > 18:
-                raise ApiError(400, "validation_error", "connector must be an id.")
-            qs = qs.filter(connector_id=int(params["connector"]))
-        if params.get("email"):
-            qs = qs.filter(email__iexact=params["email"].replace("\x00", "").strip()[:254])
-        if params.get("q"):
-            qs = qs.search(params["q"], region)
-        if params.get("phone"):
-            qs = qs.by_phone(params["phone"], region)
-        return qs
+        filters = ContactFilter(
+            self.request.query_params, queryset=super().get_queryset(), tenant=self.tenant
+        )
+        if "connector" in filters.problems:
+            raise ApiError(400, "validation_error", filters.problems["connector"][0])
+        return filters.qs
 
 
 def crm_error(exc: ConnectorError) -> ApiError:

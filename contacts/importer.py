@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from connectors.types import CrmContact
 from contacts.models import Contact, ContactDeletion, ContactPhone
-from contacts.phones import phone_row
 from platforms.models import ContactCenterAccount
+from portal.phones import phone_row
 
 UPDATE_FIELDS = [
     "tenant",

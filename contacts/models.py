@@ -16,7 +16,7 @@ class ContactQuerySet(TenantQuerySet):
         (tenant, e164) / (tenant, tail) indexes apply) picks a few candidates; tail candidates
         are confirmed in Python with phones.matches(). Returns a queryset of those contacts.
         """
-        from contacts.phones import matches, normalize, tail
+        from portal.phones import matches, normalize, tail
 
         e164 = normalize(phone, region)
         key = tail(e164 or phone)
@@ -49,7 +49,7 @@ class ContactQuerySet(TenantQuerySet):
 
     def search(self, q: str, region: str):
         """The contacts list's search box: a phone in any format, an email, or a name."""
-        from contacts.phones import significant
+        from portal.phones import significant
 
         q = (q or "").replace("\x00", "").strip()[:100]
         if not q:

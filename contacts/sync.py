@@ -14,7 +14,7 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection, reset_queries, transaction
+from django.db import reset_queries, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -36,7 +36,7 @@ KIND = "contact_sync"
 
 def overlap() -> timedelta:
     """Re-read a little before the high-water mark: CRM rows can commit with an older stamp."""
-    return timedelta(seconds=getattr(settings, "CONTACT_SYNC_OVERLAP_SECONDS", 60))
+    return timedelta(seconds=settings.CONTACT_SYNC_OVERLAP_SECONDS)
 
 
 def start_contact_sync(account: ConnectorAccount, *, full: bool = False) -> tuple[Job, bool]:
@@ -119,7 +119,7 @@ class ContactSync(JobRunner):
         pages = connector.iter_contacts(modified_since=since, fields=sorted(mapping))
         # The prefetch thread may write (token refresh, API usage) on its own connection:
         # fine on PostgreSQL, but SQLite would lock the file (or the in-memory test DB).
-        if getattr(settings, "CONTACT_SYNC_PREFETCH", connection.vendor != "sqlite"):
+        if settings.CONTACT_SYNC_PREFETCH:
             pages = prefetch(pages)
         for page in pages:
             stats = importer.apply(page)

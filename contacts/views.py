@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from connectors.models import ConnectorAccount
+from contacts.filters import ContactFilter
 from contacts.forms import SyncSettingsForm
 from contacts.models import Contact, ContactSyncSettings
 from contacts.sync import KIND, start_contact_sync
@@ -20,14 +21,14 @@ def connectors_of(tenant):
 @tenant_view("viewer")
 def index(request):
     tenant = request.tenant
-    qs = Contact.objects.for_tenant(tenant).select_related("connector")
     q = request.GET.get("q", "").strip()
     connector = request.GET.get("connector", "")
-    if connector.isdigit():
-        qs = qs.filter(connector_id=int(connector))
-    if q:
-        qs = qs.search(q, tenant.default_region)
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    filters = ContactFilter(
+        {"q": q, "connector": connector},  # the page's two; a bad connector: all connectors
+        queryset=Contact.objects.for_tenant(tenant).select_related("connector"),
+        tenant=tenant,
+    )
+    page = Paginator(filters.qs, 50).get_page(request.GET.get("page"))
     return render(
         request,
         "contacts/index.html",

@@ -63,7 +63,7 @@ def publish(task, *args, **kwargs) -> bool:
     try:
         task.apply_async(args, kwargs, retry=True, retry_policy=PUBLISH_RETRY_POLICY)
     except Exception as exc:  # any publish failure: the rows are stored, the sweeper finds them
-        cooldown = getattr(settings, "BROKER_DOORBELL_COOLDOWN", 5.0)
+        cooldown = settings.BROKER_DOORBELL_COOLDOWN
         _down_until = time.monotonic() + cooldown
         log.warning(
             "broker unreachable (%s: %s); %s%r left to the sweeper, no publish for %.0f s",

@@ -3,7 +3,8 @@
 Every CRM / contact-center call goes through `request()`: it sets timeouts, retries transient
 failures (connection errors, timeouts, 429, 502/503/504) with exponential backoff and jitter,
 honours `Retry-After` (inline when short, else hands it to the caller's outbox via
-ConnectorError.retry_after), and maps failures to ConnectorError(message, permanent=bool).
+HttpError.retry_after), and maps failures to HttpError(message, permanent=bool) (portal.errors;
+connectors map it to their ConnectorError).
 Tests talk to the simulators over real HTTP through this same seam.
 
 Every session it is handed gets the guarded transport (portal.netconn): each connection goes
@@ -27,8 +28,8 @@ from urllib.parse import urljoin, urlsplit
 import requests
 from django.conf import settings
 
-from connectors.errors import ConnectorError
 from portal import netconn
+from portal.errors import HttpError
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +102,7 @@ def request(
 ) -> requests.Response:
     """Send a request; return the response for any status < 400 or listed in ok_status.
 
-    Raises ConnectorError for network failures and error statuses; the caller (a client.py)
+    Raises HttpError for network failures and error statuses; the caller (a client.py)
     may catch it to map the CRM's own error body to a better message.
     """
     session = netconn.guard(session or default_session())
@@ -116,18 +117,16 @@ def request(
         try:
             response = _follow(session, method, url, timeout, ok_status, kwargs)
         except requests.exceptions.SSLError as exc:
-            raise ConnectorError(
-                f"TLS error talking to {_host(url)}: {exc}", permanent=True
-            ) from exc
+            raise HttpError(f"TLS error talking to {_host(url)}: {exc}", permanent=True) from exc
         except (requests.exceptions.Timeout, requests.exceptions.ConnectionError) as exc:
             if attempt < retries:
                 sleep(backoff(attempt))
                 attempt += 1
                 continue
             kind = "timed out" if isinstance(exc, requests.exceptions.Timeout) else "unreachable"
-            raise ConnectorError(f"{_host(url)} {kind}: {exc.__class__.__name__}") from exc
+            raise HttpError(f"{_host(url)} {kind}: {exc.__class__.__name__}") from exc
         except requests.exceptions.RequestException as exc:
-            raise ConnectorError(f"Bad request to {_host(url)}: {exc}", permanent=True) from exc
+            raise HttpError(f"Bad request to {_host(url)}: {exc}", permanent=True) from exc
 
         status = response.status_code
         if status < 400 or status in ok_status:
@@ -140,7 +139,7 @@ def request(
                 sleep(wait)
                 attempt += 1
                 continue
-        raise ConnectorError(
+        raise HttpError(
             f"HTTP {status} from {_host(url)}: {status_text(response)}".rstrip(": "),
             permanent=status not in TRANSIENT_STATUS,
             retry_after=retry_after,
@@ -149,11 +148,11 @@ def request(
 
 
 def json_body(response: requests.Response):
-    """The response's JSON, or a transient ConnectorError for a malformed body."""
+    """The response's JSON, or a transient HttpError for a malformed body."""
     try:
         return response.json()
     except ValueError as exc:
-        raise ConnectorError(
+        raise HttpError(
             f"Malformed JSON from {_host(response.url)} (HTTP {response.status_code})"
         ) from exc
 
@@ -165,7 +164,7 @@ def _check_url(url: str) -> None:
     except ValueError:
         ok = False
     if not ok:
-        raise ConnectorError(f"Not a valid http(s) URL: {_host(url)[:100]}", permanent=True)
+        raise HttpError(f"Not a valid http(s) URL: {_host(url)[:100]}", permanent=True)
 
 
 def _same_host(source: str, target: str) -> bool:
@@ -189,7 +188,7 @@ def _follow(session, method, url, timeout, ok_status, kwargs) -> requests.Respon
         response.close()
         target = urljoin(url, location)
         if not _same_host(url, target):
-            raise ConnectorError(
+            raise HttpError(
                 f"HTTP {status} from {_host(url)}: redirect to another host not followed",
                 permanent=True,
                 status=status,
@@ -198,7 +197,7 @@ def _follow(session, method, url, timeout, ok_status, kwargs) -> requests.Respon
             method = "GET"
             kwargs = {k: v for k, v in kwargs.items() if k not in ("data", "json", "files")}
         url = target
-    raise ConnectorError(f"Too many redirects from {_host(url)}", permanent=True, status=status)
+    raise HttpError(f"Too many redirects from {_host(url)}", permanent=True, status=status)
 
 
 def _host(url: str) -> str:

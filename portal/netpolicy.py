@@ -22,7 +22,7 @@ from functools import lru_cache
 
 from django.conf import settings
 
-from connectors.errors import ConnectorError
+from portal.errors import HttpError
 
 getaddrinfo = socket.getaddrinfo  # the one resolver of the policy (tests patch it)
 
@@ -76,7 +76,7 @@ OPERATOR_HINT = (
 )
 
 
-class AddressNotAllowed(ConnectorError):
+class AddressNotAllowed(HttpError):
     """A host refused by the policy: permanent (the settings must change), code address_not_allowed."""
 
     def __init__(self, host: str, why: str):
@@ -157,7 +157,7 @@ def resolve(host: str, port: int, family=socket.AF_UNSPEC) -> list[tuple]:
     try:
         infos = getaddrinfo(host, port, family, socket.SOCK_STREAM)
     except UnicodeError:  # a label IDNA cannot encode (too long, bad characters)
-        raise ConnectorError(f"Not a valid host name: {host[:100]}", permanent=True) from None
+        raise HttpError(f"Not a valid host name: {host[:100]}", permanent=True) from None
     except OSError:
         why = refusal(host, [])  # an internal name is refused whether it resolves or not
         if why:
@@ -181,5 +181,5 @@ def check_host(host: str, port: int) -> None:
         resolve(host, port)
     except AddressNotAllowed:
         raise
-    except (OSError, ConnectorError):  # not resolvable (now): the connect-time check decides
+    except (OSError, HttpError):  # not resolvable (now): the connect-time check decides
         return

@@ -261,6 +261,22 @@ DELIVERY_DOORBELL_TTL_SECONDS = env.int("DELIVERY_DOORBELL_TTL_SECONDS", default
 # production so every worker sees one doorbell.
 # --- end fairness ---
 
+# The outbox of CRM writes (docs/calls.md "Delivery"): a claimed batch is leased this long (a
+# dead worker's rows are re-claimed after it); a transient failure is retried after
+# min(cap, base * 2**(attempts - 1)) seconds with jitter, at most CALLS_MAX_ATTEMPTS times.
+CALLS_LEASE_SECONDS = env.int("CALLS_LEASE_SECONDS", default=120)
+CALLS_MAX_ATTEMPTS = env.int("CALLS_MAX_ATTEMPTS", default=8)
+CALLS_RETRY_BASE_SECONDS = env.float("CALLS_RETRY_BASE_SECONDS", default=5.0)
+CALLS_RETRY_CAP_SECONDS = env.float("CALLS_RETRY_CAP_SECONDS", default=3600.0)
+# Contact import (docs/contacts.md): an incremental sync re-reads this much before its
+# high-water mark (CRM rows can commit with an older stamp); the next CRM page is read in a
+# thread while one is written, except on SQLite (that thread's writes would lock the file).
+CONTACT_SYNC_OVERLAP_SECONDS = env.int("CONTACT_SYNC_OVERLAP_SECONDS", default=60)
+CONTACT_SYNC_PREFETCH = env.bool(
+    "CONTACT_SYNC_PREFETCH",
+    default=DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3",
+)
+
 # Outbound HTTP seam (portal/http.py)
 HTTP_TIMEOUT_CONNECT = env.float("HTTP_TIMEOUT_CONNECT", default=5.0)
 HTTP_TIMEOUT_READ = env.float("HTTP_TIMEOUT_READ", default=30.0)

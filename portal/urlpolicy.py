@@ -9,7 +9,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from django.core.exceptions import ValidationError
 
-from connectors.errors import ConnectorError
+from portal.errors import HttpError
 from portal.netpolicy import AddressNotAllowed, check_host
 
 
@@ -48,10 +48,10 @@ def shape_problem(value: str, *, base: bool = True) -> str | None:
 
 def check_url(value: str, *, base: bool = True) -> None:
     """A URL from a tenant or a CRM answer: its shape, then the address policy on its host.
-    Raises ConnectorError (bad shape) or AddressNotAllowed, both permanent."""
+    Raises HttpError (bad shape) or AddressNotAllowed, both permanent."""
     problem = shape_problem(value, base=base)
     if problem:
-        raise ConnectorError(problem, permanent=True)
+        raise HttpError(problem, permanent=True)
     parts = urlsplit(value)
     check_host(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
 
@@ -63,7 +63,7 @@ def validate_outbound_url(value: str, *, base: bool = True) -> None:
         check_url(value, base=base)
     except AddressNotAllowed as exc:
         raise ValidationError(exc.message, "address_not_allowed") from None
-    except ConnectorError as exc:
+    except HttpError as exc:
         raise ValidationError(exc.message, "invalid") from None
 
 

@@ -3,9 +3,9 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_seriali
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from contacts.phones import normalize
+from portal.phones import normalize
 from realtime import routing, screenpop, services
-from realtime.models import RoutingKind, RoutingRule, ScreenPopRule
+from realtime.models import MAX_POSITION, POSITION_FULL, RoutingKind, RoutingRule, ScreenPopRule
 from tenants.scoping import TenantAPIView, TenantScopedViewSet
 
 # --- routing rules ---------------------------------------------------------------------------
@@ -46,12 +46,13 @@ def clean_routing_numbers(data: dict, region: str) -> dict:
 
 
 def next_position(tenant) -> int:
+    """After the last rule; above MAX_POSITION when the last one is there (callers refuse it)."""
     top = RoutingRule.objects.for_tenant(tenant).aggregate(m=Max("position"))["m"]
     return (top or 0) + 1
 
 
 class RoutingRuleSerializer(serializers.ModelSerializer):
-    position = serializers.IntegerField(min_value=1, max_value=100000, required=False)
+    position = serializers.IntegerField(min_value=1, max_value=MAX_POSITION, required=False)
 
     class Meta:
         model = RoutingRule
@@ -70,6 +71,8 @@ class RoutingRuleSerializer(serializers.ModelSerializer):
         attrs.update({k: v for k, v in merged.items() if k != "kind"})
         if self.instance is None and "position" not in attrs:
             attrs["position"] = next_position(tenant)
+            if attrs["position"] > MAX_POSITION:
+                raise serializers.ValidationError({"position": [POSITION_FULL]})
         return attrs
 
 

@@ -1,11 +1,12 @@
 from datetime import timedelta
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 
 from realtime import screenpop
-from realtime.api import clean_routing_numbers, validate_routing_rule
-from realtime.models import RoutingKind, RoutingRule, ScreenPopRule
+from realtime.api import clean_routing_numbers, next_position, validate_routing_rule
+from realtime.models import MAX_POSITION, POSITION_FULL, RoutingKind, RoutingRule, ScreenPopRule
 
 
 class RoutingRuleForm(forms.ModelForm):
@@ -25,7 +26,10 @@ class RoutingRuleForm(forms.ModelForm):
         self.tenant = tenant
         self.fields["kind"].choices = RoutingKind.choices  # no "---------" entry
         self.fields["position"].required = False
-        self.fields["position"].min_value = 1
+        position = self.fields["position"]  # 1..MAX_POSITION, as in the API
+        position.min_value, position.max_value = 1, MAX_POSITION
+        position.validators += [MinValueValidator(1), MaxValueValidator(MAX_POSITION)]
+        position.widget.attrs.update(min=1, max=MAX_POSITION)
         if not self.instance.pk:
             self.initial["position"] = None  # blank = append after the last rule
 
@@ -33,6 +37,9 @@ class RoutingRuleForm(forms.ModelForm):
         data = super().clean()
         for name, message in validate_routing_rule(data, self.tenant.default_region).items():
             self.add_error(name, message)
+        blank = "position" in data and data["position"] is None
+        if blank and not self.instance.pk and next_position(self.tenant) > MAX_POSITION:
+            self.add_error("position", POSITION_FULL)  # blank = after the last rule: none left
         if not self.errors:
             data = clean_routing_numbers(data, self.tenant.default_region)
         return data

@@ -13,6 +13,14 @@ class RoutingKind(models.TextChoices):
     BNUM = "bnum", "Call came to a number (queue)"
 
 
+# The highest rule position (the API schema's maximum; the page's form checks the same).
+MAX_POSITION = 100000
+POSITION_FULL = (
+    f"The last rule is at position {MAX_POSITION}, the highest allowed: give this rule a "
+    "position (rules at one position are tried oldest first), or renumber the rules."
+)
+
+
 class RoutingRule(TenantScopedModel):
     """One inbound routing rule (seed 001). Evaluated by `position`, first match wins."""
 

@@ -3,27 +3,25 @@
 The telephony platform calls this while the caller waits, so the hot path is one indexed query
 for the caller (two equalities on ContactPhone: E.164, else the trailing digits, the same
 matching as `Contact.objects.by_phone`) plus the API-key lookup. The tenant's rules are cached
-in-process for RULES_TTL seconds and dropped on every save/delete in this process; other
-processes pick a change up within RULES_TTL.
+(portal.cache, on Django's cache) for RULES_TTL seconds and dropped on every save/delete; a
+process that does not share that cache picks a change up within RULES_TTL.
 """
 
 import functools
-import threading
-import time
 from dataclasses import dataclass, field
 
 from django.db import connection
 
-from contacts import phones
 from contacts.models import Contact, ContactPhone, UserMapping
-from contacts.phones import normalize
+from portal import phones
+from portal.cache import TTLCache
+from portal.phones import normalize
 from realtime.models import RoutingKind, RoutingRule
 
 RULES_TTL = 5.0
 MAX_CALLER_ROWS = 20  # a switchboard number shared by thousands of contacts must stay cheap
 
-_cache: dict[int, tuple[float, list["RuleSpec"]]] = {}
-_lock = threading.Lock()
+_rules = TTLCache("realtime:routing-rules", seconds=RULES_TTL)
 
 
 @dataclass(frozen=True)
@@ -59,22 +57,18 @@ class Decision:
 
 
 def invalidate(tenant_id: int) -> None:
-    with _lock:
-        _cache.pop(tenant_id, None)
+    _rules.forget(tenant_id)
 
 
 def tenant_rules(tenant_id: int) -> list[RuleSpec]:
-    now = time.monotonic()
-    hit = _cache.get(tenant_id)
-    if hit and hit[0] > now:
-        return hit[1]
+    return _rules.get(tenant_id, lambda: _load_rules(tenant_id))
+
+
+def _load_rules(tenant_id: int) -> list[RuleSpec]:
     rows = RoutingRule.objects.filter(tenant_id=tenant_id).order_by("position", "id")
-    rules = [
+    return [
         RuleSpec(r.id, r.position, r.name, r.kind, r.field, r.value, r.bnum, r.target) for r in rows
     ]
-    with _lock:
-        _cache[tenant_id] = (now + RULES_TTL, rules)
-    return rules
 
 
 def same_number(a: str, b: str, region: str) -> bool:

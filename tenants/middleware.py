@@ -1,5 +1,3 @@
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
 from django.utils import timezone
 
 from tenants.models import Membership
@@ -20,14 +18,6 @@ def current_membership(request):
     return membership or memberships.first()
 
 
-def tenant_zone(tenant) -> ZoneInfo | None:
-    """The tenant's time zone (Settings page), None for none or an unknown name."""
-    try:
-        return ZoneInfo(tenant.time_zone) if tenant and tenant.time_zone else None
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
-
-
 class TenantMiddleware:
     """Sets request.membership and request.tenant for the browser UI, and shows its pages'
     times in the tenant's time zone (templates and forms use the active zone).
@@ -42,5 +32,5 @@ class TenantMiddleware:
     def __call__(self, request):
         request.membership = current_membership(request)
         request.tenant = request.membership.tenant if request.membership else None
-        with timezone.override(tenant_zone(request.tenant)):
+        with timezone.override(request.tenant.zone if request.tenant else None):
             return self.get_response(request)

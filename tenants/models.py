@@ -2,7 +2,7 @@ import hashlib
 import re
 import secrets
 from datetime import timedelta
-from zoneinfo import available_timezones
+from zoneinfo import ZoneInfo, available_timezones
 
 import phonenumbers
 from django.conf import settings
@@ -61,6 +61,15 @@ class Tenant(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The tenant's time zone (Settings page) for showing and reading times; UTC when the
+        stored name is empty or unknown (written around validation, or dropped from tzdata)."""
+        try:
+            return ZoneInfo(self.time_zone or "UTC")
+        except (KeyError, ValueError, OSError):  # ZoneInfoNotFoundError is a KeyError
+            return ZoneInfo("UTC")
 
 
 class Role(models.TextChoices):

@@ -38,7 +38,7 @@ class CallEvent(TenantScopedModel):
 class CallQuerySet(TenantQuerySet):
     def by_phone(self, phone: str, region: str):
         """Calls whose caller or callee is `phone`, in any format (E.164, else trailing digits)."""
-        from contacts.phones import normalize, tail
+        from portal.phones import normalize, tail
 
         e164 = normalize(phone, region)
         q = models.Q()

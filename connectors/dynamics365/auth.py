@@ -13,9 +13,10 @@ import msal
 import requests
 from msal.authority import WELL_KNOWN_AUTHORITY_HOSTS
 
+from connectors import http
 from connectors.errors import AuthError, ConnectorError
 from connectors.types import Token
-from portal import http, urlpolicy
+from portal import urlpolicy
 
 DEFAULT_AUTHORITY = "https://login.microsoftonline.com"
 # msal reads OAuth error bodies itself; 429 and 5xx stay with the seam (retry, then transient error).

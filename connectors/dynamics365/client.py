@@ -12,10 +12,11 @@ from urllib.parse import urlsplit
 
 import requests
 
+from connectors import http
 from connectors.dynamics365 import batch as multipart
 from connectors.errors import AuthError, ConnectorError
 from connectors.types import Token
-from portal import http, urlpolicy
+from portal import urlpolicy
 
 API_PATH = "/api/data/v9.2/"
 FORMATTED = "OData.Community.Display.V1.FormattedValue"

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from functools import cached_property
 
+from connectors import http
 from connectors.base import Connector
 from connectors.dynamics365 import records
 from connectors.dynamics365.auth import TokenSource
@@ -25,7 +26,6 @@ from connectors.types import (
     CrmUser,
     Token,
 )
-from portal import http
 
 _LOGICAL_NAME = re.compile(r"^[a-z][a-z0-9_]{0,99}$")
 _NON_DIGITS = re.compile(r"\D")

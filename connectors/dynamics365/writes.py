@@ -8,12 +8,12 @@ instead of creating a second one. Calls go in `$batch` requests, one change set 
 docs/connectors/dynamics365.md).
 """
 
+from connectors import http
 from connectors.dynamics365 import records
 from connectors.dynamics365.batch import Part
 from connectors.dynamics365.client import entity_id, error_from, odata_string
 from connectors.errors import ConnectorError
 from connectors.types import CallLog, TicketRequest, WriteResult
-from portal import http
 
 
 class DataverseWrites:

@@ -9,8 +9,9 @@ strings (`calls=<json>`, `event=<json>`, `integrationModule=<json>`), exactly as
 
 import json
 
+from connectors import http
 from connectors.errors import AuthError, ConnectorError
-from portal import http, urlpolicy
+from portal import urlpolicy
 
 READ_STATUS = (400, 401, 403, 404, 409, 460)
 

@@ -21,7 +21,6 @@ from connectors.retailcrm.mapping import (
     parse_time,
     same_number,
     upload_item,
-    zone,
 )
 from connectors.retailcrm.telephony import TelephonyModule
 from connectors.types import (
@@ -34,7 +33,7 @@ from connectors.types import (
     Token,
     WriteResult,
 )
-from contacts.phones import tail
+from portal.phones import tail
 
 CUSTOMER_FIELDS = [
     ("firstName", "First name", "string"),
@@ -79,7 +78,7 @@ class RetailCRMConnector(TelephonyModule, Connector):
 
     @property
     def tz(self):
-        return zone(getattr(self.account.tenant, "time_zone", "") or "UTC")
+        return self.account.tenant.zone
 
     @property
     def code(self) -> str:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from connectors.types import CallLog, CrmContact
-from contacts.phones import normalize, tail
+from portal.phones import normalize, tail
 
 DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
 # Our call status -> retailCRM `result` (failed, answered, busy, no answer, not allowed, unknown).
@@ -21,13 +21,6 @@ HANGUP_STATUS = {
     "abandoned": "cancel",
 }
 EVENT_TYPES = {"ringing", "ended", "missed"}  # the API.md event types retailCRM has a use for
-
-
-def zone(tz_name: str | None) -> ZoneInfo:
-    try:
-        return ZoneInfo(tz_name or "UTC")
-    except (KeyError, ValueError):
-        return ZoneInfo("UTC")
 
 
 def crm_time(value: datetime, tz: ZoneInfo) -> str:

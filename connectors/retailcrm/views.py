@@ -19,9 +19,9 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from connectors import http
 from connectors.errors import ConnectorError
 from connectors.models import ConnectorAccount, ConnectorStatus
-from portal import http
 from portal.api import error_body
 from portal.parsers import JSONParser  # depth-bounded
 

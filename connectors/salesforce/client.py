@@ -15,8 +15,9 @@ import re
 from collections.abc import Callable
 from urllib.parse import quote
 
+from connectors import http
 from connectors.errors import AuthError, ConnectorError
-from portal import http, urlpolicy
+from portal import urlpolicy
 
 API_VERSION = "v62.0"
 LIMIT_BACKOFF_SECONDS = 60.0  # daily limits are a rolling 24 h window; retry a minute later
@@ -128,7 +129,7 @@ class SalesforceClient:
             raise ConnectorError("Salesforce token response without access_token")
         if body.get("instance_url"):  # every later call goes there: the outbound policy applies
             try:
-                urlpolicy.check_url(str(body["instance_url"]))
+                http.check_url(str(body["instance_url"]))
             except ConnectorError as exc:
                 exc.message = f"Salesforce's token answer, instance_url: {exc.message}"
                 raise

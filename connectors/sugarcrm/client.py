@@ -8,9 +8,10 @@ Errors are `{"error": "<code>", "error_message": "..."}`; an expired or revoked 
 import json
 import time
 
+from connectors import http
 from connectors.errors import AuthError, ConnectorError
 from connectors.types import Token
-from portal import http, urlpolicy
+from portal import urlpolicy
 
 API = "/rest/v11"
 # Statuses we read ourselves (to surface Sugar's error_message instead of a generic one).

@@ -35,7 +35,7 @@ from connectors.types import (
     Token,
     WriteResult,
 )
-from contacts.phones import digits
+from portal.phones import digits
 
 MODULES = {"Contact": "Contacts", "Call": "Calls", "Case": "Cases", "User": "Users"}
 

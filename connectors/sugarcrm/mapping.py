@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import phonenumbers
 
 from connectors.types import CallLog, CrmContact, TicketRequest
-from contacts.phones import normalize, tail
+from portal.phones import normalize, tail
 
 CALL_KEY_FIELD = "cc_call_key_c"  # custom text field on Calls (Studio), holds CallLog.key
 CASE_KEY_FIELD = "cc_case_key_c"  # custom text field on Cases, holds TicketRequest.key

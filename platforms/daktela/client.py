@@ -12,8 +12,8 @@
 from urllib.parse import quote
 
 from connectors.errors import AuthError, ConnectorError
+from connectors.http import TRANSIENT_STATUS, json_body, request, status_text
 from portal import urlpolicy
-from portal.http import TRANSIENT_STATUS, json_body, request, status_text
 
 # 4xx whose envelope we read ourselves (Daktela's parsed error, never the raw body).
 READ_STATUS = (400, 401, 403, 404, 405, 409, 410, 413, 415, 422)

@@ -88,10 +88,9 @@ def call_events(call_id="1WS.1", start="2026-11-20T10:00:00+01:00", duration=95,
 
 @pytest.fixture(autouse=True)
 def _clear_caches():
-    from calls import ingest, signing
+    from django.core.cache import cache
 
-    ingest._connectors_cache.clear()
-    signing._cache.clear()
+    cache.clear()  # the TTL caches (portal.cache): signing secrets, call-event connectors
     yield
 
 

@@ -160,7 +160,7 @@ def test_deciding_twice_records_one_row(api, tenant, fake_connector, run_on_comm
 
 
 def test_regarding_by_trailing_digits_is_confirmed(api, tenant, fake_connector, run_on_commit):
-    from contacts.phones import phone_row
+    from portal.phones import phone_row
 
     def contact(crm_id, raw, region):
         row = Contact.objects.create(tenant=tenant, connector=fake_connector, crm_id=crm_id)

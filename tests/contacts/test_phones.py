@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from contacts.models import Contact
-from contacts.phones import matches, normalize, same_number, tail
+from portal.phones import matches, normalize, same_number, tail
 from tests.contacts.helpers import make_contact
 from tests.factories import make_connector
 

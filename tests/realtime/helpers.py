@@ -3,7 +3,7 @@
 from itertools import count
 
 from contacts.models import Contact, ContactPhone, UserMapping
-from contacts.phones import normalize, phone_row
+from portal.phones import normalize, phone_row
 from realtime.models import RoutingRule, ScreenPopRule, WidgetToken
 from tests.factories import make_connector
 

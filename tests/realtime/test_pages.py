@@ -159,3 +159,20 @@ def test_widget_url_builder(member_client, viewer_user, tenant):
     row = WidgetToken.objects.get()
     member_client.post(reverse("realtime:widget_token_revoke", args=[row.pk]))
     assert "revoked" in member_client.get(reverse("realtime:widget")).content.decode()
+
+
+def test_position_above_the_maximum_is_a_form_error(member_client, tenant):
+    add = reverse("realtime:routing_rule_add")
+    too_high = member_client.post(add, {"name": "x", "kind": "owner", "position": 100001})
+    assert (
+        too_high.status_code == 400 and "less than or equal to 100000" in too_high.content.decode()
+    )
+    make_rule(tenant, "owner", position=100000, name="last")
+    appended = member_client.post(add, {"name": "after", "kind": "owner"})
+    assert appended.status_code == 400 and "highest allowed" in appended.content.decode()
+    edit = reverse("realtime:routing_rule_edit", args=[RoutingRule.objects.get(name="last").pk])
+    moved = member_client.post(edit, {"name": "last", "kind": "owner", "position": 100001})
+    assert moved.status_code == 200 and "less than or equal to 100000" in moved.content.decode()
+    zero = member_client.post(edit, {"name": "last", "kind": "owner", "position": 0})
+    assert zero.status_code == 200 and "greater than or equal to 1" in zero.content.decode()
+    assert list(RoutingRule.objects.values_list("name", "position")) == [("last", 100000)]

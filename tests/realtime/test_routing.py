@@ -1,6 +1,7 @@
 """POST /api/v1/routing/initial-target/ (seed 001): rules, order, loop guard, formats, bad input."""
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -18,9 +19,9 @@ def post(api, body):
 
 @pytest.fixture(autouse=True)
 def _fresh_rule_cache():
-    routing._cache.clear()
+    cache.clear()  # the rules' TTL cache (portal.cache)
     yield
-    routing._cache.clear()
+    cache.clear()
 
 
 def test_owner_rule_routes_to_the_owners_agent_phone(api, tenant):

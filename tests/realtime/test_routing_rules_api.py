@@ -81,3 +81,20 @@ def test_list_never_shows_other_tenants_rules(api, other_api, tenant, other_tena
     make_rule(tenant, "owner", name="ours")
     assert [r["name"] for r in api.get(URL).json()["results"]] == ["ours"]
     assert [r["name"] for r in other_api.get(URL).json()["results"]] == ["theirs"]
+
+
+def test_position_above_the_maximum_is_a_400_naming_it(api, tenant):
+    """The documented maximum is 100000 (the schema's): never stored, never answered."""
+    too_high = api.post(URL, {"name": "x", "kind": "owner", "position": 100001}, format="json")
+    assert too_high.status_code == 400 and "position" in too_high.json()["error"]["fields"]
+    top = api.post(URL, {"name": "last", "kind": "owner", "position": 100000}, format="json")
+    assert top.status_code == 201 and top.json()["position"] == 100000
+    appended = api.post(URL, {"name": "after", "kind": "owner"}, format="json")
+    assert appended.status_code == 400  # after the last rule would be 100001
+    error = appended.json()["error"]
+    assert (
+        error["code"] == "validation_error" and "highest allowed" in error["fields"]["position"][0]
+    )
+    placed = api.post(URL, {"name": "placed", "kind": "owner", "position": 100000}, format="json")
+    assert placed.status_code == 201  # an explicit position still works
+    assert RoutingRule.objects.filter(tenant=tenant, position__gt=100000).count() == 0

@@ -10,8 +10,8 @@ import socket
 import pytest
 import requests
 
-from connectors.errors import ConnectorError
 from portal import http, netpolicy
+from portal.errors import HttpError
 from tests.security.outbound_listener import SECRET, Listener
 
 
@@ -58,8 +58,8 @@ def resolver(monkeypatch):
     return fake
 
 
-def refused(url: str) -> ConnectorError:
-    with pytest.raises(ConnectorError) as caught:
+def refused(url: str) -> HttpError:
+    with pytest.raises(HttpError) as caught:
         http.request("GET", url, session=requests.Session())
     assert caught.value.code == "address_not_allowed" and caught.value.permanent
     assert "OUTBOUND_ALLOWED_NETWORKS" in str(caught.value)
@@ -108,7 +108,7 @@ def test_one_lookup_per_connection_public_then_loopback(strict, listener, resolv
     goes nowhere here), never a second lookup that would say 127.0.0.1."""
     settings.HTTP_TIMEOUT_CONNECT = 0.3
     resolver.answers["rebind.example"] = ["8.8.8.8", "127.0.0.1"]
-    with pytest.raises(ConnectorError) as caught:
+    with pytest.raises(HttpError) as caught:
         http.request("GET", f"http://rebind.example:{listener.port}/", session=requests.Session())
     assert caught.value.code != "address_not_allowed"  # passed the check, then unreachable
     assert resolver.lookups == ["rebind.example"] and listener.hits == []
@@ -142,7 +142,7 @@ def test_redirect_to_another_host_is_not_followed(strict):
     target = Listener("127.0.0.2")
     for location in (target.url + "/", f"http://[::ffff:127.0.0.2]:{target.port}/"):
         allowed = Listener("127.0.0.1", answer=redirector(location))
-        with pytest.raises(ConnectorError, match="redirect to another host not followed"):
+        with pytest.raises(HttpError, match="redirect to another host not followed"):
             http.request("POST", allowed.url + "/token", session=requests.Session(), data={"a": 1})
         assert len(allowed.hits) == 1
         allowed.stop()
@@ -162,7 +162,7 @@ def test_redirect_on_the_same_host_is_followed_and_bounded(strict):
     try:
         assert http.request("GET", server.url + "/start", session=requests.Session()).ok
         assert [p for _m, p in server.hits] == ["/start", "/final"]
-        with pytest.raises(ConnectorError, match="Too many redirects"):
+        with pytest.raises(HttpError, match="Too many redirects"):
             http.request("GET", server.url + "/loop", session=requests.Session())
         assert len(server.hits) == 2 + http.MAX_REDIRECTS + 1
     finally:
@@ -174,11 +174,11 @@ def test_error_messages_carry_the_status_line_not_the_body(strict, settings):
     bodies = iter([(500, b"<html>" + SECRET.encode()), (200, SECRET.encode())])
     server = Listener("127.0.0.1", answer=lambda m, p, b: (lambda s, x: (s, {}, x))(*next(bodies)))
     try:
-        with pytest.raises(ConnectorError) as caught:
+        with pytest.raises(HttpError) as caught:
             http.request("GET", server.url + "/", session=requests.Session())
         assert str(caught.value) == f"HTTP 500 from 127.0.0.1:{server.port}: Internal Server Error"
         response = http.request("GET", server.url + "/", session=requests.Session())
-        with pytest.raises(ConnectorError) as caught:
+        with pytest.raises(HttpError) as caught:
             http.json_body(response)
         assert SECRET not in str(caught.value) and "Malformed JSON" in str(caught.value)
     finally:
@@ -186,7 +186,7 @@ def test_error_messages_carry_the_status_line_not_the_body(strict, settings):
 
 
 def test_user_info_in_a_request_url_is_refused(strict):
-    with pytest.raises(ConnectorError, match="Not a valid http"):
+    with pytest.raises(HttpError, match="Not a valid http"):
         http.request("GET", "http://user:pw@8.8.8.8/", session=requests.Session())
 
 
@@ -205,7 +205,7 @@ def test_tls_keeps_the_host_name_while_connecting_to_the_checked_address(
         url = f"https://crm.example.test:{server.port}/x"
         assert http.request("GET", url, session=session, verify=session.verify).ok
         assert server.host_headers == [f"crm.example.test:{server.port}"]
-        with pytest.raises(ConnectorError, match="TLS error"):  # cert is not for this name
+        with pytest.raises(HttpError, match="TLS error"):  # cert is not for this name
             other = f"https://other.example.test:{server.port}/x"
             http.request("GET", other, session=session, verify=session.verify)
         assert len(server.hits) == 1

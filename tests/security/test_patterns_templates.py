@@ -97,9 +97,9 @@ def sim():
 
 @pytest.fixture(autouse=True)
 def _clear_caches():
-    from calls import ingest
+    from django.core.cache import cache
 
-    ingest._connectors_cache.clear()
+    cache.clear()  # the TTL caches (portal.cache): call-event connectors
 
 
 def _missed(n: int) -> list[dict]:

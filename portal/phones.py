@@ -1,4 +1,5 @@
-"""Phone numbers: normalisation to E.164 and the trailing-digits key.
+"""Phone numbers: normalisation to E.164 and the trailing-digits key (a bottom-layer helper:
+connectors, contacts, calls and realtime all match numbers the same way).
 
 Matching a caller to a contact (seed 001: numbers saved in local format are matched "by
 removing first few (3-4) characters of anum, the rest can be matched ... using contains

@@ -1,0 +1,64 @@
+"""The contacts list filters (a django-filter FilterSet), shared by `GET /api/v1/contacts/`
+(connector, email, q, phone) and the contacts page (q, connector).
+
+Values are taken as sent; each filter cleans its own (the search box in ContactQuerySet.search).
+An invalid connector is in `problems`: the API answers 400, the page shows every connector.
+"""
+
+import django_filters
+from django import forms
+
+from contacts.models import Contact
+
+
+class RawParam(forms.Field):
+    """A query parameter as sent (the filter method cleans it); absent or empty: no filter."""
+
+    def to_python(self, value) -> str:
+        return value or ""
+
+
+class ConnectorParam(RawParam):
+    def validate(self, value):
+        if value and (not value.isdigit() or len(value) > 18):
+            raise forms.ValidationError("connector must be an id.")
+
+
+class RawFilter(django_filters.Filter):
+    field_class = RawParam
+
+
+class ConnectorFilter(django_filters.Filter):
+    field_class = ConnectorParam
+
+
+class ContactFilter(django_filters.FilterSet):
+    connector = ConnectorFilter(method="by_connector")
+    email = RawFilter(method="by_email")
+    q = RawFilter(method="by_search")
+    phone = RawFilter(method="by_phone")
+
+    class Meta:
+        model = Contact
+        fields: list[str] = []
+
+    def __init__(self, data, *, queryset, tenant, **kwargs):
+        super().__init__(data, queryset=queryset, **kwargs)
+        self.tenant = tenant
+
+    @property
+    def problems(self) -> dict[str, list[str]]:
+        """The invalid parameters: {name: [message]} (empty when all are fine)."""
+        return {name: list(messages) for name, messages in self.errors.items()}
+
+    def by_connector(self, qs, name, value):
+        return qs.filter(connector_id=int(value))
+
+    def by_email(self, qs, name, value):
+        return qs.filter(email__iexact=value.replace("\x00", "").strip()[:254])
+
+    def by_search(self, qs, name, value):
+        return qs.search(value, self.tenant.default_region)
+
+    def by_phone(self, qs, name, value):
+        return qs.by_phone(value, self.tenant.default_region)
