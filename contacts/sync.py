@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import connection, reset_queries, transaction
 from django.utils import timezone
 
+from connectors.capabilities import Capability
 from connectors.errors import ConnectorError
 from connectors.models import ConnectorAccount
 from contacts import metadata
@@ -178,11 +179,10 @@ class ContactSync:
         }
 
     def _count(self, connector, since) -> int | None:
-        count = getattr(connector, "count_contacts", None)
-        if count is None:
+        if not self.account.provider.can(Capability.COUNTS):
             return None
         try:
-            return count(modified_since=since)
+            return connector.count_contacts(modified_since=since)
         except (ConnectorError, NotImplementedError):
             return None
 
