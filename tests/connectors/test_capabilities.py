@@ -219,3 +219,10 @@ def test_integrations_cards_list_the_capabilities(member_client):
     html = member_client.get(reverse("connectors:index")).content.decode()
     assert "Can: contact import, import totals, user list, queues, call logging, tickets, " in html
     assert "live call events, click-to-call" in html  # retailCRM
+
+
+def test_match_users_page_refuses_a_kind_without_users(member_client, tenant, bare_kind):
+    account = make_connector(tenant, kind=bare_kind, name="Bare", settings={}, credentials={})
+    response = member_client.post(reverse("contacts:match_users", args=[account.pk]))
+    assert response.status_code == 302
+    assert messages_of(response) == ["Bare CRM has no user list."]
