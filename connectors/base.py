@@ -72,8 +72,8 @@ class Provider:
 class Installation:
     """One configured account of a CRM: its client, token and calls.
 
-    The methods below raise NotImplementedError unless the provider declares the capability
-    that needs them (capabilities.METHODS); callers ask the provider before calling.
+    The operations a capability needs (capabilities.METHODS) raise NotImplementedError here;
+    a subclass implements those its provider declares, and callers ask the provider first.
     """
 
     def __init__(self, account, session=None):
