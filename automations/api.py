@@ -6,6 +6,7 @@ from rest_framework.response import Response
 from automations import callbacks, services
 from automations.models import DIRECTIONS, STATUSES, CallbackProfile, CallbackRequest, Trigger
 from automations.rendering import CALL_PLACEHOLDERS, template_errors
+from connectors.capabilities import Capability, require
 from connectors.errors import ConnectorError
 from connectors.models import ConnectorAccount
 from portal import dates
@@ -44,6 +45,9 @@ class TriggerSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["created_at", "updated_at"]
 
+    def validate_connector(self, value):
+        return require(value, Capability.TICKETS)  # a trigger opens tickets: else 409
+
     def validate_subject_template(self, value):
         if error := template_errors(value, CALL_PLACEHOLDERS):
             raise serializers.ValidationError(error)
@@ -70,6 +74,9 @@ class CallbackProfileSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = ["created_at"]
+
+    def validate_connector(self, value):
+        return require(value, Capability.CALLBACKS)  # else 409 not_supported
 
     def validate_callback_list(self, value):
         qs = CallbackProfile.objects.for_tenant(self.context["tenant"]).filter(callback_list=value)

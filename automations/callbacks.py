@@ -9,7 +9,13 @@ import json
 from django.db import transaction
 
 from automations.models import CallbackProfile, CallbackRequest, CallbackState
-from automations.services import DryRunError, crm_queues, find_contact, parse_time
+from automations.services import (
+    DryRunError,
+    call_sync_settings,
+    crm_queues,
+    find_contact,
+    parse_time,
+)
 from connectors.types import CallLog, WriteResult
 from portal import placeholders
 from portal.celery import ring
@@ -132,8 +138,8 @@ def callback_plan(request, profile) -> dict:
 
 
 def _global_subject(connector, request) -> str:
-    settings = getattr(connector, "call_sync_settings", None)
-    template = getattr(settings, "subject_template", "") or "Callback request {phone}"
+    settings = call_sync_settings(connector)
+    template = (settings.subject_template if settings else "") or "Callback request {phone}"
     values = {
         "direction": "Callback",
         "phone": request.phone,

@@ -2,6 +2,7 @@ from django import forms
 
 from automations.models import STATUSES, CallbackProfile, Trigger
 from automations.rendering import CALL_PLACEHOLDERS, template_errors
+from connectors.capabilities import Capability, kinds_with
 from connectors.errors import ConnectorError
 from connectors.models import ConnectorAccount
 
@@ -17,13 +18,18 @@ class CommaListField(forms.CharField):
 
 
 class TenantConnectorMixin:
+    capability: Capability  # only connectors whose CRM can do it are offered
+
     def __init__(self, *args, tenant, **kwargs):
         super().__init__(*args, **kwargs)
         self.tenant = tenant
-        self.fields["connector"].queryset = ConnectorAccount.objects.for_tenant(tenant)
+        self.fields["connector"].queryset = ConnectorAccount.objects.for_tenant(tenant).filter(
+            kind__in=kinds_with(self.capability)
+        )
 
 
 class TriggerForm(TenantConnectorMixin, forms.ModelForm):
+    capability = Capability.TICKETS
     queues = CommaListField(
         required=False, help_text="Comma-separated queue names; empty = any queue."
     )
@@ -64,6 +70,7 @@ class TriggerForm(TenantConnectorMixin, forms.ModelForm):
 
 
 class CallbackProfileForm(TenantConnectorMixin, forms.ModelForm):
+    capability = Capability.CALLBACKS
     crm_queue_id = forms.ChoiceField(label="CRM queue", required=False)
 
     class Meta:

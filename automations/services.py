@@ -9,6 +9,7 @@ from datetime import datetime
 from django.core.cache import cache
 from django.utils.dateparse import parse_datetime
 
+from calls.models import CallSyncSettings
 from contacts.models import Contact, UserMapping
 from portal import dates
 
@@ -67,9 +68,17 @@ def agent_owner(tenant, connector, call) -> tuple[str, str]:
     )
 
 
+def call_sync_settings(connector) -> CallSyncSettings | None:
+    """The account's call sync settings; None while nobody saved any (the defaults apply)."""
+    try:
+        return connector.call_sync_settings  # the reverse one-to-one, cached on the account
+    except CallSyncSettings.DoesNotExist:
+        return None
+
+
 def default_owner(connector) -> str:
-    settings = getattr(connector, "call_sync_settings", None)
-    return getattr(settings, "default_owner_crm_id", "") or ""
+    settings = call_sync_settings(connector)
+    return settings.default_owner_crm_id if settings else ""
 
 
 def parse_time(value) -> datetime | None:

@@ -152,7 +152,7 @@ def dry_run_call(tenant, call) -> dict:
 
 
 def _ticket_summary(trigger, plan) -> dict:
-    label = trigger.connector.connector.ticket_label
+    label = trigger.connector.provider.ticket_label
     return {
         "Record": f"{label} in {trigger.connector.name}",
         "Subject": plan["subject"],

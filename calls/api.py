@@ -19,6 +19,7 @@ from calls.serializers import (
     calls_with_details,
 )
 from calls.validation import validate_events
+from connectors.capabilities import Capability, require
 from connectors.models import ConnectorAccount
 from portal.api import ApiError
 from portal.parsers import json_body
@@ -137,7 +138,8 @@ class CallSyncSettingsView(TenantAPIView):
     serializer_class = CallSyncSettingsSerializer
 
     def _settings(self, pk):
-        return CallSyncSettings.for_connector(get_for_tenant(ConnectorAccount, self.tenant, pk=pk))
+        account = get_for_tenant(ConnectorAccount, self.tenant, pk=pk)
+        return CallSyncSettings.for_connector(require(account, Capability.CALL_LOG))
 
     def get(self, request, pk):
         return Response(self.get_serializer(self._settings(pk)).data)

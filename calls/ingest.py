@@ -13,6 +13,8 @@ from django.utils import timezone
 
 from calls.folding import END_TYPES
 from calls.models import CallEvent
+from connectors import registry
+from connectors.capabilities import Capability
 from portal.cache import TTLCache
 from portal.celery import ring
 
@@ -112,12 +114,11 @@ def call_event_connectors(tenant) -> list[int]:
 
 def _call_event_connectors(tenant) -> list[int]:
     from connectors.models import ConnectorAccount
-    from connectors.registry import connector_class
 
     ids = []
     for pk, kind in ConnectorAccount.objects.for_tenant(tenant).usable().values_list("pk", "kind"):
         try:
-            if getattr(connector_class(kind), "supports_call_events", False):
+            if registry.provider(kind).can(Capability.LIVE_CALL_EVENTS):
                 ids.append(pk)
         except (LookupError, ImportError):
             continue

@@ -127,7 +127,7 @@ def deliver_batch(account, kind: str) -> int:
     from connectors.registry import connector_for
 
     connector = connector_for(account)
-    records = claim(account.pk, kind, max(1, int(connector.batch_size or 1)))
+    records = claim(account.pk, kind, max(1, int(account.provider.batch_size or 1)))
     if not records:
         return 0
     handler = HANDLERS.get(kind)

@@ -7,6 +7,7 @@ from django.views.decorators.http import require_POST
 from calls import signing
 from calls.forms import CallSyncSettingsForm, SecretForm
 from calls.models import CallSyncSettings, WebhookSecret
+from connectors.capabilities import Capability, refusal
 from connectors.models import ConnectorAccount
 from tenants.scoping import get_for_tenant, tenant_view
 
@@ -35,6 +36,9 @@ def _render_settings(request, new_secret: str = ""):
 @tenant_view("admin")
 def connector_settings(request, pk):
     connector = get_for_tenant(ConnectorAccount, request.tenant, pk=pk)
+    if not connector.provider.can(Capability.CALL_LOG):
+        messages.error(request, refusal(connector.kind, Capability.CALL_LOG))
+        return redirect("calls:settings")
     conf = CallSyncSettings.for_connector(connector)
     form = CallSyncSettingsForm(request.POST or None, instance=conf)
     if request.method == "POST" and form.is_valid():

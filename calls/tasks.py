@@ -18,6 +18,7 @@ from django.utils import timezone
 from calls import admission, outbox, services
 from calls.models import CallEvent, SyncRecord
 from connectors import breaker
+from connectors.capabilities import Capability
 from connectors.errors import ConnectorError
 from connectors.models import ConnectorAccount
 from portal import http
@@ -120,9 +121,9 @@ def send_call_event(connector_id: int, event_pk: int) -> None:
     event = CallEvent.objects.filter(pk=event_pk).first()
     if account is None or event is None or event.tenant_id != account.tenant_id:
         return
-    connector = account.connector
-    if not getattr(connector, "supports_call_events", False):
+    if not account.provider.can(Capability.LIVE_CALL_EVENTS):
         return
+    connector = account.connector
     if breaker.slots(account) == 0:  # the CRM asked us to wait: a late pop is useless anyway
         return
     try:

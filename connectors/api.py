@@ -8,9 +8,10 @@ from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from connectors import breaker, services
+from connectors import breaker, registry, services
+from connectors.capabilities import Capability
 from connectors.models import ConnectorAccount
-from connectors.registry import KIND_CHOICES, connector_class
+from connectors.registry import KIND_CHOICES
 from portal.api import ApiError, api_error
 from tenants.scoping import TenantScopedViewSet
 
@@ -52,6 +53,9 @@ class ConnectorSerializer(serializers.ModelSerializer):
     settings = serializers.DictField(required=False, default=dict)
     credentials = CredentialsField(required=False)
     delivery_pause = serializers.SerializerMethodField()
+    capabilities = serializers.SerializerMethodField(
+        help_text="What this CRM kind can do; an action it cannot do answers 409 not_supported."
+    )
 
     class Meta:
         model = ConnectorAccount
@@ -66,6 +70,7 @@ class ConnectorSerializer(serializers.ModelSerializer):
             "authorized_at",
             "state",
             "delivery_pause",
+            "capabilities",
             "created_at",
             "updated_at",
         ]
@@ -82,6 +87,13 @@ class ConnectorSerializer(serializers.ModelSerializer):
     def get_delivery_pause(self, instance) -> dict | None:
         pause = breaker.describe(instance)
         return DeliveryPauseSerializer(pause).data if pause else None
+
+    @extend_schema_field(
+        serializers.ListField(child=serializers.ChoiceField(choices=[c.value for c in Capability]))
+    )
+    def get_capabilities(self, instance) -> list[str]:
+        provider = registry.provider(instance.kind)
+        return [c.value for c in Capability if provider.can(c)]
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
@@ -101,7 +113,7 @@ class ConnectorSerializer(serializers.ModelSerializer):
         if instance and "kind" in attrs and attrs["kind"] != instance.kind:
             raise serializers.ValidationError({"kind": "The kind of a connector cannot change."})
         kind = attrs.get("kind") or instance.kind
-        form_class = connector_class(kind).form_class
+        form_class = registry.provider(kind).form_class
         given_settings = attrs.get("settings") or {}
         given_creds = attrs.get("credentials") or {}
         errors = {}

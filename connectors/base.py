@@ -1,21 +1,30 @@
-"""Connector base class (Sentry's "provider + installation" in one object per account).
+"""Provider (what a CRM is and can do) and Installation (one configured account of it).
 
-A subclass speaks one CRM's wire protocol through its client.py (which uses portal.http).
-The base class owns the token lifecycle: tokens are cached encrypted on the account, refreshed
-shortly before expiry under a per-connector row lock (two workers never refresh at once), and a
-refresh that fails for good moves the account to needs_reauth and tells the tenant's admins.
+Sentry's split (integrations/base.py: IntegrationProvider vs IntegrationInstallation):
+- a Provider is static data declared once per CRM package (connectors/<kind>/provider.py):
+  kind, label, forms, guide, batch size and the capabilities (connectors/capabilities.py);
+- an Installation (the "connector" of one ConnectorAccount, built by provider.installation)
+  speaks the CRM's wire protocol through its client.py (which uses portal.http) and owns the
+  token lifecycle: tokens are cached encrypted on the account, refreshed shortly before expiry
+  under a per-connector row lock (two workers never refresh at once), and a refresh that fails
+  for good moves the account to needs_reauth and tells the tenant's admins.
 """
 
 import logging
 import time
 from collections.abc import Iterator
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import datetime
+from functools import cached_property
 
 from django.db import transaction
 
+from connectors import registry
+from connectors.capabilities import Capability
 from connectors.errors import AuthError, ConnectorError
 from connectors.forms import ConnectorSettingsForm
+from connectors.models import ConnectorStatus
+from connectors.services import notify_admins
 from connectors.types import (
     CallLog,
     CrmContact,
@@ -32,27 +41,50 @@ log = logging.getLogger(__name__)
 REFRESH_MARGIN_SECONDS = 120
 
 
-class Connector:
-    kind: str = ""
-    label: str = ""
+@dataclass(frozen=True)
+class Provider:
+    """The static facts of one CRM kind (no account, no I/O)."""
+
+    kind: str
+    label: str
+    installation_class: type["Installation"]
     description: str = ""
     form_class: type[ConnectorSettingsForm] = ConnectorSettingsForm
     guide_template: str = ""  # "How to get authorization data" (templates/connectors/guides/)
-    batch_size: int = 100  # records per write request
-    supports_web_flow: bool = False  # OAuth authorization-code flow (redirect to the CRM)
-    ticket_label: str = "ticket"
+    ticket_label: str = "ticket"  # what create_ticket makes there: Case, incident, task
     # What an admin does in the CRM when deactivate() failed ("Switch the module off in ...").
     deactivate_by_hand: str = ""
+    batch_size: int = 100  # records per write request
+    contact_object: str = "Contact"  # the CRM object contacts are imported from
+    capabilities: frozenset[Capability] = frozenset()
+
+    def can(self, capability: Capability) -> bool:
+        return capability in self.capabilities
+
+    def secret_fields(self) -> tuple[str, ...]:
+        return self.form_class.secret_fields
+
+    def installation(self, account, session=None) -> "Installation":
+        """The per-account object (`session`: a requests.Session for portal.http, in tests)."""
+        return self.installation_class(account, session=session)
+
+
+class Installation:
+    """One configured account of a CRM: its client, token and calls.
+
+    The operations a capability needs (capabilities.METHODS) raise NotImplementedError here;
+    a subclass implements those its provider declares, and callers ask the provider first.
+    """
 
     def __init__(self, account, session=None):
         self.account = account
         self.session = session  # a requests.Session handed to portal.http (tests, bench)
 
-    # --- configuration --------------------------------------------------------------------
+    @cached_property
+    def provider(self) -> Provider:
+        return registry.provider(self.account.kind)
 
-    @classmethod
-    def secret_fields(cls) -> tuple[str, ...]:
-        return cls.form_class.secret_fields
+    # --- configuration --------------------------------------------------------------------
 
     @property
     def settings(self) -> dict:
@@ -107,24 +139,28 @@ class Connector:
             raise
 
     def needs_reauth(self, message: str) -> None:
-        from connectors.models import ConnectorStatus
-        from connectors.services import notify_admins
-
         self.account.mark_failed(ConnectorStatus.NEEDS_REAUTH, message)
         notify_admins(self.account, f"{self.account.name} needs to be authorized again", message)
 
-    # --- OAuth web-server (authorization code) flow, for kinds with supports_web_flow ----------
+    # --- OAuth web-server (authorization code) flow: Capability.WEB_FLOW ----------------------
 
     def authorization_url(self, state: str, redirect_uri: str) -> str:
         """Where to send the admin's browser to log in to the CRM and grant access.
 
         `state` must come back unchanged on the callback (connectors/oauth.py checks it).
         """
-        raise NotImplementedError(f"{self.kind} has no web authorization flow")
+        raise NotImplementedError(f"{self.account.kind} has no web authorization flow")
 
     def exchange_code(self, code: str, redirect_uri: str) -> Token:
         """Trade the callback's `code` for a Token (raises ConnectorError / AuthError)."""
-        raise NotImplementedError(f"{self.kind} has no web authorization flow")
+        raise NotImplementedError(f"{self.account.kind} has no web authorization flow")
+
+    def authorize_with_code(self, code: str, redirect_uri: str) -> dict:
+        """exchange_code + a real test call; marks the account authorized (like authorize())."""
+        self.account.token = asdict(self.exchange_code(code, redirect_uri))
+        info = self.test_connection()
+        self.account.mark_authorized()
+        return info
 
     def call_with_token(self, fn):
         """Call fn(token); on an expired session refresh once and call again.
@@ -173,6 +209,10 @@ class Connector:
         """Pages of every live contact id (to detect deletes/merges the CRM does not report)."""
         raise NotImplementedError
 
+    def count_contacts(self, modified_since: datetime | None = None) -> int | None:
+        """How many contacts iter_contacts(modified_since) reads; None = unknown (COUNTS)."""
+        raise NotImplementedError
+
     def find_contacts_by_phone(self, phone: str) -> list[CrmContact]:
         raise NotImplementedError
 
@@ -183,11 +223,21 @@ class Connector:
         raise NotImplementedError
 
     def log_calls(self, calls: list[CallLog]) -> list[WriteResult]:
-        """Write up to `batch_size` calls; idempotent by CallLog.key. One result per call."""
+        """Write up to provider.batch_size calls; idempotent by CallLog.key; one result each."""
         raise NotImplementedError
 
     def create_ticket(self, ticket: TicketRequest) -> WriteResult:
         """Create one ticket (Case / incident), idempotent by TicketRequest.key."""
+        raise NotImplementedError
+
+    def send_call_event(self, event: dict) -> bool:
+        """Push one live call event (API.md fields) to the CRM (LIVE_CALL_EVENTS).
+
+        Returns False when the CRM does not know the event's type and nothing was sent."""
+        raise NotImplementedError
+
+    def make_call_url(self) -> str:
+        """The URL the CRM calls to start a call from a click on a number (CLICK_TO_CALL)."""
         raise NotImplementedError
 
     def record_url(self, crm_object: str, crm_id: str) -> str:
@@ -195,4 +245,4 @@ class Connector:
         return ""
 
 
-__all__ = ["Connector", "ConnectorError", "AuthError"]
+__all__ = ["Provider", "Installation", "ConnectorError", "AuthError"]

@@ -3,6 +3,7 @@ import json
 from django.db import connection, models
 from django.utils import timezone
 
+from connectors import registry
 from connectors.registry import KIND_CHOICES
 from tenants.fields import EncryptedJSONField
 from tenants.scoping import TenantQuerySet, TenantScopedModel
@@ -51,18 +52,20 @@ class ConnectorAccount(TenantScopedModel):
 
     @property
     def connector(self):
-        from connectors.registry import connector_for
+        """This account's Installation (the object that talks to the CRM)."""
+        return registry.connector_for(self)
 
-        return connector_for(self)
+    @property
+    def provider(self):
+        """The static facts and capabilities of this account's CRM kind."""
+        return registry.provider(self.kind)
 
     def secret_flags(self) -> dict[str, bool]:
         """{"password_set": True, ...} for every secret field of this kind."""
-        from connectors.registry import connector_class
-
         creds = self.credentials or {}
         return {
             f"{name}_set": bool(creds.get(name))
-            for name in connector_class(self.kind).secret_fields()
+            for name in registry.provider(self.kind).secret_fields()
         }
 
     def secret_flags_by_name(self) -> dict[str, bool]:

@@ -1,4 +1,4 @@
-"""OAuth 2.0 web-server (authorization code) flow for kinds with `supports_web_flow`.
+"""OAuth 2.0 web-server (authorization code) flow for kinds with Capability.WEB_FLOW.
 
 Start: a random `state` bound to (account, tenant) is kept in the session and the admin's
 browser goes to the CRM's login. Callback: the state is popped (single use); a missing or
@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from connectors import services
 from connectors.actions import report
+from connectors.capabilities import Capability, refusal
 from connectors.errors import ConnectorError
 from connectors.models import ConnectorAccount, ConnectorStatus
 from tenants.scoping import get_for_tenant, tenant_view
@@ -57,10 +58,10 @@ def pop_state(request, state: str) -> dict | None:
 @tenant_view("admin")
 def start(request, pk: int):
     account = get_for_tenant(ConnectorAccount, request.tenant, pk=pk)
-    connector = account.connector
-    if not connector.supports_web_flow:
-        messages.error(request, f"{account.get_kind_display()} has no web login flow.")
+    if not account.provider.can(Capability.WEB_FLOW):
+        messages.error(request, refusal(account.kind, Capability.WEB_FLOW))
         return redirect("connectors:configure", pk=account.pk)
+    connector = account.connector
     if account.status == ConnectorStatus.DISABLED:
         messages.error(request, f"{account.name} is disabled. {services.HINT_DISABLED}")
         return redirect("connectors:configure", pk=account.pk)

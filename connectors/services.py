@@ -7,9 +7,10 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
+from connectors import registry
+from connectors.capabilities import Capability, refusal
 from connectors.errors import AuthError, ConnectorError
 from connectors.models import ConnectorAccount, ConnectorAuditEntry, ConnectorStatus
-from connectors.registry import connector_class
 from tenants import unique_fields
 from tenants.models import Membership, Role
 
@@ -74,7 +75,7 @@ def save_account(
             new_settings[key] = value
     account.settings = new_settings
     new_creds = dict({} if creating else account.credentials or {})
-    secret_names = connector_class(account.kind).secret_fields()
+    secret_names = registry.provider(account.kind).secret_fields()
     for key, value in (credentials or {}).items():
         if key in secret_names and value and new_creds.get(key) != value:
             changes[key] = "changed"
@@ -123,7 +124,8 @@ class ActionResult:
     ok: bool
     message: str  # what happened (on failure: the CRM's reason)
     hint: str = ""  # what to do next
-    # API error code on failure: authorization_failed | crm_error | connector_disabled;
+    # API error code on failure: authorization_failed | crm_error | connector_disabled |
+    # not_supported (the CRM kind lacks the capability);
     # with `warning`: crm_not_updated (the CRM could not be told about a Disconnect)
     code: str = ""
     info: dict = field(default_factory=dict)  # the test call's findings on success
@@ -237,6 +239,8 @@ def complete_web_authorization(
     """The OAuth callback's second half: code -> token -> test call -> authorized."""
     if refused := _disabled(account):
         return refused
+    if not account.provider.can(Capability.WEB_FLOW):
+        return ActionResult(False, refusal(account.kind, Capability.WEB_FLOW), "", "not_supported")
     connector = account.connector
 
     def exchange_and_test():
@@ -315,7 +319,7 @@ def disconnect_account(account: ConnectorAccount, *, actor) -> ActionResult:
         record_audit(account, actor, "disconnected", changes)
     if exc is not None:
         label = account.get_kind_display()
-        by_hand = account.connector.deactivate_by_hand or f"Remove the integration in {label}"
+        by_hand = account.provider.deactivate_by_hand or f"Remove the integration in {label}"
         reason = (str(exc) or "no reason given").rstrip(".")
         return ActionResult(
             True,

@@ -6,8 +6,9 @@ from django import forms
 from django.db import models
 
 from connectors import breaker, registry
+from connectors.capabilities import Capability
 from connectors.models import ConnectorAccount, ConnectorStatus
-from connectors.registry import CONNECTORS
+from connectors.registry import PROVIDERS
 from connectors.services import status_hint
 from tenants.fields import DecryptionError
 
@@ -35,30 +36,39 @@ class Kind:
     description: str = ""
     monogram: str = "?"
     color: str = "#666"
-    supports_web_flow: bool = False
+    # What the provider declares (templates ask `kind.can.web_flow`; the card lists them).
+    capabilities: frozenset = frozenset()
     available: bool = True  # False while the kind's package cannot be imported
     accounts: list = field(default_factory=list)
 
+    @property
+    def can(self) -> dict[str, bool]:
+        return {str(c): c in self.capabilities for c in Capability}
+
+    @property
+    def capability_labels(self) -> list[str]:
+        return [c.label for c in Capability if c in self.capabilities]
+
 
 def kind_info(kind: str) -> Kind:
-    label = CONNECTORS[kind][0]
+    label = PROVIDERS[kind][0]
     monogram, color = BRANDS.get(kind, (label[:1].upper(), "#555"))
     try:
-        cls = registry.connector_class(kind)
+        provider = registry.provider(kind)
     except ImportError:
         return Kind(kind, label, "", monogram, color, available=False)
     return Kind(
         kind,
-        cls.label or label,
-        cls.description,
+        provider.label or label,
+        provider.description,
         monogram,
         color,
-        supports_web_flow=cls.supports_web_flow,
+        capabilities=provider.capabilities,
     )
 
 
 def kinds_with_accounts(tenant) -> list[Kind]:
-    kinds = {kind: kind_info(kind) for kind in CONNECTORS}
+    kinds = {kind: kind_info(kind) for kind in PROVIDERS}
     for account in ConnectorAccount.objects.for_tenant(tenant).order_by("name"):
         if account.kind in kinds:
             kinds[account.kind].accounts.append(decorate(account))
@@ -109,7 +119,7 @@ def describe_info(info: dict) -> str:
 
 def field_labels(kind: str) -> dict[str, str]:
     try:
-        fields = registry.connector_class(kind).form_class.base_fields
+        fields = registry.provider(kind).form_class.base_fields
     except (ImportError, LookupError):
         return {}
     return {name: str(f.label or name) for name, f in fields.items()}

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 
 from connectors import registry, services, ui
 from connectors.models import ConnectorAccount, ConnectorAuditEntry
-from connectors.registry import CONNECTORS
+from connectors.registry import PROVIDERS
 from tenants.scoping import get_for_tenant, tenant_view
 from tenants.unique_fields import save_form
 
@@ -27,7 +27,7 @@ def index(request):
 
 @tenant_view("admin")
 def add(request, kind: str):
-    if kind not in CONNECTORS:
+    if kind not in PROVIDERS:
         raise Http404("Unknown CRM")
     account = ConnectorAccount(tenant=request.tenant, kind=kind)
     return _configure(request, account)
@@ -40,7 +40,7 @@ def configure(request, pk: int):
 
 def _configure(request, account: ConnectorAccount):
     creating = account.pk is None
-    form_class = registry.connector_class(account.kind).form_class
+    form_class = registry.provider(account.kind).form_class
     secrets_set = {} if creating else account.secret_flags_by_name()
     data = request.POST if request.method == "POST" else None
     initial_name = account.name
@@ -85,7 +85,7 @@ def _configure(request, account: ConnectorAccount):
             "form": form,
             "name_form": name_form,
             "guide_templates": [
-                registry.connector_class(account.kind).guide_template
+                registry.provider(account.kind).guide_template
                 or f"connectors/guides/{account.kind}.html",
                 "connectors/guides/fallback.html",
             ],

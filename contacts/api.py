@@ -6,6 +6,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serial
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
+from connectors.capabilities import Capability, require
 from connectors.errors import ConnectorError
 from connectors.models import ConnectorAccount
 from contacts.filters import ContactFilter
@@ -78,9 +79,11 @@ def crm_error(exc: ConnectorError) -> ApiError:
 
 class ConnectorActionView(TenantAPIView):
     queryset = ConnectorAccount.objects.all()
+    capability: Capability = Capability.CONTACTS  # what the CRM must be able to do (else 409)
 
     def account(self) -> ConnectorAccount:
-        return get_for_tenant(ConnectorAccount, self.tenant, pk=self.kwargs["connector_id"])
+        account = get_for_tenant(ConnectorAccount, self.tenant, pk=self.kwargs["connector_id"])
+        return require(account, self.capability)
 
 
 class SyncContactsView(ConnectorActionView):

@@ -5,6 +5,7 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
 
+from connectors.capabilities import Capability
 from connectors.errors import ConnectorError
 from connectors.models import ConnectorAccount
 from contacts import metadata
@@ -118,6 +119,8 @@ class UserMappingViewSet(TenantScopedViewSet):
 
 
 class MatchUsersView(ConnectorActionView):
+    capability = Capability.USERS
+
     @extend_schema(
         request=None,
         responses={

@@ -7,7 +7,9 @@ class ContactsConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here, not at module level: models cannot be imported before the app
-        # registry is ready (the runners import models).
+        # registry is ready (the runners and the agent source import models).
+        from connectors import agents
+        from contacts.matching import agent_links
         from contacts.push import ContactPush, drop_orphan_deletions
         from contacts.sync import ContactSync
         from jobs.runner import register
@@ -15,6 +17,7 @@ class ContactsConfig(AppConfig):
 
         register(ContactSync)
         register(ContactPush)
+        agents.register_source(agent_links)  # connectors (a lower layer) ask through this seam
         post_delete.connect(
             drop_orphan_deletions,
             sender=ContactCenterAccount,

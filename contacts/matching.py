@@ -8,8 +8,15 @@ inactive ones with the same email). Manual choices are never overwritten.
 
 from django.db import transaction
 
+from connectors.agents import AgentLink
 from connectors.types import CrmUser
 from contacts.models import MatchedBy, UserMapping
+
+
+def agent_links(account) -> list[AgentLink]:
+    """The account's user mappings as connectors see them (registered in ContactsConfig)."""
+    mappings = UserMapping.objects.for_tenant(account.tenant_id).filter(connector=account)
+    return [AgentLink(m.agent_id, m.match_email, m.crm_user_id) for m in mappings]
 
 
 def crm_users(account) -> list[CrmUser]:

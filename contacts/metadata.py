@@ -5,13 +5,12 @@ field picker is filled from it, and each sync re-reads it to flag mappings whose
 disappeared (FieldMapping.missing_since) instead of failing the whole import.
 """
 
-import inspect
 from dataclasses import asdict
 
 from django.core.cache import cache
 from django.utils import timezone
 
-from connectors.registry import connector_class
+from connectors import registry
 from connectors.types import CrmField
 from contacts.models import FieldMapping
 
@@ -19,15 +18,8 @@ CACHE_SECONDS = 120
 
 
 def contact_object(account) -> str:
-    """The CRM object contacts are imported from (Contact, contact...): the connector's
-    `contact_object`, else the default of its describe_fields(crm_object=...)."""
-    cls = connector_class(account.kind)
-    if getattr(cls, "contact_object", None):
-        return cls.contact_object
-    param = inspect.signature(cls.describe_fields).parameters.get("crm_object")
-    if param is not None and isinstance(param.default, str):
-        return param.default
-    return "Contact"
+    """The CRM object contacts are imported from (Contact, contact...): a provider fact."""
+    return registry.provider(account.kind).contact_object
 
 
 def crm_fields(account, crm_object: str, *, refresh: bool = False) -> list[CrmField]:

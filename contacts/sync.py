@@ -18,6 +18,7 @@ from django.db import reset_queries, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from connectors.capabilities import Capability
 from connectors.errors import ConnectorError
 from connectors.models import ConnectorAccount, ConnectorStatus
 from contacts import metadata
@@ -153,11 +154,10 @@ class ContactSync(JobRunner):
         }
 
     def _count(self, connector, since) -> int | None:
-        count = getattr(connector, "count_contacts", None)
-        if count is None:
+        if not self.account.provider.can(Capability.COUNTS):
             return None
         try:
-            return count(modified_since=since)
+            return connector.count_contacts(modified_since=since)
         except (ConnectorError, NotImplementedError):
             return None
 

@@ -5,6 +5,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from connectors.capabilities import Capability, refusal
 from connectors.models import ConnectorAccount
 from contacts.filters import ContactFilter
 from contacts.forms import SyncSettingsForm
@@ -72,6 +73,9 @@ def sync_index(request):
 @tenant_view("support")
 def sync_now(request, connector_id):
     account = get_for_tenant(ConnectorAccount, request.tenant, pk=connector_id)
+    if not account.provider.can(Capability.CONTACTS):
+        messages.error(request, refusal(account.kind, Capability.CONTACTS))
+        return redirect("contacts:sync")
     job, created = start_contact_sync(account, full=request.POST.get("full") == "1")
     if created:
         messages.success(request, f"Contact import of {account.name} started (job #{job.pk}).")

@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from connectors.capabilities import Capability, refusal
 from connectors.errors import ConnectorError
 from connectors.models import ConnectorAccount
 from contacts import hooks, metadata
@@ -137,6 +138,9 @@ def user_mappings(request):
 @tenant_view("admin")
 def match_users_view(request, connector_id):
     account = get_for_tenant(ConnectorAccount, request.tenant, pk=connector_id)
+    if not account.provider.can(Capability.USERS):
+        messages.error(request, refusal(account.kind, Capability.USERS))
+        return redirect(f"{reverse('contacts:user_mappings')}?connector={account.pk}")
     try:
         matched, unmatched = match_users(account)
     except (ConnectorError, NotImplementedError) as exc:

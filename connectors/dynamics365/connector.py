@@ -9,14 +9,13 @@ from datetime import datetime
 from functools import cached_property
 
 from connectors import http
-from connectors.base import Connector
+from connectors.base import Installation
 from connectors.dynamics365 import records
 from connectors.dynamics365.auth import TokenSource
 from connectors.dynamics365.client import (
     DataverseClient,
     odata_string,
 )
-from connectors.dynamics365.forms import Dynamics365Form
 from connectors.dynamics365.writes import DataverseWrites
 from connectors.errors import ConnectorError
 from connectors.types import (
@@ -37,18 +36,10 @@ def digits(raw: str | None) -> str:
     return _NON_DIGITS.sub("", raw or "")[:64]
 
 
-class Dynamics365Connector(DataverseWrites, Connector):
-    kind = "dynamics365"
-    label = "Microsoft Dynamics 365"
-    description = (
-        "Dynamics 365 / Dataverse: contacts imported, phone calls logged, "
-        "incidents opened by triggers."
-    )
-    form_class = Dynamics365Form
-    guide_template = "connectors/guides/dynamics365.html"
-    batch_size = 100  # change sets per $batch (Dataverse allows 1,000 requests)
+class Dynamics365Connector(DataverseWrites, Installation):
+    """One Dataverse environment (its provider: connectors/dynamics365/provider.py)."""
+
     page_size = 500  # Prefer: odata.maxpagesize
-    ticket_label = "incident"
 
     @cached_property
     def http_session(self):

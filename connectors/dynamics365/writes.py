@@ -15,12 +15,14 @@ from connectors.dynamics365.client import entity_id, error_from, odata_string
 from connectors.errors import ConnectorError
 from connectors.types import CallLog, TicketRequest, WriteResult
 
+BATCH_SIZE = 100  # change sets per $batch (Dataverse allows 1,000 requests)
+
 
 class DataverseWrites:
     def log_calls(self, calls: list[CallLog]) -> list[WriteResult]:
         results: dict[str, WriteResult] = {}
-        for start in range(0, len(calls), self.batch_size):
-            results.update(self._log_chunk(calls[start : start + self.batch_size]))
+        for start in range(0, len(calls), BATCH_SIZE):
+            results.update(self._log_chunk(calls[start : start + BATCH_SIZE]))
         return [results[call.key] for call in calls]
 
     def _log_chunk(self, chunk: list[CallLog]) -> dict[str, WriteResult]:

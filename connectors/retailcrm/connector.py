@@ -11,10 +11,9 @@ from collections.abc import Iterator
 from dataclasses import asdict
 from datetime import datetime
 
-from connectors.base import Connector
+from connectors.base import Installation
 from connectors.errors import AuthError, ConnectorError
 from connectors.retailcrm.client import RetailClient
-from connectors.retailcrm.forms import RetailCRMForm
 from connectors.retailcrm.mapping import (
     contact_from,
     crm_time,
@@ -50,18 +49,8 @@ CUSTOMER_FIELDS = [
 PAGE = 100  # retailCRM accepts limit 20, 50 or 100 only
 
 
-class RetailCRMConnector(TelephonyModule, Connector):
-    kind = "retailcrm"
-    label = "retailCRM"
-    description = (
-        "retailCRM telephony: screen pop on ringing, calls uploaded (missed too), click-to-call."
-    )
-    form_class = RetailCRMForm
-    guide_template = "connectors/guides/retailcrm.html"
-    batch_size = 50
-    ticket_label = "task"
-    supports_call_events = True
-    deactivate_by_hand = "Switch the module off in retailCRM under Administration > Integration"
+class RetailCRMConnector(TelephonyModule, Installation):
+    """One retailCRM account (its provider: connectors/retailcrm/provider.py)."""
 
     @property
     def client(self) -> RetailClient:

@@ -10,6 +10,7 @@ import secrets
 from django.conf import settings as django_settings
 from django.urls import reverse
 
+from connectors import agents
 from connectors.retailcrm.mapping import EVENT_TYPES, call_event
 
 
@@ -69,10 +70,9 @@ class TelephonyModule:
         )
         return payload
 
-    def _mappings(self):
-        from contacts.models import UserMapping
-
-        return UserMapping.objects.for_tenant(self.account.tenant_id).filter(connector=self.account)
+    def _mappings(self) -> list[agents.AgentLink]:
+        """The account's agent <-> retailCRM user pairs (contacts' user mappings)."""
+        return agents.links(self.account)
 
     # --- call events (screen pop) ----------------------------------------------------------
 

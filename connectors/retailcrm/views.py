@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from connectors import http
+from connectors.capabilities import Capability, kinds_with
 from connectors.errors import ConnectorError
 from connectors.models import ConnectorAccount, ConnectorStatus
 from portal.api import error_body
@@ -94,7 +95,9 @@ class MakeCallView(APIView):
     def _make_call(self, request, connector_id: int):
         params = self._params(request)
         account = (
-            ConnectorAccount.objects.filter(pk=connector_id, kind="retailcrm")
+            ConnectorAccount.objects.filter(
+                pk=connector_id, kind__in=kinds_with(Capability.CLICK_TO_CALL)
+            )
             .exclude(status=ConnectorStatus.DISABLED)
             .first()
         )

@@ -7,15 +7,13 @@ retry after a crash updates the record written the first time instead of creatin
 
 import time
 from collections.abc import Iterator
-from dataclasses import asdict
 from datetime import UTC, datetime
 from urllib.parse import urlencode
 
-from connectors.base import Connector
+from connectors.base import Installation
 from connectors.errors import AuthError, ConnectorError
 from connectors.salesforce import mapping
 from connectors.salesforce.client import SalesforceClient, soql_literal, sosl_escape
-from connectors.salesforce.forms import SalesforceForm
 from connectors.types import (
     CallLog,
     CrmContact,
@@ -28,19 +26,11 @@ from connectors.types import (
 )
 
 USAGE_SAVE_INTERVAL = 10.0  # seconds between writes of account.state["api_usage"]
+BATCH_SIZE = 200  # sObject Collections accept at most 200 records per request
 
 
-class SalesforceConnector(Connector):
-    kind = "salesforce"
-    label = "Salesforce"
-    description = (
-        "Salesforce CRM: contacts imported, calls logged as Tasks, Cases opened by triggers."
-    )
-    form_class = SalesforceForm
-    guide_template = "connectors/guides/salesforce.html"
-    batch_size = 200  # sObject Collections accept at most 200 records per request
-    supports_web_flow = True
-    ticket_label = "Case"
+class SalesforceConnector(Installation):
+    """One Salesforce org (its provider: connectors/salesforce/provider.py)."""
 
     def __init__(self, account, session=None):
         super().__init__(account, session=session)
@@ -151,13 +141,6 @@ class SalesforceConnector(Connector):
             }
         )
         return self._token(body)
-
-    def authorize_with_code(self, code: str, redirect_uri: str) -> dict:
-        """exchange_code + a real test call; marks the account authorized (like authorize())."""
-        self.account.token = asdict(self.exchange_code(code, redirect_uri))
-        info = self.test_connection()
-        self.account.mark_authorized()
-        return info
 
     # --- API usage ---------------------------------------------------------------------------
 
@@ -288,8 +271,8 @@ class SalesforceConnector(Connector):
         results: list[WriteResult] = []
         field = self.task_key_field
         zone = mapping.tenant_zone(self.account)
-        for start in range(0, len(calls), self.batch_size):
-            chunk = calls[start : start + self.batch_size]
+        for start in range(0, len(calls), BATCH_SIZE):
+            chunk = calls[start : start + BATCH_SIZE]
             records = [mapping.task_record(call, field, zone) for call in chunk]
             answers = self._upsert_tasks(records, field)
             base = self._base_url()

@@ -9,10 +9,9 @@ finds the record it already made instead of writing a second one.
 from collections.abc import Iterator
 from datetime import datetime
 
-from connectors.base import Connector
+from connectors.base import Installation
 from connectors.errors import AuthError, ConnectorError
 from connectors.sugarcrm.client import SugarClient, error_from
-from connectors.sugarcrm.forms import SugarCRMForm
 from connectors.sugarcrm.mapping import (
     CALL_KEY_FIELD,
     CASE_KEY_FIELD,
@@ -40,14 +39,9 @@ from portal.phones import digits
 MODULES = {"Contact": "Contacts", "Call": "Calls", "Case": "Cases", "User": "Users"}
 
 
-class SugarCRMConnector(Connector):
-    kind = "sugarcrm"
-    label = "SugarCRM"
-    description = "SugarCRM REST v11: contacts imported, Calls logged, Cases opened by triggers."
-    form_class = SugarCRMForm
-    guide_template = "connectors/guides/sugarcrm.html"
-    batch_size = 50
-    ticket_label = "Case"
+class SugarCRMConnector(Installation):
+    """One SugarCRM instance (its provider: connectors/sugarcrm/provider.py)."""
+
     page_size = 200
 
     @property

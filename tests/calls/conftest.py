@@ -12,14 +12,12 @@ _ids = itertools.count(1)
 
 @pytest.fixture
 def fake_crm(monkeypatch):
-    monkeypatch.setitem(
-        registry.CONNECTORS, "fake", ("Fake CRM", "tests.calls.fakes.FakeConnector")
-    )
-    registry.connector_class.cache_clear()
+    monkeypatch.setitem(registry.PROVIDERS, "fake", ("Fake CRM", "tests.calls.fakes.PROVIDER"))
+    registry.provider.cache_clear()
     crm = FakeCRM()
     monkeypatch.setattr(FakeConnector, "crm", crm)
     yield crm
-    registry.connector_class.cache_clear()
+    registry.provider.cache_clear()
 
 
 @pytest.fixture

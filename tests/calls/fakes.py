@@ -1,6 +1,7 @@
 """A small in-memory CRM connector for pipeline tests (the real one is tested over HTTP too)."""
 
-from connectors.base import Connector
+from connectors.base import Installation, Provider
+from connectors.capabilities import Capability
 from connectors.errors import ConnectorError
 from connectors.types import WriteResult
 
@@ -14,11 +15,7 @@ class FakeCRM:
         self.events: list[dict] = []
 
 
-class FakeConnector(Connector):
-    kind = "fake"
-    label = "Fake CRM"
-    batch_size = 3
-    supports_call_events = True
+class FakeConnector(Installation):
     crm: FakeCRM = FakeCRM()
 
     def log_calls(self, calls):
@@ -42,6 +39,15 @@ class FakeConnector(Connector):
 
     def record_url(self, crm_object, crm_id):
         return f"https://fake.crm/{crm_object}/{crm_id}"
+
+
+PROVIDER = Provider(
+    kind="fake",
+    label="Fake CRM",
+    installation_class=FakeConnector,
+    batch_size=3,
+    capabilities=frozenset({Capability.CALL_LOG, Capability.LIVE_CALL_EVENTS}),
+)
 
 
 def transient(message="HTTP 503 from fake", retry_after=None):

@@ -1,4 +1,4 @@
-"""The Connector base class: token cache, refresh before expiry under a row lock, needs_reauth."""
+"""The Installation base class: token cache, refresh before expiry under a row lock, needs_reauth."""
 
 import threading
 import time
@@ -7,7 +7,7 @@ import pytest
 from django.core import mail
 from django.db import connection
 
-from connectors.base import REFRESH_MARGIN_SECONDS, Connector
+from connectors.base import REFRESH_MARGIN_SECONDS, Installation
 from connectors.errors import AuthError, ConnectorError
 from connectors.models import ConnectorAccount, ConnectorStatus
 from connectors.types import Token
@@ -16,7 +16,7 @@ from tests.conftest import make_user
 from tests.factories import make_connector
 
 
-class CountingConnector(Connector):
+class CountingConnector(Installation):
     """Hands out numbered tokens; counts the token flows it runs."""
 
     kind = "salesforce"

@@ -1,25 +1,30 @@
-"""A scripted in-test Connector for the UI, OAuth and API tests (no network).
+"""A scripted in-test connector for the UI, OAuth and API tests (no network).
 
 `use_stub(monkeypatch)` makes every "salesforce" account use StubConnector (the registry is
-the seam: connectors.registry.connector_class). Its behaviour is set per test through
-StubConnector.script (reset by the fixture).
+the seam: connectors.registry.provider answers a provider built from StubConnector's class
+attributes, so a test may monkeypatch a provider fact such as `deactivate_by_hand` on the
+class). Its behaviour is set per test through StubConnector.script (reset by the fixture).
 """
 
 import time
 from urllib.parse import urlencode
 
-from connectors.base import Connector
+from connectors import registry
+from connectors.base import Installation, Provider
 from connectors.errors import AuthError, ConnectorError
 from connectors.salesforce.forms import SalesforceForm
+from connectors.salesforce.provider import PROVIDER as SALESFORCE
 from connectors.types import Token
 
 
-class StubConnector(Connector):
+class StubConnector(Installation):
+    # The provider facts (stub_provider() reads them on every registry lookup).
     kind = "salesforce"
     label = "Salesforce"
     description = "Stub Salesforce for tests."
     form_class = SalesforceForm
-    supports_web_flow = True
+    guide_template = ""
+    deactivate_by_hand = ""
     script: dict = {}
     calls: list = []
 
@@ -55,16 +60,28 @@ class StubConnector(Connector):
         return Token(access_token="web-token", refresh_token="r1", expires_at=time.time() + 3600)
 
 
-def use_stub(monkeypatch) -> type[StubConnector]:
-    from connectors import registry
+def stub_provider() -> Provider:
+    """Salesforce's capabilities (web flow included) with StubConnector's facts."""
+    return Provider(
+        kind=StubConnector.kind,
+        label=StubConnector.label,
+        description=StubConnector.description,
+        installation_class=StubConnector,
+        form_class=StubConnector.form_class,
+        guide_template=StubConnector.guide_template,
+        deactivate_by_hand=StubConnector.deactivate_by_hand,
+        capabilities=SALESFORCE.capabilities,
+    )
 
-    real = registry.connector_class
+
+def use_stub(monkeypatch) -> type[StubConnector]:
+    real = registry.provider
     StubConnector.script = {}
     StubConnector.calls = []
     monkeypatch.setattr(
         registry,
-        "connector_class",
-        lambda kind: StubConnector if kind == "salesforce" else real(kind),
+        "provider",
+        lambda kind: stub_provider() if kind == "salesforce" else real(kind),
     )
     return StubConnector
 

@@ -1,0 +1,34 @@
+"""Dynamics 365 as data: what it is and what it can do (the per-environment code is
+connector.py and writes.py)."""
+
+from connectors.base import Provider
+from connectors.capabilities import Capability
+from connectors.dynamics365.connector import Dynamics365Connector
+from connectors.dynamics365.forms import Dynamics365Form
+from connectors.dynamics365.writes import BATCH_SIZE
+
+PROVIDER = Provider(
+    kind="dynamics365",
+    label="Microsoft Dynamics 365",
+    description=(
+        "Dynamics 365 / Dataverse: contacts imported, phone calls logged, "
+        "incidents opened by triggers."
+    ),
+    installation_class=Dynamics365Connector,
+    form_class=Dynamics365Form,
+    guide_template="connectors/guides/dynamics365.html",
+    ticket_label="incident",
+    batch_size=BATCH_SIZE,
+    contact_object="contact",  # Dataverse logical names are lower case
+    capabilities=frozenset(
+        {
+            Capability.CONTACTS,
+            Capability.COUNTS,
+            Capability.USERS,
+            Capability.QUEUES,
+            Capability.CALL_LOG,
+            Capability.TICKETS,
+            Capability.CALLBACKS,
+        }
+    ),
+)

@@ -1,0 +1,35 @@
+"""retailCRM as data: what it is and what it can do (the per-account code is connector.py
+and telephony.py)."""
+
+from connectors.base import Provider
+from connectors.capabilities import Capability
+from connectors.retailcrm.connector import RetailCRMConnector
+from connectors.retailcrm.forms import RetailCRMForm
+
+PROVIDER = Provider(
+    kind="retailcrm",
+    label="retailCRM",
+    description=(
+        "retailCRM telephony: screen pop on ringing, calls uploaded (missed too), click-to-call."
+    ),
+    installation_class=RetailCRMConnector,
+    form_class=RetailCRMForm,
+    guide_template="connectors/guides/retailcrm.html",
+    ticket_label="task",
+    deactivate_by_hand="Switch the module off in retailCRM under Administration > Integration",
+    batch_size=50,
+    contact_object="Contact",
+    # list_queues answers [] (retailCRM routes calls on the telephony side): no QUEUES.
+    capabilities=frozenset(
+        {
+            Capability.CONTACTS,
+            Capability.COUNTS,
+            Capability.USERS,
+            Capability.CALL_LOG,
+            Capability.TICKETS,
+            Capability.CALLBACKS,
+            Capability.LIVE_CALL_EVENTS,
+            Capability.CLICK_TO_CALL,
+        }
+    ),
+)

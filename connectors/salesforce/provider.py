@@ -1,0 +1,32 @@
+"""Salesforce as data: what it is and what it can do (the per-org code is connector.py)."""
+
+from connectors.base import Provider
+from connectors.capabilities import Capability
+from connectors.salesforce.connector import BATCH_SIZE, SalesforceConnector
+from connectors.salesforce.forms import SalesforceForm
+
+PROVIDER = Provider(
+    kind="salesforce",
+    label="Salesforce",
+    description=(
+        "Salesforce CRM: contacts imported, calls logged as Tasks, Cases opened by triggers."
+    ),
+    installation_class=SalesforceConnector,
+    form_class=SalesforceForm,
+    guide_template="connectors/guides/salesforce.html",
+    ticket_label="Case",
+    batch_size=BATCH_SIZE,
+    contact_object="Contact",
+    capabilities=frozenset(
+        {
+            Capability.CONTACTS,
+            Capability.COUNTS,
+            Capability.USERS,
+            Capability.QUEUES,
+            Capability.CALL_LOG,
+            Capability.TICKETS,
+            Capability.CALLBACKS,
+            Capability.WEB_FLOW,
+        }
+    ),
+)

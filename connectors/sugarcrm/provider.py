@@ -1,0 +1,29 @@
+"""SugarCRM as data: what it is and what it can do (the per-instance code is connector.py)."""
+
+from connectors.base import Provider
+from connectors.capabilities import Capability
+from connectors.sugarcrm.connector import SugarCRMConnector
+from connectors.sugarcrm.forms import SugarCRMForm
+
+PROVIDER = Provider(
+    kind="sugarcrm",
+    label="SugarCRM",
+    description="SugarCRM REST v11: contacts imported, Calls logged, Cases opened by triggers.",
+    installation_class=SugarCRMConnector,
+    form_class=SugarCRMForm,
+    guide_template="connectors/guides/sugarcrm.html",
+    ticket_label="Case",
+    batch_size=50,
+    contact_object="Contact",
+    # list_queues answers [] (Sugar has no call queues): QUEUES is not declared.
+    capabilities=frozenset(
+        {
+            Capability.CONTACTS,
+            Capability.COUNTS,
+            Capability.USERS,
+            Capability.CALL_LOG,
+            Capability.TICKETS,
+            Capability.CALLBACKS,
+        }
+    ),
+)
