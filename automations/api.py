@@ -8,6 +8,7 @@ from automations.models import DIRECTIONS, STATUSES, CallbackProfile, CallbackRe
 from automations.rendering import CALL_PLACEHOLDERS, template_errors
 from connectors.errors import ConnectorError
 from connectors.models import ConnectorAccount
+from contacts.phones import digits
 from portal import dates
 from portal.api import ApiError
 from tenants.scoping import TenantRelatedField, TenantScopedReadOnlyViewSet, TenantScopedViewSet
@@ -142,8 +143,6 @@ class CallbackRequestSerializer(serializers.ModelSerializer):
         }
 
     def validate_phone(self, value):
-        from contacts.phones import digits
-
         if len(digits(value)) < 3:
             raise serializers.ValidationError(
                 "Give the phone number to call back, e.g. +420773794804."

@@ -6,13 +6,14 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from calls import ingest, outbox, signing
+from calls import ingest, signing
 from calls.daktela import daktela_events
 from calls.filters import filter_calls
 from calls.models import Call, CallEvent, CallSyncSettings
 from calls.serializers import (
     ACCEPTED,
     EVENTS_BODY,
+    CallDetailSerializer,
     CallEventSerializer,
     CallSerializer,
     CallSyncSettingsSerializer,
@@ -20,6 +21,7 @@ from calls.serializers import (
 )
 from calls.validation import validate_events
 from connectors.models import ConnectorAccount
+from delivery import outbox
 from portal.api import ApiError
 from portal.parsers import json_body
 from tenants.scoping import TenantAPIView, TenantScopedReadOnlyViewSet, get_for_tenant
@@ -96,9 +98,12 @@ class CallViewSet(TenantScopedReadOnlyViewSet):
     queryset = Call.objects.all()
     serializer_class = CallSerializer
 
+    def get_serializer_class(self):
+        return CallDetailSerializer if self.action == "retrieve" else CallSerializer
+
     def get_queryset(self):
         if self.action != "list":
-            return calls_with_details(super().get_queryset())
+            return calls_with_details(super().get_queryset(), attempts=self.action == "retrieve")
         qs, errors = filter_calls(self.tenant, self.request.query_params)
         if errors:
             raise ValidationError(errors)

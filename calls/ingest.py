@@ -14,6 +14,8 @@ from django.utils import timezone
 
 from calls.folding import END_TYPES
 from calls.models import CallEvent
+from connectors.models import ConnectorAccount
+from connectors.registry import connector_class
 from portal.celery import ring
 
 log = logging.getLogger(__name__)
@@ -82,8 +84,6 @@ def store_events(tenant, events: list[dict], source: str = "api") -> tuple[int, 
 
 
 def _kick_after_commit(tenant, inserted, source: str) -> None:
-    from calls import tasks
-
     # Only an end event can lead to a sync decision, so only those ring the fold doorbell at
     # once (a broker publish is the largest cost of a single-event request). Other events are
     # folded with the call's end event (folding reads all of a call's events) or, for calls
@@ -91,12 +91,12 @@ def _kick_after_commit(tenant, inserted, source: str) -> None:
     call_ids = sorted({call_id for _pk, call_id, type_ in inserted if type_ in END_TYPES})
     tenant_id = tenant.pk
     if call_ids:
-        ring(tasks.fold_calls, tenant_id, call_ids)
+        ring("calls.fold_calls", tenant_id, call_ids)
     ringing = [pk for pk, _call_id, type_ in inserted if type_ == "ringing"]
     if ringing and source == "api":  # a Daktela GET arrives after closure: too late to pop
         for connector_id in call_event_connectors(tenant):
             for pk in ringing:
-                ring(tasks.send_call_event, connector_id, pk)
+                ring("calls.send_call_event", connector_id, pk)
 
 
 _connectors_cache: dict[int, tuple[float, list[int]]] = {}
@@ -117,9 +117,6 @@ def call_event_connectors(tenant) -> list[int]:
 
 
 def _call_event_connectors(tenant) -> list[int]:
-    from connectors.models import ConnectorAccount
-    from connectors.registry import connector_class
-
     ids = []
     for pk, kind in ConnectorAccount.objects.for_tenant(tenant).usable().values_list("pk", "kind"):
         try:

@@ -1,5 +1,9 @@
 """The Celery app, and `ring()`: the best-effort doorbell every web request uses.
 
+Domain code rings a task by its NAME (`ring("calls.deliver", connector_id, kind)`) and never
+imports its own app's `tasks.py`; the tasks modules only import domain code. `ring_once` is the
+deduplicated doorbell of sweepers (one waiting message per key).
+
 Work is stored in the database first; a Celery message only says "look now". When the broker
 is down, a request that stored its rows must still answer 2xx (issue 11, point 5): `ring`
 publishes after commit with a short retry policy, logs a failure instead of raising, and after
@@ -14,6 +18,7 @@ import time
 
 from celery import Celery
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
@@ -34,9 +39,20 @@ PUBLISH_RETRY_POLICY = {
 _down_until = 0.0  # monotonic time until which this process does not try the broker again
 
 
+def task_named(name: str):
+    """The registered task called `name`. The first lookup of a name not registered yet in
+    this process imports every app's tasks module (Celery's autodiscovery, forced)."""
+    if name not in app.tasks:
+        app.autodiscover_tasks(force=True)
+    return app.tasks[name]
+
+
 def publish(task, *args, **kwargs) -> bool:
-    """Send one task message now; False (logged) when the broker cannot take it."""
+    """Send one task message now (a task or its name); False (logged) when the broker cannot
+    take it."""
     global _down_until
+    if isinstance(task, str):
+        task = task_named(task)
     if app.conf.task_always_eager:
         task.delay(
             *args, **kwargs
@@ -63,8 +79,20 @@ def publish(task, *args, **kwargs) -> bool:
 
 
 def ring(task, *args) -> None:
-    """Best-effort doorbell after the current transaction commits (at once in autocommit)."""
+    """Best-effort doorbell after the current transaction commits (at once in autocommit).
+    `task` is a task name (domain code) or a task object (tasks modules)."""
     transaction.on_commit(lambda: publish(task, *args))
+
+
+def ring_once(key: str, task, *args, **kwargs) -> bool:
+    """Send `task` now unless a message rung under `key` still waits (the task deletes the key
+    when it starts; after DELIVERY_DOORBELL_TTL_SECONDS a lost message is rung again)."""
+    if not cache.add(key, 1, timeout=getattr(settings, "DELIVERY_DOORBELL_TTL_SECONDS", 30)):
+        return False
+    if not publish(task, *args, **kwargs):  # broker down (logged): the next sweep rings
+        cache.delete(key)
+        return False
+    return True
 
 
 def reset_doorbell() -> None:

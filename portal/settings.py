@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "jobs",
     "connectors",
     "contacts",
+    "delivery",
     "calls",
     "automations",
     "realtime",

@@ -1,8 +1,12 @@
-"""Call pipeline rows: events -> calls (+ activities) -> sync settings and the outbox."""
+"""Call pipeline rows: events -> calls (+ activities) -> sync settings (outbox: delivery)."""
 
 from calls.models.call import Call, CallActivity, CallEvent, CallQuerySet
 from calls.models.signing import WebhookSecret
-from calls.models.sync import CallSyncSettings, SyncKind, SyncRecord, SyncState
+from calls.models.sync import CallSyncSettings
+
+# Transitional re-export for calls/filters.py (being rewritten as a FilterSet on another
+# branch); everything else imports the outbox rows from delivery.models.
+from delivery.models import SyncRecord, SyncState
 
 __all__ = [
     "Call",
@@ -10,7 +14,6 @@ __all__ = [
     "CallEvent",
     "CallQuerySet",
     "CallSyncSettings",
-    "SyncKind",
     "SyncRecord",
     "SyncState",
     "WebhookSecret",

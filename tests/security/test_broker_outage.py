@@ -15,9 +15,10 @@ from django.utils import timezone
 from automations.models import CallbackProfile, CallbackRequest, CallbackState
 from automations.tasks import sweep_callbacks
 from calls import tasks as call_tasks
-from calls.models import Call, CallEvent, SyncRecord, SyncState
+from calls.models import Call, CallEvent
 from contacts.models import ContactCenterAccount
 from contacts.tasks import sweep_stale_jobs
+from delivery.models import SyncRecord, SyncState
 from jobs.models import Job, JobStatus
 from portal import celery as portal_celery
 from portal.celery import app
