@@ -11,6 +11,7 @@ from connectors.errors import ConnectorError
 from connectors.models import ConnectorAccount
 from portal import dates
 from portal.api import ApiError
+from portal.phones import digits
 from tenants.scoping import TenantRelatedField, TenantScopedReadOnlyViewSet, TenantScopedViewSet
 
 
@@ -149,8 +150,6 @@ class CallbackRequestSerializer(serializers.ModelSerializer):
         }
 
     def validate_phone(self, value):
-        from portal.phones import digits
-
         if len(digits(value)) < 3:
             raise serializers.ValidationError(
                 "Give the phone number to call back, e.g. +420773794804."

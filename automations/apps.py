@@ -1,12 +1,17 @@
 from django.apps import AppConfig
 
+from calls.signals import calls_decided
+from delivery import kinds
+
 
 class AutomationsConfig(AppConfig):
     name = "automations"
 
     def ready(self):
-        from automations.callbacks import send_callbacks
-        from calls import outbox
-        from calls.models import SyncKind
+        # Inside ready(): these modules import models, which load only after the app registry.
+        from automations.callbacks import CALLBACK, send_callbacks
+        from automations.triggers import TICKET, fire_triggers, send_tickets
 
-        outbox.register_handler(SyncKind.CALLBACK, send_callbacks)
+        kinds.register(TICKET, "Ticket", send_tickets, crm_object="Case")
+        kinds.register(CALLBACK, "Callback", send_callbacks)
+        calls_decided.connect(fire_triggers, dispatch_uid="automations.fire_triggers")

@@ -1,7 +1,7 @@
 """Callback requests -> CRM phone calls, per callback profile (seed 001).
 
 Requests are decided one tenant at a time in the order they were requested (duplicates rule,
-age window), then delivered through the calls app's outbox as kind "callback".
+age window), then delivered through the outbox (delivery app) as kind "callback".
 """
 
 import json
@@ -17,9 +17,13 @@ from automations.services import (
     parse_time,
 )
 from connectors.types import CallLog, WriteResult
+from delivery import outbox
 from portal import placeholders
 from portal.celery import ring
 from portal.phones import normalize
+from tenants.models import Tenant
+
+CALLBACK = "callback"  # the outbox kind (registered in AutomationsConfig.ready)
 
 EXAMPLE_CALLBACK = json.dumps(
     {
@@ -49,9 +53,9 @@ def accept_callback_requests(tenant, items: list[dict]) -> tuple[int, int]:
         before = CallbackRequest.objects.for_tenant(tenant).filter(request_id__in=ids).count()
         CallbackRequest.objects.bulk_create(rows, ignore_conflicts=True)
         after = CallbackRequest.objects.for_tenant(tenant).filter(request_id__in=ids).count()
-        from automations.tasks import process_callback_requests
-
-        ring(process_callback_requests, tenant.pk)  # best effort: sweep_callbacks finds them
+        ring(
+            "automations.tasks.process_callback_requests", tenant.pk
+        )  # best effort: sweep_callbacks finds them
     accepted = after - before
     return accepted, len(rows) - accepted
 
@@ -165,8 +169,6 @@ def resolve_owner(profile) -> str:
 @transaction.atomic
 def process_callback_requests(tenant_id: int) -> int:
     """Decide every received request in arrival order; queue CRM records through the outbox."""
-    from tenants.models import Tenant
-
     Tenant.objects.select_for_update().get(pk=tenant_id)  # one processor per tenant at a time
     pending = (
         CallbackRequest.objects.for_tenant(tenant_id)
@@ -267,7 +269,7 @@ def dry_run_callback(tenant, data) -> dict:
     return {"rules": rules}
 
 
-# --- delivery of callback records (through the calls app's outbox) ----------------------------------
+# --- delivery of callback records (through the outbox) ----------------------------------------------
 
 
 def callback_key(request: CallbackRequest) -> str:
@@ -275,12 +277,9 @@ def callback_key(request: CallbackRequest) -> str:
 
 
 def enqueue_callback(request: CallbackRequest, profile: CallbackProfile):
-    from calls import outbox
-    from calls.models import SyncKind
-
     return outbox.enqueue(
         profile.connector,
-        kind=SyncKind.CALLBACK,
+        kind=CALLBACK,
         key=callback_key(request),
         payload={"request": request.pk},
     )

@@ -2,6 +2,7 @@ from django import forms
 
 from automations.models import STATUSES, CallbackProfile, Trigger
 from automations.rendering import CALL_PLACEHOLDERS, template_errors
+from automations.services import crm_queues
 from connectors.capabilities import Capability, kinds_with
 from connectors.errors import ConnectorError
 from connectors.models import ConnectorAccount
@@ -123,8 +124,6 @@ class CallbackProfileForm(TenantConnectorMixin, forms.ModelForm):
 
 def load_queues(connector):
     """(queues, error message) from the CRM's live queue list."""
-    from automations.services import crm_queues
-
     if connector is None:
         return [], ""
     try:

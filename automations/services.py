@@ -1,7 +1,7 @@
 """Lookups shared by triggers (automations.triggers) and callbacks (automations.callbacks).
 
-Both create CRM records through the calls app's outbox (batched, retried, audited), keyed so
-that re-delivery never opens a second ticket or phone call.
+Both create CRM records through the outbox of the delivery app (batched, retried, audited),
+keyed so that re-delivery never opens a second ticket or phone call.
 """
 
 from datetime import datetime

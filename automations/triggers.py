@@ -1,4 +1,8 @@
-"""Triggers: an ended call matching a trigger's conditions opens one CRM ticket (seed 004)."""
+"""Triggers: an ended call matching a trigger's conditions opens one CRM ticket (seed 004).
+
+`fire_triggers` subscribes to calls.signals.calls_decided (AutomationsConfig.ready) and queues
+the tickets through the outbox as kind "ticket"; `send_tickets` delivers them.
+"""
 
 import json
 from dataclasses import asdict
@@ -9,9 +13,15 @@ from django.utils import timezone
 from automations.models import Trigger
 from automations.rendering import call_description, call_values, render
 from automations.services import DryRunError, agent_owner, customer_phone, find_contact, parse_time
+from calls.models import Call
+from connectors.errors import ConnectorError
 from connectors.models import ConnectorStatus
-from connectors.types import TicketRequest
+from connectors.types import TicketRequest, WriteResult
+from delivery import outbox
+from delivery.models import SyncRecord, SyncState
 from portal.placeholders import TemplateError
+
+TICKET = "ticket"  # the outbox kind (registered in AutomationsConfig.ready)
 
 EXAMPLE_CALL = json.dumps(
     {
@@ -62,17 +72,16 @@ def ticket_key(trigger: Trigger, call) -> str:
     return f"cc-{call.tenant_id}-t{trigger.pk}-{call.call_id}"[:255]
 
 
-def fire_triggers(tenant, calls) -> list:
-    """Queue one ticket per matching trigger for each ended call (idempotent by ticket_key)."""
-    from calls import outbox
-    from calls.models import SyncKind, SyncRecord, SyncState
+def fire_triggers(tenant, calls, **_signal) -> list:
+    """Queue one ticket per matching trigger for each ended call (idempotent by ticket_key).
+    A receiver of calls_decided: returns the rows it queued."""
 
     def ticket_row(trigger, call, key: str, *, reason_detail: dict, **fields) -> SyncRecord:
         """One trigger's ticket for one call: queued, or skipped with a reason."""
         return SyncRecord(
             tenant_id=call.tenant_id,
             connector=trigger.connector,
-            kind=SyncKind.TICKET,
+            kind=TICKET,
             key=key,
             call=call,
             reason_detail={"trigger": trigger.name, "trigger_id": trigger.pk, **reason_detail},
@@ -187,8 +196,6 @@ def call_from_json(data) -> SimpleNamespace:
 
 
 def stored_call(tenant, call_pk):
-    from calls.models import Call
-
     call = (
         Call.objects.for_tenant(tenant).filter(pk=call_pk).first()
         if str(call_pk).isdigit()
@@ -200,6 +207,17 @@ def stored_call(tenant, call_pk):
 
 
 def recent_calls(tenant):
-    from calls.models import Call
-
     return Call.objects.for_tenant(tenant).order_by("-started_at")[:20]
+
+
+def send_tickets(connector, records: list) -> list[WriteResult]:
+    """Outbox sender of kind "ticket": no batch API, one create per row, each its own result."""
+    results = []
+    for r in records:
+        try:
+            result = connector.create_ticket(TicketRequest(**r.payload))
+            result.key = r.key
+            results.append(result)
+        except ConnectorError as exc:
+            results.append(WriteResult(key=r.key, error=str(exc), permanent=exc.permanent))
+    return results

@@ -126,7 +126,7 @@ def stream_b(port, key, prefix: str, seconds: float, interval: float, base: int 
 
 
 def latencies(account, sent: dict, timeout: float = 60) -> tuple[list[float], int]:
-    from calls.models import SyncRecord
+    from delivery.models import SyncRecord
 
     deadline = time.time() + timeout
     while True:
@@ -154,7 +154,7 @@ def pct(values: list[float], p: float) -> float:
 
 
 def count(account, **filters) -> int:
-    from calls.models import SyncRecord
+    from delivery.models import SyncRecord
 
     return SyncRecord.objects.filter(connector=account, **filters).count()
 

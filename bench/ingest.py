@@ -297,10 +297,10 @@ def ingest_phase(port: int, args) -> dict:
 def e2e_phase(port: int, args) -> dict:
     from django.db.models import Count
 
-    from calls.models import SyncRecord
     from connectors.models import ConnectorAccount
     from connectors.salesforce.simulator import SalesforceSimulator
     from connectors.services import save_account
+    from delivery.models import SyncRecord
 
     tenant, key = setup_tenant("bench-e2e")
     sim = SalesforceSimulator(contacts=0, api_limit=10**9).start()

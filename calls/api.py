@@ -6,13 +6,14 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from calls import ingest, outbox, signing
+from calls import ingest, signing
 from calls.daktela import daktela_events
 from calls.filters import FILTERS, CallFilter
 from calls.models import Call, CallEvent, CallSyncSettings
 from calls.serializers import (
     ACCEPTED,
     EVENTS_BODY,
+    CallDetailSerializer,
     CallEventSerializer,
     CallSerializer,
     CallSyncSettingsSerializer,
@@ -21,6 +22,7 @@ from calls.serializers import (
 from calls.validation import validate_events
 from connectors.capabilities import Capability, require
 from connectors.models import ConnectorAccount
+from delivery import outbox
 from portal.api import ApiError
 from portal.parsers import json_body
 from tenants.scoping import TenantAPIView, TenantScopedReadOnlyViewSet, get_for_tenant
@@ -97,9 +99,12 @@ class CallViewSet(TenantScopedReadOnlyViewSet):
     queryset = Call.objects.all()
     serializer_class = CallSerializer
 
+    def get_serializer_class(self):
+        return CallDetailSerializer if self.action == "retrieve" else CallSerializer
+
     def get_queryset(self):
         if self.action != "list":
-            return calls_with_details(super().get_queryset())
+            return calls_with_details(super().get_queryset(), attempts=self.action == "retrieve")
         filters = CallFilter(self.request.query_params, tenant=self.tenant)
         if filters.problems:
             raise ValidationError(filters.problems)

@@ -1,13 +1,16 @@
 from django.apps import AppConfig
 from django.urls import NoReverseMatch, reverse
 
+from calls.call_logs import CALL_LOG, send_call_logs  # no models: safe before the apps load
 from contacts import hooks
+from delivery import kinds
 
 
 class CallsConfig(AppConfig):
     name = "calls"
 
     def ready(self) -> None:
+        kinds.register(CALL_LOG, "Call log", send_call_logs, crm_object="Task")
         hooks.set_default_owner_lookup(default_owner)
 
 

@@ -6,7 +6,7 @@ from django.db.models import Count, Min
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from calls.models import SyncRecord, SyncState
+from delivery.models import SyncRecord, SyncState
 
 BUCKETS = {
     SyncState.SYNCED: "synced",

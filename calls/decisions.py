@@ -16,12 +16,16 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from calls import outbox
-from calls.models import CallSyncSettings, SyncKind, SyncRecord, SyncState
+from calls.call_logs import CALL_LOG, call_log_payload
+from calls.models import CallSyncSettings
+from calls.signals import calls_decided
 from connectors.models import ConnectorAccount, ConnectorStatus
 from connectors.types import CallLog
 from contacts.models import ContactPhone, UserMapping
+from delivery import outbox
+from delivery.models import SyncRecord, SyncState
 from portal import placeholders
+from portal.phones import matches, tail
 
 NOT_AUTHORIZED = (ConnectorStatus.UNCONFIGURED, ConnectorStatus.DISABLED)
 DIRECTION_WORDS = {"in": "Inbound", "out": "Outbound", "internal": "Internal"}
@@ -51,9 +55,10 @@ def decide_calls(tenant, calls: list) -> list[SyncRecord]:
     for connector in connectors:
         records += _decide_for_connector(connector, settings_rows[connector.pk], calls)
     outbox.enqueue_many(records)
-    from automations.triggers import fire_triggers  # tickets for calls matching a trigger
-
-    return records + fire_triggers(tenant, calls)
+    # Announce the decision: the apps above queue their own writes (automations: tickets).
+    for _receiver, queued in calls_decided.send(sender=None, tenant=tenant, calls=calls):
+        records += queued or []
+    return records
 
 
 def _decide_for_connector(connector, conf: CallSyncSettings, calls: list) -> list[SyncRecord]:
@@ -67,7 +72,7 @@ def _decide_for_connector(connector, conf: CallSyncSettings, calls: list) -> lis
         record = SyncRecord(
             tenant_id=call.tenant_id,
             connector=connector,
-            kind=SyncKind.CALL_LOG,
+            kind=CALL_LOG,
             key=call_log_key(call),
             call=call,
         )
@@ -100,7 +105,7 @@ def call_log_payloads(connector, conf: CallSyncSettings, calls: list) -> dict:
 def _payload(call, conf, owners: dict, contacts: dict) -> tuple[dict, dict]:
     owner, owner_source = _owner_for(call, owners, conf)
     contact = contacts.get(call.phone_e164) or ""
-    payload = outbox.call_log_payload(_call_log(call, conf, owner, contact))
+    payload = call_log_payload(_call_log(call, conf, owner, contact))
     return payload, {"owner_source": owner_source, "contact_crm_id": contact}
 
 
@@ -135,7 +140,7 @@ def _recent_by_phone(connector, calls, margin) -> dict:
     rows = (
         SyncRecord.objects.filter(
             connector=connector,
-            kind=SyncKind.CALL_LOG,
+            kind=CALL_LOG,
             call__phone_e164__in=phones,
             call__started_at__range=(min(starts) - margin, max(starts) + margin),
         )
@@ -192,8 +197,6 @@ def _contacts(connector, calls) -> dict:
     )
     for phone, crm_id in rows:
         found.setdefault(phone, crm_id)
-    from portal.phones import matches, tail
-
     # Trailing-digit candidates (numbers stored in national format) are confirmed with the
     # same rule as the contact store's by_phone(): a shared 7-digit tail alone is not a match.
     missing: dict[str, list[str]] = {}

@@ -12,7 +12,8 @@ import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q
 
-from calls.models import Call, SyncRecord, SyncState
+from calls.models import Call
+from delivery.models import SyncRecord, SyncState
 from portal import dates
 
 # The query parameters, in the order the API schema lists them.

@@ -1,8 +1,9 @@
 from django import forms
 
 from calls.decisions import TEMPLATE_FIELDS, check_template
-from calls.models import CallSyncSettings, SyncState
+from calls.models import CallSyncSettings
 from calls.models.call import DIRECTIONS, STATUSES
+from delivery.models import SyncState
 
 
 class CallFilterForm(forms.Form):

@@ -15,6 +15,7 @@ from calls.folding import END_TYPES
 from calls.models import CallEvent
 from connectors import registry
 from connectors.capabilities import Capability
+from connectors.models import ConnectorAccount
 from portal.cache import TTLCache
 from portal.celery import ring
 
@@ -84,8 +85,6 @@ def store_events(tenant, events: list[dict], source: str = "api") -> tuple[int, 
 
 
 def _kick_after_commit(tenant, inserted, source: str) -> None:
-    from calls import tasks
-
     # Only an end event can lead to a sync decision, so only those ring the fold doorbell at
     # once (a broker publish is the largest cost of a single-event request). Other events are
     # folded with the call's end event (folding reads all of a call's events) or, for calls
@@ -93,12 +92,12 @@ def _kick_after_commit(tenant, inserted, source: str) -> None:
     call_ids = sorted({call_id for _pk, call_id, type_ in inserted if type_ in END_TYPES})
     tenant_id = tenant.pk
     if call_ids:
-        ring(tasks.fold_calls, tenant_id, call_ids)
+        ring("calls.fold_calls", tenant_id, call_ids)
     ringing = [pk for pk, _call_id, type_ in inserted if type_ == "ringing"]
     if ringing and source == "api":  # a Daktela GET arrives after closure: too late to pop
         for connector_id in call_event_connectors(tenant):
             for pk in ringing:
-                ring(tasks.send_call_event, connector_id, pk)
+                ring("calls.send_call_event", connector_id, pk)
 
 
 CACHE_SECONDS = 5.0
@@ -113,8 +112,6 @@ def call_event_connectors(tenant) -> list[int]:
 
 
 def _call_event_connectors(tenant) -> list[int]:
-    from connectors.models import ConnectorAccount
-
     ids = []
     for pk, kind in ConnectorAccount.objects.for_tenant(tenant).usable().values_list("pk", "kind"):
         try:

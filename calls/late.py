@@ -25,10 +25,12 @@ from collections import defaultdict
 from django.db.models import F
 from django.utils import timezone
 
-from calls import outbox
+from calls.call_logs import CALL_LOG
 from calls.decisions import call_log_payloads
-from calls.models import CallSyncSettings, SyncKind, SyncRecord, SyncState
+from calls.models import CallSyncSettings
 from connectors.models import ConnectorAccount
+from delivery import outbox
+from delivery.models import SyncRecord, SyncState
 
 REVISED = (SyncState.PENDING, SyncState.RUNNING, SyncState.SYNCED, SyncState.FAILED, SyncState.DEAD)
 UNSENT = (SyncState.PENDING, SyncState.FAILED, SyncState.DEAD)
@@ -39,7 +41,7 @@ def revise_calls(tenant, calls: list) -> int:
     by_pk = {c.pk: c for c in calls}
     rows = list(
         SyncRecord.objects.for_tenant(tenant)
-        .filter(call_id__in=by_pk, kind=SyncKind.CALL_LOG, state__in=REVISED)
+        .filter(call_id__in=by_pk, kind=CALL_LOG, state__in=REVISED)
         .order_by("id")
         .select_for_update()  # a worker's result waits for us, then finds the row changed
     )
@@ -67,7 +69,7 @@ def revise_calls(tenant, calls: list) -> int:
             if record.state != SyncState.DEAD:
                 kicks.add(account.pk)
     for connector_id in sorted(kicks):
-        outbox.kick(connector_id, SyncKind.CALL_LOG)
+        outbox.kick(connector_id, CALL_LOG)
     return changed
 
 

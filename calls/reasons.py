@@ -1,6 +1,6 @@
 """Sync states and reasons in plain words, for the console and the API's `reason_text`."""
 
-from calls.models import SyncState
+from delivery.models import AttemptOutcome, SyncState
 
 REASONS = {
     "private": "not synced: the call is marked private, and private calls are never synced",
@@ -58,4 +58,12 @@ STATE_BADGE = {
     SyncState.RUNNING: "warn",
     SyncState.FAILED: "err",
     SyncState.DEAD: "err",
+}
+
+ATTEMPT_BADGE = {
+    AttemptOutcome.SYNCED: "ok",
+    AttemptOutcome.FAILED: "warn",
+    AttemptOutcome.DEAD: "err",
+    AttemptOutcome.LOST: "warn",
+    AttemptOutcome.DISCARDED: "muted",
 }

@@ -4,8 +4,11 @@ from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
-from calls.models import Call, CallEvent, CallSyncSettings, SyncRecord
+from calls.decisions import check_template
+from calls.models import Call, CallEvent, CallSyncSettings
 from calls.reasons import reason_text
+from calls.validation import CHOICES, ID_FIELDS, INT_FIELDS, TEXT_FIELDS
+from delivery.models import DeliveryAttempt, SyncRecord
 
 ACCEPTED = inline_serializer(
     "CallEventsAccepted",
@@ -35,8 +38,6 @@ class CallEventSerializer(serializers.Serializer):
 
 
 def _event_schema() -> dict:
-    from calls.validation import CHOICES, ID_FIELDS, INT_FIELDS, TEXT_FIELDS
-
     props: dict = {name: {"type": "string", "maxLength": n} for name, n in ID_FIELDS.items()}
     props |= {name: {"type": "string", "maxLength": n} for name, n in TEXT_FIELDS.items()}
     props |= {name: {"type": "string", "enum": list(v)} for name, v in CHOICES.items()}
@@ -95,6 +96,20 @@ class SyncSerializer(serializers.Serializer):
 
     def get_reason_text(self, record) -> str:
         return reason_text(record)
+
+
+class AttemptSerializer(serializers.ModelSerializer):
+    """One delivery try of a sync entry (delivery.models.DeliveryAttempt)."""
+
+    class Meta:
+        model = DeliveryAttempt
+        fields = ["number", "started_at", "finished_at", "outcome", "error", "crm_request_id"]
+
+
+class SyncDetailSerializer(SyncSerializer):
+    """A sync entry of the call detail: also its delivery tries, oldest first (additive)."""
+
+    attempt_history = AttemptSerializer(source="delivery_attempts", many=True, read_only=True)
 
 
 class CallSerializer(serializers.ModelSerializer):
@@ -160,11 +175,25 @@ NO_CONNECTOR = {
 }
 
 
-def calls_with_details(qs):
-    return qs.prefetch_related(
-        "activities",
-        Prefetch("sync_records", SyncRecord.objects.select_related("connector").order_by("id")),
-    )
+class CallDetailSerializer(CallSerializer):
+    """GET /calls/{id}/: a call with its sync entries' attempt history."""
+
+    @extend_schema_field(SyncDetailSerializer(many=True))
+    def get_sync(self, call) -> list:
+        records = list(call.sync_records.all())
+        if not records and call.decided_at:
+            return [NO_CONNECTOR]
+        return SyncDetailSerializer(records, many=True).data
+
+
+def calls_with_details(qs, attempts: bool = False):
+    """Calls with activities and sync entries prefetched (`attempts`: and their tries)."""
+    records = SyncRecord.objects.select_related("connector").order_by("id")
+    if attempts:
+        records = records.prefetch_related(
+            Prefetch("delivery_attempts", DeliveryAttempt.objects.order_by("id"))
+        )
+    return qs.prefetch_related("activities", Prefetch("sync_records", records))
 
 
 class CallSyncSettingsSerializer(serializers.ModelSerializer):
@@ -180,8 +209,6 @@ class CallSyncSettingsSerializer(serializers.ModelSerializer):
         ]
 
     def validate_subject_template(self, value):
-        from calls.decisions import check_template
-
         problem = check_template(value)
         if problem:
             raise serializers.ValidationError(problem)

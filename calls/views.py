@@ -8,14 +8,14 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from calls import outbox
 from calls.dashboard import backlog, chart, daily_counts
 from calls.filters import CallFilter
 from calls.forms import CallFilterForm
 from calls.models import Call, CallEvent
-from calls.reasons import STATE_BADGE, owner_text, reason_text
+from calls.reasons import ATTEMPT_BADGE, STATE_BADGE, owner_text, reason_text
 from calls.serializers import calls_with_details
 from connectors.models import ConnectorAccount
+from delivery import outbox
 from tenants.scoping import get_for_tenant, tenant_view
 
 
@@ -117,9 +117,15 @@ def _safe(value):
 
 @tenant_view("viewer")
 def detail(request, pk):
-    call = get_for_tenant(calls_with_details(Call.objects.all()), request.tenant, pk=pk)
+    call = get_for_tenant(
+        calls_with_details(Call.objects.all(), attempts=True), request.tenant, pk=pk
+    )
     events = CallEvent.objects.for_tenant(request.tenant).filter(call_id=call.call_id)
     syncs = [_decorate(r) for r in call.sync_records.all()]
+    for record in syncs:  # the attempt history (prefetched with the call)
+        record.tries = list(record.delivery_attempts.all())
+        for attempt in record.tries:
+            attempt.badge = ATTEMPT_BADGE.get(attempt.outcome, "muted")
     return render(
         request,
         "calls/detail.html",

@@ -1,5 +1,9 @@
 """The Celery app, and `ring()`: the best-effort doorbell every web request uses.
 
+Domain code rings a task by its NAME (`ring("calls.deliver", connector_id, kind)`) and never
+imports its own app's `tasks.py`; the tasks modules only import domain code. `ring_once` is the
+deduplicated doorbell of sweepers (one waiting message per key).
+
 Work is stored in the database first; a Celery message only says "look now". When the broker
 is down, a request that stored its rows must still answer 2xx (issue 11, point 5): `ring`
 publishes after commit with a short retry policy, logs a failure instead of raising, and after
@@ -14,6 +18,7 @@ import time
 
 from celery import Celery
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
@@ -81,6 +86,17 @@ def ring(task, *args) -> None:
     """Best-effort doorbell (a task or its name) after the current transaction commits."""
     task = task_named(task)  # an unknown name raises here, in the caller, not after commit
     transaction.on_commit(lambda: publish(task, *args))
+
+
+def ring_once(key: str, task, *args, **kwargs) -> bool:
+    """Send `task` now unless a message rung under `key` still waits (the task deletes the key
+    when it starts; after DELIVERY_DOORBELL_TTL_SECONDS a lost message is rung again)."""
+    if not cache.add(key, 1, timeout=settings.DELIVERY_DOORBELL_TTL_SECONDS):
+        return False
+    if not publish(task, *args, **kwargs):  # broker down (logged): the next sweep rings
+        cache.delete(key)
+        return False
+    return True
 
 
 def reset_doorbell() -> None:

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "connectors",
     "platforms",
     "contacts",
+    "delivery",
     "calls",
     "automations",
     "realtime",

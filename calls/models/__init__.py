@@ -1,8 +1,8 @@
-"""Call pipeline rows: events -> calls (+ activities) -> sync settings and the outbox."""
+"""Call pipeline rows: events -> calls (+ activities) -> sync settings (outbox: delivery)."""
 
 from calls.models.call import Call, CallActivity, CallEvent, CallQuerySet
 from calls.models.signing import WebhookSecret
-from calls.models.sync import CallSyncSettings, SyncKind, SyncRecord, SyncState
+from calls.models.sync import CallSyncSettings
 
 __all__ = [
     "Call",
@@ -10,8 +10,5 @@ __all__ = [
     "CallEvent",
     "CallQuerySet",
     "CallSyncSettings",
-    "SyncKind",
-    "SyncRecord",
-    "SyncState",
     "WebhookSecret",
 ]

@@ -2,6 +2,7 @@
 
 from django.db import models
 
+from portal.phones import normalize, tail
 from tenants.scoping import TenantQuerySet, TenantScopedModel
 
 EVENT_TYPES = ("ringing", "answered", "ended", "missed", "transferred")
@@ -38,8 +39,6 @@ class CallEvent(TenantScopedModel):
 class CallQuerySet(TenantQuerySet):
     def by_phone(self, phone: str, region: str):
         """Calls whose caller or callee is `phone`, in any format (E.164, else trailing digits)."""
-        from portal.phones import normalize, tail
-
         e164 = normalize(phone, region)
         q = models.Q()
         if e164:

@@ -30,6 +30,7 @@ class WebhookSecret(TenantScopedModel):
         if not self.retired_at:
             self.retired_at = timezone.now()
             self.save(update_fields=["retired_at"])
+            # calls.signing imports this model (models load before the code using them).
             from calls.signing import forget
 
             forget(self.tenant_id)

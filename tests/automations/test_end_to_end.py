@@ -6,9 +6,10 @@ import pytest
 from django.utils import timezone
 
 from automations.models import CallbackProfile, CallbackRequest, Trigger
-from calls.models import Call, SyncRecord
+from calls.models import Call
 from connectors.salesforce.simulator import SalesforceSimulator
 from contacts.models import UserMapping
+from delivery.models import SyncRecord
 from tests.calls.conftest import call_events, event
 from tests.factories import authorized_salesforce
 

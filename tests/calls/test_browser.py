@@ -2,7 +2,8 @@
 
 import pytest
 
-from calls.models import CallSyncSettings, SyncRecord
+from calls.models import CallSyncSettings
+from delivery.models import SyncRecord
 from tests.calls.conftest import call_events, event
 from tests.calls.fakes import transient
 from tests.conftest import login, screenshot

@@ -1,4 +1,5 @@
-from calls.models import Call, CallActivity, SyncRecord
+from calls.models import Call, CallActivity
+from delivery.models import SyncRecord
 
 URL = "/api/v1/call-events/daktela/"
 

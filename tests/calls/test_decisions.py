@@ -2,10 +2,11 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from calls.models import Call, CallSyncSettings, SyncRecord
+from calls.models import Call, CallSyncSettings
 from calls.reasons import reason_text
 from connectors.models import ConnectorStatus
 from contacts.models import Contact, ContactPhone, UserMapping
+from delivery.models import SyncRecord
 from tests.calls.conftest import call_events, event
 from tests.factories import make_connector
 

@@ -3,10 +3,12 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from calls import outbox, tasks
-from calls.models import SyncRecord
+from calls import call_logs, tasks
 from connectors.errors import AuthError, ConnectorError
 from connectors.types import WriteResult
+from delivery import outbox
+from delivery import tasks as delivery_tasks
+from delivery.models import SyncRecord
 from tests.calls.conftest import call_events
 from tests.calls.fakes import transient
 
@@ -44,7 +46,7 @@ def test_transient_error_backs_off_then_succeeds(api, tenant, fake_connector, ru
     record = SyncRecord.objects.get()
     assert record.state == "failed" and record.attempts == 1 and "503" in record.last_error
     assert record.next_attempt_at > timezone.now() - timedelta(seconds=1)
-    assert tasks.deliver(fake_connector.pk, "call_log") == 0  # not due yet
+    assert delivery_tasks.deliver(fake_connector.pk, "call_log") == 0  # not due yet
     make_due()
     run_on_commit(tasks.sweep)
     record.refresh_from_db()
@@ -120,7 +122,7 @@ def test_worker_dies_after_crm_wrote_lease_expires_no_duplicate(
     SyncRecord.objects.update(state="pending", next_attempt_at=timezone.now(), attempts=0)
     records = outbox.claim(fake_connector.pk, "call_log", 10)
     assert len(records) == 2 and {r.state for r in records} == {"running"}
-    fake_connector.connector.log_calls([outbox.call_log_from(r.payload) for r in records])
+    fake_connector.connector.log_calls([call_logs.call_log_from(r.payload) for r in records])
     # ... killed here. Nothing is due while the lease holds:
     assert outbox.claim(fake_connector.pk, "call_log", 10) == []
     SyncRecord.objects.update(locked_until=timezone.now() - timedelta(seconds=1))
@@ -160,7 +162,7 @@ def test_enqueue_is_idempotent_for_other_apps(tenant, fake_connector, run_on_com
 
 @pytest.mark.parametrize("kind", ["call_log"])
 def test_deliver_for_deleted_connector_is_quiet(kind, db):
-    assert tasks.deliver(999999, kind) == 0
+    assert delivery_tasks.deliver(999999, kind) == 0
 
 
 def test_a_stale_lease_cannot_mark_rows_synced(api, tenant, fake_connector, run_on_commit):

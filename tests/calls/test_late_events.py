@@ -5,9 +5,12 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from calls import outbox, tasks
-from calls.models import Call, CallSyncSettings, SyncRecord
+from calls import call_logs, tasks
+from calls.models import Call, CallSyncSettings
 from connectors.salesforce.simulator import SalesforceSimulator
+from delivery import outbox
+from delivery import tasks as delivery_tasks
+from delivery.models import SyncRecord
 from tests.calls.conftest import call_events, event, sweep_now
 from tests.factories import authorized_salesforce
 
@@ -143,7 +146,7 @@ def test_lost_doorbell_then_sweeper_sends_the_update(
     post(api, run_on_commit, call_events("L1", start=T0, duration=95))
     record = SyncRecord.objects.get()
     with monkeypatch.context() as m:
-        m.setattr(tasks.deliver, "delay", lambda *a: None)  # the broker loses the message
+        m.setattr(delivery_tasks.deliver, "delay", lambda *a: None)  # the broker loses the message
         post(api, run_on_commit, [late_end(event_id="late-lost")])
     record.refresh_from_db()
     assert record.state == "pending" and record.late_updates == 1
@@ -158,7 +161,7 @@ def test_late_event_while_old_payload_in_flight(api, tenant, sf, sim, run_on_com
     """A worker is sending the old payload: its lease is revoked, its outcome discarded, and
     the new payload goes out once that lease would have expired (never before the old one)."""
     with monkeypatch.context() as m:
-        m.setattr(tasks.deliver, "delay", lambda *a: None)
+        m.setattr(delivery_tasks.deliver, "delay", lambda *a: None)
         post(api, run_on_commit, call_events("L1", start=T0, duration=95))
         [claimed] = outbox.claim(sf.pk, "call_log", 10)  # the worker took the old payload
         post(api, run_on_commit, [late_end(event_id="late-flight")])
@@ -166,7 +169,7 @@ def test_late_event_while_old_payload_in_flight(api, tenant, sf, sim, run_on_com
     assert record.state == "pending" and record.lease is None
     assert record.next_attempt_at >= claimed.locked_until
     connector = sf.connector
-    results = outbox.send_call_logs(connector, [claimed])  # the old request lands
+    results = call_logs.send_call_logs(connector, [claimed])  # the old request lands
     outbox.succeed_many([(claimed, results[0])], connector)  # ... and is not ours any more
     record.refresh_from_db()
     assert record.state == "pending" and record.payload["duration_seconds"] == 180

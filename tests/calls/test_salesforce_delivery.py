@@ -6,8 +6,8 @@ import pytest
 from django.utils import timezone
 
 from calls import tasks
-from calls.models import SyncRecord
 from connectors.salesforce.simulator import SalesforceSimulator
+from delivery.models import SyncRecord
 from tests.calls.conftest import call_events
 from tests.factories import authorized_salesforce
 

@@ -3,7 +3,8 @@ import io
 
 import pytest
 
-from calls.models import Call, SyncRecord, WebhookSecret
+from calls.models import Call, WebhookSecret
+from delivery.models import SyncRecord
 from tests.calls.conftest import call_events
 from tests.calls.fakes import transient
 

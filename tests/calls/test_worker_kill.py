@@ -22,9 +22,9 @@ from django.utils import timezone
 
 from calls import tasks
 from calls.ingest import store_events
-from calls.models import SyncRecord
 from calls.validation import validate_events
 from connectors.salesforce.simulator import SalesforceSimulator
+from delivery.models import SyncRecord
 from tests.calls.conftest import event
 from tests.factories import make_connector
 

@@ -3,10 +3,10 @@ API -> ingest -> (retailCRM: live call event) -> fold -> decide -> outbox -> con
 
 import pytest
 
-from calls.models import SyncRecord
 from connectors.retailcrm.simulator import RetailCRMSimulator
 from connectors.sugarcrm.simulator import SugarCRMSimulator
 from contacts.models import UserMapping
+from delivery.models import SyncRecord
 from portal import http
 from tests.calls.conftest import call_events, event
 from tests.factories import make_connector

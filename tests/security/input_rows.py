@@ -6,8 +6,9 @@ so that response-schema checks see real nulls instead of empty lists (issue 11, 
 
 from datetime import UTC, datetime
 
-from calls.models import Call, CallActivity, CallEvent, SyncRecord, SyncState
+from calls.models import Call, CallActivity, CallEvent
 from contacts.models import Contact, FieldMapping, UserMapping
+from delivery.models import SyncRecord, SyncState
 from jobs.models import Job
 from platforms.models import ContactCenterAccount
 from realtime.models import RoutingRule, ScreenPopRule

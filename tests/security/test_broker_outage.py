@@ -15,7 +15,8 @@ from django.utils import timezone
 from automations.models import CallbackProfile, CallbackRequest, CallbackState
 from automations.tasks import sweep_callbacks
 from calls import tasks as call_tasks
-from calls.models import Call, CallEvent, SyncRecord, SyncState
+from calls.models import Call, CallEvent
+from delivery.models import SyncRecord, SyncState
 from jobs.models import Job, JobStatus
 from jobs.sweeper import sweep_stale_jobs
 from platforms.models import ContactCenterAccount

@@ -14,10 +14,12 @@ import pytest
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from calls import outbox, tasks
-from calls.models import SyncRecord
+from calls import tasks
 from connectors.models import ConnectorAccount
 from connectors.salesforce.simulator import SalesforceSimulator
+from delivery import outbox
+from delivery import tasks as delivery_tasks
+from delivery.models import SyncRecord
 from tests.calls.conftest import _clear_caches, call_events, run_on_commit  # noqa: F401
 from tests.conftest import api_client_for
 from tests.factories import authorized_salesforce
@@ -101,7 +103,7 @@ def test_429_pauses_the_connector_at_once_and_rows_wait_for_retry_after(
     # A deliver task for a paused connector returns at once, without asking the CRM.
     SyncRecord.objects.filter(connector=crm_a).update(next_attempt_at=timezone.now())
     started = time.monotonic()
-    assert tasks.deliver(crm_a.pk, "call_log") == 0
+    assert delivery_tasks.deliver(crm_a.pk, "call_log") == 0
     assert time.monotonic() - started < 1 and sim.throttled == 1
 
 

@@ -13,12 +13,14 @@ from django.db import connection
 from django.utils import timezone
 
 from automations import tasks as automation_tasks  # noqa: F401  (registers its tasks)
-from calls import outbox, tasks
-from calls.models import SyncRecord
+from calls import tasks
 from connectors import breaker
 from connectors.errors import ConnectorError
 from connectors.salesforce.simulator import SalesforceSimulator
 from contacts import tasks as contact_tasks  # noqa: F401
+from delivery import outbox
+from delivery import tasks as delivery_tasks
+from delivery.models import SyncRecord
 from portal.celery import app
 from tests.calls.conftest import (  # noqa: F401
     _clear_caches,
@@ -44,7 +46,7 @@ def queue_calls(api, run_on_commit, n, prefix="Q"):  # noqa: F811
 def lost_doorbells(monkeypatch):
     """Deliver messages are recorded, never run (as if they wait in the queue)."""
     sent = []
-    monkeypatch.setattr(tasks.deliver, "delay", lambda *args: sent.append(args))
+    monkeypatch.setattr(delivery_tasks.deliver, "delay", lambda *args: sent.append(args))
     return sent
 
 
@@ -112,7 +114,7 @@ def test_one_slow_crm_never_holds_more_than_the_cap_of_worker_slots(tenant, sett
         def run(i):
             started = time.monotonic()
             try:
-                tasks.deliver(account.pk, "call_log")
+                delivery_tasks.deliver(account.pk, "call_log")
             finally:
                 durations[i] = time.monotonic() - started
                 connection.close()
@@ -138,7 +140,7 @@ def test_sweeper_doorbells_are_deduplicated(api, fake_connector, run_on_commit, 
     for _ in range(3):  # the message still waits in the queue: the sweeper adds nothing
         assert run_on_commit(tasks.sweep)["deliver"] == 0
     assert len(lost_doorbells) == 2
-    tasks.deliver.run(fake_connector.pk, "call_log")  # a worker takes the message
+    delivery_tasks.deliver.run(fake_connector.pk, "call_log")  # a worker takes the message
     assert set(SyncRecord.objects.values_list("state", flat=True)) == {"synced"}
     SyncRecord.objects.update(state="pending", next_attempt_at=timezone.now())
     assert run_on_commit(tasks.sweep)["deliver"] == 1  # taken: the next one rings again
@@ -221,7 +223,7 @@ def test_messages_land_in_their_queue_on_the_real_broker():
             for queue in ("realtime", "bulk"):
                 channel.queue_declare(queue=queue, durable=True, auto_declare=True)
                 channel.queue_purge(queue)
-            tasks.deliver.delay(0, "call_log")
+            delivery_tasks.deliver.delay(0, "call_log")
             tasks.sweep.delay()
             tasks.sweep.delay()
             counts = {

@@ -2,8 +2,9 @@
 
 import pytest
 
-from calls.models import Call, SyncRecord
+from calls.models import Call
 from contacts.models import Contact
+from delivery.models import SyncRecord
 from tests.calls.conftest import event, fake_connector, fake_crm  # noqa: F401 (fixtures)
 from tests.realtime.helpers import make_contact
 

@@ -19,7 +19,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from calls.models import CallActivity, CallEvent, SyncRecord
+from calls.models import CallActivity, CallEvent
+from delivery.models import SyncRecord
 from tests import test_api_fuzz as fuzz
 
 _keep_db_connection = fuzz._keep_db_connection

@@ -4,8 +4,9 @@ stored template failing its own decision only, over real HTTP against the Salesf
 import pytest
 
 from automations.models import Trigger
-from calls.models import CallSyncSettings, SyncRecord
+from calls.models import CallSyncSettings
 from connectors.salesforce.simulator import SalesforceSimulator
+from delivery.models import SyncRecord
 from portal.placeholders import TemplateError, render
 from tests.calls.conftest import event
 from tests.factories import authorized_salesforce, make_connector

@@ -1,51 +1,50 @@
-"""The generic outbox: CRM writes recorded as SyncRecord rows, delivered by Celery.
+"""The outbox: CRM writes recorded as SyncRecord rows, delivered by Celery, each try recorded.
 
-API for other apps (e.g. automations' tickets and callbacks):
+API for the apps above it (calls' call logs, automations' tickets and callbacks):
 
-    from calls import outbox
-    outbox.enqueue(connector, kind="ticket", key="trigger:5:call:1WS.58184",
+    from delivery import kinds, outbox
+    kinds.register("ticket", "Ticket", send_tickets, crm_object="Case")  # in AppConfig.ready
+    outbox.enqueue(connector, kind="ticket", key="cc-1-t5-1WS.58184",
                    payload=asdict(ticket_request), call=call)   # idempotent by (connector, kind, key)
-    outbox.register_handler("callback", send_callbacks)           # fn(connector_obj, records) -> [WriteResult]
+    outbox.enqueue_many([SyncRecord(...), ...])                  # bulk, existing keys left alone
 
 Rows are claimed in batches with SELECT ... FOR UPDATE SKIP LOCKED and leased
 (`locked_until` + a `lease` token); results are applied only while the lease is ours. A row
 whose worker died is re-claimed by the sweeper when its lease expires; the CRM write is
-idempotent by `key`, so the retry never creates a second record.
+idempotent by `key`, so the retry never creates a second record. Every try ends as one
+DeliveryAttempt row (written in one INSERT per batch): synced, failed, dead, lost (its worker
+died) or discarded (its result came after the row was taken over).
 
-Fairness (calls/admission.py, connectors/breaker.py): a claim is refused while the connector's
-circuit breaker is open or DELIVERY_MAX_IN_FLIGHT_PER_CONNECTOR of its batches are in flight;
-a batch is sent with the HTTP seam's inline waits off, and its failure feeds the breaker (a
-429 / Retry-After pauses the connector and pushes its due rows past the pause).
+Fairness (delivery/admission.py, connectors/breaker.py): a claim is refused while the
+connector's circuit breaker is open or DELIVERY_MAX_IN_FLIGHT_PER_CONNECTOR of its batches are
+in flight; a batch is sent with the HTTP seam's inline waits off, and its failure feeds the
+breaker (a 429 / Retry-After pauses the connector and pushes its due rows past the pause).
 """
 
 import logging
 import random
-from collections.abc import Callable
-from dataclasses import asdict
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from calls import admission
-from calls.models import SyncKind, SyncRecord, SyncState
 from connectors import breaker
 from connectors.errors import AuthError, ConnectorError
 from connectors.models import ConnectorAccount
-from connectors.types import CallLog, TicketRequest, WriteResult
+from connectors.registry import connector_for
+from connectors.types import WriteResult
+from delivery import admission, kinds
+from delivery.models import AttemptOutcome, DeliveryAttempt, SyncRecord, SyncState
 from portal import http
-from portal.celery import ring
+from portal.celery import ring, ring_once
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[object, list[SyncRecord]], list[WriteResult]]
-HANDLERS: dict[str, Handler] = {}
-
-
-def register_handler(kind: str, handler: Handler) -> None:
-    HANDLERS[kind] = handler
+# The deliver task (delivery/tasks.py). Its name dates from when the outbox lived in calls;
+# kept so queued messages, routes (CELERY_TASK_ROUTES) and deployed workers stay valid.
+DELIVER_TASK = "calls.deliver"
 
 
 # --- enqueue -----------------------------------------------------------------------------------
@@ -86,9 +85,30 @@ def enqueue_many(records: list[SyncRecord]) -> None:
 
 
 def kick(connector_id: int, kind: str) -> None:
-    from calls.tasks import deliver
+    ring(DELIVER_TASK, connector_id, kind)  # best effort: the sweeper re-kicks due rows
 
-    ring(deliver, connector_id, kind)  # best effort: calls.sweep re-kicks due rows
+
+# --- doorbells of the sweeper and of the deliver task ------------------------------------------
+
+
+def doorbell_key(connector_id: int, kind: str) -> str:
+    return f"calls.deliver:{connector_id}:{kind}"
+
+
+def ring_deliver(connector_id: int, kind: str) -> bool:
+    """Send a deliver message unless one is already waiting for this connector and kind."""
+    return ring_once(doorbell_key(connector_id, kind), DELIVER_TASK, connector_id, kind)
+
+
+def ring_due() -> int:
+    """The sweeper's part: ring (deduplicated) each connector+kind with due rows, including
+    rows whose lease expired. Paused connectors are left alone until their pause ends."""
+    now = timezone.now()
+    pairs = sorted(
+        set(SyncRecord.objects.due(now).values_list("connector_id", "kind").distinct()[:1000])
+    )
+    paused = admission.paused_ids([c for c, _ in pairs], now)
+    return sum(ring_deliver(c, kind) for c, kind in pairs if c not in paused)
 
 
 # --- claim and deliver ---------------------------------------------------------------------------
@@ -102,43 +122,59 @@ def claim(connector_id: int, kind: str, limit: int) -> list[SyncRecord]:
     with transaction.atomic():
         if not admission.admit(connector_id, now):
             return []
-        ids = list(
+        rows = list(
             SyncRecord.objects.due(now)
             .filter(connector_id=connector_id, kind=kind)
             .order_by("next_attempt_at", "id")
             .select_for_update(skip_locked=True)
-            .values_list("id", flat=True)[:limit]
+            .values_list("id", "tenant_id", "state", "attempts", "locked_until")[:limit]
         )
-        if not ids:
+        if not rows:
             return []
-        until = now + timedelta(seconds=settings.CALLS_LEASE_SECONDS)
+        ids = [row[0] for row in rows]
+        lease_seconds = settings.CALLS_LEASE_SECONDS
         SyncRecord.objects.filter(id__in=ids).update(
             state=SyncState.RUNNING,
-            locked_until=until,
+            locked_until=now + timedelta(seconds=lease_seconds),
             lease=lease,
             attempts=F("attempts") + 1,
             updated_at=now,
         )
+        lost = [
+            DeliveryAttempt(
+                tenant_id=tenant_id,
+                record_id=pk,
+                number=attempts,
+                started_at=min(now, locked_until - timedelta(seconds=lease_seconds)),
+                finished_at=locked_until,
+                outcome=AttemptOutcome.LOST,
+                error="The worker stopped before recording a result; its lease expired.",
+            )
+            for pk, tenant_id, state, attempts, locked_until in rows
+            if state == SyncState.RUNNING
+        ]
+        if lost:
+            DeliveryAttempt.objects.bulk_create(lost)
     return list(SyncRecord.objects.filter(id__in=ids, lease=lease).order_by("id"))
 
 
 def deliver_batch(account, kind: str) -> int:
     """Claim one batch for `account` and send it in one CRM request. Returns rows handled."""
-    from connectors.registry import connector_for
-
     connector = connector_for(account)
     records = claim(account.pk, kind, max(1, int(account.provider.batch_size or 1)))
     if not records:
         return 0
-    handler = HANDLERS.get(kind)
+    entry = kinds.get(kind)
+    tries: list[DeliveryAttempt] = []  # this batch's attempt rows, written in one INSERT
     try:
-        if handler is None:
+        if entry is None:
             raise ConnectorError(f"No delivery handler for {kind!r} records", permanent=True)
         with http.no_inline_waits():  # a slow or rate-limiting CRM must not hold the slot
-            results = handler(connector, records)
+            results = entry.send(connector, records)
     except ConnectorError as exc:
         for record in records:
-            fail(record, exc)
+            fail(record, exc, attempts=tries)
+        DeliveryAttempt.objects.bulk_create(tries)
         until = breaker.record_failure(account, exc)
         if until is not None:
             admission.pause_rows(account.pk, until)
@@ -150,13 +186,44 @@ def deliver_batch(account, kind: str) -> int:
     for record in records:
         result = by_key.get(record.key)
         if result is None:
-            fail(record, ConnectorError("The CRM returned no result for this record"))
+            fail(
+                record, ConnectorError("The CRM returned no result for this record"), attempts=tries
+            )
         elif result.ok:
             synced.append((record, result))
         else:
-            fail(record, ConnectorError(result.error, permanent=result.permanent))
-    succeed_many(synced, connector)
+            error = ConnectorError(result.error, permanent=result.permanent)
+            error.request_id = request_id(result)
+            fail(record, error, attempts=tries)
+    succeed_many(synced, connector, attempts=tries)
+    DeliveryAttempt.objects.bulk_create(tries)
     return len(records)
+
+
+def request_id(obj) -> str:
+    """The CRM's id of the request, where the connector put one on its WriteResult or
+    ConnectorError (optional: most CRMs return none)."""
+    return str(getattr(obj, "request_id", "") or "")[:128]
+
+
+def _attempt(record: SyncRecord, outcome: str, error: str = "", crm_request_id: str = ""):
+    return DeliveryAttempt(
+        tenant_id=record.tenant_id,
+        record_id=record.pk,
+        number=record.attempts,
+        started_at=record.updated_at,  # the claim's time (claim() sets updated_at)
+        finished_at=timezone.now(),
+        outcome=outcome,
+        error=error,
+        crm_request_id=crm_request_id,
+    )
+
+
+def _save(attempts_: list[DeliveryAttempt], into: list | None) -> None:
+    if into is None:
+        DeliveryAttempt.objects.bulk_create(attempts_)
+    else:
+        into.extend(attempts_)
 
 
 def _mine(record: SyncRecord):
@@ -166,20 +233,26 @@ def _mine(record: SyncRecord):
 def _record_url(record: SyncRecord, result: WriteResult, connector) -> str:
     if result.url or not result.crm_id:
         return (result.url or "")[:500]
+    entry = kinds.get(record.kind)
     try:
-        return (connector.record_url(crm_object_for(record.kind), result.crm_id) or "")[:500]
+        crm_object = entry.crm_object if entry else record.kind
+        return (connector.record_url(crm_object, result.crm_id) or "")[:500]
     except Exception:  # a link is a nicety; never fail the sync for it
         return ""
 
 
-def succeed_many(pairs: list[tuple[SyncRecord, WriteResult]], connector) -> None:
-    """Mark a batch synced in one UPDATE ... FROM (VALUES ...), only rows still leased by us."""
+def succeed_many(
+    pairs: list[tuple[SyncRecord, WriteResult]], connector, *, attempts: list | None = None
+) -> None:
+    """Mark a batch synced in one UPDATE ... FROM (VALUES ...), only rows still leased by us;
+    one attempt row each (`attempts`: collect them there instead of writing them now)."""
     if not pairs:
         return
     if connection.vendor != "postgresql":  # portable path (SQLite has no VALUES aliases)
         now = timezone.now()
+        ours = set()
         for record, result in pairs:
-            _mine(record).update(
+            if _mine(record).update(
                 state=SyncState.SYNCED,
                 crm_record_id=result.crm_id[:128],
                 crm_record_url=_record_url(record, result, connector),
@@ -189,8 +262,25 @@ def succeed_many(pairs: list[tuple[SyncRecord, WriteResult]], connector) -> None
                 lease=None,
                 synced_at=now,
                 updated_at=now,
+            ):
+                ours.add(record.pk)
+    else:
+        ours = _succeed_postgres(pairs, connector)
+    _save(
+        [
+            _attempt(
+                record,
+                AttemptOutcome.SYNCED if record.pk in ours else AttemptOutcome.DISCARDED,
+                "" if record.pk in ours else "Synced, but the row had been taken over meanwhile.",
+                request_id(result),
             )
-        return
+            for record, result in pairs
+        ],
+        attempts,
+    )
+
+
+def _succeed_postgres(pairs, connector) -> set[int]:
     ops = connection.ops
     now = ops.adapt_datetimefield_value(timezone.now())
     lease = pairs[0][0].lease
@@ -203,14 +293,17 @@ def succeed_many(pairs: list[tuple[SyncRecord, WriteResult]], connector) -> None
         f"UPDATE {table} SET state = %s, crm_record_id = v.crm_id, crm_record_url = v.url, "  # noqa: S608
         "last_error = '', next_attempt_at = NULL, locked_until = NULL, lease = NULL, "
         f"synced_at = %s, updated_at = %s FROM (VALUES {', '.join(values)}) AS v(id, crm_id, url) "
-        f"WHERE {table}.id = v.id AND {table}.lease = %s AND {table}.state = %s"
+        f"WHERE {table}.id = v.id AND {table}.lease = %s AND {table}.state = %s "
+        f"RETURNING {table}.id"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [SyncState.SYNCED, now, now, *params, lease, SyncState.RUNNING])
+        return {pk for (pk,) in cursor.fetchall()}
 
 
-def fail(record: SyncRecord, exc: ConnectorError) -> None:
-    """Transient: back off and retry; permanent or out of attempts: dead (manual retry)."""
+def fail(record: SyncRecord, exc: ConnectorError, *, attempts: list | None = None) -> None:
+    """Transient: back off and retry; permanent or out of attempts: dead (manual retry).
+    One attempt row (`attempts`: collect it there instead of writing it now)."""
     now = timezone.now()
     max_attempts = settings.CALLS_MAX_ATTEMPTS
     permanent = exc.permanent and not isinstance(exc, AuthError)  # re-authorize, then it works
@@ -221,14 +314,20 @@ def fail(record: SyncRecord, exc: ConnectorError) -> None:
     delay = backoff(record.attempts, exc)
     if waiting and exc.retry_after is not None:
         delay = breaker.pause_seconds(exc, 1, "wait")
-    _mine(record).update(
+    error = str(exc)[:2000] or exc.__class__.__name__
+    ours = _mine(record).update(
         state=SyncState.DEAD if dead else SyncState.FAILED,
-        last_error=str(exc)[:2000] or exc.__class__.__name__,
+        last_error=error,
         next_attempt_at=None if dead else now + timedelta(seconds=delay),
         locked_until=None,
         lease=None,
         updated_at=now,
     )
+    if not ours:
+        outcome = AttemptOutcome.DISCARDED
+    else:
+        outcome = AttemptOutcome.DEAD if dead else AttemptOutcome.FAILED
+    _save([_attempt(record, outcome, error, request_id(exc))], attempts)
 
 
 def backoff(attempts: int, exc: ConnectorError | None = None) -> float:
@@ -251,49 +350,3 @@ def retry(records) -> int:
         )
         kick(record.connector_id, record.kind)
     return len(rows)
-
-
-# --- built-in handlers -------------------------------------------------------------------------
-
-
-def crm_object_for(kind: str) -> str:
-    return {"call_log": "Task", "ticket": "Case"}.get(kind, kind)
-
-
-def _dt(value):
-    return datetime.fromisoformat(value) if isinstance(value, str) and value else value
-
-
-def call_log_from(payload: dict) -> CallLog:
-    data = dict(payload)
-    data["started_at"], data["ended_at"] = _dt(data.get("started_at")), _dt(data.get("ended_at"))
-    return CallLog(**data)
-
-
-def call_log_payload(log_: CallLog) -> dict:
-    data = asdict(log_)
-    for name in ("started_at", "ended_at"):
-        if data[name] is not None:
-            data[name] = data[name].isoformat()
-    return data
-
-
-def send_call_logs(connector, records: list[SyncRecord]) -> list[WriteResult]:
-    return connector.log_calls([call_log_from(r.payload) for r in records])
-
-
-def send_tickets(connector, records: list[SyncRecord]) -> list[WriteResult]:
-    """Tickets have no batch API: one create per row, each with its own result."""
-    results = []
-    for r in records:
-        try:
-            result = connector.create_ticket(TicketRequest(**r.payload))
-            result.key = r.key
-            results.append(result)
-        except ConnectorError as exc:
-            results.append(WriteResult(key=r.key, error=str(exc), permanent=exc.permanent))
-    return results
-
-
-register_handler(SyncKind.CALL_LOG, send_call_logs)
-register_handler(SyncKind.TICKET, send_tickets)

@@ -12,10 +12,9 @@ from datetime import datetime
 
 from django.db.models import Count
 
-from calls.models import SyncRecord, SyncState
-from calls.models.sync import DUE_STATES
 from connectors import breaker
 from connectors.models import ConnectorAccount
+from delivery.models import DUE_STATES, SyncRecord, SyncState
 
 
 def in_flight(connector_id: int, now: datetime) -> int:
