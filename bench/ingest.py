@@ -299,8 +299,8 @@ def e2e_phase(port: int, args) -> dict:
 
     from calls.models import SyncRecord
     from connectors.models import ConnectorAccount
-    from connectors.salesforce.simulator import SalesforceSimulator
     from connectors.services import save_account
+    from simulators.salesforce import SalesforceSimulator
 
     tenant, key = setup_tenant("bench-e2e")
     sim = SalesforceSimulator(contacts=0, api_limit=10**9).start()

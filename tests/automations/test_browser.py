@@ -3,7 +3,7 @@
 import pytest
 
 from calls.models import Call
-from connectors.salesforce.simulator import SalesforceSimulator
+from simulators.salesforce import SalesforceSimulator
 from tests.calls.conftest import event
 from tests.conftest import api_client_for, login, screenshot
 from tests.factories import authorized_salesforce

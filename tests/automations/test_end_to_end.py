@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from automations.models import CallbackProfile, CallbackRequest, Trigger
 from calls.models import Call, SyncRecord
-from connectors.salesforce.simulator import SalesforceSimulator
 from contacts.models import UserMapping
+from simulators.salesforce import SalesforceSimulator
 from tests.calls.conftest import call_events, event
 from tests.factories import authorized_salesforce
 

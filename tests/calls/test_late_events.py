@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from calls import outbox, tasks
 from calls.models import Call, CallSyncSettings, SyncRecord
-from connectors.salesforce.simulator import SalesforceSimulator
+from simulators.salesforce import SalesforceSimulator
 from tests.calls.conftest import call_events, event, sweep_now
 from tests.factories import authorized_salesforce
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from calls import tasks
 from calls.models import SyncRecord
-from connectors.salesforce.simulator import SalesforceSimulator
+from simulators.salesforce import SalesforceSimulator
 from tests.calls.conftest import call_events
 from tests.factories import authorized_salesforce
 

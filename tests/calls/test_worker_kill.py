@@ -24,7 +24,7 @@ from calls import tasks
 from calls.ingest import store_events
 from calls.models import SyncRecord
 from calls.validation import validate_events
-from connectors.salesforce.simulator import SalesforceSimulator
+from simulators.salesforce import SalesforceSimulator
 from tests.calls.conftest import event
 from tests.factories import make_connector
 

@@ -5,7 +5,7 @@ import re
 import pytest
 
 from connectors.models import ConnectorAccount, ConnectorAuditEntry
-from connectors.salesforce.simulator import SalesforceSimulator
+from simulators.salesforce import SalesforceSimulator
 from tenants.models import Role
 from tests.conftest import login, make_user, screenshot
 

@@ -8,8 +8,8 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from connectors.models import ConnectorAccount, ConnectorStatus
-from connectors.salesforce.simulator import SalesforceSimulator
 from connectors.services import save_account
+from simulators.salesforce import SalesforceSimulator
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 import pytest
 
 from connectors.salesforce.connector import SalesforceConnector
-from connectors.salesforce.simulator import SalesforceSimulator
+from simulators.salesforce import SalesforceSimulator
 from tests.factories import make_connector
 
 

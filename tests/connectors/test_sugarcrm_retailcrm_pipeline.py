@@ -4,10 +4,10 @@ API -> ingest -> (retailCRM: live call event) -> fold -> decide -> outbox -> con
 import pytest
 
 from calls.models import SyncRecord
-from connectors.retailcrm.simulator import RetailCRMSimulator
-from connectors.sugarcrm.simulator import SugarCRMSimulator
 from contacts.models import UserMapping
 from portal import http
+from simulators.retailcrm import RetailCRMSimulator
+from simulators.sugarcrm import SugarCRMSimulator
 from tests.calls.conftest import call_events, event
 from tests.factories import make_connector
 

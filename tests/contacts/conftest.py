@@ -8,7 +8,7 @@ from connectors.services import save_account
 
 @pytest.fixture
 def sf_sim():
-    from connectors.salesforce.simulator import SalesforceSimulator
+    from simulators.salesforce import SalesforceSimulator
 
     sim = SalesforceSimulator(page_size=20).start()
     yield sim
@@ -35,7 +35,7 @@ def sf(tenant, sf_sim):
 
 @pytest.fixture
 def daktela_sim():
-    from contacts.daktela.simulator import DaktelaSimulator
+    from simulators.daktela import DaktelaSimulator
 
     sim = DaktelaSimulator().start()
     yield sim

@@ -3,9 +3,9 @@ contact-center accounts (../shared/API.md)."""
 
 import pytest
 
-from connectors.salesforce import sim_data
 from contacts.models import ContactCenterAccount, ContactSyncSettings, FieldMapping, UserMapping
 from jobs.models import Job
+from simulators.salesforce import data as sim_data
 from tests.contacts.helpers import make_contact
 from tests.factories import make_connector
 

@@ -3,14 +3,14 @@ custom fields per field mappings, errors inside a 2xx, auth failures, resume aft
 
 import pytest
 
-from connectors.salesforce import sim_data
 from contacts.daktela.client import DaktelaClient
-from contacts.daktela.simulator import DEMO_TOKEN
 from contacts.importer import delete_contacts
 from contacts.models import Contact, ContactCenterAccount, ContactDeletion, FieldMapping
 from contacts.push import run_contact_push, start_push
 from contacts.sync import run_contact_sync, start_contact_sync
 from jobs.models import Job, JobStatus
+from simulators.daktela import DEMO_TOKEN
+from simulators.salesforce import data as sim_data
 from tests.contacts.helpers import make_cc_account, make_contact
 
 pytestmark = pytest.mark.django_db

@@ -6,11 +6,11 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from connectors.salesforce import sim_data
 from contacts.models import Contact, ContactSyncSettings, FieldMapping
 from contacts.sync import LostClaim, claim_job, heartbeat, run_contact_sync, start_contact_sync
 from contacts.tasks import MAX_ATTEMPTS, start_due_syncs, sweep_stale_jobs
 from jobs.models import Job, JobStatus
+from simulators.salesforce import data as sim_data
 
 pytestmark = pytest.mark.django_db
 

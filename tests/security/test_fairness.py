@@ -17,7 +17,7 @@ from django.utils.dateparse import parse_datetime
 from calls import outbox, tasks
 from calls.models import SyncRecord
 from connectors.models import ConnectorAccount
-from connectors.salesforce.simulator import SalesforceSimulator
+from simulators.salesforce import SalesforceSimulator
 from tests.calls.conftest import _clear_caches, call_events, run_on_commit  # noqa: F401
 from tests.conftest import api_client_for
 from tests.factories import authorized_salesforce

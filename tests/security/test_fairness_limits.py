@@ -17,9 +17,9 @@ from calls import outbox, tasks
 from calls.models import SyncRecord
 from connectors import breaker
 from connectors.errors import ConnectorError
-from connectors.salesforce.simulator import SalesforceSimulator
 from contacts import tasks as contact_tasks  # noqa: F401
 from portal.celery import app
+from simulators.salesforce import SalesforceSimulator
 from tests.calls.conftest import (  # noqa: F401
     _clear_caches,
     call_events,

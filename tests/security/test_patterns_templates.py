@@ -5,8 +5,8 @@ import pytest
 
 from automations.models import Trigger
 from calls.models import CallSyncSettings, SyncRecord
-from connectors.salesforce.simulator import SalesforceSimulator
 from portal.placeholders import TemplateError, render
+from simulators.salesforce import SalesforceSimulator
 from tests.calls.conftest import event
 from tests.factories import authorized_salesforce, make_connector
 
