@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (pytest fixtures imported from test_salesforce_fixtures)
 """Configure-side pieces: the form, the guide, the demo account and the simulator registry."""
 
 from django.template.loader import render_to_string
@@ -9,7 +8,6 @@ from connectors.salesforce.connector import SalesforceConnector
 from connectors.salesforce.forms import SalesforceForm
 from simulators import registry
 from simulators.salesforce import SalesforceSimulator
-from tests.connectors.test_salesforce_fixtures import sf_server, sf_sim  # noqa: F401
 
 VALID = {
     "instance_url": "https://acme.my.salesforce.com",
