@@ -32,7 +32,7 @@ def serve_simulator(n: int, page_size: int) -> None:
     import django
 
     django.setup()
-    from connectors.salesforce.simulator import SalesforceSimulator
+    from simulators.salesforce import SalesforceSimulator
 
     sim = SalesforceSimulator(page_size=page_size, api_limit=10**9, contacts=0).start()
     sim.generate_contacts(n)
@@ -96,12 +96,12 @@ def main() -> None:
     from django.db import connection
 
     from connectors.models import ConnectorAccount
-    from connectors.salesforce.simulator import SalesforceSimulator
     from connectors.services import save_account
     from contacts.models import Contact
     from contacts.sync import start_contact_sync
     from jobs.models import Job
     from portal.celery import app
+    from simulators.salesforce import SalesforceSimulator
     from tenants.models import Tenant
 
     if connection.vendor != "postgresql":

@@ -84,8 +84,8 @@ def start_stack(port: int, slots: int, schedule: str) -> list[subprocess.Popen]:
 
 def salesforce_tenant(slug: str, latency: float):
     from connectors.models import ConnectorAccount
-    from connectors.salesforce.simulator import SalesforceSimulator
     from connectors.services import save_account
+    from simulators.salesforce import SalesforceSimulator
 
     tenant, key = setup_tenant(slug)
     sim = SalesforceSimulator(contacts=0, api_limit=10**9).start()

@@ -298,9 +298,9 @@ def e2e_phase(port: int, args) -> dict:
     from django.db.models import Count
 
     from connectors.models import ConnectorAccount
-    from connectors.salesforce.simulator import SalesforceSimulator
     from connectors.services import save_account
     from delivery.models import SyncRecord
+    from simulators.salesforce import SalesforceSimulator
 
     tenant, key = setup_tenant("bench-e2e")
     sim = SalesforceSimulator(contacts=0, api_limit=10**9).start()

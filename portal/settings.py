@@ -7,6 +7,7 @@ FIELD_ENCRYPTION_KEYS and DEBUG=false.
 
 import base64
 import hashlib
+import importlib.util
 import ipaddress
 from datetime import timedelta
 from pathlib import Path
@@ -64,6 +65,10 @@ INSTALLED_APPS = [
     "axes",  # abuse: login throttling (django-axes)
     "csp",  # headers: Content-Security-Policy (django-csp)
 ]
+# Dev only: the simulators and their commands (`make run` = run_portal, run_simulators,
+# seed_demo). Not in the wheel; a production host (DEBUG=false) never loads them.
+if DEBUG and importlib.util.find_spec("simulators") is not None:
+    INSTALLED_APPS.append("simulators")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -295,7 +300,7 @@ except ValueError as exc:
     raise ImproperlyConfigured(f"OUTBOUND_ALLOWED_NETWORKS: {exc}") from exc
 # --- end outbound ---
 
-# CRM simulators started by `make run` / `manage.py run_simulators`.
+# CRM simulators started by `make run` / `manage.py run_simulators` (dev only: simulators/).
 SIMULATOR_HOST = env.str("SIMULATOR_HOST", default="127.0.0.1")
 SIMULATOR_BASE_PORT = env.int("SIMULATOR_BASE_PORT", default=8701)
 

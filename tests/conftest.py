@@ -8,7 +8,9 @@ from cryptography.fernet import Fernet
 from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
-from portal import throttling
+from portal import http, throttling
+from simulators.daktela import DaktelaSimulator
+from simulators.salesforce import SalesforceSimulator
 from tenants.models import ApiKey, Membership, Role, Tenant
 
 # Playwright's sync API runs an event loop in the test thread; the ORM must still work there.
@@ -114,6 +116,42 @@ def api(tenant):
 @pytest.fixture
 def other_api(other_tenant):
     return api_client_for(other_tenant)
+
+
+# --- simulators (real HTTP servers on port 0, simulators/) ------------------------------------
+
+
+@pytest.fixture
+def start_simulator():
+    """`start_simulator(SalesforceSimulator, contacts=5)`: started now, stopped after the test."""
+    running = []
+
+    def start(cls, **options):
+        sim = cls(**options).start()
+        running.append(sim)
+        return sim
+
+    yield start
+    http.default_session().close()  # drop keep-alive connections so the servers stop at once
+    for sim in running:
+        sim.stop()
+
+
+def simulator_options(request) -> dict:
+    """The options of `@pytest.mark.simulator(contacts=5)` (module `pytestmark` or test)."""
+    marker = request.node.get_closest_marker("simulator")
+    return dict(marker.kwargs) if marker else {}
+
+
+@pytest.fixture
+def salesforce_sim(request, start_simulator):
+    """A Salesforce simulator for one test; `@pytest.mark.simulator(...)` sets its options."""
+    return start_simulator(SalesforceSimulator, **simulator_options(request))
+
+
+@pytest.fixture
+def daktela_sim(start_simulator):
+    return start_simulator(DaktelaSimulator)
 
 
 # --- browser (Playwright driving Debian's Chromium) -------------------------------------------

@@ -3,23 +3,19 @@
 import pytest
 
 from calls.models import Call
-from connectors.salesforce.simulator import SalesforceSimulator
 from tests.calls.conftest import event
 from tests.conftest import api_client_for, login, screenshot
 from tests.factories import authorized_salesforce
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.simulator(contacts=5),
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+]
 
 
-@pytest.fixture
-def sim():
-    s = SalesforceSimulator(contacts=5).start()
-    yield s
-    s.stop()
-
-
-def test_trigger_created_in_ui_opens_ticket(page, tenant, admin_user, sim):
-    sf = authorized_salesforce(tenant, sim, "Sales org")
+def test_trigger_created_in_ui_opens_ticket(page, tenant, admin_user, salesforce_sim):
+    sf = authorized_salesforce(tenant, salesforce_sim, "Sales org")
 
     login(page, admin_user.email)
     page.goto("/automations/")
@@ -46,7 +42,7 @@ def test_trigger_created_in_ui_opens_ticket(page, tenant, admin_user, sim):
     page.click("button:has-text('Dry-run')")
     assert "Missed call from +420773794804" in page.locator("#dry-run-result").inner_text()
     screenshot(page, "automations-dry-run")
-    assert sim.cases == {}
+    assert salesforce_sim.cases == {}
 
     api = api_client_for(tenant)  # the telephony platform reports a missed support call
     events = [
@@ -54,12 +50,12 @@ def test_trigger_created_in_ui_opens_ticket(page, tenant, admin_user, sim):
         event("B1", "missed", "2026-11-20T10:00:20+01:00"),
     ]
     assert api.post("/api/v1/call-events/", events, format="json").status_code == 202
-    assert len(sim.cases) == 1
+    assert len(salesforce_sim.cases) == 1
 
     call = Call.objects.get(call_id="B1")
     page.goto(f"/calls/{call.pk}/")
     ticket_row = page.locator("tr", has_text="Ticket")
     assert ticket_row.count() >= 1
-    case_id = next(iter(sim.cases.values()))["Id"]
+    case_id = next(iter(salesforce_sim.cases.values()))["Id"]
     assert page.locator(f"a:has-text('{case_id}')").count() == 1
     screenshot(page, "automations-call-with-ticket")

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from automations.models import CallbackProfile, CallbackRequest
-from connectors.dynamics365.simulator import Dynamics365Simulator
+from simulators.dynamics365 import Dynamics365Simulator
 from tests.factories import make_connector
 
 

@@ -7,23 +7,17 @@ from django.utils import timezone
 
 from automations.models import CallbackProfile, CallbackRequest, Trigger
 from calls.models import Call
-from connectors.salesforce.simulator import SalesforceSimulator
 from contacts.models import UserMapping
 from delivery.models import SyncRecord
 from tests.calls.conftest import call_events, event
 from tests.factories import authorized_salesforce
 
-
-@pytest.fixture
-def sim():
-    s = SalesforceSimulator(contacts=5).start()
-    yield s
-    s.stop()
+pytestmark = pytest.mark.simulator(contacts=5)  # the seed of salesforce_sim (tests/conftest.py)
 
 
 @pytest.fixture
-def sf(tenant, sim):
-    return authorized_salesforce(tenant, sim)
+def sf(tenant, salesforce_sim):
+    return authorized_salesforce(tenant, salesforce_sim)
 
 
 @pytest.fixture
@@ -42,8 +36,8 @@ def missed_call(call_id, queue="Support", **extra):
     ]
 
 
-def test_matching_call_opens_exactly_one_case(api, tenant, sf, sim, run):
-    user = sim.users[0]
+def test_matching_call_opens_exactly_one_case(api, tenant, sf, salesforce_sim, run):
+    user = salesforce_sim.users[0]
     UserMapping.objects.create(
         tenant=tenant,
         connector=sf,
@@ -73,8 +67,8 @@ def test_matching_call_opens_exactly_one_case(api, tenant, sf, sim, run):
     assert (
         run(api.post, "/api/v1/call-events/", call_events("A1"), format="json").status_code == 202
     )
-    assert len(sim.cases) == 1
-    case = next(iter(sim.cases.values()))
+    assert len(salesforce_sim.cases) == 1
+    case = next(iter(salesforce_sim.cases.values()))
     assert case["Subject"] == "Missed call from +420773794804"
     assert case["OwnerId"] == user["Id"]
     assert "Queue: Support" in case["Description"]
@@ -88,14 +82,14 @@ def test_matching_call_opens_exactly_one_case(api, tenant, sf, sim, run):
     run(api.post, "/api/v1/call-events/", missed_call("M1"), format="json")
     SyncRecord.objects.filter(kind="ticket").update(state="dead")
     run(api.post, f"/api/v1/calls/{call.pk}/retry/")
-    assert len(sim.cases) == 1
+    assert len(salesforce_sim.cases) == 1
     assert SyncRecord.objects.get(kind="ticket").state == "synced"
 
 
-def test_private_calls_open_no_ticket(api, tenant, sf, sim, run):
+def test_private_calls_open_no_ticket(api, tenant, sf, salesforce_sim, run):
     Trigger.objects.create(tenant=tenant, connector=sf, name="Any call")
     run(api.post, "/api/v1/call-events/", missed_call("P1", privacy="private"), format="json")
-    assert sim.cases == {} and not SyncRecord.objects.filter(kind="ticket").exists()
+    assert salesforce_sim.cases == {} and not SyncRecord.objects.filter(kind="ticket").exists()
 
 
 def post_requests(api, run, *items):
@@ -115,9 +109,9 @@ def cb(n, phone="+420773794804", queue="Support", minutes_ago=5):
     }
 
 
-def test_callbacks_bundle_and_queue_owner(api, tenant, sf, sim, run):
-    queue = next(q for q in sim.queues if q["Type"] == "Queue")
-    owner = sim.users[3]["Id"]
+def test_callbacks_bundle_and_queue_owner(api, tenant, sf, salesforce_sim, run):
+    queue = next(q for q in salesforce_sim.queues if q["Type"] == "Queue")
+    owner = salesforce_sim.users[3]["Id"]
     queue["OwnerId"] = owner  # the simulator's live row: the queue now belongs to that user
     CallbackProfile.objects.create(
         tenant=tenant,
@@ -132,18 +126,18 @@ def test_callbacks_bundle_and_queue_owner(api, tenant, sf, sim, run):
     post_requests(api, run, cb(1), cb(2), cb(3, phone="+420111222333"))
     states = dict(CallbackRequest.objects.values_list("request_id", "state"))
     assert states == {"cb-1": "synced", "cb-2": "synced", "cb-3": "synced"}
-    assert len(sim.tasks) == 3
+    assert len(salesforce_sim.tasks) == 3
     second = CallbackRequest.objects.get(request_id="cb-2")
     assert second.bundled_with.request_id == "cb-1"
-    task = sim.tasks[next(k for k in sim.tasks if k.endswith("cb-cb-2"))]
+    task = salesforce_sim.tasks[next(k for k in salesforce_sim.tasks if k.endswith("cb-cb-2"))]
     assert "Bundled with request cb-1" in task["Description"]
     assert task["OwnerId"] == owner
     # idempotent by request_id: sending them again changes nothing
     post_requests(api, run, cb(1), cb(2))
-    assert len(sim.tasks) == 3
+    assert len(salesforce_sim.tasks) == 3
 
 
-def test_callbacks_ignore_duplicates_and_age_window(api, tenant, sf, sim, run):
+def test_callbacks_ignore_duplicates_and_age_window(api, tenant, sf, salesforce_sim, run):
     CallbackProfile.objects.create(
         tenant=tenant,
         connector=sf,
@@ -160,12 +154,12 @@ def test_callbacks_ignore_duplicates_and_age_window(api, tenant, sf, sim, run):
     )
     states = dict(CallbackRequest.objects.values_list("request_id", "state"))
     assert states == {"cb-1": "synced", "cb-2": "ignored", "cb-3": "synced", "cb-4": "skipped"}
-    assert len(sim.tasks) == 2
+    assert len(salesforce_sim.tasks) == 2
     ignored = CallbackRequest.objects.get(request_id="cb-2")
     assert ignored.crm_record_id == CallbackRequest.objects.get(request_id="cb-1").crm_record_id
 
 
-def test_closing_the_first_request_lets_the_next_one_sync(api, tenant, sf, sim, run):
+def test_closing_the_first_request_lets_the_next_one_sync(api, tenant, sf, salesforce_sim, run):
     CallbackProfile.objects.create(
         tenant=tenant, connector=sf, name="Support", callback_list="support-cb", duplicates="ignore"
     )
@@ -175,4 +169,4 @@ def test_closing_the_first_request_lets_the_next_one_sync(api, tenant, sf, sim, 
     assert api.post(f"/api/v1/callback-requests/{first.pk}/close/").status_code == 200
     post_requests(api, run, cb(3))
     assert CallbackRequest.objects.get(request_id="cb-3").state == "synced"
-    assert len(sim.tasks) == 2
+    assert len(salesforce_sim.tasks) == 2

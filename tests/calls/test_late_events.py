@@ -7,12 +7,13 @@ from django.utils import timezone
 
 from calls import call_logs, tasks
 from calls.models import Call, CallSyncSettings
-from connectors.salesforce.simulator import SalesforceSimulator
 from delivery import outbox
 from delivery import tasks as delivery_tasks
 from delivery.models import SyncRecord
 from tests.calls.conftest import call_events, event, sweep_now
 from tests.factories import authorized_salesforce
+
+pytestmark = pytest.mark.simulator(contacts=0)  # the seed of salesforce_sim (tests/conftest.py)
 
 URL = "/api/v1/call-events/"
 DAKTELA = "/api/v1/call-events/daktela/"
@@ -20,15 +21,8 @@ T0 = "2026-11-20T10:00:00+01:00"
 
 
 @pytest.fixture
-def sim():
-    s = SalesforceSimulator(contacts=0).start()
-    yield s
-    s.stop()
-
-
-@pytest.fixture
-def sf(tenant, sim):
-    return authorized_salesforce(tenant, sim)
+def sf(tenant, salesforce_sim):
+    return authorized_salesforce(tenant, salesforce_sim)
 
 
 def post(api, run_on_commit, events):
@@ -37,8 +31,8 @@ def post(api, run_on_commit, events):
     return response.json()
 
 
-def task_writes(sim):
-    return [p for m, p in sim.requests if m == "PATCH" and "/sobjects/Task" in p]
+def task_writes(salesforce_sim):
+    return [p for m, p in salesforce_sim.requests if m == "PATCH" and "/sobjects/Task" in p]
 
 
 def late_end(call_id="L1", **extra):
@@ -48,37 +42,37 @@ def late_end(call_id="L1", **extra):
     return event(call_id, "ended", "2026-11-20T10:03:05+01:00", **extra)
 
 
-def test_late_event_updates_the_same_task(api, tenant, sf, sim, run_on_commit):
+def test_late_event_updates_the_same_task(api, tenant, sf, salesforce_sim, run_on_commit):
     post(api, run_on_commit, call_events("L1", start=T0, duration=95))
     record = SyncRecord.objects.get()
     assert record.state == "synced" and record.late_updates == 0
     key, crm_id = record.key, record.crm_record_id
-    assert sim.tasks[key]["CallDurationInSeconds"] == 95
+    assert salesforce_sim.tasks[key]["CallDurationInSeconds"] == 95
 
     post(api, run_on_commit, [late_end(event_id="late-1")])
     record.refresh_from_db()
     assert record.state == "synced" and record.crm_record_id == crm_id
     assert record.late_updates == 1 and record.late_updated_at is not None
     assert record.payload["duration_seconds"] == 180
-    assert len(sim.tasks) == 1  # upsert by key: the same Task, updated
-    task = sim.tasks[key]
+    assert len(salesforce_sim.tasks) == 1  # upsert by key: the same Task, updated
+    task = salesforce_sim.tasks[key]
     assert task["Id"] == crm_id and task["CallDurationInSeconds"] == 180
     assert "https://rec.example/L1.mp3" in task["Description"]
 
     # The same event delivered again, a re-run fold and a new event that changes nothing
     # cause no CRM request.
-    writes = len(task_writes(sim))
+    writes = len(task_writes(salesforce_sim))
     assert post(api, run_on_commit, [late_end(event_id="late-1")])["duplicates"] == 1
     run_on_commit(tasks.fold_calls, tenant.pk, ["L1"])
     post(api, run_on_commit, [event("L1", "answered", "2026-11-20T10:00:30+01:00")])
     sweep_now(run_on_commit)
     assert Call.objects.get().ended
-    assert len(task_writes(sim)) == writes
+    assert len(task_writes(salesforce_sim)) == writes
     record.refresh_from_db()
     assert record.late_updates == 1 and record.state == "synced"
 
 
-def test_late_event_for_skipped_call_keeps_the_skip(api, tenant, sf, sim, run_on_commit):
+def test_late_event_for_skipped_call_keeps_the_skip(api, tenant, sf, salesforce_sim, run_on_commit):
     conf = CallSyncSettings.for_connector(sf)
     conf.min_duration_seconds = 10
     conf.save()
@@ -92,11 +86,11 @@ def test_late_event_for_skipped_call_keeps_the_skip(api, tenant, sf, sim, run_on
         0,
     )
     assert record.reason_detail["duration"] == 4
-    assert not task_writes(sim) and not sim.tasks
+    assert not task_writes(salesforce_sim) and not salesforce_sim.tasks
 
 
 def test_daktela_transfer_decided_early_lists_both_legs(
-    client, api, tenant, sf, sim, run_on_commit
+    client, api, tenant, sf, salesforce_sim, run_on_commit
 ):
     first = {
         "ID": "1WS.7001",
@@ -125,23 +119,23 @@ def test_daktela_transfer_decided_early_lists_both_legs(
     assert run_on_commit(client.get, DAKTELA, first).status_code == 202
     record = SyncRecord.objects.get()
     assert record.state == "synced" and Call.objects.get().decided_at  # decided early
-    task = sim.tasks[record.key]
+    task = salesforce_sim.tasks[record.key]
     assert "j.doe@acme.com" in task["Description"] and "k.smith" not in task["Description"]
 
     assert run_on_commit(client.get, DAKTELA, second).status_code == 202
     record.refresh_from_db()
     assert record.state == "synced" and record.late_updates == 1
-    assert len(sim.tasks) == 1
-    task = sim.tasks[record.key]
+    assert len(salesforce_sim.tasks) == 1
+    task = salesforce_sim.tasks[record.key]
     assert "- j.doe@acme.com (answered)\n- k.smith@acme.com (answered)" in task["Description"]
     assert task["CallDurationInSeconds"] == 200 and task["Id"] == record.crm_record_id
-    writes = len(task_writes(sim))
+    writes = len(task_writes(salesforce_sim))
     assert run_on_commit(client.get, DAKTELA, second).json()["accepted"] == 0
-    assert len(task_writes(sim)) == writes
+    assert len(task_writes(salesforce_sim)) == writes
 
 
 def test_lost_doorbell_then_sweeper_sends_the_update(
-    api, tenant, sf, sim, run_on_commit, monkeypatch
+    api, tenant, sf, salesforce_sim, run_on_commit, monkeypatch
 ):
     post(api, run_on_commit, call_events("L1", start=T0, duration=95))
     record = SyncRecord.objects.get()
@@ -150,14 +144,16 @@ def test_lost_doorbell_then_sweeper_sends_the_update(
         post(api, run_on_commit, [late_end(event_id="late-lost")])
     record.refresh_from_db()
     assert record.state == "pending" and record.late_updates == 1
-    assert sim.tasks[record.key]["CallDurationInSeconds"] == 95
+    assert salesforce_sim.tasks[record.key]["CallDurationInSeconds"] == 95
     run_on_commit(tasks.sweep)
     record.refresh_from_db()
-    assert record.state == "synced" and len(sim.tasks) == 1
-    assert sim.tasks[record.key]["CallDurationInSeconds"] == 180
+    assert record.state == "synced" and len(salesforce_sim.tasks) == 1
+    assert salesforce_sim.tasks[record.key]["CallDurationInSeconds"] == 180
 
 
-def test_late_event_while_old_payload_in_flight(api, tenant, sf, sim, run_on_commit, monkeypatch):
+def test_late_event_while_old_payload_in_flight(
+    api, tenant, sf, salesforce_sim, run_on_commit, monkeypatch
+):
     """A worker is sending the old payload: its lease is revoked, its outcome discarded, and
     the new payload goes out once that lease would have expired (never before the old one)."""
     with monkeypatch.context() as m:
@@ -177,12 +173,12 @@ def test_late_event_while_old_payload_in_flight(api, tenant, sf, sim, run_on_com
     SyncRecord.objects.update(next_attempt_at=timezone.now() - timedelta(seconds=1))
     run_on_commit(tasks.sweep)
     record.refresh_from_db()
-    assert record.state == "synced" and len(sim.tasks) == 1
-    assert sim.tasks[record.key]["CallDurationInSeconds"] == 180
+    assert record.state == "synced" and len(salesforce_sim.tasks) == 1
+    assert salesforce_sim.tasks[record.key]["CallDurationInSeconds"] == 180
 
 
-def test_call_made_private_late_sends_nothing_more(api, tenant, sf, sim, run_on_commit):
-    sim.fail_next(path="/composite/sobjects/Task", status=503, times=3)
+def test_call_made_private_late_sends_nothing_more(api, tenant, sf, salesforce_sim, run_on_commit):
+    salesforce_sim.fail_next(path="/composite/sobjects/Task", status=503, times=3)
     post(api, run_on_commit, call_events("L1", start=T0, duration=95))
     assert SyncRecord.objects.get().state == "failed"
     post(api, run_on_commit, [late_end(event_id="late-private", privacy="private")])
@@ -190,10 +186,12 @@ def test_call_made_private_late_sends_nothing_more(api, tenant, sf, sim, run_on_
     assert (record.state, record.reason, record.payload) == ("skipped", "private", {})
     SyncRecord.objects.update(next_attempt_at=timezone.now() - timedelta(seconds=1))
     run_on_commit(tasks.sweep)
-    assert not sim.tasks
+    assert not salesforce_sim.tasks
 
 
-def test_call_page_shows_the_late_update(client, viewer_user, api, sf, sim, run_on_commit):
+def test_call_page_shows_the_late_update(
+    client, viewer_user, api, sf, salesforce_sim, run_on_commit
+):
     post(api, run_on_commit, call_events("L1", start=T0, duration=95))
     post(api, run_on_commit, [late_end(event_id="late-page")])
     client.force_login(viewer_user)

@@ -6,28 +6,24 @@ import pytest
 from django.utils import timezone
 
 from calls import tasks
-from connectors.salesforce.simulator import SalesforceSimulator
 from delivery.models import SyncRecord
 from tests.calls.conftest import call_events
 from tests.factories import authorized_salesforce
+
+pytestmark = pytest.mark.simulator(contacts=5)  # the seed of salesforce_sim (tests/conftest.py)
 
 URL = "/api/v1/call-events/"
 
 
 @pytest.fixture
-def sim():
-    s = SalesforceSimulator(contacts=5).start()
-    yield s
-    s.stop()
+def sf(tenant, salesforce_sim):
+    return authorized_salesforce(tenant, salesforce_sim)
 
 
-@pytest.fixture
-def sf(tenant, sim):
-    return authorized_salesforce(tenant, sim)
-
-
-def composite(sim):
-    return [p for m, p in sim.requests if m == "PATCH" and "/composite/sobjects/Task/" in p]
+def composite(salesforce_sim):
+    return [
+        p for m, p in salesforce_sim.requests if m == "PATCH" and "/composite/sobjects/Task/" in p
+    ]
 
 
 def post_calls(api, run_on_commit, n, prefix="S"):
@@ -46,13 +42,13 @@ def make_due():
     SyncRecord.objects.update(next_attempt_at=timezone.now() - timedelta(seconds=1))
 
 
-def test_250_calls_in_two_requests_with_links(api, tenant, sf, sim, run_on_commit):
+def test_250_calls_in_two_requests_with_links(api, tenant, sf, salesforce_sim, run_on_commit):
     post_calls(api, run_on_commit, 250)
     assert SyncRecord.objects.filter(state="synced").count() == 250
-    assert len(composite(sim)) == 2 and len(sim.tasks) == 250
+    assert len(composite(salesforce_sim)) == 2 and len(salesforce_sim.tasks) == 250
     record = SyncRecord.objects.first()
     assert record.crm_record_id.startswith("00T") and record.crm_record_id in record.crm_record_url
-    task = sim.tasks[record.key]
+    task = salesforce_sim.tasks[record.key]
     assert task["Subject"].startswith("Inbound call +42060")
 
 
@@ -66,9 +62,11 @@ def test_250_calls_in_two_requests_with_links(api, tenant, sf, sim, run_on_commi
     ],
     ids=["5xx", "429", "timeout"],
 )
-def test_transient_fault_then_retry_succeeds(api, sf, sim, run_on_commit, settings, fault):
+def test_transient_fault_then_retry_succeeds(
+    api, sf, salesforce_sim, run_on_commit, settings, fault
+):
     settings.HTTP_TIMEOUT_READ = 0.5
-    sim.fail_next(path="/composite/sobjects/Task", **fault)
+    salesforce_sim.fail_next(path="/composite/sobjects/Task", **fault)
     post_calls(api, run_on_commit, 2)
     record = SyncRecord.objects.first()
     assert record.state == "failed" and record.attempts == 1 and record.last_error
@@ -81,39 +79,39 @@ def test_transient_fault_then_retry_succeeds(api, sf, sim, run_on_commit, settin
     make_due()
     run_on_commit(tasks.sweep)
     assert set(SyncRecord.objects.values_list("state", flat=True)) == {"synced"}
-    assert len(sim.tasks) == 2
+    assert len(salesforce_sim.tasks) == 2
 
 
-def test_dead_after_max_attempts_and_manual_retry(api, sf, sim, run_on_commit, settings):
+def test_dead_after_max_attempts_and_manual_retry(api, sf, salesforce_sim, run_on_commit, settings):
     settings.CALLS_MAX_ATTEMPTS = 2
-    sim.fail_next(status=500, times=100, path="/composite/sobjects/Task")
+    salesforce_sim.fail_next(status=500, times=100, path="/composite/sobjects/Task")
     post_calls(api, run_on_commit, 1)
     make_due()
     run_on_commit(tasks.sweep)
     record = SyncRecord.objects.get()
     assert record.state == "dead" and record.attempts == 2 and "HTTP 500" in record.last_error
-    sim.faults.clear()
+    salesforce_sim.faults.clear()
     response = run_on_commit(api.post, f"/api/v1/calls/{record.call_id}/retry/")
     assert response.status_code == 202
     record.refresh_from_db()
-    assert record.state == "synced" and len(sim.tasks) == 1
+    assert record.state == "synced" and len(salesforce_sim.tasks) == 1
 
 
-def test_answer_lost_after_crm_wrote_no_duplicate_task(api, sf, sim, run_on_commit):
+def test_answer_lost_after_crm_wrote_no_duplicate_task(api, sf, salesforce_sim, run_on_commit):
     """The CRM stores the batch but the reply is lost (as if the worker died before marking
     the rows): the retry upserts by the same key and Salesforce keeps one Task per call."""
-    sim.fail_after_write = 5
+    salesforce_sim.fail_after_write = 5
     post_calls(api, run_on_commit, 3)
-    assert len(sim.tasks) == 3
+    assert len(salesforce_sim.tasks) == 3
     assert set(SyncRecord.objects.values_list("state", flat=True)) == {"failed"}
-    sim.fail_after_write = 0
+    salesforce_sim.fail_after_write = 0
     make_due()
     run_on_commit(tasks.sweep)
     assert set(SyncRecord.objects.values_list("state", flat=True)) == {"synced"}
-    assert len(sim.tasks) == 3
+    assert len(salesforce_sim.tasks) == 3
 
 
-def test_per_record_error_from_salesforce(api, sf, sim, run_on_commit):
+def test_per_record_error_from_salesforce(api, sf, salesforce_sim, run_on_commit):
     from calls.decisions import call_log_key
     from calls.models import Call
 
@@ -121,7 +119,10 @@ def test_per_record_error_from_salesforce(api, sf, sim, run_on_commit):
     call = Call.objects.get()
     SyncRecord.objects.all().delete()
     Call.objects.update(decided_at=None)
-    sim.record_errors[call_log_key(call)] = ("FIELD_CUSTOM_VALIDATION_EXCEPTION", "Subject bad")
+    salesforce_sim.record_errors[call_log_key(call)] = (
+        "FIELD_CUSTOM_VALIDATION_EXCEPTION",
+        "Subject bad",
+    )
     from calls.services import fold_calls
 
     run_on_commit(fold_calls, call.tenant_id, [call.call_id])

@@ -23,8 +23,8 @@ from django.utils import timezone
 from calls import tasks
 from calls.ingest import store_events
 from calls.validation import validate_events
-from connectors.salesforce.simulator import SalesforceSimulator
 from delivery.models import SyncRecord
+from simulators.salesforce import SalesforceSimulator
 from tests.calls.conftest import event
 from tests.factories import make_connector
 

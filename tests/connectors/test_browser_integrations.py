@@ -5,40 +5,33 @@ import re
 import pytest
 
 from connectors.models import ConnectorAccount, ConnectorAuditEntry
-from connectors.salesforce.simulator import SalesforceSimulator
+from simulators.salesforce import SalesforceSimulator
 from tenants.models import Role
 from tests.conftest import login, make_user, screenshot
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def sim():
-    simulator = SalesforceSimulator(port=0).start()
-    yield simulator
-    simulator.stop()
-
-
-def add_salesforce(page, sim, password=SalesforceSimulator.PASSWORD):
+def add_salesforce(page, salesforce_sim, password=SalesforceSimulator.PASSWORD):
     page.goto("/integrations/")
     page.get_by_role("link", name="Add Salesforce").click()
     page.fill("input[name=name]", "Sales org")
-    page.fill("input[name=instance_url]", sim.url)
-    page.fill("input[name=username]", sim.USERNAME)
+    page.fill("input[name=instance_url]", salesforce_sim.url)
+    page.fill("input[name=username]", salesforce_sim.USERNAME)
     page.fill("input[name=password]", password)
-    page.fill("input[name=security_token]", sim.SECURITY_TOKEN)
-    page.fill("input[name=client_id]", sim.CLIENT_ID)
-    page.fill("input[name=client_secret]", sim.CLIENT_SECRET)
+    page.fill("input[name=security_token]", salesforce_sim.SECURITY_TOKEN)
+    page.fill("input[name=client_id]", salesforce_sim.CLIENT_ID)
+    page.fill("input[name=client_secret]", salesforce_sim.CLIENT_SECRET)
     screenshot(page, "connectors-configure-new")
     page.get_by_role("button", name="Add Salesforce").click()
     page.wait_for_load_state("networkidle")
 
 
-def test_admin_configures_and_authorizes_salesforce(page, sim, tenant, admin_user):
+def test_admin_configures_and_authorizes_salesforce(page, salesforce_sim, tenant, admin_user):
     login(page, admin_user.email)
     page.goto("/integrations/")
     screenshot(page, "connectors-integrations-empty")
-    add_salesforce(page, sim)
+    add_salesforce(page, salesforce_sim)
     assert page.locator(".messages").inner_text().startswith("Sales org added")
     assert page.locator("[data-status]").first.inner_text() == "Not authorized yet"
 
@@ -48,13 +41,14 @@ def test_admin_configures_and_authorizes_salesforce(page, sim, tenant, admin_use
     assert badge.inner_text() == "Authorized"
     assert "badge ok" in badge.get_attribute("class")
     assert (
-        "is authorized. Test call: user: " + sim.USERNAME in page.locator(".messages").inner_text()
+        "is authorized. Test call: user: " + salesforce_sim.USERNAME
+        in page.locator(".messages").inner_text()
     )
     screenshot(page, "connectors-configure-authorized")
 
     account = ConnectorAccount.objects.get(tenant=tenant)
     assert account.status == "authorized" and account.token["access_token"]
-    assert "password" in sim.token_grants
+    assert "password" in salesforce_sim.token_grants
 
     page.goto("/integrations/")
     row = page.locator(f"#connector-{account.pk}")
@@ -69,9 +63,9 @@ def test_admin_configures_and_authorizes_salesforce(page, sim, tenant, admin_use
     screenshot(page, "connectors-audit")
 
 
-def test_wrong_password_shows_salesforce_reason(page, sim, tenant, admin_user):
+def test_wrong_password_shows_salesforce_reason(page, salesforce_sim, tenant, admin_user):
     login(page, admin_user.email)
-    add_salesforce(page, sim, password="not-the-password")
+    add_salesforce(page, salesforce_sim, password="not-the-password")
     page.get_by_role("button", name="Authorize", exact=True).click()
     page.wait_for_load_state("networkidle")
     message = page.locator(".messages").inner_text()
@@ -81,20 +75,20 @@ def test_wrong_password_shows_salesforce_reason(page, sim, tenant, admin_user):
     assert ConnectorAuditEntry.objects.filter(action="authorize_failed").count() == 1
 
 
-def test_authorize_in_salesforce_web_flow(page, sim, tenant, admin_user):
+def test_authorize_in_salesforce_web_flow(page, salesforce_sim, tenant, admin_user):
     login(page, admin_user.email)
-    add_salesforce(page, sim)
+    add_salesforce(page, salesforce_sim)
     page.get_by_role("button", name="Authorize in Salesforce").click()
     page.wait_for_url(re.compile(r".*/integrations/\d+/configure/"))
     assert page.locator(".card [data-status]").first.inner_text() == "Authorized"
-    assert "authorization_code" in sim.token_grants
+    assert "authorization_code" in salesforce_sim.token_grants
 
 
-def test_viewer_sees_status_read_only(page, sim, tenant, admin_user):
+def test_viewer_sees_status_read_only(page, salesforce_sim, tenant, admin_user):
     account = ConnectorAccount(tenant=tenant, kind="salesforce")
     from connectors.services import save_account
 
-    settings, credentials = sim.account_settings()
+    settings, credentials = salesforce_sim.account_settings()
     save_account(account, actor="t", name="Sales org", settings=settings, credentials=credentials)
     viewer = make_user("viewer@acme.test", tenant, Role.VIEWER)
     login(page, viewer.email)
@@ -107,10 +101,14 @@ def test_viewer_sees_status_read_only(page, sim, tenant, admin_user):
     screenshot(page, "connectors-integrations-viewer")
 
 
-def test_authorize_button_shows_progress_and_blocks_a_second_click(page, sim, tenant, admin_user):
+def test_authorize_button_shows_progress_and_blocks_a_second_click(
+    page, salesforce_sim, tenant, admin_user
+):
     login(page, admin_user.email)
-    add_salesforce(page, sim)
-    sim.fail_next(status=0, delay=1.0, path="/services/oauth2/token")  # a slow org, then OK
+    add_salesforce(page, salesforce_sim)
+    salesforce_sim.fail_next(
+        status=0, delay=1.0, path="/services/oauth2/token"
+    )  # a slow org, then OK
     # Record the button's state just after the submit (sessionStorage survives the navigation)
     # and try a second click while the request runs.
     page.evaluate(
@@ -124,4 +122,4 @@ def test_authorize_button_shows_progress_and_blocks_a_second_click(page, sim, te
     page.wait_for_load_state("networkidle")
     assert page.evaluate("() => sessionStorage.getItem('busy')") == '["Authorizing…",true]'
     assert page.locator(".card [data-status]").first.inner_text() == "Authorized"
-    assert sim.token_grants.count("password") == 1
+    assert salesforce_sim.token_grants.count("password") == 1

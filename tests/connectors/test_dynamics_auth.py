@@ -7,10 +7,10 @@ import msal
 import pytest
 import requests
 
-from connectors.dynamics365 import sim_data
 from connectors.dynamics365.connector import Dynamics365Connector
 from connectors.errors import AuthError, ConnectorError
 from connectors.models import ConnectorStatus
+from simulators.dynamics365 import data as sim_data
 from tests.connectors import test_dynamics_support as support
 from tests.connectors.test_dynamics_support import connector_for, make_account
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from connectors.dynamics365 import sim_data
 from connectors.models import ConnectorAccount
+from simulators.dynamics365 import data as sim_data
 from tests.conftest import login, screenshot
 from tests.connectors import test_dynamics_support as support
 

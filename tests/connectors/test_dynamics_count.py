@@ -5,7 +5,7 @@ rows."""
 
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from connectors.dynamics365 import sim_data
+from simulators.dynamics365 import data as sim_data
 from tests.connectors import test_dynamics_support as support
 from tests.connectors.test_dynamics_simulator import token_for
 

@@ -5,8 +5,8 @@ from datetime import datetime
 
 import pytest
 
-from connectors.dynamics365 import sim_data
 from connectors.errors import ConnectorError
+from simulators.dynamics365 import data as sim_data
 from tests.connectors import test_dynamics_support as support
 
 account = support.account  # fixture

@@ -4,9 +4,10 @@ import json
 
 import requests
 
-from connectors.dynamics365 import batch, sim_data
-from connectors.dynamics365.simulator import Dynamics365Simulator
+from connectors.dynamics365 import batch
 from connectors.models import ConnectorAccount
+from simulators.dynamics365 import Dynamics365Simulator
+from simulators.dynamics365 import data as sim_data
 from tests.connectors import test_dynamics_support as support
 
 sim = support.sim  # fixture

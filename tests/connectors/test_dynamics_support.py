@@ -8,7 +8,7 @@ explicitly per request, so a global REQUESTS_CA_BUNDLE cannot override it.
 import pytest
 
 from connectors.dynamics365.connector import Dynamics365Connector
-from connectors.dynamics365.simulator import Dynamics365Simulator
+from simulators.dynamics365 import Dynamics365Simulator
 from tests.factories import make_connector
 
 

@@ -8,20 +8,12 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from connectors.models import ConnectorAccount, ConnectorStatus
-from connectors.salesforce.simulator import SalesforceSimulator
 from connectors.services import save_account
 
 
 @pytest.fixture
-def sim():
-    simulator = SalesforceSimulator(port=0).start()
-    yield simulator
-    simulator.stop()
-
-
-@pytest.fixture
-def account(tenant, sim):
-    settings, credentials = sim.account_settings()
+def account(tenant, salesforce_sim):
+    settings, credentials = salesforce_sim.account_settings()
     account = ConnectorAccount(tenant=tenant, kind="salesforce")
     return save_account(
         account, actor="test", name="Sales org", settings=settings, credentials=credentials
@@ -41,36 +33,36 @@ def to_salesforce_and_back(client, account) -> str:
     return f"{back.path}?{back.query}"
 
 
-def test_web_flow_authorizes_with_the_simulator(member_client, account, sim):
+def test_web_flow_authorizes_with_the_simulator(member_client, account, salesforce_sim):
     response = member_client.get(to_salesforce_and_back(member_client, account))
     assert response.status_code == 302
     account.refresh_from_db()
     assert account.status == ConnectorStatus.AUTHORIZED
     assert account.token["access_token"] and account.token["refresh_token"]
-    assert sim.token_grants == ["authorization_code"]
+    assert salesforce_sim.token_grants == ["authorization_code"]
     message = str(list(get_messages(response.wsgi_request))[0])
-    assert f"user: {sim.USERNAME}" in message
+    assert f"user: {salesforce_sim.USERNAME}" in message
 
 
-def test_declined_in_salesforce(member_client, account, sim):
-    sim.authorize_mode = "access_denied"
+def test_declined_in_salesforce(member_client, account, salesforce_sim):
+    salesforce_sim.authorize_mode = "access_denied"
     response = member_client.get(to_salesforce_and_back(member_client, account))
     message = str(list(get_messages(response.wsgi_request))[0])
     assert "Access was declined in Salesforce: end-user denied authorization" in message
     account.refresh_from_db()
     assert account.token == {} and account.status == ConnectorStatus.UNCONFIGURED
-    assert sim.token_grants == []
+    assert salesforce_sim.token_grants == []
 
 
-def test_tampered_state_never_reaches_the_token_endpoint(member_client, account, sim):
+def test_tampered_state_never_reaches_the_token_endpoint(member_client, account, salesforce_sim):
     callback = to_salesforce_and_back(member_client, account)
     forged = callback.replace("state=", "state=x")
     assert member_client.get(forged).status_code == 403
     account.refresh_from_db()
-    assert account.token == {} and sim.token_grants == []
+    assert account.token == {} and salesforce_sim.token_grants == []
 
 
-def test_code_used_twice_is_refused_by_salesforce(member_client, account, sim):
+def test_code_used_twice_is_refused_by_salesforce(member_client, account, salesforce_sim):
     callback = to_salesforce_and_back(member_client, account)
     member_client.get(callback)
     # A second flow that replays the first code: the simulator (like Salesforce) rejects it.
@@ -94,9 +86,9 @@ def test_code_used_twice_is_refused_by_salesforce(member_client, account, sim):
         {"status": 200, "raw": b"<html>maintenance</html>"},  # not JSON
     ],
 )
-def test_unexpected_token_response_stores_nothing(member_client, account, sim, fault):
+def test_unexpected_token_response_stores_nothing(member_client, account, salesforce_sim, fault):
     callback = to_salesforce_and_back(member_client, account)
-    sim.fail_next(path="/services/oauth2/token", **fault)
+    salesforce_sim.fail_next(path="/services/oauth2/token", **fault)
     response = member_client.get(callback)
     assert response.status_code == 302
     message = str(list(get_messages(response.wsgi_request))[-1])

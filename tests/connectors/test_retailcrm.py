@@ -11,10 +11,10 @@ from django.urls import reverse
 from connectors import services
 from connectors.errors import AuthError, ConnectorError
 from connectors.models import ConnectorAuditEntry, ConnectorStatus
-from connectors.retailcrm.simulator import API_KEY, RetailCRMSimulator
 from connectors.types import CallLog, TicketRequest
 from contacts.models import UserMapping
 from portal import http
+from simulators.retailcrm import API_KEY, RetailCRMSimulator
 from tests.factories import make_connector
 
 

@@ -13,7 +13,7 @@ from connectors import services
 from connectors.errors import ConnectorError
 from connectors.models import ConnectorAccount, ConnectorStatus
 from connectors.retailcrm.connector import RetailCRMConnector
-from connectors.retailcrm.simulator import RetailCRMSimulator
+from simulators.retailcrm import RetailCRMSimulator
 from tests.factories import make_connector
 from tests.retailcrm.isolation import make_retailcrm
 

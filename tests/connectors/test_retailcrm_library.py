@@ -4,7 +4,7 @@
 import pytest
 import retailcrm
 
-from connectors.retailcrm.simulator import API_KEY, RetailCRMSimulator
+from simulators.retailcrm import API_KEY, RetailCRMSimulator
 
 
 @pytest.fixture(scope="module")

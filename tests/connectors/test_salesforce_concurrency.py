@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (pytest fixtures imported from test_salesforce_fixtures)
 """Two workers that find the same stale token refresh it once (the base class' row lock)."""
 
 import threading
@@ -12,7 +11,6 @@ from connectors.models import ConnectorAccount
 from connectors.salesforce.connector import SalesforceConnector
 from connectors.types import Token
 from tests.conftest import make_tenant
-from tests.connectors.test_salesforce_fixtures import sf_server, sf_sim  # noqa: F401
 from tests.factories import make_connector
 
 

@@ -1,11 +1,9 @@
-# ruff: noqa: F811  (pytest fixtures imported from test_salesforce_fixtures)
 """SalesforceConnector against the simulator over real HTTP: every method."""
 
 from datetime import UTC, datetime, timedelta
 
 from connectors.models import ConnectorStatus
 from connectors.types import CallLog, TicketRequest
-from tests.connectors.test_salesforce_fixtures import sf, sf_account, sf_server, sf_sim  # noqa: F401
 
 
 def call(key, **kw):

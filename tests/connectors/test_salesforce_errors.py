@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (pytest fixtures imported from test_salesforce_fixtures)
 """Salesforce error paths over real HTTP: login failures, expired sessions, limits, faults."""
 
 import pytest
@@ -6,7 +5,6 @@ from django.core import mail
 
 from connectors.errors import AuthError, ConnectorError
 from connectors.models import ConnectorStatus
-from tests.connectors.test_salesforce_fixtures import sf, sf_account, sf_server, sf_sim  # noqa: F401
 
 
 def test_bad_password_is_an_auth_error_with_a_clear_message(sf):

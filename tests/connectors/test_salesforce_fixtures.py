@@ -1,35 +1,4 @@
-"""Fixtures for the Salesforce tests (imported by the other test_salesforce_* modules)."""
-
-import pytest
-
-from connectors.salesforce.connector import SalesforceConnector
-from connectors.salesforce.simulator import SalesforceSimulator
-from tests.factories import make_connector
-
-
-@pytest.fixture(scope="module")
-def sf_server():
-    sim = SalesforceSimulator().start()
-    yield sim
-    sim.stop()
-
-
-@pytest.fixture
-def sf_sim(sf_server):
-    """The module's running simulator, reset to its seed for each test."""
-    sf_server.reset()
-    return sf_server
-
-
-@pytest.fixture
-def sf_account(tenant, sf_sim):
-    settings, credentials = sf_sim.account_settings()
-    return make_connector(tenant, "salesforce", "SF sim", settings, credentials)
-
-
-@pytest.fixture
-def sf(sf_account):
-    return SalesforceConnector(sf_account)
+"""The Salesforce simulator serves its seed (fixtures: tests/connectors/conftest.py)."""
 
 
 def test_simulator_serves_its_seed(sf_sim):

@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (pytest fixtures imported from test_salesforce_fixtures)
 """The OAuth web-server flow (orgs that block the password flow) and token refresh."""
 
 from urllib.parse import parse_qs, urlsplit
@@ -9,7 +8,6 @@ import requests
 from connectors.errors import AuthError
 from connectors.models import ConnectorStatus
 from connectors.salesforce.connector import SalesforceConnector
-from tests.connectors.test_salesforce_fixtures import sf_server, sf_sim  # noqa: F401
 from tests.factories import make_connector
 
 CALLBACK = "https://portal.example.com/integrations/oauth/callback/"

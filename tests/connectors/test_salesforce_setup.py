@@ -1,15 +1,13 @@
-# ruff: noqa: F811  (pytest fixtures imported from test_salesforce_fixtures)
 """Configure-side pieces: the form, the guide, the demo account and the simulator registry."""
 
 from django.template.loader import render_to_string
 from django.test import RequestFactory
 
-from connectors import simulators
 from connectors.models import ConnectorAccount
 from connectors.salesforce.connector import SalesforceConnector
 from connectors.salesforce.forms import SalesforceForm
-from connectors.salesforce.simulator import SalesforceSimulator
-from tests.connectors.test_salesforce_fixtures import sf_server, sf_sim  # noqa: F401
+from simulators import registry
+from simulators.salesforce import SalesforceSimulator
 
 VALID = {
     "instance_url": "https://acme.my.salesforce.com",
@@ -50,5 +48,5 @@ def test_seed_demo_creates_an_account_that_authorizes(tenant, sf_sim):
 
 
 def test_simulator_is_registered_for_run_simulators():
-    cls, _offset = simulators.available()["salesforce"]
+    cls, _offset = registry.available()["salesforce"]
     assert cls is SalesforceSimulator

@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (pytest fixtures imported from test_salesforce_fixtures)
 """An independent client (simple-salesforce) against the simulator: the wire format is real.
 
 simple-salesforce only builds https://<domain>.salesforce.com URLs; a requests.Session
@@ -10,8 +9,6 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 import requests
 from simple_salesforce import Salesforce, SalesforceAuthenticationFailed
-
-from tests.connectors.test_salesforce_fixtures import sf_server, sf_sim  # noqa: F401
 
 
 class RewritingSession(requests.Session):

@@ -14,8 +14,8 @@ from connectors.salesforce.client import (
     sosl_escape,
     token_error,
 )
-from connectors.salesforce.soql import SoqlError, parse_soql, parse_sosl
 from connectors.types import CallLog
+from simulators.salesforce.soql_engine import SoqlError, parse_soql, parse_sosl
 
 
 def response(status: int, body: bytes) -> requests.Response:

@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (pytest fixtures imported from test_salesforce_fixtures)
 """Task/Case writes: batching through sObject Collections and idempotency by external id."""
 
 from datetime import UTC, datetime, timedelta
@@ -7,7 +6,6 @@ import pytest
 
 from connectors.errors import ConnectorError
 from connectors.types import CallLog, TicketRequest
-from tests.connectors.test_salesforce_fixtures import sf, sf_account, sf_server, sf_sim  # noqa: F401
 
 
 def calls(n, prefix="acme:call"):

@@ -8,9 +8,9 @@ from django.urls import reverse
 
 from connectors.errors import AuthError, ConnectorError
 from connectors.models import ConnectorStatus
-from connectors.sugarcrm.simulator import PASSWORD, USERNAME, SugarCRMSimulator
 from connectors.types import CallLog, TicketRequest
 from portal import http
+from simulators.sugarcrm import PASSWORD, USERNAME, SugarCRMSimulator
 from tests.factories import make_connector
 
 

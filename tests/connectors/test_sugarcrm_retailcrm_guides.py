@@ -3,8 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from connectors.retailcrm.simulator import RetailCRMSimulator
-from connectors.sugarcrm.simulator import SugarCRMSimulator
+from simulators.retailcrm import RetailCRMSimulator
+from simulators.sugarcrm import SugarCRMSimulator
 from tests.conftest import login, screenshot
 from tests.factories import make_connector
 

@@ -3,11 +3,11 @@ API -> ingest -> (retailCRM: live call event) -> fold -> decide -> outbox -> con
 
 import pytest
 
-from connectors.retailcrm.simulator import RetailCRMSimulator
-from connectors.sugarcrm.simulator import SugarCRMSimulator
 from contacts.models import UserMapping
 from delivery.models import SyncRecord
 from portal import http
+from simulators.retailcrm import RetailCRMSimulator
+from simulators.sugarcrm import SugarCRMSimulator
 from tests.calls.conftest import call_events, event
 from tests.factories import make_connector
 

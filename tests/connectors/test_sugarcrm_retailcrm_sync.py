@@ -4,12 +4,12 @@ import time
 
 import pytest
 
-from connectors.retailcrm.simulator import RetailCRMSimulator
-from connectors.sugarcrm.simulator import SugarCRMSimulator
 from contacts.models import Contact
 from contacts.sync import run_contact_sync, start_contact_sync
 from jobs.models import Job
 from portal import http
+from simulators.retailcrm import RetailCRMSimulator
+from simulators.sugarcrm import SugarCRMSimulator
 from tests.factories import make_connector
 
 

@@ -1,18 +1,16 @@
-"""Fixtures of the contacts tests: the Salesforce and Daktela simulators over real HTTP."""
+"""Fixtures of the contacts tests: Salesforce over real HTTP (daktela_sim: tests/conftest.py)."""
 
 import pytest
 
 from connectors.models import ConnectorAccount
 from connectors.services import save_account
+from simulators.salesforce import SalesforceSimulator
 
 
 @pytest.fixture
-def sf_sim():
-    from connectors.salesforce.simulator import SalesforceSimulator
-
-    sim = SalesforceSimulator(page_size=20).start()
-    yield sim
-    sim.stop()
+def sf_sim(start_simulator):
+    """Salesforce with small pages, so the contact sync pages (start_simulator: tests/conftest.py)."""
+    return start_simulator(SalesforceSimulator, page_size=20)
 
 
 def sf_account(tenant, sim, name="Salesforce sim") -> ConnectorAccount:
@@ -31,15 +29,6 @@ def sf_account(tenant, sim, name="Salesforce sim") -> ConnectorAccount:
 @pytest.fixture
 def sf(tenant, sf_sim):
     return sf_account(tenant, sf_sim)
-
-
-@pytest.fixture
-def daktela_sim():
-    from contacts.daktela.simulator import DaktelaSimulator
-
-    sim = DaktelaSimulator().start()
-    yield sim
-    sim.stop()
 
 
 @pytest.fixture(autouse=True)

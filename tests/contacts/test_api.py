@@ -3,10 +3,10 @@ contact-center accounts (../shared/API.md)."""
 
 import pytest
 
-from connectors.salesforce import sim_data
 from contacts.models import ContactSyncSettings, FieldMapping, UserMapping
 from jobs.models import Job
 from platforms.models import ContactCenterAccount
+from simulators.salesforce import data as sim_data
 from tests.contacts.helpers import make_contact
 from tests.factories import make_connector
 

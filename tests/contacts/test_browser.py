@@ -4,9 +4,9 @@ contact-center accounts (add, test, edit, remove)."""
 
 import pytest
 
-from contacts.daktela.simulator import DEMO_TOKEN
 from contacts.models import FieldMapping, UserMapping
 from platforms.models import ContactCenterAccount
+from simulators.daktela import DEMO_TOKEN
 from tests.conftest import login, screenshot
 
 

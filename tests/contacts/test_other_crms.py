@@ -31,7 +31,7 @@ def import_from(tenant, kind, settings, credentials):
 
 
 def test_sugarcrm(tenant):
-    from connectors.sugarcrm.simulator import SugarCRMSimulator
+    from simulators.sugarcrm import SugarCRMSimulator
 
     sim = SugarCRMSimulator().start()
     try:
@@ -42,7 +42,7 @@ def test_sugarcrm(tenant):
 
 
 def test_retailcrm(tenant):
-    from connectors.retailcrm.simulator import RetailCRMSimulator
+    from simulators.retailcrm import RetailCRMSimulator
 
     sim = RetailCRMSimulator().start()
     try:
@@ -52,7 +52,7 @@ def test_retailcrm(tenant):
 
 
 def test_dynamics365(tenant, monkeypatch):
-    from connectors.dynamics365.simulator import Dynamics365Simulator
+    from simulators.dynamics365 import Dynamics365Simulator
 
     sim = Dynamics365Simulator().start()
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(sim.ca_file()))

@@ -3,8 +3,6 @@ custom fields per field mappings, errors inside a 2xx, auth failures, resume aft
 
 import pytest
 
-from connectors.salesforce import sim_data
-from contacts.daktela.simulator import DEMO_TOKEN
 from contacts.importer import delete_contacts
 from contacts.models import Contact, ContactDeletion, FieldMapping
 from contacts.push import run_contact_push, start_push
@@ -12,6 +10,8 @@ from contacts.sync import run_contact_sync, start_contact_sync
 from jobs.models import Job, JobStatus
 from platforms.daktela.client import DaktelaClient
 from platforms.models import ContactCenterAccount
+from simulators.daktela import DEMO_TOKEN
+from simulators.salesforce import data as sim_data
 from tests.contacts.helpers import make_cc_account, make_contact
 
 pytestmark = pytest.mark.django_db

@@ -6,12 +6,12 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from connectors.salesforce import sim_data
 from contacts.models import Contact, ContactSyncSettings, FieldMapping
 from contacts.sync import run_contact_sync, start_contact_sync, start_due_syncs
 from jobs.models import Job, JobStatus
 from jobs.runner import LostClaim, claim_job, heartbeat
 from jobs.sweeper import MAX_ATTEMPTS, sweep_stale_jobs
+from simulators.salesforce import data as sim_data
 
 pytestmark = pytest.mark.django_db
 

@@ -53,7 +53,7 @@ def test_contact_object_per_crm(tenant):
 
 @pytest.mark.django_db
 def test_daktela_seed_demo_is_idempotent(tenant):
-    from contacts.daktela.simulator import DEMO_TOKEN, DaktelaSimulator
+    from simulators.daktela import DEMO_TOKEN, DaktelaSimulator
 
     DaktelaSimulator.seed_demo(tenant, "http://127.0.0.1:8705")
     DaktelaSimulator.seed_demo(tenant, "http://127.0.0.1:8705")

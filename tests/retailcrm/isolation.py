@@ -4,7 +4,7 @@ The route is authenticated by the module's clientId, not an API key; the harness
 another tenant's API key (or no credential at all) gets the same 404 as a missing id.
 """
 
-from connectors.retailcrm.simulator import RetailCRMSimulator
+from simulators.retailcrm import RetailCRMSimulator
 from tests.factories import make_connector
 
 

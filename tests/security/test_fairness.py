@@ -16,10 +16,10 @@ from django.utils.dateparse import parse_datetime
 
 from calls import tasks
 from connectors.models import ConnectorAccount
-from connectors.salesforce.simulator import SalesforceSimulator
 from delivery import outbox
 from delivery import tasks as delivery_tasks
 from delivery.models import SyncRecord
+from simulators.salesforce import SalesforceSimulator
 from tests.calls.conftest import _clear_caches, call_events, run_on_commit  # noqa: F401
 from tests.conftest import api_client_for
 from tests.factories import authorized_salesforce

@@ -16,12 +16,12 @@ from automations import tasks as automation_tasks  # noqa: F401  (registers its 
 from calls import tasks
 from connectors import breaker
 from connectors.errors import ConnectorError
-from connectors.salesforce.simulator import SalesforceSimulator
 from contacts import tasks as contact_tasks  # noqa: F401
 from delivery import outbox
 from delivery import tasks as delivery_tasks
 from delivery.models import SyncRecord
 from portal.celery import app
+from simulators.salesforce import SalesforceSimulator
 from tests.calls.conftest import (  # noqa: F401
     _clear_caches,
     call_events,

@@ -5,11 +5,12 @@ import pytest
 
 from automations.models import Trigger
 from calls.models import CallSyncSettings
-from connectors.salesforce.simulator import SalesforceSimulator
 from delivery.models import SyncRecord
 from portal.placeholders import TemplateError, render
 from tests.calls.conftest import event
 from tests.factories import authorized_salesforce, make_connector
+
+pytestmark = pytest.mark.simulator(contacts=3)  # the seed of salesforce_sim (tests/conftest.py)
 
 REFUSED = [
     "{caller:>99999999999999999999}",
@@ -89,13 +90,6 @@ def test_rendering_is_bounded():
 # --- one bad stored template fails its own decisions only -----------------------------------
 
 
-@pytest.fixture
-def sim():
-    s = SalesforceSimulator(contacts=3).start()
-    yield s
-    s.stop()
-
-
 @pytest.fixture(autouse=True)
 def _clear_caches():
     from django.core.cache import cache
@@ -113,10 +107,10 @@ def _missed(n: int) -> list[dict]:
 
 
 def test_bad_stored_template_fails_only_its_own_decisions(
-    api, member_client, tenant, sim, django_capture_on_commit_callbacks
+    api, member_client, tenant, salesforce_sim, django_capture_on_commit_callbacks
 ):
-    bad = authorized_salesforce(tenant, sim, name="Bad template")
-    good = authorized_salesforce(tenant, sim, name="Good template")
+    bad = authorized_salesforce(tenant, salesforce_sim, name="Bad template")
+    good = authorized_salesforce(tenant, salesforce_sim, name="Good template")
     # Saved before templates were checked (a direct write, as an old row would be).
     CallSyncSettings.for_connector(bad)
     CallSyncSettings.objects.filter(connector=bad).update(
@@ -150,10 +144,10 @@ def test_bad_stored_template_fails_only_its_own_decisions(
         + [("Fine", "synced", "")] * 3
     )
     numbers = [f"+42077379{n:04d}" for n in (1, 2, 3)]
-    assert sorted(t["Subject"] for t in sim.tasks.values()) == [
+    assert sorted(t["Subject"] for t in salesforce_sim.tasks.values()) == [
         f"Inbound call {p} (missed)" for p in numbers
     ]
-    assert sorted(c["Subject"] for c in sim.cases.values()) == [
+    assert sorted(c["Subject"] for c in salesforce_sim.cases.values()) == [
         f"Missed call from {p}" for p in numbers
     ]
 

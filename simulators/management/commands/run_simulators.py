@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from connectors import simulators
+from simulators import registry
 
 
 class Command(BaseCommand):
@@ -13,10 +13,10 @@ class Command(BaseCommand):
         parser.add_argument("--base-port", type=int, default=None)
 
     def handle(self, host, base_port, **options):
-        running = simulators.start_all(host, base_port)
+        running = registry.start_all(host, base_port)
         for name, sim in running.items():
             self.stdout.write(f"  {name:12} {sim.url}")
-        self.stdout.write(f"CA bundle trusting the HTTPS simulators: {simulators.CA_BUNDLE}")
+        self.stdout.write(f"CA bundle trusting the HTTPS simulators: {registry.CA_BUNDLE}")
         self.stdout.flush()
         try:
             while True:

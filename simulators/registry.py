@@ -16,11 +16,11 @@ from django.utils.module_loading import import_string
 log = logging.getLogger(__name__)
 
 SIMULATORS: dict[str, tuple[str, int]] = {
-    "salesforce": ("connectors.salesforce.simulator.SalesforceSimulator", 0),
-    "dynamics365": ("connectors.dynamics365.simulator.Dynamics365Simulator", 1),
-    "sugarcrm": ("connectors.sugarcrm.simulator.SugarCRMSimulator", 2),
-    "retailcrm": ("connectors.retailcrm.simulator.RetailCRMSimulator", 3),
-    "daktela": ("contacts.daktela.simulator.DaktelaSimulator", 4),
+    "salesforce": ("simulators.salesforce.app.SalesforceSimulator", 0),
+    "dynamics365": ("simulators.dynamics365.app.Dynamics365Simulator", 1),
+    "sugarcrm": ("simulators.sugarcrm.app.SugarCRMSimulator", 2),
+    "retailcrm": ("simulators.retailcrm.app.RetailCRMSimulator", 3),
+    "daktela": ("simulators.daktela.app.DaktelaSimulator", 4),
 }
 
 STATE_FILE = settings.LOCAL_DIR / "simulators.json"

@@ -7,15 +7,17 @@
     sim.tasks["<call key>"], sim.cases["<ticket key>"], sim.token_grants, sim.api_usage
 
 OAuth token endpoint (password, refresh_token, authorization_code grants), authorize redirect,
-SOAP login, userinfo (sim_oauth.py); limits, SOQL query/queryAll with nextRecordsUrl paging, SOSL
+SOAP login, userinfo (oauth.py); limits, SOQL query/queryAll with nextRecordsUrl paging, SOSL
 phone search, describe, sObject create/get/upsert, sObject Collections create/upsert
-(sim_rest.py). Errors use Salesforce's bodies. docs/connectors/salesforce.md lists the helpers.
+(rest.py). Errors use Salesforce's bodies. docs/connectors/salesforce.md lists the helpers.
 """
 
-from connectors.salesforce.sim_oauth import OAuthHandlers
-from connectors.salesforce.sim_rest import RestHandlers
-from connectors.salesforce.sim_store import Store
-from connectors.simulator_base import Simulator
+from connectors.models import ConnectorAccount
+from connectors.services import save_account
+from simulators.base import Simulator
+from simulators.salesforce.oauth import OAuthHandlers
+from simulators.salesforce.rest import RestHandlers
+from simulators.salesforce.store import Store
 
 V = r"/services/data/v\d+\.\d"
 
@@ -113,9 +115,6 @@ class SalesforceSimulator(OAuthHandlers, RestHandlers, Simulator):
 
     @classmethod
     def seed_demo(cls, tenant, url: str):
-        from connectors.models import ConnectorAccount
-        from connectors.services import save_account
-
         settings, credentials = cls.demo_account(url)
         name = "Salesforce (simulator)"
         account = ConnectorAccount.objects.filter(tenant=tenant, name=name).first()

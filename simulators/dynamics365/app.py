@@ -9,7 +9,7 @@ Authority: `/{tenant}/v2.0/.well-known/openid-configuration`, `/{tenant}/oauth2/
 resource). Web API under /api/data/v9.2/: WhoAmI, EntityDefinitions(...)/Attributes, contacts,
 accounts, systemusers, queues (GET with $select/$filter/$orderby and maxpagesize paging),
 phonecalls and incidents (create, upsert by alternate key with If-None-Match/If-Match), AddToQueue,
-$batch, `$count=true` and RetrieveTotalRecordCount (sim_count.py). Test knobs: `token_lifetime`,
+$batch, `$count=true` and RetrieveTotalRecordCount (count.py). Test knobs: `token_lifetime`,
 `expire_tokens()`, `request_limit`/`limit_window` (service protection 429 + Retry-After),
 `fail_after_write` (commit, then answer 502), `count_limit` (the 5,000 cap of `@odata.count`),
 `record_count_snapshot` (a stale RetrieveTotalRecordCount), and the base class's `fail_next(...)`.
@@ -26,11 +26,13 @@ from pathlib import Path
 
 import requests
 
-from connectors.dynamics365 import sim_data
-from connectors.dynamics365.sim_count import COUNT_LIMIT, WebApiCounts
-from connectors.dynamics365.sim_handlers import WebApiHandlers
-from connectors.dynamics365.sim_writes import WebApiWrites
-from connectors.simulator_base import Reply, Simulator
+from connectors.models import ConnectorAccount
+from connectors.services import save_account
+from simulators.base import Reply, Simulator
+from simulators.dynamics365 import data as sim_data
+from simulators.dynamics365.count import COUNT_LIMIT, WebApiCounts
+from simulators.dynamics365.handlers import WebApiHandlers
+from simulators.dynamics365.writes import WebApiWrites
 
 API = "/api/data/v9.2"
 SETS = "contacts|accounts|systemusers|queues|phonecalls|incidents"
@@ -159,9 +161,6 @@ class Dynamics365Simulator(WebApiHandlers, WebApiCounts, WebApiWrites, Simulator
     @classmethod
     def seed_demo(cls, tenant, url: str) -> None:
         """A demo Dynamics account pointing at a running simulator (stays unauthorized)."""
-        from connectors.models import ConnectorAccount
-        from connectors.services import save_account
-
         if ConnectorAccount.objects.filter(tenant=tenant, kind="dynamics365").exists():
             return
         settings = {

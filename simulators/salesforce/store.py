@@ -1,6 +1,6 @@
 """The Salesforce simulator's data: records, SOQL evaluation with query locators, SOSL, writes.
 
-Callers (simulator.py) hold the simulator's lock around every method.
+Callers (app.py) hold the simulator's lock around every method.
 """
 
 import itertools
@@ -9,9 +9,9 @@ import secrets
 from collections import OrderedDict
 from datetime import UTC, date, datetime
 
-from connectors.salesforce import sim_data
-from connectors.salesforce.sim_writes import WriteMixin, sf_error
-from connectors.salesforce.soql import Query, Search, SoqlError, matches
+from simulators.salesforce import data as sim_data
+from simulators.salesforce.soql_engine import Query, Search, SoqlError, matches
+from simulators.salesforce.writes import WriteMixin, sf_error
 
 API_PATH = "/services/data/v62.0"
 PHONE_FIELDS = ("Phone", "MobilePhone", "HomePhone", "OtherPhone")

@@ -1,6 +1,6 @@
 """Shared machinery for the CRM simulators: a real threaded HTTP(S) server on a local port.
 
-Each `connectors/<kind>/simulator.py` subclasses Simulator, declares `routes` (method, regex,
+Each `simulators/<kind>/app.py` subclasses Simulator, declares `routes` (method, regex,
 handler name) and seeds realistic data. Tests and `manage.py run_simulators` start them; the
 connectors talk to them over real HTTP through portal.http.
 

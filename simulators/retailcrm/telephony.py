@@ -10,7 +10,7 @@ from datetime import datetime
 
 import requests
 
-from connectors.simulator_base import Reply
+from simulators.base import Reply
 
 RESULTS = {"failed", "answered", "busy", "no answer", "not allowed", "unknown"}
 DATE = "%Y-%m-%d %H:%M:%S"

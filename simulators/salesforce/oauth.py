@@ -13,9 +13,9 @@ import secrets
 import time
 from urllib.parse import urlencode
 
-from connectors.salesforce import sim_data
-from connectors.salesforce.sim_writes import sf_error
-from connectors.simulator_base import Reply, Request
+from simulators.base import Reply, Request
+from simulators.salesforce import data as sim_data
+from simulators.salesforce.writes import sf_error
 
 
 class OAuthHandlers:

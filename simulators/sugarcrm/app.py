@@ -10,9 +10,11 @@ import secrets
 import time
 import uuid
 
-from connectors.simulator_base import Reply, Simulator
-from connectors.sugarcrm.sim_data import FIELDS, seed_records
-from connectors.sugarcrm.sim_filter import check_fields, matches
+from connectors.models import ConnectorAccount
+from connectors.services import save_account
+from simulators.base import Reply, Simulator
+from simulators.sugarcrm.data import FIELDS, seed_records
+from simulators.sugarcrm.filter import check_fields, matches
 
 USERNAME = "cc.integration"
 PASSWORD = "Sugar-Demo-2026"
@@ -231,9 +233,6 @@ class SugarCRMSimulator(Simulator):
 
     @classmethod
     def seed_demo(cls, tenant, url: str) -> None:
-        from connectors.models import ConnectorAccount
-        from connectors.services import save_account
-
         name = "SugarCRM (simulator)"
         if ConnectorAccount.objects.for_tenant(tenant).filter(name=name).exists():
             return

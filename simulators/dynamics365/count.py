@@ -19,7 +19,7 @@ The real function reads a snapshot taken within the last 24 hours: `record_count
 import re
 from urllib.parse import unquote
 
-from connectors.dynamics365.sim_handlers import API, TABLES, odata_error
+from simulators.dynamics365.handlers import API, TABLES, odata_error
 
 TOTAL = "Microsoft.Dynamics.CRM.totalrecordcount"
 EXCEEDED = "Microsoft.Dynamics.CRM.totalrecordcountlimitexceeded"

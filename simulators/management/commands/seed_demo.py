@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
-from connectors import simulators
+from simulators import registry
 from tenants.models import Membership, Role, Tenant
 
 CREDENTIALS_FILE = settings.LOCAL_DIR / "demo-credentials.txt"
@@ -49,8 +49,8 @@ class Command(BaseCommand):
 
         # Each simulator may seed the demo tenant with an account pointing at itself
         # (classmethod seed_demo(tenant, url)); it stays unauthorized until you click Authorize.
-        urls = simulators.urls()
-        for name, (cls, _offset) in simulators.available().items():
+        urls = registry.urls()
+        for name, (cls, _offset) in registry.available().items():
             if name in urls and hasattr(cls, "seed_demo"):
                 cls.seed_demo(demo, urls[name])
         self.stdout.write(f"Demo tenant ready. Log in as {email} / {password}")

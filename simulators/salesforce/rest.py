@@ -4,10 +4,10 @@ and sObject Collections writes. Mixed into SalesforceSimulator; data lives in si
 
 from urllib.parse import unquote
 
-from connectors.salesforce import sim_data
-from connectors.salesforce.sim_writes import sf_error
-from connectors.salesforce.soql import SoqlError, parse_soql, parse_sosl
-from connectors.simulator_base import Reply, Request
+from simulators.base import Reply, Request
+from simulators.salesforce import data as sim_data
+from simulators.salesforce.soql_engine import SoqlError, parse_soql, parse_sosl
+from simulators.salesforce.writes import sf_error
 
 ROLLED_BACK = {
     "success": False,

@@ -2,7 +2,7 @@
 call upload (deduplicated by externalId), telephony/manager, customers (+ history), users,
 custom fields and tasks. Bodies are form fields holding JSON strings, like the official client.
 
-Telephony endpoints live in sim_telephony.py; `sim.click_to_call(...)` plays retailCRM's side
+Telephony endpoints live in telephony.py; `sim.click_to_call(...)` plays retailCRM's side
 of click-to-call: it calls the registered module's makeCallUrl with the module's clientId.
 """
 
@@ -11,9 +11,11 @@ import math
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from connectors.retailcrm.sim_data import CUSTOM_FIELDS, seed_customers, seed_users
-from connectors.retailcrm.sim_telephony import DATE, TelephonyEndpoints, fail
-from connectors.simulator_base import Simulator
+from connectors.models import ConnectorAccount
+from connectors.services import save_account
+from simulators.base import Simulator
+from simulators.retailcrm.data import CUSTOM_FIELDS, seed_customers, seed_users
+from simulators.retailcrm.telephony import DATE, TelephonyEndpoints, fail
 
 API_KEY = "rcrm-demo-4f9a2c7e1b"
 LIMITS = (20, 50, 100)
@@ -244,9 +246,6 @@ class RetailCRMSimulator(TelephonyEndpoints, Simulator):
 
     @classmethod
     def seed_demo(cls, tenant, url: str) -> None:
-        from connectors.models import ConnectorAccount
-        from connectors.services import save_account
-
         name = "retailCRM (simulator)"
         if ConnectorAccount.objects.for_tenant(tenant).filter(name=name).exists():
             return

@@ -5,8 +5,8 @@ external ids), answering with per-record results. Mixed into sim_store.Store.
 
 from datetime import UTC, datetime
 
-from connectors.salesforce import sim_data
-from connectors.simulator_base import Reply
+from simulators.base import Reply
+from simulators.salesforce import data as sim_data
 
 
 def sf_error(status: int, code: str, message: str) -> Reply:

@@ -5,13 +5,13 @@ Answers `{"error": [...], "result": ...}` like Daktela, takes the token from `X-
 [...]})` to reproduce an error delivered with a 2xx.
 """
 
+import copy
 import threading
 from urllib.parse import unquote
 
-from connectors.simulator_base import Reply, Simulator
-
-DEMO_TOKEN = "daktela-demo-token"
-CONTACT_FIELDS = ("name", "title", "firstname", "lastname", "email", "number", "description")
+from platforms.models import ContactCenterAccount
+from simulators.base import Reply, Simulator
+from simulators.daktela.data import AGENTS, CONTACT_FIELDS, DEMO_TOKEN
 
 
 def envelope(result=None, error=None, status=200):
@@ -34,26 +34,10 @@ class DaktelaSimulator(Simulator):
         self.tokens = {DEMO_TOKEN}
         self.contacts: dict[str, dict] = {}
         self.data_lock = threading.Lock()
-        self.agents = [
-            {"name": "jdoe", "title": "John Doe", "email": "j.doe@acme.com", "extension": "201"},
-            {
-                "name": "asmith",
-                "title": "Anna Smith",
-                "email": "Anna.Smith@acme.com",
-                "extension": "202",
-            },
-            {
-                "name": "pnovak",
-                "title": "Petr Novák",
-                "email": "petr.novak@acme.cz",
-                "extension": "203",
-            },
-            {"name": "backoffice", "title": "Back office", "email": "", "extension": "299"},
-        ]
+        self.agents = copy.deepcopy(AGENTS)
 
     @classmethod
     def seed_demo(cls, tenant, url):
-        from platforms.models import ContactCenterAccount
 
         if not ContactCenterAccount.objects.filter(tenant=tenant).exists():
             account = ContactCenterAccount(tenant=tenant, name="Daktela (simulator)", url=url)

@@ -23,7 +23,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from connectors import simulators
+from simulators import registry
 
 
 class Stop(Exception):
@@ -72,13 +72,13 @@ class Command(BaseCommand):
         shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
         # OAuth redirect URIs and links in mails are built from PUBLIC_URL: follow --port.
         env.setdefault("PUBLIC_URL", f"http://{shown}:{port}")
-        simulators.STATE_FILE.unlink(missing_ok=True)
+        registry.STATE_FILE.unlink(missing_ok=True)
         self.spawn("simulators", [py, "manage.py", "run_simulators"], env)
         for _ in range(100):
-            if simulators.STATE_FILE.exists():
+            if registry.STATE_FILE.exists():
                 break
             time.sleep(0.1)
-        env["REQUESTS_CA_BUNDLE"] = str(simulators.CA_BUNDLE)  # trust the HTTPS simulators too
+        env["REQUESTS_CA_BUNDLE"] = str(registry.CA_BUNDLE)  # trust the HTTPS simulators too
         os.environ["REQUESTS_CA_BUNDLE"] = env["REQUESTS_CA_BUNDLE"]
         call_command("seed_demo")
         celery = [py, "-m", "celery", "-A", "portal"]

@@ -5,9 +5,9 @@ activity parties, AddToQueue, and the "committed, then the reply was lost" knob.
 import re
 import uuid
 
-from connectors.dynamics365.sim_handlers import API, TABLES, WRITABLE, _now, odata_error
-from connectors.dynamics365.sim_odata import select
-from connectors.simulator_base import Reply
+from simulators.base import Reply
+from simulators.dynamics365.handlers import API, TABLES, WRITABLE, _now, odata_error
+from simulators.dynamics365.odata import select
 
 BINDS = {  # "<navigation>@odata.bind" -> (stored lookup column, allowed target sets)
     "ownerid": ("_ownerid_value", ("systemusers",)),

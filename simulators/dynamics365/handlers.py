@@ -10,9 +10,9 @@ from types import SimpleNamespace
 from urllib.parse import unquote, urlencode, urlsplit
 
 from connectors.dynamics365 import batch as multipart
-from connectors.dynamics365 import sim_data
-from connectors.dynamics365.sim_odata import FilterParser, ODataError, order, select
-from connectors.simulator_base import Reply, Request
+from simulators.base import Reply, Request
+from simulators.dynamics365 import data as sim_data
+from simulators.dynamics365.odata import FilterParser, ODataError, order, select
 
 API = "/api/data/v9.2"
 FORMATTED = "OData.Community.Display.V1.FormattedValue"
