@@ -12,7 +12,7 @@ import secrets
 import time
 
 from calls.models import WebhookSecret
-from portal.cache import TTLCache
+from calls.models.signing import ACTIVE_SECRETS as _secrets
 
 TOLERANCE_SECONDS = 5 * 60
 PREFIX = "whsec_"
@@ -72,8 +72,7 @@ def verify(secrets_: list[str], headers, body: bytes, now: float | None = None) 
     return msg_id
 
 
-CACHE_SECONDS = 5.0
-_secrets = TTLCache("calls:signing-secrets", seconds=CACHE_SECONDS)
+CACHE_SECONDS = _secrets.seconds
 
 
 def active_secrets(tenant) -> list[str]:

@@ -3,6 +3,7 @@ from datetime import timedelta
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from portal.phones import matches, normalize, significant, tail
 from tenants.scoping import TenantQuerySet, TenantScopedModel
 
 
@@ -16,8 +17,6 @@ class ContactQuerySet(TenantQuerySet):
         (tenant, e164) / (tenant, tail) indexes apply) picks a few candidates; tail candidates
         are confirmed in Python with phones.matches(). Returns a queryset of those contacts.
         """
-        from portal.phones import matches, normalize, tail
-
         e164 = normalize(phone, region)
         key = tail(e164 or phone)
         if not e164 and not key:
@@ -49,8 +48,6 @@ class ContactQuerySet(TenantQuerySet):
 
     def search(self, q: str, region: str):
         """The contacts list's search box: a phone in any format, an email, or a name."""
-        from portal.phones import significant
-
         q = (q or "").replace("\x00", "").strip()[:100]
         if not q:
             return self

@@ -346,8 +346,8 @@ PASSWORD_RESET_WINDOW_MINUTES = env.int("PASSWORD_RESET_WINDOW_MINUTES", default
 API_THROTTLE_RATE = env.str("API_THROTTLE_RATE", default="60000/min")
 API_ANON_THROTTLE_RATE = env.str("API_ANON_THROTTLE_RATE", default="1200/min")
 REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = [
-    "portal.throttling.ApiKeyRateThrottle",
-    "portal.throttling.AnonIpRateThrottle",
+    "tenants.throttling.ApiKeyRateThrottle",
+    "tenants.throttling.AnonIpRateThrottle",
 ]
 REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXY_COUNT
 

@@ -17,8 +17,6 @@ from django.conf import settings
 from django.core.cache import cache
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
-from tenants.models import ApiKey
-
 
 def client_ip(request) -> str:
     """The client's address: REMOTE_ADDR, or X-Forwarded-For behind TRUSTED_PROXY_COUNT proxies.
@@ -69,8 +67,11 @@ def hit(key: str, limit: int, period: int) -> float | None:
     return max(1.0, (window + 1) * period - now)
 
 
-class _WindowThrottle(SimpleRateThrottle):
-    """A DRF throttle on `hit()`; the rate is read from settings per request (tests override it)."""
+class WindowThrottle(SimpleRateThrottle):
+    """A DRF throttle on `hit()`; the rate is read from settings per request (tests override it).
+
+    The API's own budgets (per API key, per IP without a key) are in tenants/throttling.py,
+    next to the API keys they count."""
 
     setting = ""
 
@@ -88,32 +89,6 @@ class _WindowThrottle(SimpleRateThrottle):
 
     def wait(self):
         return math.ceil(self.wait_seconds) if self.wait_seconds else None
-
-
-class ApiKeyRateThrottle(_WindowThrottle):
-    """API_THROTTLE_RATE per API key (tenants/auth.py ApiKeyAuthentication), not per IP."""
-
-    scope = "api_key"
-    setting = "API_THROTTLE_RATE"
-
-    def get_cache_key(self, request, view):
-        if isinstance(request.auth, ApiKey):
-            return f"{self.scope}:{request.auth.pk}"
-        return None
-
-
-class AnonIpRateThrottle(_WindowThrottle):
-    """API_ANON_THROTTLE_RATE per client IP for endpoints open without a key (schema, docs,
-    retailCRM module callbacks). Requests with a missing or wrong key never get this far: the
-    authentication or permission check answers 401 first."""
-
-    scope = "anon_ip"
-    setting = "API_ANON_THROTTLE_RATE"
-
-    def get_cache_key(self, request, view):
-        if isinstance(request.auth, ApiKey):
-            return None
-        return f"{self.scope}:{client_ip(request)}"
 
 
 def clear_counters() -> None:

@@ -6,13 +6,12 @@ from django.http import JsonResponse
 from django.shortcuts import render
 
 from portal.api import error_body
+from portal.celery import app
 
 log = logging.getLogger(__name__)
 
 
 def _broker_ok() -> tuple[bool, str]:
-    from portal.celery import app
-
     try:
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)

@@ -5,6 +5,7 @@ class RealtimeConfig(AppConfig):
     name = "realtime"
 
     def ready(self):
+        # Inside ready(): routing and the models load only after the app registry.
         from django.db.models.signals import post_delete, post_save
 
         from realtime import routing

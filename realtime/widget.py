@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 
+from connectors.models import ConnectorAccount
 from realtime.models import WidgetToken
 from tenants.models import ORIGIN_RE, Tenant
 
@@ -88,8 +89,6 @@ class CreateLink:
 
 def create_links(tenant, phone: str) -> list[CreateLink]:
     """One "create contact" link per CRM account of the tenant, prefilled with the number."""
-    from connectors.models import ConnectorAccount
-
     links = []
     for account in ConnectorAccount.objects.for_tenant(tenant).order_by("name"):
         url = create_contact_url(

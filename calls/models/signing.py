@@ -3,8 +3,13 @@
 from django.db import models
 from django.utils import timezone
 
+from portal.cache import TTLCache
 from tenants.fields import EncryptedJSONField
 from tenants.scoping import TenantQuerySet, TenantScopedModel
+
+# The tenant's active secrets, read on every signed ingest request (calls/signing.py); a secret
+# generated or retired drops the tenant's entry at once.
+ACTIVE_SECRETS = TTLCache("calls:signing-secrets", seconds=5.0)
 
 
 class WebhookSecretQuerySet(TenantQuerySet):
@@ -30,7 +35,4 @@ class WebhookSecret(TenantScopedModel):
         if not self.retired_at:
             self.retired_at = timezone.now()
             self.save(update_fields=["retired_at"])
-            # calls.signing imports this model (models load before the code using them).
-            from calls.signing import forget
-
-            forget(self.tenant_id)
+            ACTIVE_SECRETS.forget(self.tenant_id)

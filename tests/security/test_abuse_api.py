@@ -8,7 +8,8 @@ import redis
 from django.test import RequestFactory
 
 from portal import throttling
-from portal.throttling import ApiKeyRateThrottle, client_ip
+from portal.throttling import client_ip
+from tenants.throttling import ApiKeyRateThrottle
 from tests.conftest import api_client_for
 
 
