@@ -31,7 +31,8 @@ def fold_calls(tenant_id: int, call_ids: list[str], swept: bool = False) -> int:
     if swept:  # the sweeper's doorbell: fold only what is still unfolded now
         cache.delete(_fold_doorbell(tenant_id))
         call_ids = list(
-            CallEvent.objects.filter(tenant_id=tenant_id, call_id__in=call_ids, folded=False)
+            CallEvent.objects.for_tenant(tenant_id)
+            .filter(call_id__in=call_ids, folded=False)
             .values_list("call_id", flat=True)
             .distinct()
         )
@@ -70,7 +71,7 @@ def deliver(connector_id: int, kind: str) -> int:
     rings after the pause), or the connector has its cap of batches in flight (those re-ring).
     """
     cache.delete(_doorbell(connector_id, kind))  # from here on a new doorbell is a new message
-    account = ConnectorAccount.objects.filter(pk=connector_id).first()
+    account = ConnectorAccount.objects.unscoped().filter(pk=connector_id).first()  # any tenant's
     if account is None:
         return 0
     handled, helper_rung = 0, deliver.app.conf.task_always_eager  # eager: no second worker
@@ -97,7 +98,12 @@ def sweep() -> dict:
     Paused connectors are left alone until their pause ends."""
     now = timezone.now()
     pairs = sorted(
-        set(SyncRecord.objects.due(now).values_list("connector_id", "kind").distinct()[:1000])
+        set(
+            SyncRecord.objects.unscoped()
+            .due(now)
+            .values_list("connector_id", "kind")
+            .distinct()[:1000]
+        )
     )
     paused = admission.paused_ids([c for c, _ in pairs], now)
     rung = sum(ring_deliver(c, kind) for c, kind in pairs if c not in paused)
@@ -116,9 +122,9 @@ def send_call_event(connector_id: int, event_pk: int) -> None:
     arrives late is useless, so failures are logged, not retried."""
     from calls.ingest import event_dict
 
-    account = ConnectorAccount.objects.filter(pk=connector_id).first()
-    event = CallEvent.objects.filter(pk=event_pk).first()
-    if account is None or event is None or event.tenant_id != account.tenant_id:
+    account = ConnectorAccount.objects.unscoped().filter(pk=connector_id).first()  # any tenant's
+    event = CallEvent.objects.for_tenant(account and account.tenant_id).filter(pk=event_pk).first()
+    if account is None or event is None:
         return
     connector = account.connector
     if not getattr(connector, "supports_call_events", False):

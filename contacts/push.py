@@ -137,21 +137,22 @@ def push_pending(job: Job) -> dict:
             if (gone.connector_id, gone.crm_id) not in back:  # else the upsert below wins
                 name = daktela_name(gone.connector_id, gone.crm_id)
                 each_client(gone.crm_id, lambda c, n=name: "deleted" if c.delete_contact(n) else "")
-        ContactDeletion.objects.filter(pk__in=[d.pk for d in batch]).delete()
+        deletions.filter(pk__in=[d.pk for d in batch]).delete()
         heartbeat(job, job.done + len(batch), total)
     for batch in _batches(pending):
         read_at = timezone.now()
         for contact in batch:
             payload = daktela_payload(contact)
             each_client(contact.crm_id, lambda c, p=payload: c.upsert_contact(p))
-        Contact.objects.filter(pk__in=[c.pk for c in batch], synced_at__lte=read_at).update(
+        pushed = Contact.objects.for_tenant(job.tenant_id)
+        pushed.filter(pk__in=[c.pk for c in batch], synced_at__lte=read_at).update(
             pushed_at=timezone.now()
         )
         heartbeat(job, job.done + len(batch), total)
     now = timezone.now()
-    ContactCenterAccount.objects.filter(pk__in=[a.pk for a in accounts]).update(
-        last_push_at=now, last_error="; ".join(rejected[:3])[:2000]
-    )
+    ContactCenterAccount.objects.for_tenant(job.tenant_id).filter(
+        pk__in=[a.pk for a in accounts]
+    ).update(last_push_at=now, last_error="; ".join(rejected[:3])[:2000])
     return {**counts, "pushed": job.done, "rejected_examples": rejected}
 
 

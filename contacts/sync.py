@@ -46,8 +46,17 @@ def start_contact_sync(account: ConnectorAccount, *, full: bool = False) -> tupl
 
     ContactSyncSettings.for_connector(account)
     with transaction.atomic():
-        sync = ContactSyncSettings.objects.select_for_update().get(connector=account)
-        running = Job.objects.filter(connector=account, kind=KIND).unfinished().first()
+        sync = (
+            ContactSyncSettings.objects.for_tenant(account.tenant_id)
+            .select_for_update()
+            .get(connector=account)
+        )
+        running = (
+            Job.objects.for_tenant(account.tenant_id)
+            .filter(connector=account, kind=KIND)
+            .unfinished()
+            .first()
+        )
         if running:
             return running, False
         if full and not sync.full_sync_requested:
@@ -62,13 +71,16 @@ def start_contact_sync(account: ConnectorAccount, *, full: bool = False) -> tupl
 def request_full_sync(account) -> None:
     """Mapped values live on every contact: a changed mapping re-imports them all next run."""
     ContactSyncSettings.for_connector(account)
-    ContactSyncSettings.objects.filter(connector=account).update(full_sync_requested=True)
+    ContactSyncSettings.objects.for_tenant(account.tenant_id).filter(connector=account).update(
+        full_sync_requested=True
+    )
 
 
 def claim_job(job_id: int, kind: str) -> Job | None:
     """Take a queued job (queued -> running); None when it is done or someone else has it."""
     with transaction.atomic():
-        job = Job.objects.select_for_update().filter(pk=job_id, kind=kind).first()
+        # The task holds only the job id; the row says whose it is.
+        job = Job.objects.unscoped().select_for_update().filter(pk=job_id, kind=kind).first()
         if job is None or job.status != JobStatus.QUEUED:
             return None  # done, or another worker holds it (the sweeper watches heartbeats)
         job.start()
@@ -80,16 +92,18 @@ def heartbeat(job: Job, done: int, total: int | None = None) -> None:
     if total is not None:
         job.total = total
     job.heartbeat_at = timezone.now()
-    owned = Job.objects.filter(
-        pk=job.pk, status=JobStatus.RUNNING, started_at=job.started_at
-    ).update(done=job.done, total=job.total, heartbeat_at=job.heartbeat_at)
+    owned = (
+        Job.objects.for_tenant(job.tenant_id)
+        .filter(pk=job.pk, status=JobStatus.RUNNING, started_at=job.started_at)
+        .update(done=job.done, total=job.total, heartbeat_at=job.heartbeat_at)
+    )
     if not owned:
         raise LostClaim()
 
 
 def finish(job: Job, error: str = "", result: dict | None = None) -> None:
     status = JobStatus.FAILED if error else JobStatus.SUCCEEDED
-    Job.objects.filter(pk=job.pk, started_at=job.started_at).update(
+    Job.objects.for_tenant(job.tenant_id).filter(pk=job.pk, started_at=job.started_at).update(
         status=status,
         error=error[:5000],
         result=result or {},
@@ -188,7 +202,11 @@ class ContactSync:
 
     def _sweep_unseen(self) -> int:
         """After a full import: contacts the CRM no longer lists were deleted or merged."""
-        stale = Contact.objects.filter(connector=self.account).exclude(seen_mark=self.job.pk)
+        stale = (
+            Contact.objects.for_tenant(self.account.tenant_id)
+            .filter(connector=self.account)
+            .exclude(seen_mark=self.job.pk)
+        )
         return delete_contacts(stale)
 
     def _reconcile(self, connector) -> int:
@@ -197,8 +215,10 @@ class ContactSync:
             pages = connector.iter_contact_ids()
             marked = 0
             for ids in pages:
-                marked += Contact.objects.filter(connector=self.account, crm_id__in=ids).update(
-                    seen_mark=self.job.pk
+                marked += (
+                    Contact.objects.for_tenant(self.account.tenant_id)
+                    .filter(connector=self.account, crm_id__in=ids)
+                    .update(seen_mark=self.job.pk)
                 )
                 heartbeat(self.job, self.job.done, self.job.total)
         except NotImplementedError:

@@ -54,13 +54,17 @@ def start_due_syncs(now=None) -> int:
 
     now = now or timezone.now()
     # Newly authorized connectors get their settings row (and so their first full import).
-    for account in ConnectorAccount.objects.usable().filter(contact_sync__isnull=True):
+    for account in ConnectorAccount.objects.unscoped().usable().filter(contact_sync__isnull=True):
         ContactSyncSettings.for_connector(account)
-    due = ContactSyncSettings.objects.filter(
-        Q(next_run_at__isnull=True) | Q(next_run_at__lte=now),
-        enabled=True,
-        connector__status=ConnectorStatus.AUTHORIZED,
-    ).select_related("connector")
+    due = (
+        ContactSyncSettings.objects.unscoped()
+        .filter(
+            Q(next_run_at__isnull=True) | Q(next_run_at__lte=now),
+            enabled=True,
+            connector__status=ConnectorStatus.AUTHORIZED,
+        )
+        .select_related("connector")
+    )
     started = 0
     for st in due:
         _job, created = start_contact_sync(st.connector)
@@ -72,7 +76,7 @@ def sweep_stale_jobs(now=None) -> dict:
     """Re-queue running jobs without a heartbeat; ring again for queued ones nobody took."""
     now = now or timezone.now()
     requeued = failed = rung = 0
-    stale = Job.objects.filter(
+    stale = Job.objects.unscoped().filter(
         kind__in=list(TASKS), status=JobStatus.RUNNING, heartbeat_at__lt=now - STALE_AFTER
     )
     for job in stale:
@@ -88,20 +92,30 @@ def sweep_stale_jobs(now=None) -> dict:
             fields.update(status=JobStatus.QUEUED, started_at=None)
         with transaction.atomic():
             # Conditional on the heartbeat we saw: a job that just moved on is left alone.
-            changed = Job.objects.filter(
-                pk=job.pk, status=JobStatus.RUNNING, heartbeat_at=job.heartbeat_at
-            ).update(**fields)
+            changed = (
+                Job.objects.for_tenant(job.tenant_id)
+                .filter(pk=job.pk, status=JobStatus.RUNNING, heartbeat_at=job.heartbeat_at)
+                .update(**fields)
+            )
             if changed and fields["status"] == JobStatus.QUEUED:
                 ring(TASKS[job.kind], job.pk)
         if changed:
             failed += fields["status"] == JobStatus.FAILED
             requeued += fields["status"] == JobStatus.QUEUED
-    lost = Job.objects.filter(kind__in=list(TASKS), status=JobStatus.QUEUED).filter(
-        Q(heartbeat_at__lt=now - LOST_DOORBELL_AFTER)
-        | Q(heartbeat_at__isnull=True, created_at__lt=now - LOST_DOORBELL_AFTER)
+    lost = (
+        Job.objects.unscoped()
+        .filter(kind__in=list(TASKS), status=JobStatus.QUEUED)
+        .filter(
+            Q(heartbeat_at__lt=now - LOST_DOORBELL_AFTER)
+            | Q(heartbeat_at__isnull=True, created_at__lt=now - LOST_DOORBELL_AFTER)
+        )
     )
     for job in lost:
-        if Job.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(heartbeat_at=now):
+        if (
+            Job.objects.for_tenant(job.tenant_id)
+            .filter(pk=job.pk, status=JobStatus.QUEUED)
+            .update(heartbeat_at=now)
+        ):
             ring(TASKS[job.kind], job.pk)
             rung += 1
     if requeued or failed or rung:

@@ -139,7 +139,7 @@ def default_owner(account):
         from calls.models import CallSyncSettings
     except ImportError:
         return None
-    st = CallSyncSettings.objects.filter(connector=account).first()
+    st = CallSyncSettings.objects.for_tenant(account.tenant_id).filter(connector=account).first()
     try:
         url = reverse("calls:connector_settings", args=[account.pk])
     except NoReverseMatch:
@@ -221,8 +221,11 @@ def import_agents(request, connector_id):
             for u in users
             if u.get("name")
         ]
-        before = UserMapping.objects.filter(connector=account).count()
+        before = UserMapping.objects.for_tenant(account.tenant_id).filter(connector=account).count()
         UserMapping.objects.bulk_create(rows, ignore_conflicts=True)
-        added += UserMapping.objects.filter(connector=account).count() - before
+        added += (
+            UserMapping.objects.for_tenant(account.tenant_id).filter(connector=account).count()
+            - before
+        )
     messages.success(request, f"{added} agent(s) added from the contact center.")
     return redirect(f"{reverse('contacts:user_mappings')}?connector={account.pk}")

@@ -67,7 +67,7 @@ class Job(TenantScopedModel):
         if total is not None:
             self.total = total
         self.heartbeat_at = timezone.now()
-        Job.objects.filter(pk=self.pk).update(
+        Job.objects.for_tenant(self.tenant_id).filter(pk=self.pk).update(
             done=self.done, total=self.total, heartbeat_at=self.heartbeat_at
         )
 

@@ -94,7 +94,8 @@ class MakeCallView(APIView):
     def _make_call(self, request, connector_id: int):
         params = self._params(request)
         account = (
-            ConnectorAccount.objects.filter(pk=connector_id, kind="retailcrm")
+            ConnectorAccount.objects.unscoped()  # no tenant yet: the module's clientId decides
+            .filter(pk=connector_id, kind="retailcrm")
             .exclude(status=ConnectorStatus.DISABLED)
             .first()
         )
