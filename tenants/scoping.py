@@ -14,14 +14,16 @@ instead of showing every tenant's rows. A queryset is scoped when one of these h
 * it was reached from a row: related managers (`call.events.all()`, prefetches) carry
   Django's `instance` hint, and the row already belongs to one tenant;
 * `.unscoped()`: the explicit, greppable "every tenant" for sweepers, beat tasks that scan
-  all tenants, migrations, the admin, management commands and health checks.
+  all tenants, delivery workers keyed by a connector id, the admin and management commands.
+  A filter on an id alone (`filter(pk=...)`) never scopes: that is the leak this prevents.
 
 Writes that hold their rows need no scope: `objects.create(tenant=...)`, `bulk_create`,
 `obj.save()` / `obj.delete()` and `bulk_update(rows)` (scoped to the rows' own tenants).
 Django's internals (FK descriptors, cascade deletes, `refresh_from_db`, saving) use
 `_base_manager`, which stays a plain `Manager` (no model sets `Meta.base_manager_name`;
-tests/tenants/test_scoping.py checks it). Subqueries are not checked (the outer query is),
-nor is `raw()`; `dumpdata` needs `--all` (the base manager).
+tests/tenants/test_scoping.py checks it); so do migrations (historical models get plain
+managers). Subqueries are not checked (the outer query is), nor is `raw()`; `dumpdata` needs
+`--all` (the base manager). `tests/test_isolation.py` proves the result route by route.
 
 Where each caller gets its scope:
 
@@ -104,7 +106,7 @@ class TenantQuerySet(models.QuerySet):
         return self.filter(tenant_id=getattr(tenant, "pk", tenant))
 
     def unscoped(self):
-        """Every tenant's rows, on purpose (sweepers, admin, migrations, commands)."""
+        """Every tenant's rows, on purpose (sweepers, workers, the admin, commands)."""
         clone = self._chain()
         clone._unscoped = True
         return clone
@@ -128,6 +130,11 @@ class TenantQuerySet(models.QuerySet):
                 f"{name}.objects queried without a tenant ({operation}): use "
                 f".for_tenant(tenant), or {name}.objects.unscoped() for every tenant's rows"
             )
+
+    def __repr__(self):  # debuggers, logs and pytest show querysets: never raise there
+        if self._result_cache is None and not self.is_scoped:
+            return f"<{type(self).__name__} of {self.model.__name__} without a tenant>"
+        return super().__repr__()
 
     # Every way a QuerySet reaches the database goes through one of these.
     def _fetch_all(self):

@@ -277,3 +277,8 @@ def test_every_admin_page_of_a_tenant_owned_model_opens(superuser_client, tenant
         if row is not None:
             change = superuser_client.get(f"{url}{row.pk}/change/")
             assert change.status_code == 200, (url, change.status_code)
+
+
+def test_repr_of_an_unscoped_queryset_does_not_raise(tenant):
+    assert repr(Call.objects.all()) == "<CallQuerySet of Call without a tenant>"
+    assert repr(Call.objects.for_tenant(tenant)) == "<CallQuerySet []>"
