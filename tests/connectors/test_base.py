@@ -91,7 +91,9 @@ def test_two_workers_refreshing_at_once_refresh_only_once(tenant):
     if connection.vendor != "postgresql":
         pytest.skip("row locks need PostgreSQL")
     account = with_token(make_connector(tenant, name="Sales org"), "old", 5)
-    workers = [CountingConnector(ConnectorAccount.objects.get(pk=account.pk)) for _ in range(2)]
+    workers = [
+        CountingConnector(ConnectorAccount.objects.unscoped().get(pk=account.pk)) for _ in range(2)
+    ]
     for worker in workers:
         worker.refresh_delay = 0.4
     results, errors = [], []
