@@ -282,3 +282,14 @@ def test_every_admin_page_of_a_tenant_owned_model_opens(superuser_client, tenant
 def test_repr_of_an_unscoped_queryset_does_not_raise(tenant):
     assert repr(Call.objects.all()) == "<CallQuerySet of Call without a tenant>"
     assert repr(Call.objects.for_tenant(tenant)) == "<CallQuerySet []>"
+
+
+def test_admin_deletes_a_row_with_its_cascade(superuser_client, tenant):
+    account = make_connector(tenant, name="Old CRM")
+    Contact.objects.create(tenant=tenant, connector=account, crm_id="003")
+    url = f"/admin/connectors/connectoraccount/{account.pk}/delete/"
+    page = superuser_client.get(url)
+    assert page.status_code == 200 and "003" in page.content.decode()  # the cascade, listed
+    assert superuser_client.post(url, {"post": "yes"}).status_code == 302
+    assert not ConnectorAccount.objects.unscoped().exists()
+    assert not Contact.objects.unscoped().exists()
