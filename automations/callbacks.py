@@ -334,14 +334,14 @@ def send_callbacks(connector, records) -> list[WriteResult]:
         request, result = requests.get(record.payload.get("request")), by_key.get(record.key)
         if request is not None and result is not None:
             ok = result.ok
-            CallbackRequest.objects.filter(pk=request.pk).update(
+            CallbackRequest.objects.for_tenant(request.tenant_id).filter(pk=request.pk).update(
                 state=CallbackState.SYNCED if ok else CallbackState.FAILED,
                 crm_record_id=result.crm_id if ok else request.crm_record_id,
                 crm_record_url=result.url if ok else request.crm_record_url,
                 reason=request.reason if ok else result.error[:300],
             )
             if ok:  # ignored duplicates point at the record their first request created
-                CallbackRequest.objects.filter(
+                CallbackRequest.objects.for_tenant(request.tenant_id).filter(
                     bundled_with=request, state=CallbackState.IGNORED
                 ).update(crm_record_id=result.crm_id, crm_record_url=result.url)
     return results

@@ -21,7 +21,8 @@ def sweep_callbacks(older_than_seconds: float = 10.0) -> int:
     """The doorbell may be lost: decide requests still `received` after a few seconds."""
     cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
     tenants = (
-        CallbackRequest.objects.filter(state=CallbackState.RECEIVED, received_at__lt=cutoff)
+        CallbackRequest.objects.unscoped()  # the sweeper: every tenant's waiting requests
+        .filter(state=CallbackState.RECEIVED, received_at__lt=cutoff)
         .values_list("tenant_id", flat=True)
         .distinct()
     )

@@ -140,7 +140,7 @@ def main() -> None:
         started = time.perf_counter()
         job, _ = start_contact_sync(account)
         elapsed = time.perf_counter() - started
-        job = Job.objects.get(pk=job.pk)
+        job = Job.objects.for_tenant(job.tenant_id).get(pk=job.pk)
         imported = Contact.objects.for_tenant(tenant).count()
         if job.status != "succeeded" or imported != args.n:
             sys.exit(f"import failed: job {job.status} {job.error!r}, {imported}/{args.n} contacts")

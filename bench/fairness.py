@@ -131,7 +131,8 @@ def latencies(account, sent: dict, timeout: float = 60) -> tuple[list[float], in
     deadline = time.time() + timeout
     while True:
         rows = dict(
-            SyncRecord.objects.filter(connector=account, call__call_id__in=list(sent))
+            SyncRecord.objects.for_tenant(account.tenant_id)
+            .filter(connector=account, call__call_id__in=list(sent))
             .exclude(synced_at=None)
             .values_list("call__call_id", "synced_at")
         )
@@ -156,7 +157,11 @@ def pct(values: list[float], p: float) -> float:
 def count(account, **filters) -> int:
     from delivery.models import SyncRecord
 
-    return SyncRecord.objects.filter(connector=account, **filters).count()
+    return (
+        SyncRecord.objects.for_tenant(account.tenant_id)
+        .filter(connector=account, **filters)
+        .count()
+    )
 
 
 def wait_until(predicate, timeout: float, step: float = 0.5) -> bool:

@@ -330,7 +330,11 @@ def e2e_phase(port: int, args) -> dict:
     ingest_s = time.perf_counter() - start
     synced = 0
     while time.perf_counter() - start < args.timeout:
-        synced = SyncRecord.objects.filter(connector=account, state="synced").count()
+        synced = (
+            SyncRecord.objects.for_tenant(account.tenant_id)
+            .filter(connector=account, state="synced")
+            .count()
+        )
         if synced >= args.calls:
             break
         time.sleep(0.25)
@@ -338,7 +342,10 @@ def e2e_phase(port: int, args) -> dict:
     stop(workers)
     sim.stop()
     states = dict(
-        SyncRecord.objects.filter(connector=account).values_list("state").annotate(n=Count("id"))
+        SyncRecord.objects.for_tenant(account.tenant_id)
+        .filter(connector=account)
+        .values_list("state")
+        .annotate(n=Count("id"))
     )
     crm_requests = len(sim.requests) - before
     return {

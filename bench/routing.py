@@ -500,7 +500,10 @@ def main():
         start = time.monotonic()
         load(args)
         print(f"Loaded in {time.monotonic() - start:.0f} s", flush=True)
-    n_contacts, n_phones = Contact.objects.count(), ContactPhone.objects.count()
+    n_contacts, n_phones = (
+        Contact.objects.unscoped().count(),
+        ContactPhone.objects.unscoped().count(),
+    )
     print(f"Store: {n_contacts:,} contacts, {n_phones:,} phone rows")
     keys = issue_keys()
     total = int(args.rate * args.duration)

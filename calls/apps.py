@@ -19,7 +19,7 @@ def default_owner(account) -> dict:
     # Imported here: apps.py is loaded before the app registry is ready, models after it.
     from calls.models import CallSyncSettings
 
-    st = CallSyncSettings.objects.filter(connector=account).first()
+    st = CallSyncSettings.objects.for_tenant(account.tenant_id).filter(connector=account).first()
     try:
         url = reverse("calls:connector_settings", args=[account.pk])
     except NoReverseMatch:

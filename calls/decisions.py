@@ -48,7 +48,8 @@ def decide_calls(tenant, calls: list) -> list[SyncRecord]:
         CallSyncSettings.for_connector(connector)
     settings_rows = {
         s.connector_id: s
-        for s in CallSyncSettings.objects.select_for_update()  # one decider per connector
+        for s in CallSyncSettings.objects.for_tenant(tenant)  # one decider per connector:
+        .select_for_update()
         .filter(connector__in=connectors)
         .order_by("connector_id")
     }
@@ -138,7 +139,8 @@ def _recent_by_phone(connector, calls, margin) -> dict:
         return recent
     starts = [c.started_at for c in calls if c.started_at]
     rows = (
-        SyncRecord.objects.filter(
+        SyncRecord.objects.for_tenant(connector.tenant_id)
+        .filter(
             connector=connector,
             kind=CALL_LOG,
             call__phone_e164__in=phones,
@@ -159,7 +161,8 @@ def _owners(connector, calls) -> dict:
     if not ids and not emails:
         return {}
     rows = (
-        UserMapping.objects.filter(connector=connector)
+        UserMapping.objects.for_tenant(connector.tenant_id)
+        .filter(connector=connector)
         .exclude(crm_user_id="")
         .annotate(email_l=Lower("agent_email"))
         .filter(Q(agent_id__in=ids) | Q(email_l__in=emails))

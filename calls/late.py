@@ -86,14 +86,14 @@ def _revise(record: SyncRecord, payload: dict, detail: dict, now) -> None:
     elif record.state == SyncState.RUNNING:
         due = max(now, record.locked_until or now)
         fields.update(state=SyncState.PENDING, next_attempt_at=due, locked_until=None, lease=None)
-    SyncRecord.objects.filter(pk=record.pk).update(**fields)
+    SyncRecord.objects.for_tenant(record.tenant_id).filter(pk=record.pk).update(**fields)
 
 
 def _withhold(record: SyncRecord, now) -> int:
     """The call became private: what was not delivered yet is never sent."""
     if record.state not in UNSENT:
         return 0
-    SyncRecord.objects.filter(pk=record.pk).update(
+    SyncRecord.objects.for_tenant(record.tenant_id).filter(pk=record.pk).update(
         state=SyncState.SKIPPED,
         reason="private",
         reason_detail={},

@@ -110,7 +110,7 @@ def _fold_chunk(tenant, call_ids: list[str]) -> int:
             unique_fields=["call", "activity_id"],
             update_fields=ACTIVITY_FIELDS,
         )
-    CallEvent.objects.filter(id__in=event_ids, folded=False).update(folded=True)
+    CallEvent.objects.for_tenant(tenant).filter(id__in=event_ids, folded=False).update(folded=True)
     # Events after the decision: re-send the CRM record if what it would say has changed.
     late = [c for c in calls if c.ended and c.decided_at is not None and c.call_id in fresh]
     if late:
@@ -118,7 +118,9 @@ def _fold_chunk(tenant, call_ids: list[str]) -> int:
     to_decide = [c for c in calls if c.ended and c.decided_at is None]
     if to_decide:
         decide_calls(tenant, to_decide)
-        Call.objects.filter(pk__in=[c.pk for c in to_decide]).update(decided_at=now)
+        Call.objects.for_tenant(tenant).filter(pk__in=[c.pk for c in to_decide]).update(
+            decided_at=now
+        )
     return len(to_decide)
 
 
@@ -156,7 +158,8 @@ def unfolded_calls(older_than_seconds: float = 1.0, limit: int = 5000) -> dict[i
     """tenant_id -> call_ids with events not folded yet (their fold message may be lost)."""
     cutoff = timezone.now() - timezone.timedelta(seconds=older_than_seconds)
     rows = (
-        CallEvent.objects.filter(folded=False, received_at__lte=cutoff)
+        CallEvent.objects.unscoped()  # the sweeper: every tenant's unfolded events
+        .filter(folded=False, received_at__lte=cutoff)
         .values_list("tenant_id", "call_id")
         .distinct()[:limit]
     )

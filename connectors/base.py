@@ -126,7 +126,8 @@ class Installation:
         try:
             with transaction.atomic():
                 # Per-connector lock: whoever holds the row refreshes; the others reuse its result.
-                locked = type(self.account).objects.select_for_update().get(pk=self.account.pk)
+                rows = type(self.account).objects.for_tenant(self.account.tenant_id)
+                locked = rows.select_for_update().get(pk=self.account.pk)
                 self.account.token = locked.token
                 current = self._cached_token()
                 if current and current.access_token != stale and self._fresh(current):

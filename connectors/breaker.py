@@ -82,7 +82,8 @@ def slots(account: ConnectorAccount, now: datetime | None = None) -> int:
 
 def _fresh(account: ConnectorAccount) -> None:
     """Other workers write the breaker too: read the stored state before deciding."""
-    stored = ConnectorAccount.objects.filter(pk=account.pk).values_list("state", flat=True).first()
+    rows = ConnectorAccount.objects.for_tenant(account.tenant_id).filter(pk=account.pk)
+    stored = rows.values_list("state", flat=True).first()
     account.state = stored or {}
 
 

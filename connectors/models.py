@@ -94,7 +94,7 @@ class ConnectorAccount(TenantScopedModel):
             with connection.cursor() as cursor:
                 cursor.execute(sql, [*params, self.pk])
         else:  # SQLite serialises writers: read, change, write
-            rows = type(self).objects.filter(pk=self.pk)
+            rows = type(self).objects.for_tenant(self.tenant_id).filter(pk=self.pk)
             stored = _with_key(rows.values_list("state", flat=True).first(), key, value)
             rows.update(state=stored)
         self.state = _with_key(self.state, key, value)

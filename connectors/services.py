@@ -58,7 +58,9 @@ def save_account(
     creating = account.pk is None
     read_settings = dict(account.settings or {})
     if not creating:
-        account.refresh_from_db(from_queryset=ConnectorAccount.objects.select_for_update())
+        account.refresh_from_db(
+            from_queryset=ConnectorAccount.objects.for_tenant(account.tenant_id).select_for_update()
+        )
     changes: dict = {}
     if name is not None and name != account.name:
         changes["name"] = {"from": account.name, "to": name}
@@ -203,7 +205,7 @@ def _call(account: ConnectorAccount, fn):
 def _failed(account: ConnectorAccount, actor, exc: ConnectorError, action: str) -> ActionResult:
     code, hint = explain(exc)
     message = str(exc) or "The CRM gave no reason."
-    stored = ConnectorAccount.objects.filter(pk=account.pk).first()
+    stored = ConnectorAccount.objects.for_tenant(account.tenant_id).filter(pk=account.pk).first()
     if not exc.permanent and stored and stored.status == ConnectorStatus.AUTHORIZED:
         # A blip while re-authorizing must not break a working connector: keep its token.
         account.token = stored.token

@@ -49,9 +49,11 @@ class FieldMappingSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError(
                 {"crm_field": [f"{crm_field!r} is not a field of {crm_object} in {account.name}."]}
             )
-        clash = FieldMapping.objects.filter(
-            connector=account, crm_object=crm_object, cc_field=cc_field
-        ).exclude(pk=inst.pk if inst else None)
+        clash = (
+            FieldMapping.objects.for_tenant(account.tenant_id)
+            .filter(connector=account, crm_object=crm_object, cc_field=cc_field)
+            .exclude(pk=inst.pk if inst else None)
+        )
         if clash.exists():
             raise serializers.ValidationError({"cc_field": [f"{cc_field!r} is already mapped."]})
         attrs["crm_object"] = crm_object
@@ -103,7 +105,9 @@ class UserMappingSerializer(serializers.ModelSerializer):
         inst = self.instance
         account = attrs.get("connector") or inst.connector
         agent_id = attrs.get("agent_id") or inst.agent_id
-        clash = UserMapping.objects.filter(connector=account, agent_id=agent_id)
+        clash = UserMapping.objects.for_tenant(account.tenant_id).filter(
+            connector=account, agent_id=agent_id
+        )
         if clash.exclude(pk=inst.pk if inst else None).exists():
             raise serializers.ValidationError({"agent_id": [f"{agent_id!r} is already mapped."]})
         if "crm_user_id" in attrs and "matched_by" not in attrs:

@@ -54,9 +54,11 @@ class FieldMappingForm(forms.Form):
         account = data.get("connector")
         if (
             account
-            and FieldMapping.objects.filter(
+            and FieldMapping.objects.for_tenant(account.tenant_id)
+            .filter(
                 connector=account, crm_object=data.get("crm_object"), cc_field=data.get("cc_field")
-            ).exists()
+            )
+            .exists()
         ):
             self.add_error("cc_field", "This contact-center field is already mapped.")
         return data
@@ -74,7 +76,11 @@ class UserMappingForm(forms.ModelForm):
 
     def clean_agent_id(self):
         value = self.cleaned_data["agent_id"].strip()
-        if UserMapping.objects.filter(connector=self.connector, agent_id=value).exists():
+        if (
+            UserMapping.objects.for_tenant(self.connector.tenant_id)
+            .filter(connector=self.connector, agent_id=value)
+            .exists()
+        ):
             raise forms.ValidationError("This agent is already listed.")
         return value
 

@@ -123,7 +123,9 @@ class Importer:
                 self._upsert(live)
             if gone:
                 stats.deleted = delete_contacts(
-                    Contact.objects.filter(connector_id=self.account.pk, crm_id__in=gone)
+                    Contact.objects.for_tenant(self.tenant_id).filter(
+                        connector_id=self.account.pk, crm_id__in=gone
+                    )
                 )
         stats.upserted = len(live)
         return stats
@@ -138,13 +140,14 @@ class Importer:
         )
         if any(contact.pk is None for contact in contacts):  # backends that return no ids
             ids = dict(
-                Contact.objects.filter(
-                    connector_id=self.account.pk, crm_id__in=list(live)
-                ).values_list("crm_id", "pk")
+                Contact.objects.for_tenant(self.tenant_id)
+                .filter(connector_id=self.account.pk, crm_id__in=list(live))
+                .values_list("crm_id", "pk")
             )
             for crm_id, (contact, _phones) in live.items():
                 contact.pk = ids[crm_id]
-        ContactPhone.objects.filter(contact_id__in=[c.pk for c in contacts]).delete()
+        phones = ContactPhone.objects.for_tenant(self.tenant_id)
+        phones.filter(contact_id__in=[c.pk for c in contacts]).delete()
         ContactPhone.objects.bulk_create(
             [
                 ContactPhone(
@@ -182,5 +185,8 @@ def delete_contacts(queryset) -> int:
                 for _pk, tenant_id, connector_id, crm_id in rows
                 if pushing[tenant_id]
             )
-            Contact.objects.filter(pk__in=[row[0] for row in rows]).delete()
+            rows_tenants = {row[1] for row in rows}
+            Contact.objects.filter(
+                tenant_id__in=rows_tenants, pk__in=[row[0] for row in rows]
+            ).delete()
         deleted += len(rows)

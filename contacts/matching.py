@@ -36,7 +36,11 @@ def match_users(account, users: list[CrmUser] | None = None) -> tuple[int, list[
     """Fill crm_user_id by email; returns (matched, unmatched agent ids)."""
     index = users_by_email(crm_users(account) if users is None else users)
     matched, unmatched = 0, []
-    for mapping in UserMapping.objects.filter(connector=account).select_for_update():
+    for mapping in (
+        UserMapping.objects.for_tenant(account.tenant_id)
+        .filter(connector=account)
+        .select_for_update()
+    ):
         if mapping.matched_by == MatchedBy.MANUAL and mapping.crm_user_id:
             continue
         user = index.get(mapping.match_email) if mapping.match_email else None

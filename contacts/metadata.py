@@ -45,7 +45,7 @@ def forget(account) -> None:
 def check_mappings(account) -> dict[str, str]:
     """Flag mappings whose field is gone (or back); return {crm_field: cc_field} to import."""
     now = timezone.now()
-    mappings = list(FieldMapping.objects.filter(connector=account))
+    mappings = list(FieldMapping.objects.for_tenant(account.tenant_id).filter(connector=account))
     names_by_object: dict[str, set[str]] = {}
     for obj in {m.crm_object for m in mappings}:
         names_by_object[obj] = {f.name for f in crm_fields(account, obj, refresh=True)}

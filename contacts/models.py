@@ -28,8 +28,9 @@ class ContactQuerySet(TenantQuerySet):
         phones = ContactPhone.objects.filter(cond)
         if tenant_ids is not None:
             phones = phones.filter(tenant_id__in=tenant_ids)
-        else:
-            phones = phones.filter(contact__in=self.values("pk"))
+        else:  # limited to this queryset's contacts: as scoped as the queryset itself
+            self._require_scope("by_phone")
+            phones = phones.unscoped().filter(contact__in=self.values("pk"))
         rows = list(phones.values_list("contact_id", "raw", "e164")[: self.MAX_CANDIDATES * 4])
         exact = {cid for cid, _raw, stored in rows if e164 and stored == e164}
         ids = exact or {cid for cid, raw, stored in rows if matches(raw, stored, phone, e164)}
@@ -214,7 +215,8 @@ class ContactSyncSettings(TenantScopedModel):
 
     @classmethod
     def for_connector(cls, account) -> "ContactSyncSettings":
-        obj, _ = cls.objects.get_or_create(connector=account, defaults={"tenant": account.tenant})
+        rows = cls.objects.for_tenant(account.tenant_id)
+        obj, _ = rows.get_or_create(connector=account, defaults={"tenant": account.tenant})
         return obj
 
     def reconcile_due(self, now) -> bool:

@@ -127,20 +127,23 @@ def push_pending(job: Job) -> dict:
                         "deleted" if p.delete_contact(g.connector_id, g.crm_id) else ""
                     ),
                 )
-        ContactDeletion.objects.filter(pk__in=[d.pk for d in batch]).delete()
+        ContactDeletion.objects.for_tenant(job.tenant_id).filter(
+            pk__in=[d.pk for d in batch]
+        ).delete()
         heartbeat(job, job.done + len(batch), total)
     for batch in _batches(pending):
         read_at = timezone.now()
         for contact in batch:
             each_platform(contact.crm_id, lambda p, c=contact: p.upsert_contact(c))
-        Contact.objects.filter(pk__in=[c.pk for c in batch], synced_at__lte=read_at).update(
+        pushed = Contact.objects.for_tenant(job.tenant_id)
+        pushed.filter(pk__in=[c.pk for c in batch], synced_at__lte=read_at).update(
             pushed_at=timezone.now()
         )
         heartbeat(job, job.done + len(batch), total)
     now = timezone.now()
-    ContactCenterAccount.objects.filter(pk__in=[a.pk for a in accounts]).update(
-        last_push_at=now, last_error="; ".join(rejected[:3])[:2000]
-    )
+    ContactCenterAccount.objects.for_tenant(job.tenant_id).filter(
+        pk__in=[a.pk for a in accounts]
+    ).update(last_push_at=now, last_error="; ".join(rejected[:3])[:2000])
     return {**counts, "pushed": job.done, "rejected_examples": rejected}
 
 

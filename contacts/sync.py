@@ -44,8 +44,17 @@ def start_contact_sync(account: ConnectorAccount, *, full: bool = False) -> tupl
     """(job, created): the unfinished sync of this connector, or a new queued one."""
     ContactSyncSettings.for_connector(account)
     with transaction.atomic():
-        sync = ContactSyncSettings.objects.select_for_update().get(connector=account)
-        running = Job.objects.filter(connector=account, kind=KIND).unfinished().first()
+        sync = (
+            ContactSyncSettings.objects.for_tenant(account.tenant_id)
+            .select_for_update()
+            .get(connector=account)
+        )
+        running = (
+            Job.objects.for_tenant(account.tenant_id)
+            .filter(connector=account, kind=KIND)
+            .unfinished()
+            .first()
+        )
         if running:
             return running, False
         if full and not sync.full_sync_requested:
@@ -60,13 +69,17 @@ def start_due_syncs(now=None) -> int:
     """The syncs due by their per-connector interval (task contacts.schedule_contact_syncs)."""
     now = now or timezone.now()
     # Newly authorized connectors get their settings row (and so their first full import).
-    for account in ConnectorAccount.objects.usable().filter(contact_sync__isnull=True):
+    for account in ConnectorAccount.objects.unscoped().usable().filter(contact_sync__isnull=True):
         ContactSyncSettings.for_connector(account)
-    due = ContactSyncSettings.objects.filter(
-        Q(next_run_at__isnull=True) | Q(next_run_at__lte=now),
-        enabled=True,
-        connector__status=ConnectorStatus.AUTHORIZED,
-    ).select_related("connector")
+    due = (
+        ContactSyncSettings.objects.unscoped()
+        .filter(  # the scheduler: every tenant
+            Q(next_run_at__isnull=True) | Q(next_run_at__lte=now),
+            enabled=True,
+            connector__status=ConnectorStatus.AUTHORIZED,
+        )
+        .select_related("connector")
+    )
     started = 0
     for st in due:
         _job, created = start_contact_sync(st.connector)
@@ -77,7 +90,9 @@ def start_due_syncs(now=None) -> int:
 def request_full_sync(account) -> None:
     """Mapped values live on every contact: a changed mapping re-imports them all next run."""
     ContactSyncSettings.for_connector(account)
-    ContactSyncSettings.objects.filter(connector=account).update(full_sync_requested=True)
+    ContactSyncSettings.objects.for_tenant(account.tenant_id).filter(connector=account).update(
+        full_sync_requested=True
+    )
 
 
 def run_contact_sync(job_id: int) -> None:
@@ -163,7 +178,11 @@ class ContactSync(JobRunner):
 
     def _sweep_unseen(self) -> int:
         """After a full import: contacts the CRM no longer lists were deleted or merged."""
-        stale = Contact.objects.filter(connector=self.account).exclude(seen_mark=self.job.pk)
+        stale = (
+            Contact.objects.for_tenant(self.account.tenant_id)
+            .filter(connector=self.account)
+            .exclude(seen_mark=self.job.pk)
+        )
         return delete_contacts(stale)
 
     def _reconcile(self, connector) -> int:
@@ -172,8 +191,10 @@ class ContactSync(JobRunner):
             pages = connector.iter_contact_ids()
             marked = 0
             for ids in pages:
-                marked += Contact.objects.filter(connector=self.account, crm_id__in=ids).update(
-                    seen_mark=self.job.pk
+                marked += (
+                    Contact.objects.for_tenant(self.account.tenant_id)
+                    .filter(connector=self.account, crm_id__in=ids)
+                    .update(seen_mark=self.job.pk)
                 )
                 self.heartbeat(self.job.done, self.job.total)
         except NotImplementedError:

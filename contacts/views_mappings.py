@@ -210,8 +210,11 @@ def import_agents(request, connector_id):
             )
             for agent in agents
         ]
-        before = UserMapping.objects.filter(connector=account).count()
+        before = UserMapping.objects.for_tenant(account.tenant_id).filter(connector=account).count()
         UserMapping.objects.bulk_create(rows, ignore_conflicts=True)
-        added += UserMapping.objects.filter(connector=account).count() - before
+        added += (
+            UserMapping.objects.for_tenant(account.tenant_id).filter(connector=account).count()
+            - before
+        )
     messages.success(request, f"{added} agent(s) added from the contact center.")
     return redirect(f"{reverse('contacts:user_mappings')}?connector={account.pk}")

@@ -19,15 +19,18 @@ from delivery.models import DUE_STATES, SyncRecord, SyncState
 
 def in_flight(connector_id: int, now: datetime) -> int:
     """Batches of this connector being delivered right now (distinct live leases)."""
-    return SyncRecord.objects.filter(
-        connector_id=connector_id, state=SyncState.RUNNING, locked_until__gte=now
-    ).aggregate(n=Count("lease", distinct=True))["n"]
+    return (
+        SyncRecord.objects.unscoped()  # keyed by connector (any tenant)
+        .filter(connector_id=connector_id, state=SyncState.RUNNING, locked_until__gte=now)
+        .aggregate(n=Count("lease", distinct=True))["n"]
+    )
 
 
 def admit(connector_id: int, now: datetime) -> bool:
     """May one more batch of this connector be claimed now? Call inside transaction.atomic()."""
     account = (
-        ConnectorAccount.objects.select_for_update(skip_locked=True)
+        ConnectorAccount.objects.unscoped()  # keyed by connector (any tenant)
+        .select_for_update(skip_locked=True)
         .filter(pk=connector_id)
         .only("id", "tenant_id", "state")
         .first()
@@ -40,12 +43,16 @@ def admit(connector_id: int, now: datetime) -> bool:
 
 def pause_rows(connector_id: int, until: datetime) -> int:
     """The breaker opened: every due row of the connector waits at least until `until`."""
-    return SyncRecord.objects.filter(
-        connector_id=connector_id, state__in=DUE_STATES, next_attempt_at__lt=until
-    ).update(next_attempt_at=until)
+    return (
+        SyncRecord.objects.unscoped()  # keyed by connector (any tenant)
+        .filter(connector_id=connector_id, state__in=DUE_STATES, next_attempt_at__lt=until)
+        .update(next_attempt_at=until)
+    )
 
 
 def paused_ids(connector_ids, now: datetime) -> set[int]:
     """Those of the connectors whose breaker is open now (the sweeper leaves them alone)."""
-    accounts = ConnectorAccount.objects.filter(pk__in=set(connector_ids)).only("id", "state")
+    accounts = (
+        ConnectorAccount.objects.unscoped().filter(pk__in=set(connector_ids)).only("id", "state")
+    )
     return {a.pk for a in accounts if breaker.slots(a, now) == 0}

@@ -52,7 +52,7 @@ DELIVER_TASK = "calls.deliver"
 
 def enqueue(connector, *, kind: str, key: str, payload: dict, call=None, **fields) -> SyncRecord:
     """Queue one write (or record a skip with state="skipped", reason=...). Idempotent by key."""
-    record, created = SyncRecord.objects.get_or_create(
+    record, created = SyncRecord.objects.for_tenant(connector.tenant_id).get_or_create(
         connector=connector,
         kind=kind,
         key=key,
@@ -105,7 +105,12 @@ def ring_due() -> int:
     rows whose lease expired. Paused connectors are left alone until their pause ends."""
     now = timezone.now()
     pairs = sorted(
-        set(SyncRecord.objects.due(now).values_list("connector_id", "kind").distinct()[:1000])
+        set(
+            SyncRecord.objects.unscoped()  # the sweeper: every tenant's due rows
+            .due(now)
+            .values_list("connector_id", "kind")
+            .distinct()[:1000]
+        )
     )
     paused = admission.paused_ids([c for c, _ in pairs], now)
     return sum(ring_deliver(c, kind) for c, kind in pairs if c not in paused)
@@ -123,7 +128,8 @@ def claim(connector_id: int, kind: str, limit: int) -> list[SyncRecord]:
         if not admission.admit(connector_id, now):
             return []
         rows = list(
-            SyncRecord.objects.due(now)
+            SyncRecord.objects.unscoped()  # a delivery worker: keyed by connector, any tenant
+            .due(now)
             .filter(connector_id=connector_id, kind=kind)
             .order_by("next_attempt_at", "id")
             .select_for_update(skip_locked=True)
@@ -133,7 +139,7 @@ def claim(connector_id: int, kind: str, limit: int) -> list[SyncRecord]:
             return []
         ids = [row[0] for row in rows]
         lease_seconds = settings.CALLS_LEASE_SECONDS
-        SyncRecord.objects.filter(id__in=ids).update(
+        SyncRecord.objects.unscoped().filter(id__in=ids).update(
             state=SyncState.RUNNING,
             locked_until=now + timedelta(seconds=lease_seconds),
             lease=lease,
@@ -155,7 +161,7 @@ def claim(connector_id: int, kind: str, limit: int) -> list[SyncRecord]:
         ]
         if lost:
             DeliveryAttempt.objects.bulk_create(lost)
-    return list(SyncRecord.objects.filter(id__in=ids, lease=lease).order_by("id"))
+    return list(SyncRecord.objects.unscoped().filter(id__in=ids, lease=lease).order_by("id"))
 
 
 def deliver_batch(account, kind: str) -> int:
@@ -227,7 +233,8 @@ def _save(attempts_: list[DeliveryAttempt], into: list | None) -> None:
 
 
 def _mine(record: SyncRecord):
-    return SyncRecord.objects.filter(pk=record.pk, lease=record.lease, state=SyncState.RUNNING)
+    rows = SyncRecord.objects.for_tenant(record.tenant_id)
+    return rows.filter(pk=record.pk, lease=record.lease, state=SyncState.RUNNING)
 
 
 def _record_url(record: SyncRecord, result: WriteResult, connector) -> str:
@@ -342,11 +349,12 @@ def retry(records) -> int:
     """Re-queue failed or dead rows now (manual retry); returns how many."""
     rows = list(records.filter(state__in=(SyncState.FAILED, SyncState.DEAD)))
     now = timezone.now()
-    for account in ConnectorAccount.objects.filter(pk__in={r.connector_id for r in rows}):
+    accounts = ConnectorAccount.objects.filter(tenant_id__in={r.tenant_id for r in rows})
+    for account in accounts.filter(pk__in={r.connector_id for r in rows}):
         breaker.allow_probe(account, now)  # a person asked: probe a failure pause now
     for record in rows:
-        SyncRecord.objects.filter(pk=record.pk, state=record.state).update(
-            state=SyncState.PENDING, attempts=0, next_attempt_at=now, updated_at=now
-        )
+        SyncRecord.objects.for_tenant(record.tenant_id).filter(
+            pk=record.pk, state=record.state
+        ).update(state=SyncState.PENDING, attempts=0, next_attempt_at=now, updated_at=now)
         kick(record.connector_id, record.kind)
     return len(rows)

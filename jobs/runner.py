@@ -33,7 +33,8 @@ class LostClaim(Exception):
 def claim_job(job_id: int, kind: str) -> Job | None:
     """Take a queued job (queued -> running); None when it is done or someone else has it."""
     with transaction.atomic():
-        job = Job.objects.select_for_update().filter(pk=job_id, kind=kind).first()
+        # The task holds only the job id; the row says whose it is.
+        job = Job.objects.unscoped().select_for_update().filter(pk=job_id, kind=kind).first()
         if job is None or job.status != JobStatus.QUEUED:
             return None  # done, or another worker holds it (the sweeper watches heartbeats)
         job.status = JobStatus.RUNNING
@@ -49,9 +50,11 @@ def heartbeat(job: Job, done: int, total: int | None = None) -> None:
     if total is not None:
         job.total = total
     job.heartbeat_at = timezone.now()
-    owned = Job.objects.filter(
-        pk=job.pk, status=JobStatus.RUNNING, started_at=job.started_at
-    ).update(done=job.done, total=job.total, heartbeat_at=job.heartbeat_at)
+    owned = (
+        Job.objects.for_tenant(job.tenant_id)
+        .filter(pk=job.pk, status=JobStatus.RUNNING, started_at=job.started_at)
+        .update(done=job.done, total=job.total, heartbeat_at=job.heartbeat_at)
+    )
     if not owned:
         raise LostClaim()
 
@@ -59,7 +62,7 @@ def heartbeat(job: Job, done: int, total: int | None = None) -> None:
 def finish(job: Job, error: str = "", result: dict | None = None) -> None:
     """Record the outcome (only while this worker's claim holds: the claim token matches)."""
     status = JobStatus.FAILED if error else JobStatus.SUCCEEDED
-    Job.objects.filter(pk=job.pk, started_at=job.started_at).update(
+    Job.objects.for_tenant(job.tenant_id).filter(pk=job.pk, started_at=job.started_at).update(
         status=status,
         error=error[:5000],
         result=result or {},

@@ -30,7 +30,7 @@ def sweep_stale_jobs(now=None) -> dict:
     now = now or timezone.now()
     kinds = list(RUNNERS)
     requeued = failed = rung = 0
-    stale = Job.objects.filter(
+    stale = Job.objects.unscoped().filter(  # the sweeper: every tenant's jobs
         kind__in=kinds, status=JobStatus.RUNNING, heartbeat_at__lt=now - STALE_AFTER
     )
     for job in stale:
@@ -46,20 +46,27 @@ def sweep_stale_jobs(now=None) -> dict:
             fields.update(status=JobStatus.QUEUED, started_at=None)
         with transaction.atomic():
             # Conditional on the heartbeat we saw: a job that just moved on is left alone.
-            changed = Job.objects.filter(
-                pk=job.pk, status=JobStatus.RUNNING, heartbeat_at=job.heartbeat_at
-            ).update(**fields)
+            changed = (
+                Job.objects.for_tenant(job.tenant_id)
+                .filter(pk=job.pk, status=JobStatus.RUNNING, heartbeat_at=job.heartbeat_at)
+                .update(**fields)
+            )
             if changed and fields["status"] == JobStatus.QUEUED:
                 ring(RUNNERS[job.kind].task, job.pk)
         if changed:
             failed += fields["status"] == JobStatus.FAILED
             requeued += fields["status"] == JobStatus.QUEUED
-    lost = Job.objects.filter(kind__in=kinds, status=JobStatus.QUEUED).filter(
-        Q(heartbeat_at__lt=now - LOST_DOORBELL_AFTER)
-        | Q(heartbeat_at__isnull=True, created_at__lt=now - LOST_DOORBELL_AFTER)
+    lost = (
+        Job.objects.unscoped()
+        .filter(kind__in=kinds, status=JobStatus.QUEUED)
+        .filter(
+            Q(heartbeat_at__lt=now - LOST_DOORBELL_AFTER)
+            | Q(heartbeat_at__isnull=True, created_at__lt=now - LOST_DOORBELL_AFTER)
+        )
     )
     for job in lost:
-        if Job.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(heartbeat_at=now):
+        mine = Job.objects.for_tenant(job.tenant_id)
+        if mine.filter(pk=job.pk, status=JobStatus.QUEUED).update(heartbeat_at=now):
             ring(RUNNERS[job.kind].task, job.pk)
             rung += 1
     if requeued or failed or rung:

@@ -20,7 +20,11 @@ def save_cc_account(account: ContactCenterAccount, values: dict, token: str = ""
     """Create `account` or update it with `values` (field -> value) and a new `token`."""
     creating = account.pk is None
     if not creating:
-        account.refresh_from_db(from_queryset=ContactCenterAccount.objects.select_for_update())
+        account.refresh_from_db(
+            from_queryset=ContactCenterAccount.objects.for_tenant(
+                account.tenant_id
+            ).select_for_update()
+        )
     for field, value in values.items():
         setattr(account, field, value)
     fields = list(values)

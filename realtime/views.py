@@ -66,7 +66,9 @@ def routing_rule_edit(request, pk):
     if request.method == "POST" and form.is_valid():
         rule = form.save(commit=False)
         if not form.data.get("position"):
-            rule.position = RoutingRule.objects.get(pk=rule.pk).position  # blank: keep
+            rule.position = get_for_tenant(
+                RoutingRule, request.tenant, pk=rule.pk
+            ).position  # blank: keep
         rule.save()
         messages.success(request, f"Routing rule \u201c{rule.name}\u201d saved.")
         return redirect("realtime:index")

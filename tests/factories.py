@@ -21,7 +21,7 @@ def make_connector(tenant, kind="salesforce", name=None, settings=None, credenti
         credentials=credentials if credentials is not None else dict(SF_CREDENTIALS),
     )
     if fields:
-        ConnectorAccount.objects.filter(pk=account.pk).update(**fields)
+        ConnectorAccount.objects.unscoped().filter(pk=account.pk).update(**fields)
         account.refresh_from_db()
     return account
 

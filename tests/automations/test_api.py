@@ -40,7 +40,7 @@ def test_trigger_crud_and_validation(api, connector, other_tenant):
     r = api.post("/api/v1/triggers/", {**body, "connector": foreign.pk}, format="json")
     assert r.status_code == 400 and "connector" in r.json()["error"]["fields"]
     assert api.delete(f"/api/v1/triggers/{tid}/").status_code == 204
-    assert not Trigger.objects.exists()
+    assert not Trigger.objects.unscoped().exists()
 
 
 def test_callback_profile_validation(api, connector):

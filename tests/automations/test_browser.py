@@ -52,7 +52,7 @@ def test_trigger_created_in_ui_opens_ticket(page, tenant, admin_user, salesforce
     assert api.post("/api/v1/call-events/", events, format="json").status_code == 202
     assert len(salesforce_sim.cases) == 1
 
-    call = Call.objects.get(call_id="B1")
+    call = Call.objects.unscoped().get(call_id="B1")
     page.goto(f"/calls/{call.pk}/")
     ticket_row = page.locator("tr", has_text="Ticket")
     assert ticket_row.count() >= 1

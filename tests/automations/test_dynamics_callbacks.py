@@ -55,7 +55,7 @@ def test_queue_owner_callback_lands_in_the_queue(
     }
     with django_capture_on_commit_callbacks(execute=True):
         assert api.post("/api/v1/callback-requests/", request, format="json").status_code == 202
-    row = CallbackRequest.objects.get(request_id="cb-9")
+    row = CallbackRequest.objects.unscoped().get(request_id="cb-9")
     assert row.state == "synced", row.reason
     phonecall = next(p for p in sim.phonecalls.values() if p["activityid"] == row.crm_record_id)
     assert phonecall["_ownerid_value"] == queue["_ownerid_value"]
@@ -63,4 +63,4 @@ def test_queue_owner_callback_lands_in_the_queue(
     assert [(i["objectid"], i["queueid"]) for i in sim.queue_items] == [
         (row.crm_record_id, queue_id)
     ]
-    assert CallbackProfile.objects.get().crm_queue_id == queue_id
+    assert CallbackProfile.objects.unscoped().get().crm_queue_id == queue_id

@@ -73,23 +73,26 @@ def test_matching_call_opens_exactly_one_case(api, tenant, sf, salesforce_sim, r
     assert case["OwnerId"] == user["Id"]
     assert "Queue: Support" in case["Description"]
 
-    call = Call.objects.get(call_id="M1")
+    call = Call.objects.unscoped().get(call_id="M1")
     body = api.get(f"/api/v1/calls/{call.pk}/").json()
     ticket = [s for s in body["sync"] if s.get("kind") == "ticket"]
     assert len(ticket) == 1 and ticket[0]["state"] == "synced" and ticket[0]["crm_record_url"]
 
     # re-delivery (same events again, and a manual retry of everything) never opens a second case
     run(api.post, "/api/v1/call-events/", missed_call("M1"), format="json")
-    SyncRecord.objects.filter(kind="ticket").update(state="dead")
+    SyncRecord.objects.unscoped().filter(kind="ticket").update(state="dead")
     run(api.post, f"/api/v1/calls/{call.pk}/retry/")
     assert len(salesforce_sim.cases) == 1
-    assert SyncRecord.objects.get(kind="ticket").state == "synced"
+    assert SyncRecord.objects.unscoped().get(kind="ticket").state == "synced"
 
 
 def test_private_calls_open_no_ticket(api, tenant, sf, salesforce_sim, run):
     Trigger.objects.create(tenant=tenant, connector=sf, name="Any call")
     run(api.post, "/api/v1/call-events/", missed_call("P1", privacy="private"), format="json")
-    assert salesforce_sim.cases == {} and not SyncRecord.objects.filter(kind="ticket").exists()
+    assert (
+        salesforce_sim.cases == {}
+        and not SyncRecord.objects.unscoped().filter(kind="ticket").exists()
+    )
 
 
 def post_requests(api, run, *items):
@@ -124,10 +127,10 @@ def test_callbacks_bundle_and_queue_owner(api, tenant, sf, salesforce_sim, run):
         subject="Call back {phone}",
     )
     post_requests(api, run, cb(1), cb(2), cb(3, phone="+420111222333"))
-    states = dict(CallbackRequest.objects.values_list("request_id", "state"))
+    states = dict(CallbackRequest.objects.unscoped().values_list("request_id", "state"))
     assert states == {"cb-1": "synced", "cb-2": "synced", "cb-3": "synced"}
     assert len(salesforce_sim.tasks) == 3
-    second = CallbackRequest.objects.get(request_id="cb-2")
+    second = CallbackRequest.objects.unscoped().get(request_id="cb-2")
     assert second.bundled_with.request_id == "cb-1"
     task = salesforce_sim.tasks[next(k for k in salesforce_sim.tasks if k.endswith("cb-cb-2"))]
     assert "Bundled with request cb-1" in task["Description"]
@@ -152,11 +155,14 @@ def test_callbacks_ignore_duplicates_and_age_window(api, tenant, sf, salesforce_
     post_requests(
         api, run, cb(1), cb(2), cb(3, queue="Sales"), cb(4, phone="+420111222333", minutes_ago=61)
     )
-    states = dict(CallbackRequest.objects.values_list("request_id", "state"))
+    states = dict(CallbackRequest.objects.unscoped().values_list("request_id", "state"))
     assert states == {"cb-1": "synced", "cb-2": "ignored", "cb-3": "synced", "cb-4": "skipped"}
     assert len(salesforce_sim.tasks) == 2
-    ignored = CallbackRequest.objects.get(request_id="cb-2")
-    assert ignored.crm_record_id == CallbackRequest.objects.get(request_id="cb-1").crm_record_id
+    ignored = CallbackRequest.objects.unscoped().get(request_id="cb-2")
+    assert (
+        ignored.crm_record_id
+        == CallbackRequest.objects.unscoped().get(request_id="cb-1").crm_record_id
+    )
 
 
 def test_closing_the_first_request_lets_the_next_one_sync(api, tenant, sf, salesforce_sim, run):
@@ -164,9 +170,9 @@ def test_closing_the_first_request_lets_the_next_one_sync(api, tenant, sf, sales
         tenant=tenant, connector=sf, name="Support", callback_list="support-cb", duplicates="ignore"
     )
     post_requests(api, run, cb(1), cb(2))
-    first = CallbackRequest.objects.get(request_id="cb-1")
-    assert CallbackRequest.objects.get(request_id="cb-2").state == "ignored"
+    first = CallbackRequest.objects.unscoped().get(request_id="cb-1")
+    assert CallbackRequest.objects.unscoped().get(request_id="cb-2").state == "ignored"
     assert api.post(f"/api/v1/callback-requests/{first.pk}/close/").status_code == 200
     post_requests(api, run, cb(3))
-    assert CallbackRequest.objects.get(request_id="cb-3").state == "synced"
+    assert CallbackRequest.objects.unscoped().get(request_id="cb-3").state == "synced"
     assert len(salesforce_sim.tasks) == 2

@@ -157,7 +157,7 @@ def test_sweeper_decides_requests_whose_message_was_lost(tenant, profile, other_
     from automations.tasks import sweep_callbacks
 
     row = request_row(tenant, 1)  # stored, but the processing message never arrived
-    CallbackRequest.objects.filter(pk=row.pk).update(
+    CallbackRequest.objects.unscoped().filter(pk=row.pk).update(
         received_at=timezone.now() - timedelta(minutes=1)
     )
     fresh = request_row(other_tenant, 2)  # just received: left to its own message

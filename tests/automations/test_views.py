@@ -27,7 +27,7 @@ def test_admin_creates_and_deletes_trigger(member_client, tenant, connector):
     trigger = Trigger.objects.for_tenant(tenant).get()
     assert trigger.queues == ["Support", "Sales"] and trigger.statuses == ["missed"]
     assert member_client.post(f"/automations/trigger/{trigger.pk}/delete/").status_code == 302
-    assert not Trigger.objects.exists()
+    assert not Trigger.objects.unscoped().exists()
 
 
 def test_bad_template_is_a_form_error(member_client, connector):
@@ -36,7 +36,7 @@ def test_bad_template_is_a_form_error(member_client, connector):
         {"name": "X", "connector": connector.pk, "subject_template": "Call {nope}"},
     )
     assert r.status_code == 200 and "Unknown placeholder {nope}" in r.content.decode()
-    assert not Trigger.objects.exists()
+    assert not Trigger.objects.unscoped().exists()
 
 
 def test_foreign_connector_cannot_be_chosen(member_client, connector, other_tenant):
@@ -45,7 +45,7 @@ def test_foreign_connector_cannot_be_chosen(member_client, connector, other_tena
         "/automations/triggers/new/",
         {"name": "X", "connector": foreign.pk, "subject_template": "{caller}"},
     )
-    assert r.status_code == 200 and not Trigger.objects.exists()
+    assert r.status_code == 200 and not Trigger.objects.unscoped().exists()
 
 
 @pytest.mark.parametrize("role", ["viewer", "support"])
@@ -58,7 +58,7 @@ def test_non_admins_read_only(client, tenant, connector, role):
         "/automations/callback-profiles/new/",
         {"name": "P", "connector": connector.pk, "callback_list": "cb"},
     )
-    assert r.status_code == 403 and not CallbackProfile.objects.exists()
+    assert r.status_code == 403 and not CallbackProfile.objects.unscoped().exists()
 
 
 def test_dry_run_pages_create_nothing(member_client, tenant, connector):
@@ -85,7 +85,7 @@ def test_dry_run_pages_create_nothing(member_client, tenant, connector):
     assert r.status_code == 200 and "alert err" in r.content.decode()
     from delivery.models import SyncRecord
 
-    assert not SyncRecord.objects.exists()
+    assert not SyncRecord.objects.unscoped().exists()
 
 
 def test_ticket_times_use_the_tenant_time_zone(member_client, tenant, connector):

@@ -16,3 +16,30 @@ CASES = {
     "calls:connector_settings": lambda t: {"pk": make_connector(t, name="iso").pk},
     "calls:secret_retire": lambda t: {"pk": signing.create_secret(t)[0].pk},
 }
+
+
+def _named_call(t) -> list:
+    call = Call.objects.create(
+        tenant=t, call_id=f"iso-{t.slug}-call", ended=True, caller="+420773794804"
+    )
+    return [call, call.call_id]
+
+
+def _settings_page(t) -> list:
+    secret, _raw = signing.create_secret(t, label=f"iso-{t.slug}-secret")
+    return [make_connector(t, name=f"iso-{t.slug}-crm").name, secret.label]
+
+
+LIST_CASES = {
+    "call-list": _named_call,
+    "calls:index": lambda t: _named_call(t)[1:],
+    "calls:settings": _settings_page,
+}
+
+NOT_LISTS = {
+    "call-events": "POST: the call-event ingest (rows are stamped with the key's tenant)",
+    "call-events-daktela": "POST/GET: Daktela's event form ingest, signed per tenant",
+    "calls:dashboard": "figures, not rows: daily counts and the backlog, computed with "
+    "for_tenant (calls.stats); no foreign row can be named on it",
+    "calls:secret_generate": "POST: makes a signing secret for the tenant, then shows it once",
+}

@@ -22,13 +22,13 @@ def outcomes(record):
 
 
 def make_due():
-    SyncRecord.objects.update(next_attempt_at=timezone.now() - timedelta(seconds=1))
+    SyncRecord.objects.unscoped().update(next_attempt_at=timezone.now() - timedelta(seconds=1))
 
 
 def test_each_try_is_one_row_failed_then_synced(api, fake_connector, run_on_commit):
     fake_connector.connector.crm.faults.append(transient("HTTP 503 from fake: busy"))
     run_on_commit(api.post, URL, call_events("A1"), format="json")
-    record = SyncRecord.objects.get()
+    record = SyncRecord.objects.unscoped().get()
     assert outcomes(record) == [(1, "failed", "HTTP 503 from fake: busy")]
     assert record.last_error == "HTTP 503 from fake: busy"  # kept for the API
     make_due()
@@ -44,7 +44,7 @@ def test_each_try_is_one_row_failed_then_synced(api, fake_connector, run_on_comm
 def test_permanent_failure_is_a_dead_attempt(api, fake_connector, run_on_commit):
     fake_connector.connector.crm.faults.append(ConnectorError("HTTP 400: bad field", True))
     run_on_commit(api.post, URL, call_events("A2"), format="json")
-    record = SyncRecord.objects.get()
+    record = SyncRecord.objects.unscoped().get()
     assert record.state == "dead" and outcomes(record) == [(1, "dead", "HTTP 400: bad field")]
 
 
@@ -52,12 +52,14 @@ def test_a_dead_worker_is_a_lost_attempt_and_its_late_reply_discarded(
     api, fake_connector, run_on_commit
 ):
     run_on_commit(api.post, URL, call_events("A3"), format="json")
-    SyncRecord.objects.update(state="pending", next_attempt_at=timezone.now(), attempts=0)
-    DeliveryAttempt.objects.all().delete()
+    SyncRecord.objects.unscoped().update(
+        state="pending", next_attempt_at=timezone.now(), attempts=0
+    )
+    DeliveryAttempt.objects.unscoped().all().delete()
     (old,) = outbox.claim(fake_connector.pk, "call_log", 10)  # ... and the worker dies
-    SyncRecord.objects.update(locked_until=timezone.now() - timedelta(seconds=1))
+    SyncRecord.objects.unscoped().update(locked_until=timezone.now() - timedelta(seconds=1))
     run_on_commit(tasks.sweep)  # re-claimed after the lease: the first try was lost
-    record = SyncRecord.objects.get()
+    record = SyncRecord.objects.unscoped().get()
     assert record.state == "synced"
     assert [o for _n, o, _e in outcomes(record)] == ["lost", "synced"]
     outbox.succeed_many([(old, WriteResult(key=old.key, crm_id="00TLATE"))], fake_connector)
@@ -79,7 +81,7 @@ def test_a_crm_request_id_is_kept_when_the_connector_gives_one(api, fake_connect
 
     fake_connector.connector.crm.faults.append(with_request_id)
     run_on_commit(api.post, URL, call_events("A4"), format="json")
-    (attempt,) = SyncRecord.objects.get().delivery_attempts.all()
+    (attempt,) = SyncRecord.objects.unscoped().get().delivery_attempts.all()
     assert attempt.outcome == "dead" and attempt.crm_request_id == "req-42"
 
 
@@ -90,7 +92,7 @@ def test_call_page_shows_the_attempt_history(
     run_on_commit(api.post, URL, call_events("A5"), format="json")
     make_due()
     run_on_commit(tasks.sweep)
-    record = SyncRecord.objects.get()
+    record = SyncRecord.objects.unscoped().get()
     client.force_login(viewer_user)
     page = client.get(f"/calls/{record.call_id}/").content.decode()
     assert f'id="attempts-{record.pk}"' in page
@@ -102,7 +104,7 @@ def test_call_page_shows_the_attempt_history(
 def test_api_detail_has_attempt_history_list_unchanged(api, fake_connector, run_on_commit):
     fake_connector.connector.crm.faults.append(transient("HTTP 503 from fake: busy"))
     run_on_commit(api.post, URL, call_events("A6"), format="json")
-    call = Call.objects.get(call_id="A6")
+    call = Call.objects.unscoped().get(call_id="A6")
     (sync,) = api.get(f"/api/v1/calls/{call.pk}/").json()["sync"]
     assert sync["last_error"] == "HTTP 503 from fake: busy" and sync["attempts"] == 1
     (attempt,) = sync["attempt_history"]

@@ -27,15 +27,17 @@ def send_calls(api, run_on_commit, n, prefix="K"):
 
 
 def make_due(qs=None):
-    (qs or SyncRecord.objects.all()).update(next_attempt_at=timezone.now() - timedelta(seconds=1))
+    (qs or SyncRecord.objects.unscoped().all()).update(
+        next_attempt_at=timezone.now() - timedelta(seconds=1)
+    )
 
 
 def test_batches_up_to_batch_size_one_request_each(api, tenant, fake_connector, run_on_commit):
     send_calls(api, run_on_commit, 7)
     crm = fake_connector.connector.crm
     assert sorted(crm.batch_sizes, reverse=True) == [3, 3, 1]
-    assert set(SyncRecord.objects.values_list("state", flat=True)) == {"synced"}
-    record = SyncRecord.objects.first()
+    assert set(SyncRecord.objects.unscoped().values_list("state", flat=True)) == {"synced"}
+    record = SyncRecord.objects.unscoped().first()
     assert record.crm_record_url == f"https://fake.crm/Task/{record.crm_record_id}"
 
 
@@ -43,7 +45,7 @@ def test_transient_error_backs_off_then_succeeds(api, tenant, fake_connector, ru
     crm = fake_connector.connector.crm
     crm.faults.append(transient())
     send_calls(api, run_on_commit, 1)
-    record = SyncRecord.objects.get()
+    record = SyncRecord.objects.unscoped().get()
     assert record.state == "failed" and record.attempts == 1 and "503" in record.last_error
     assert record.next_attempt_at > timezone.now() - timedelta(seconds=1)
     assert delivery_tasks.deliver(fake_connector.pk, "call_log") == 0  # not due yet
@@ -56,7 +58,7 @@ def test_transient_error_backs_off_then_succeeds(api, tenant, fake_connector, ru
 def test_retry_after_is_honoured(api, tenant, fake_connector, run_on_commit):
     fake_connector.connector.crm.faults.append(transient("HTTP 429", retry_after=600))
     send_calls(api, run_on_commit, 1)
-    record = SyncRecord.objects.get()
+    record = SyncRecord.objects.unscoped().get()
     assert record.next_attempt_at >= timezone.now() + timedelta(seconds=590)
 
 
@@ -78,7 +80,7 @@ def test_dead_after_max_attempts_then_manual_retry(
     for _ in range(2):
         make_due()
         run_on_commit(tasks.sweep)
-    record = SyncRecord.objects.get()
+    record = SyncRecord.objects.unscoped().get()
     assert record.state == "dead" and record.attempts == 3 and record.next_attempt_at is None
     response = run_on_commit(api.post, f"/api/v1/calls/{record.call_id}/retry/")
     assert response.status_code == 202 and response.json() == {"requeued": 1}
@@ -92,10 +94,10 @@ def test_permanent_error_is_dead_at_once_but_auth_error_retries(
     crm = fake_connector.connector.crm
     crm.faults += [ConnectorError("INVALID_FIELD: Subject", permanent=True)]
     send_calls(api, run_on_commit, 1, prefix="P")
-    assert SyncRecord.objects.get().state == "dead"
+    assert SyncRecord.objects.unscoped().get().state == "dead"
     crm.faults += [AuthError("session expired")]
     send_calls(api, run_on_commit, 1, prefix="Q")
-    assert SyncRecord.objects.get(call__call_id="Q0").state == "failed"
+    assert SyncRecord.objects.unscoped().get(call__call_id="Q0").state == "failed"
 
 
 def test_per_record_results_are_applied(api, tenant, fake_connector, run_on_commit):
@@ -108,7 +110,9 @@ def test_per_record_results_are_applied(api, tenant, fake_connector, run_on_comm
 
     fake_connector.connector.crm.faults.append(partial)
     send_calls(api, run_on_commit, 3)
-    states = list(SyncRecord.objects.order_by("call__started_at").values_list("state", flat=True))
+    states = list(
+        SyncRecord.objects.unscoped().order_by("call__started_at").values_list("state", flat=True)
+    )
     assert sorted(states) == ["dead", "failed", "synced"]
 
 
@@ -119,30 +123,32 @@ def test_worker_dies_after_crm_wrote_lease_expires_no_duplicate(
     re-claims after the lease; the idempotent key stops a second CRM record."""
     crm = fake_connector.connector.crm
     send_calls(api, run_on_commit, 2)  # delivered normally; now simulate a crash on new ones
-    SyncRecord.objects.update(state="pending", next_attempt_at=timezone.now(), attempts=0)
+    SyncRecord.objects.unscoped().update(
+        state="pending", next_attempt_at=timezone.now(), attempts=0
+    )
     records = outbox.claim(fake_connector.pk, "call_log", 10)
     assert len(records) == 2 and {r.state for r in records} == {"running"}
     fake_connector.connector.log_calls([call_logs.call_log_from(r.payload) for r in records])
     # ... killed here. Nothing is due while the lease holds:
     assert outbox.claim(fake_connector.pk, "call_log", 10) == []
-    SyncRecord.objects.update(locked_until=timezone.now() - timedelta(seconds=1))
+    SyncRecord.objects.unscoped().update(locked_until=timezone.now() - timedelta(seconds=1))
     assert run_on_commit(tasks.sweep)["deliver"] == 1
-    assert set(SyncRecord.objects.values_list("state", flat=True)) == {"synced"}
+    assert set(SyncRecord.objects.unscoped().values_list("state", flat=True)) == {"synced"}
     assert len(crm.records) == 2
     # the dead worker's late reply cannot overwrite the new lease holder's outcome
     outbox.fail(records[0], transient())
-    assert SyncRecord.objects.get(pk=records[0].pk).state == "synced"
+    assert SyncRecord.objects.unscoped().get(pk=records[0].pk).state == "synced"
 
 
 def test_lost_fold_message_is_found_by_the_sweeper(api, tenant, fake_connector):
     from calls.models import Call, CallEvent
 
     api.post(URL, call_events("L1"), format="json")  # on_commit never runs: message "lost"
-    assert not Call.objects.filter(call_id="L1").exists()
-    CallEvent.objects.update(received_at=timezone.now() - timedelta(seconds=10))
+    assert not Call.objects.unscoped().filter(call_id="L1").exists()
+    CallEvent.objects.unscoped().update(received_at=timezone.now() - timedelta(seconds=10))
     tasks.sweep()
-    assert Call.objects.get(call_id="L1").ended
-    assert not CallEvent.objects.filter(folded=False).exists()
+    assert Call.objects.unscoped().get(call_id="L1").ended
+    assert not CallEvent.objects.unscoped().filter(folded=False).exists()
 
 
 def test_ringing_event_goes_to_crms_that_want_call_events(
@@ -157,7 +163,7 @@ def test_enqueue_is_idempotent_for_other_apps(tenant, fake_connector, run_on_com
     payload = {"key": "t-1", "subject": "Missed call", "description": ""}
     first = outbox.enqueue(fake_connector, kind="ticket", key="t-1", payload=payload)
     again = outbox.enqueue(fake_connector, kind="ticket", key="t-1", payload=payload)
-    assert first.pk == again.pk and SyncRecord.objects.count() == 1
+    assert first.pk == again.pk and SyncRecord.objects.unscoped().count() == 1
 
 
 @pytest.mark.parametrize("kind", ["call_log"])
@@ -169,12 +175,14 @@ def test_a_stale_lease_cannot_mark_rows_synced(api, tenant, fake_connector, run_
     from connectors.types import WriteResult
 
     send_calls(api, run_on_commit, 1, prefix="Z")
-    SyncRecord.objects.update(state="pending", next_attempt_at=timezone.now(), crm_record_id="")
+    SyncRecord.objects.unscoped().update(
+        state="pending", next_attempt_at=timezone.now(), crm_record_id=""
+    )
     (old,) = outbox.claim(fake_connector.pk, "call_log", 10)
-    SyncRecord.objects.update(locked_until=timezone.now() - timedelta(seconds=1))
+    SyncRecord.objects.unscoped().update(locked_until=timezone.now() - timedelta(seconds=1))
     (new,) = outbox.claim(fake_connector.pk, "call_log", 10)  # another worker took over
     outbox.succeed_many([(old, WriteResult(key=old.key, crm_id="00TSTALE"))], fake_connector)
-    record = SyncRecord.objects.get()
+    record = SyncRecord.objects.unscoped().get()
     assert record.state == "running" and record.crm_record_id == ""
     outbox.succeed_many([(new, WriteResult(key=new.key, crm_id="00TNEW"))], fake_connector)
     record.refresh_from_db()

@@ -90,12 +90,12 @@ def test_shuffled_delivery_through_the_api_converges(api, tenant, run_on_commit)
     sweep_now(run_on_commit)  # events after the end event are folded by the sweeper
     call = Call.objects.get(tenant=tenant, call_id="T1")
     assert call.ended and call.agent_email == "bob@acme.com" and call.duration_seconds == 177
-    legs = CallActivity.objects.filter(call=call).order_by("started_at")
+    legs = CallActivity.objects.unscoped().filter(call=call).order_by("started_at")
     assert [a.activity_id for a in legs] == ["act-a", "act-b"]
     assert legs[0].ended_at is not None and legs[1].answered_at is not None
-    before = Call.objects.filter(pk=call.pk).values().get()
+    before = Call.objects.unscoped().filter(pk=call.pk).values().get()
     fold_calls(tenant.pk, ["T1"])  # re-folding changes nothing but the timestamp
-    after = Call.objects.filter(pk=call.pk).values().get()
+    after = Call.objects.unscoped().filter(pk=call.pk).values().get()
     before.pop("updated_at"), after.pop("updated_at")
     assert before == after
 

@@ -44,7 +44,7 @@ def late_end(call_id="L1", **extra):
 
 def test_late_event_updates_the_same_task(api, tenant, sf, salesforce_sim, run_on_commit):
     post(api, run_on_commit, call_events("L1", start=T0, duration=95))
-    record = SyncRecord.objects.get()
+    record = SyncRecord.objects.unscoped().get()
     assert record.state == "synced" and record.late_updates == 0
     key, crm_id = record.key, record.crm_record_id
     assert salesforce_sim.tasks[key]["CallDurationInSeconds"] == 95
@@ -66,7 +66,7 @@ def test_late_event_updates_the_same_task(api, tenant, sf, salesforce_sim, run_o
     run_on_commit(tasks.fold_calls, tenant.pk, ["L1"])
     post(api, run_on_commit, [event("L1", "answered", "2026-11-20T10:00:30+01:00")])
     sweep_now(run_on_commit)
-    assert Call.objects.get().ended
+    assert Call.objects.unscoped().get().ended
     assert len(task_writes(salesforce_sim)) == writes
     record.refresh_from_db()
     assert record.late_updates == 1 and record.state == "synced"
@@ -78,8 +78,8 @@ def test_late_event_for_skipped_call_keeps_the_skip(api, tenant, sf, salesforce_
     conf.save()
     post(api, run_on_commit, call_events("L1", start=T0, duration=4))
     post(api, run_on_commit, [late_end(event_id="late-skip", duration_seconds=300)])
-    assert Call.objects.get().duration_seconds == 300
-    record = SyncRecord.objects.get()
+    assert Call.objects.unscoped().get().duration_seconds == 300
+    record = SyncRecord.objects.unscoped().get()
     assert (record.state, record.reason, record.late_updates) == (
         "skipped",
         "below_min_duration",
@@ -117,8 +117,8 @@ def test_daktela_transfer_decided_early_lists_both_legs(
         "AgentEmail": "k.smith@acme.com",
     }
     assert run_on_commit(client.get, DAKTELA, first).status_code == 202
-    record = SyncRecord.objects.get()
-    assert record.state == "synced" and Call.objects.get().decided_at  # decided early
+    record = SyncRecord.objects.unscoped().get()
+    assert record.state == "synced" and Call.objects.unscoped().get().decided_at  # decided early
     task = salesforce_sim.tasks[record.key]
     assert "j.doe@acme.com" in task["Description"] and "k.smith" not in task["Description"]
 
@@ -138,7 +138,7 @@ def test_lost_doorbell_then_sweeper_sends_the_update(
     api, tenant, sf, salesforce_sim, run_on_commit, monkeypatch
 ):
     post(api, run_on_commit, call_events("L1", start=T0, duration=95))
-    record = SyncRecord.objects.get()
+    record = SyncRecord.objects.unscoped().get()
     with monkeypatch.context() as m:
         m.setattr(delivery_tasks.deliver, "delay", lambda *a: None)  # the broker loses the message
         post(api, run_on_commit, [late_end(event_id="late-lost")])
@@ -161,7 +161,7 @@ def test_late_event_while_old_payload_in_flight(
         post(api, run_on_commit, call_events("L1", start=T0, duration=95))
         [claimed] = outbox.claim(sf.pk, "call_log", 10)  # the worker took the old payload
         post(api, run_on_commit, [late_end(event_id="late-flight")])
-    record = SyncRecord.objects.get()
+    record = SyncRecord.objects.unscoped().get()
     assert record.state == "pending" and record.lease is None
     assert record.next_attempt_at >= claimed.locked_until
     connector = sf.connector
@@ -170,7 +170,7 @@ def test_late_event_while_old_payload_in_flight(
     record.refresh_from_db()
     assert record.state == "pending" and record.payload["duration_seconds"] == 180
     assert run_on_commit(tasks.sweep)["deliver"] == 0  # not due before the old lease ends
-    SyncRecord.objects.update(next_attempt_at=timezone.now() - timedelta(seconds=1))
+    SyncRecord.objects.unscoped().update(next_attempt_at=timezone.now() - timedelta(seconds=1))
     run_on_commit(tasks.sweep)
     record.refresh_from_db()
     assert record.state == "synced" and len(salesforce_sim.tasks) == 1
@@ -180,11 +180,11 @@ def test_late_event_while_old_payload_in_flight(
 def test_call_made_private_late_sends_nothing_more(api, tenant, sf, salesforce_sim, run_on_commit):
     salesforce_sim.fail_next(path="/composite/sobjects/Task", status=503, times=3)
     post(api, run_on_commit, call_events("L1", start=T0, duration=95))
-    assert SyncRecord.objects.get().state == "failed"
+    assert SyncRecord.objects.unscoped().get().state == "failed"
     post(api, run_on_commit, [late_end(event_id="late-private", privacy="private")])
-    record = SyncRecord.objects.get()
+    record = SyncRecord.objects.unscoped().get()
     assert (record.state, record.reason, record.payload) == ("skipped", "private", {})
-    SyncRecord.objects.update(next_attempt_at=timezone.now() - timedelta(seconds=1))
+    SyncRecord.objects.unscoped().update(next_attempt_at=timezone.now() - timedelta(seconds=1))
     run_on_commit(tasks.sweep)
     assert not salesforce_sim.tasks
 
@@ -195,7 +195,7 @@ def test_call_page_shows_the_late_update(
     post(api, run_on_commit, call_events("L1", start=T0, duration=95))
     post(api, run_on_commit, [late_end(event_id="late-page")])
     client.force_login(viewer_user)
-    page = client.get(f"/calls/{Call.objects.get().pk}/").content.decode()
+    page = client.get(f"/calls/{Call.objects.unscoped().get().pk}/").content.decode()
     assert "updated after a late event" in page and "the CRM record was updated" in page
-    body = api.get(f"/api/v1/calls/{Call.objects.get().pk}/").json()
+    body = api.get(f"/api/v1/calls/{Call.objects.unscoped().get().pk}/").json()
     assert body["sync"][0]["late_updates"] == 1

@@ -39,14 +39,14 @@ def post_calls(api, run_on_commit, n, prefix="S"):
 
 
 def make_due():
-    SyncRecord.objects.update(next_attempt_at=timezone.now() - timedelta(seconds=1))
+    SyncRecord.objects.unscoped().update(next_attempt_at=timezone.now() - timedelta(seconds=1))
 
 
 def test_250_calls_in_two_requests_with_links(api, tenant, sf, salesforce_sim, run_on_commit):
     post_calls(api, run_on_commit, 250)
-    assert SyncRecord.objects.filter(state="synced").count() == 250
+    assert SyncRecord.objects.unscoped().filter(state="synced").count() == 250
     assert len(composite(salesforce_sim)) == 2 and len(salesforce_sim.tasks) == 250
-    record = SyncRecord.objects.first()
+    record = SyncRecord.objects.unscoped().first()
     assert record.crm_record_id.startswith("00T") and record.crm_record_id in record.crm_record_url
     task = salesforce_sim.tasks[record.key]
     assert task["Subject"].startswith("Inbound call +42060")
@@ -68,7 +68,7 @@ def test_transient_fault_then_retry_succeeds(
     settings.HTTP_TIMEOUT_READ = 0.5
     salesforce_sim.fail_next(path="/composite/sobjects/Task", **fault)
     post_calls(api, run_on_commit, 2)
-    record = SyncRecord.objects.first()
+    record = SyncRecord.objects.unscoped().first()
     assert record.state == "failed" and record.attempts == 1 and record.last_error
     if fault["status"] == 429:
         assert record.next_attempt_at >= timezone.now() + timedelta(seconds=110)
@@ -78,7 +78,7 @@ def test_transient_fault_then_retry_succeeds(
         sf.set_state_key("breaker", {**breaker, "until": timezone.now().isoformat()})  # over
     make_due()
     run_on_commit(tasks.sweep)
-    assert set(SyncRecord.objects.values_list("state", flat=True)) == {"synced"}
+    assert set(SyncRecord.objects.unscoped().values_list("state", flat=True)) == {"synced"}
     assert len(salesforce_sim.tasks) == 2
 
 
@@ -88,7 +88,7 @@ def test_dead_after_max_attempts_and_manual_retry(api, sf, salesforce_sim, run_o
     post_calls(api, run_on_commit, 1)
     make_due()
     run_on_commit(tasks.sweep)
-    record = SyncRecord.objects.get()
+    record = SyncRecord.objects.unscoped().get()
     assert record.state == "dead" and record.attempts == 2 and "HTTP 500" in record.last_error
     salesforce_sim.faults.clear()
     response = run_on_commit(api.post, f"/api/v1/calls/{record.call_id}/retry/")
@@ -103,11 +103,11 @@ def test_answer_lost_after_crm_wrote_no_duplicate_task(api, sf, salesforce_sim, 
     salesforce_sim.fail_after_write = 5
     post_calls(api, run_on_commit, 3)
     assert len(salesforce_sim.tasks) == 3
-    assert set(SyncRecord.objects.values_list("state", flat=True)) == {"failed"}
+    assert set(SyncRecord.objects.unscoped().values_list("state", flat=True)) == {"failed"}
     salesforce_sim.fail_after_write = 0
     make_due()
     run_on_commit(tasks.sweep)
-    assert set(SyncRecord.objects.values_list("state", flat=True)) == {"synced"}
+    assert set(SyncRecord.objects.unscoped().values_list("state", flat=True)) == {"synced"}
     assert len(salesforce_sim.tasks) == 3
 
 
@@ -116,9 +116,9 @@ def test_per_record_error_from_salesforce(api, sf, salesforce_sim, run_on_commit
     from calls.models import Call
 
     post_calls(api, run_on_commit, 1, prefix="A")
-    call = Call.objects.get()
-    SyncRecord.objects.all().delete()
-    Call.objects.update(decided_at=None)
+    call = Call.objects.unscoped().get()
+    SyncRecord.objects.unscoped().all().delete()
+    Call.objects.unscoped().update(decided_at=None)
     salesforce_sim.record_errors[call_log_key(call)] = (
         "FIELD_CUSTOM_VALIDATION_EXCEPTION",
         "Subject bad",
@@ -126,5 +126,5 @@ def test_per_record_error_from_salesforce(api, sf, salesforce_sim, run_on_commit
     from calls.services import fold_calls
 
     run_on_commit(fold_calls, call.tenant_id, [call.call_id])
-    record = SyncRecord.objects.get()
+    record = SyncRecord.objects.unscoped().get()
     assert record.state in ("dead", "failed") and "Subject bad" in record.last_error

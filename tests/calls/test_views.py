@@ -38,7 +38,7 @@ def test_support_retries(client, support_user, failed_call, django_capture_on_co
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(f"/calls/{failed_call.pk}/retry/")
     assert response.status_code == 302
-    assert SyncRecord.objects.get(call=failed_call).state == "synced"
+    assert SyncRecord.objects.unscoped().get(call=failed_call).state == "synced"
 
 
 def test_filters_and_csv_export(client, support_user, failed_call):
@@ -58,13 +58,13 @@ def test_reason_in_plain_words_on_call_page(client, support_user, failed_call, f
     from calls.models import CallSyncSettings
 
     client.force_login(support_user)
-    v2 = Call.objects.get(call_id="V2")
-    assert SyncRecord.objects.get(call=v2).state == "synced"
+    v2 = Call.objects.unscoped().get(call_id="V2")
+    assert SyncRecord.objects.unscoped().get(call=v2).state == "synced"
     conf = CallSyncSettings.for_connector(fake_connector)
     conf.min_duration_seconds = 10
     conf.save()
-    SyncRecord.objects.filter(call=v2).delete()
-    Call.objects.filter(pk=v2.pk).update(decided_at=None)
+    SyncRecord.objects.unscoped().filter(call=v2).delete()
+    Call.objects.unscoped().filter(pk=v2.pk).update(decided_at=None)
     from calls.services import fold_calls
 
     fold_calls(v2.tenant_id, ["V2"])

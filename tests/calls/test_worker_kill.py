@@ -102,18 +102,20 @@ def test_sigkill_mid_batch_loses_nothing_and_duplicates_nothing(tenant):
             return any("/composite/sobjects/Task" in p for _m, p in sim.requests)
 
         assert wait_for(in_flight), "the worker never sent the batch"
-        assert set(SyncRecord.objects.values_list("state", flat=True)) == {"running"}
+        assert set(SyncRecord.objects.unscoped().values_list("state", flat=True)) == {"running"}
         os.killpg(workers[0].pid, signal.SIGKILL)  # worker and its pool child die at once
         workers[0].wait(timeout=10)
         assert wait_for(lambda: len(sim.tasks) == 3, 10), "the CRM should still have written"
-        assert set(SyncRecord.objects.values_list("state", flat=True)) == {"running"}
+        assert set(SyncRecord.objects.unscoped().values_list("state", flat=True)) == {"running"}
 
         sim.latency = 0
-        SyncRecord.objects.update(locked_until=timezone.now() - timedelta(seconds=1))  # lease over
+        SyncRecord.objects.unscoped().update(
+            locked_until=timezone.now() - timedelta(seconds=1)
+        )  # lease over
         workers.append(start_worker())
         tasks.sweep.delay()  # what beat does every few seconds
         assert wait_for(
-            lambda: set(SyncRecord.objects.values_list("state", flat=True)) == {"synced"}
+            lambda: set(SyncRecord.objects.unscoped().values_list("state", flat=True)) == {"synced"}
         ), list(SyncRecord.objects.values_list("state", "last_error"))
         assert len(sim.tasks) == 3  # upsert by key: no second Task
         composite = [p for m, p in sim.requests if "/composite/sobjects/Task" in p]

@@ -19,3 +19,21 @@ CASES = {
     "connectors:disable": _connector,
     "connectors:oauth_start": _connector,
 }
+
+
+def _named_connector(tenant) -> list:
+    account = make_connector(tenant, name=f"iso-{tenant.slug}-crm")
+    return [account, account.name]
+
+
+LIST_CASES = {
+    "connector-list": _named_connector,
+    "connectors:index": lambda t: _named_connector(t)[1:],
+    "connectors:audit_all": lambda t: _named_connector(t)[1:],  # its "created" entry
+}
+
+NOT_LISTS = {
+    "connectors:add": "the form adding a connector of one kind (kind is a provider, not a row)",
+    "connectors:oauth_callback": "the OAuth redirect target: the connector comes from the "
+    "session's state, nothing is listed",
+}

@@ -28,11 +28,11 @@ def test_create_read_update_delete(api, tenant):
         f"/api/v1/connectors/{cid}/", {"settings": {"username": "other@acme.com"}}, format="json"
     )
     assert r.status_code == 200, r.json()
-    account = ConnectorAccount.objects.get(pk=cid)
+    account = ConnectorAccount.objects.unscoped().get(pk=cid)
     assert account.settings["username"] == "other@acme.com"
     assert account.credentials["password"] == "p4ss"  # untouched secrets are kept
     r = api.patch(f"/api/v1/connectors/{cid}/", {"credentials": {"password": "new"}}, format="json")
-    assert ConnectorAccount.objects.get(pk=cid).credentials["password"] == "new"
+    assert ConnectorAccount.objects.unscoped().get(pk=cid).credentials["password"] == "new"
     audit = list(ConnectorAuditEntry.objects.for_tenant(tenant).values_list("action", "changes"))
     assert ("updated", {"password": "changed"}) in audit
     assert api.delete(f"/api/v1/connectors/{cid}/").status_code == 204

@@ -55,7 +55,7 @@ def test_ui_changes_are_audited_with_the_user(member_client, admin_user, tenant)
     }
     assert member_client.post(url, data).status_code == 302
     member_client.post(reverse("connectors:disable", args=[account.pk]))
-    entries = list(ConnectorAuditEntry.objects.filter(connector=account).order_by("id"))
+    entries = list(ConnectorAuditEntry.objects.unscoped().filter(connector=account).order_by("id"))
     assert [e.action for e in entries] == ["created", "updated", "disabled"]
     assert entries[1].actor == admin_user.email
     assert entries[1].changes == {

@@ -35,7 +35,8 @@ def post(client, action, account, **data):
 
 def actions(account):
     return list(
-        ConnectorAuditEntry.objects.filter(connector=account)
+        ConnectorAuditEntry.objects.unscoped()
+        .filter(connector=account)
         .order_by("id")
         .values_list("action", flat=True)
     )
@@ -49,7 +50,7 @@ def test_authorize_success_shows_the_test_call(member_client, account, stub, adm
     assert account.last_error == "" and account.token["access_token"].startswith("tok-")
     assert stub.calls == ["fetch_token", "test_connection"]
     assert "Sales org is authorized" in msgs[0] and "org: Acme Org" in msgs[0]
-    entry = ConnectorAuditEntry.objects.filter(connector=account).latest("id")
+    entry = ConnectorAuditEntry.objects.unscoped().filter(connector=account).latest("id")
     assert (entry.action, entry.actor) == ("authorized", admin_user.email)
 
 
@@ -121,7 +122,7 @@ def test_disconnect_drops_the_token(member_client, tenant, stub):
     assert account.authorized_at is None and account.disconnected
     assert account.credentials["password"] == "pw"  # settings and secrets stay
     assert actions(account)[-1] == "disconnected"
-    entry = ConnectorAuditEntry.objects.filter(connector=account).latest("id")
+    entry = ConnectorAuditEntry.objects.unscoped().filter(connector=account).latest("id")
     assert entry.changes == {}
 
 
@@ -142,7 +143,7 @@ def test_disconnect_when_the_crm_cannot_be_told(member_client, tenant, stub, mon
         "Disconnect again."
     ]
     assert account.status == ConnectorStatus.UNCONFIGURED and account.token == {}
-    entry = ConnectorAuditEntry.objects.filter(connector=account).latest("id")
+    entry = ConnectorAuditEntry.objects.unscoped().filter(connector=account).latest("id")
     assert entry.action == "disconnected"
     assert entry.changes == {"error": "HTTP 503 from crm.test: Service Unavailable"}
 
@@ -151,7 +152,7 @@ def test_disable_then_enable_restores_the_status(member_client, tenant, stub):
     account = authorized(tenant)
     post(member_client, "disable", account)
     assert account.status == ConnectorStatus.DISABLED
-    assert not ConnectorAccount.objects.usable().filter(pk=account.pk).exists()
+    assert not ConnectorAccount.objects.unscoped().usable().filter(pk=account.pk).exists()
     _, msgs = post(member_client, "authorize", account)
     assert account.status == ConnectorStatus.DISABLED and stub.calls == []
     assert "disabled" in msgs[0]
@@ -170,7 +171,7 @@ def test_api_authorize_success(api, account, stub):
     assert body["id"] == account.pk and body["status"] == "authorized"
     assert body["authorized_at"] and body["password_set"] is True
     assert "pw" not in response.content.decode().replace("password", "")
-    entry = ConnectorAuditEntry.objects.filter(connector=account).latest("id")
+    entry = ConnectorAuditEntry.objects.unscoped().filter(connector=account).latest("id")
     assert entry.action == "authorized" and entry.actor.startswith("api-key:")
 
 

@@ -90,7 +90,7 @@ def test_disconnect_only_drops_the_token(member_client, account, salesforce_sim)
     )
     assert salesforce_sim.requests == before
     assert account.status == ConnectorStatus.UNCONFIGURED and account.token == {}
-    entry = ConnectorAuditEntry.objects.filter(connector=account).latest("id")
+    entry = ConnectorAuditEntry.objects.unscoped().filter(connector=account).latest("id")
     assert (entry.action, entry.changes) == ("disconnected", {})
     assert act(member_client, "authorize", account).startswith("Sales org is authorized")
     assert account.status == ConnectorStatus.AUTHORIZED and "disconnected_at" not in account.state

@@ -48,7 +48,7 @@ class CountingConnector(Installation):
 def with_token(account, access_token: str, expires_in: float) -> ConnectorAccount:
     account.token = {"access_token": access_token, "expires_at": time.time() + expires_in}
     account.save()
-    return ConnectorAccount.objects.get(pk=account.pk)
+    return ConnectorAccount.objects.unscoped().get(pk=account.pk)
 
 
 @pytest.fixture
@@ -60,7 +60,7 @@ def test_token_is_cached_encrypted_and_reused(account):
     connector = CountingConnector(account)
     first = connector.get_token()
     assert connector.get_token() == first and connector.fetched == 1
-    reloaded = ConnectorAccount.objects.get(pk=account.pk)
+    reloaded = ConnectorAccount.objects.unscoped().get(pk=account.pk)
     assert reloaded.token["access_token"] == "fetched-1"
     with connection.cursor() as cursor:
         cursor.execute("SELECT token FROM connectors_connectoraccount WHERE id = %s", [account.pk])
@@ -75,14 +75,14 @@ def test_refreshed_shortly_before_expiry(account):
     due = CountingConnector(with_token(account, "old", REFRESH_MARGIN_SECONDS - 10))
     token = due.get_token()
     assert due.refreshed == ["old"] and token.access_token == "refreshed-from-old"
-    stored = ConnectorAccount.objects.get(pk=account.pk).token
+    stored = ConnectorAccount.objects.unscoped().get(pk=account.pk).token
     assert stored["access_token"] == "refreshed-from-old" and stored["refresh_token"] == "r2"
 
 
 def test_token_without_expiry_is_used_until_rejected(account):
     account.token = {"access_token": "forever", "expires_at": None}
     account.save()
-    connector = CountingConnector(ConnectorAccount.objects.get(pk=account.pk))
+    connector = CountingConnector(ConnectorAccount.objects.unscoped().get(pk=account.pk))
     assert connector.get_token().access_token == "forever" and connector.refreshed == []
 
 
@@ -91,7 +91,9 @@ def test_two_workers_refreshing_at_once_refresh_only_once(tenant):
     if connection.vendor != "postgresql":
         pytest.skip("row locks need PostgreSQL")
     account = with_token(make_connector(tenant, name="Sales org"), "old", 5)
-    workers = [CountingConnector(ConnectorAccount.objects.get(pk=account.pk)) for _ in range(2)]
+    workers = [
+        CountingConnector(ConnectorAccount.objects.unscoped().get(pk=account.pk)) for _ in range(2)
+    ]
     for worker in workers:
         worker.refresh_delay = 0.4
     results, errors = [], []
@@ -192,15 +194,15 @@ def test_web_flow_hooks_are_explicit(account):
 def test_state_keys_are_written_one_at_a_time(tenant):
     """Writers of different state keys, each holding its own copy of the row, keep both."""
     account = make_connector(tenant)
-    other_copy = ConnectorAccount.objects.get(pk=account.pk)
+    other_copy = ConnectorAccount.objects.unscoped().get(pk=account.pk)
     account.set_state_key("api_usage", {"used": 3, "limit": 100})
     other_copy.set_state_key("disconnected_at", "2026-11-21T10:00:00+00:00")
-    assert ConnectorAccount.objects.get(pk=account.pk).state == {
+    assert ConnectorAccount.objects.unscoped().get(pk=account.pk).state == {
         "api_usage": {"used": 3, "limit": 100},
         "disconnected_at": "2026-11-21T10:00:00+00:00",
     }
     other_copy.set_state_key("disconnected_at", None)
-    assert ConnectorAccount.objects.get(pk=account.pk).state == {
+    assert ConnectorAccount.objects.unscoped().get(pk=account.pk).state == {
         "api_usage": {"used": 3, "limit": 100}
     }
     assert other_copy.state == {}  # its own copy knows only its own key

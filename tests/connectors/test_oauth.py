@@ -44,7 +44,8 @@ def messages_of(response) -> list[str]:
 
 def audit_actions(account) -> list[str]:
     return list(
-        ConnectorAuditEntry.objects.filter(connector=account)
+        ConnectorAuditEntry.objects.unscoped()
+        .filter(connector=account)
         .order_by("id")
         .values_list("action", flat=True)
     )

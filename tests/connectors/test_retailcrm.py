@@ -373,7 +373,7 @@ def test_configure_page_shows_the_guide(member_client, account):
 
 
 def last_audit(account) -> ConnectorAuditEntry:
-    return ConnectorAuditEntry.objects.filter(connector=account).latest("id")
+    return ConnectorAuditEntry.objects.unscoped().filter(connector=account).latest("id")
 
 
 def test_disconnect_switches_the_module_off(account, sim, settings):

@@ -136,7 +136,9 @@ def test_other_kinds_and_disabled_connectors_are_404(tenant, account, receiver):
         credentials={"password": "x", "module_client_id": "secret-client-id"},
     )
     assert APIClient().get(url(sugar.pk), PARAMS).status_code == 404
-    ConnectorAccount.objects.filter(pk=account.pk).update(status=ConnectorStatus.DISABLED)
+    ConnectorAccount.objects.unscoped().filter(pk=account.pk).update(
+        status=ConnectorStatus.DISABLED
+    )
     assert APIClient().get(url(account.pk), PARAMS).status_code == 404
     assert receiver.calls == []
 

@@ -28,7 +28,7 @@ def test_concurrent_refreshes_are_serialised(sf_sim):
 
     def worker():
         try:
-            row = ConnectorAccount.objects.get(pk=account.pk)
+            row = ConnectorAccount.objects.unscoped().get(pk=account.pk)
             results.append(SalesforceConnector(row).get_token().access_token)
         except Exception as exc:  # reported below
             errors.append(exc)

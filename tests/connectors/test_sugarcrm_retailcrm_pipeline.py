@@ -76,7 +76,7 @@ def test_retailcrm_screen_pop_and_call_upload(api, retail, run_on_commit):
     assert (
         uploaded["result"] == "answered" and uploaded["userId"] == 8 and uploaded["code"] == "jdoe"
     )
-    record = SyncRecord.objects.get(connector=account)
+    record = SyncRecord.objects.unscoped().get(connector=account)
     assert record.state == "synced" and record.crm_record_id == uploaded["externalId"]
 
 
@@ -94,5 +94,5 @@ def test_sugarcrm_call_logged_once(api, sugar, run_on_commit):
     assert run_on_commit(api.post, URL, events, format="json").status_code == 202  # resent
     calls = list(sim.records["Calls"].values())
     assert len(calls) == 1 and calls[0]["direction"] == "Inbound" and calls[0]["status"] == "Held"
-    record = SyncRecord.objects.get(connector=account)
+    record = SyncRecord.objects.unscoped().get(connector=account)
     assert record.state == "synced" and record.crm_record_url.endswith(f"/#Calls/{calls[0]['id']}")

@@ -60,4 +60,4 @@ def test_full_then_incremental_import(synced, tenant):
 
 
 def job_mode(account) -> str:
-    return Job.objects.filter(connector=account).order_by("-pk").first().result["mode"]
+    return Job.objects.unscoped().filter(connector=account).order_by("-pk").first().result["mode"]

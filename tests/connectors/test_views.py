@@ -80,8 +80,10 @@ def test_readers_cannot_post_any_action(client, request, account, stub, role_use
     account.refresh_from_db()
     assert account.status == ConnectorStatus.UNCONFIGURED and account.name == "Sales org"
     assert stub.calls == []
-    assert ConnectorAccount.objects.count() == 1
-    assert list(ConnectorAuditEntry.objects.values_list("action", flat=True)) == ["created"]
+    assert ConnectorAccount.objects.unscoped().count() == 1
+    assert list(ConnectorAuditEntry.objects.unscoped().values_list("action", flat=True)) == [
+        "created"
+    ]
 
 
 def test_anonymous_is_sent_to_login(client, account):
@@ -130,8 +132,8 @@ def test_invalid_input_shows_inline_errors_and_writes_nothing(member_client, acc
     assert response.status_code == 400 and "Another connector already has this name." in (
         response.content.decode()
     )
-    assert ConnectorAccount.objects.count() == 1
-    assert ConnectorAuditEntry.objects.filter(action="created").count() == 1
+    assert ConnectorAccount.objects.unscoped().count() == 1
+    assert ConnectorAuditEntry.objects.unscoped().filter(action="created").count() == 1
     assert "p4ss-word" not in html and "s3cret-value" not in html
 
 
@@ -147,7 +149,7 @@ def test_edit_keeps_blank_secrets_and_never_shows_them(member_client, account):
     account.refresh_from_db()
     assert account.credentials["password"] == SF_CREDENTIALS["password"]
     assert account.credentials["client_secret"] == "new-secret"
-    entry = ConnectorAuditEntry.objects.filter(connector=account, action="updated").get()
+    entry = ConnectorAuditEntry.objects.unscoped().filter(connector=account, action="updated").get()
     assert entry.changes["client_secret"] == "changed"
     assert entry.changes["username"] == {"from": "api@acme.com", "to": "other@acme.com"}
     assert "password" not in entry.changes
@@ -200,6 +202,6 @@ def test_delete_confirms_then_deletes_and_keeps_audit(member_client, account, te
     assert "Delete Sales org?" in page and "Deleted with it: 1 job." in page
     response = member_client.post(url)
     assert response.status_code == 302 and response["Location"] == reverse("connectors:index")
-    assert not ConnectorAccount.objects.filter(pk=account.pk).exists()
+    assert not ConnectorAccount.objects.unscoped().filter(pk=account.pk).exists()
     html = member_client.get(reverse("connectors:audit_all")).content.decode()
     assert "Deleted" in html and "(deleted)" in html

@@ -14,7 +14,7 @@ def make_contact(tenant, connector=None, crm_id="003X1", phones=("+420 773 794 8
     Importer(connector, region=tenant.default_region, mapping={}, mark=0).apply(
         [CrmContact(crm_id=crm_id, phones=list(phones), **kw)]
     )
-    return Contact.objects.get(connector=connector, crm_id=crm_id)
+    return Contact.objects.unscoped().get(connector=connector, crm_id=crm_id)
 
 
 def connector_named(tenant, name):

@@ -35,3 +35,63 @@ CASES = {
     "contacts:cc_delete": lambda t: {"pk": make_cc_account(t).pk},
     "contacts:cc_test": lambda t: {"pk": make_cc_account(t).pk},
 }
+
+
+def _contact(t) -> list:
+    contact = make_contact(t, crm_id=f"iso-{t.slug}", first_name=f"iso-{t.slug}-first")
+    return [contact, contact.first_name]
+
+
+def _field_mapping(t) -> list:
+    mapping = make_field_mapping(t)
+    mapping.cc_field = f"iso-{t.slug}-field"
+    mapping.save()
+    return [mapping, mapping.cc_field]
+
+
+def _user_mapping(t) -> list:
+    mapping = make_user_mapping(t)
+    mapping.agent_id = f"iso-{t.slug}-agent"
+    mapping.save()
+    return [mapping, mapping.agent_id]
+
+
+def _user_mappings_page(t) -> dict:
+    mapping = _user_mapping(t)[0]
+    # users=0: the page does not ask the CRM for its users (no CRM here)
+    return {
+        "markers": [mapping.agent_id],
+        "params": {"connector": mapping.connector_id, "users": 0},
+    }
+
+
+def _cc_account(t) -> list:
+    account = make_cc_account(t)
+    return [account, account.name]
+
+
+def _sync_page(t) -> list:
+    job = make_sync_job(t)
+    return [job.connector.name]  # its card and its job
+
+
+LIST_CASES = {
+    # API
+    "contact-list": _contact,
+    "field-mapping-list": _field_mapping,
+    "user-mapping-list": _user_mapping,
+    "contact-center-list": _cc_account,
+    # pages
+    "contacts:index": lambda t: _contact(t)[1:],
+    "contacts:field_mappings": lambda t: _field_mapping(t)[1:],
+    "contacts:user_mappings": _user_mappings_page,
+    "contacts:cc_index": lambda t: _cc_account(t)[1:],
+    "contacts:sync": _sync_page,
+}
+
+NOT_LISTS = {
+    "contact-center-push": "POST: starts the tenant's contact push (a job), lists nothing",
+    "contacts:cc_push": "POST: starts the tenant's contact push, then redirects",
+    "contacts:crm_field_options": "htmx fragment: one connector's CRM fields, asked of the CRM "
+    "(the connector is resolved within the tenant by FieldMappingForm)",
+}

@@ -56,7 +56,7 @@ def test_field_mapping_picker_and_create(member_client, tenant, sf, sf_sim):
     r = member_client.post(
         url, {"connector": sf.pk, "crm_object": "Contact", "crm_field": "Nope", "cc_field": "x"}
     )
-    assert r.status_code == 200 and not FieldMapping.objects.exists()
+    assert r.status_code == 200 and not FieldMapping.objects.unscoped().exists()
     r = member_client.post(
         url,
         {
@@ -66,7 +66,7 @@ def test_field_mapping_picker_and_create(member_client, tenant, sf, sf_sim):
             "cc_field": "tier",
         },
     )
-    assert r.status_code == 302 and FieldMapping.objects.get().cc_field == "tier"
+    assert r.status_code == 302 and FieldMapping.objects.unscoped().get().cc_field == "tier"
 
 
 def test_missing_field_is_shown_as_a_warning(member_client, tenant, sf):
@@ -93,7 +93,9 @@ def test_user_mappings_page_match_and_manual_choice(member_client, tenant, sf, s
     assert "Unmatched" in page and "Jan Novák" in page  # CRM users offered in the select
     r = member_client.post(reverse("contacts:match_users", args=[sf.pk]))
     assert r.status_code == 302
-    assert UserMapping.objects.get(agent_id="jnovak").crm_user_id == sim_data.make_id("User", 2)
+    assert UserMapping.objects.unscoped().get(agent_id="jnovak").crm_user_id == sim_data.make_id(
+        "User", 2
+    )
     user_id = sim_data.make_id("User", 7)
     member_client.post(
         reverse("contacts:user_mapping_update", args=[ghost.pk]),
@@ -105,7 +107,7 @@ def test_user_mappings_page_match_and_manual_choice(member_client, tenant, sf, s
         url + f"?connector={sf.pk}",
         {"connector": sf.pk, "agent_id": "new", "agent_email": "n@x.example"},
     )
-    assert r.status_code == 302 and UserMapping.objects.filter(agent_id="new").exists()
+    assert r.status_code == 302 and UserMapping.objects.unscoped().filter(agent_id="new").exists()
 
 
 def test_sync_page_progress_and_sync_now(member_client, tenant, sf, monkeypatch):
@@ -114,18 +116,18 @@ def test_sync_page_progress_and_sync_now(member_client, tenant, sf, monkeypatch)
     assert "Sync now" in page and sf.name in page
     r = member_client.post(reverse("contacts:sync_now", args=[sf.pk]))
     assert r.status_code == 302
-    job = Job.objects.get(kind="contact_sync")
-    Job.objects.filter(pk=job.pk).update(status="running", done=40, total=100)
+    job = Job.objects.unscoped().get(kind="contact_sync")
+    Job.objects.unscoped().filter(pk=job.pk).update(status="running", done=40, total=100)
     partial = member_client.get(reverse("contacts:job_progress", args=[job.pk])).content.decode()
     assert "width: 40%" in partial and 'hx-trigger="every 1s"' in partial
-    Job.objects.filter(pk=job.pk).update(status="succeeded", done=100)
+    Job.objects.unscoped().filter(pk=job.pk).update(status="succeeded", done=100)
     partial = member_client.get(reverse("contacts:job_progress", args=[job.pk])).content.decode()
     assert "hx-trigger" not in partial  # finished: the bar stops polling
     r = member_client.post(
         reverse("contacts:sync_settings", args=[sf.pk]),
         {"enabled": "on", "interval_minutes": "15", "reconcile_hours": "24"},
     )
-    assert ContactSyncSettings.objects.get(connector=sf).interval_minutes == 15
+    assert ContactSyncSettings.objects.unscoped().get(connector=sf).interval_minutes == 15
 
 
 def test_contact_center_page(member_client, tenant):
@@ -140,7 +142,7 @@ def test_contact_center_page(member_client, tenant):
         },
     )
     assert r.status_code == 302
-    account = ContactCenterAccount.objects.get()
+    account = ContactCenterAccount.objects.unscoped().get()
     assert account.credentials == {"access_token": "t0ken"}
     page = member_client.get(url).content.decode()
     assert "t0ken" not in page and "acme.daktela.com" in page
@@ -192,7 +194,9 @@ def test_import_agents_from_daktela(member_client, tenant, sf, daktela_sim):
         tenant=tenant, connector=sf, agent_id="jdoe", agent_email="kept@x.example"
     )
     member_client.post(reverse("contacts:import_agents", args=[sf.pk]))
-    agents = dict(UserMapping.objects.filter(connector=sf).values_list("agent_id", "agent_email"))
+    agents = dict(
+        UserMapping.objects.unscoped().filter(connector=sf).values_list("agent_id", "agent_email")
+    )
     assert agents["asmith"] == "Anna.Smith@acme.com" and agents["jdoe"] == "kept@x.example"
     assert len(agents) == len(daktela_sim.agents)
 

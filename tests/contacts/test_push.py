@@ -32,7 +32,7 @@ def test_sync_then_push_creates_and_updates_contacts(tenant, sf, sf_sim, daktela
     sf_sim.update_contact(sim_data.make_id("Contact", 1), Customer_Tier__c="Gold")
     job, _ = start_contact_sync(sf)
     run_contact_sync(job.pk)  # finishing the sync starts a push job
-    push_job = Job.objects.get(kind="contact_push")
+    push_job = Job.objects.unscoped().get(kind="contact_push")
     run_contact_push(push_job.pk)
     push_job.refresh_from_db()
     total = Contact.objects.for_tenant(tenant).count()
@@ -40,12 +40,12 @@ def test_sync_then_push_creates_and_updates_contacts(tenant, sf, sf_sim, daktela
     assert push_job.result["created"] == total == len(daktela_sim.contacts) == push_job.done
     first = daktela_sim.contacts[f"crm{sf.pk}_{sim_data.make_id('Contact', 1)}"]
     assert first["number"] == "+420773794804" and first["customFields"]["tier"] == ["Gold"]
-    assert not Contact.objects.filter(pushed_at__isnull=True).exists()
+    assert not Contact.objects.unscoped().filter(pushed_at__isnull=True).exists()
 
     sf_sim.update_contact(sim_data.make_id("Contact", 1), LastName="Renamed")
     job, _ = start_contact_sync(sf)
     run_contact_sync(job.pk)
-    second = Job.objects.filter(kind="contact_push").first()
+    second = Job.objects.unscoped().filter(kind="contact_push").first()
     run_contact_push(second.pk)
     second.refresh_from_db()
     assert second.result["updated"] == 1 and second.result["created"] == 0
@@ -73,7 +73,7 @@ def test_bad_token_fails_the_job_and_keeps_contacts_pending(tenant, daktela_sim)
     assert job.status == JobStatus.FAILED and "access token" in job.error
     account.refresh_from_db()
     assert "access token" in account.last_error
-    assert Contact.objects.filter(pushed_at__isnull=True).count() == 1
+    assert Contact.objects.unscoped().filter(pushed_at__isnull=True).count() == 1
     account.credentials = {"access_token": DEMO_TOKEN}
     account.save()
     assert push(tenant).status == JobStatus.SUCCEEDED  # resumes with what was pending
@@ -98,7 +98,7 @@ def test_contacts_deleted_in_the_crm_are_deleted_in_the_contact_center(
     make_cc_account(tenant, url=daktela_sim.url, token=DEMO_TOKEN)
     job, _ = start_contact_sync(sf)
     run_contact_sync(job.pk)
-    run_contact_push(Job.objects.get(kind="contact_push").pk)
+    run_contact_push(Job.objects.unscoped().get(kind="contact_push").pk)
     gone_id = sim_data.make_id("Contact", 2)
     assert f"crm{sf.pk}_{gone_id}" in daktela_sim.contacts
     before = len(daktela_sim.contacts)
@@ -107,14 +107,14 @@ def test_contacts_deleted_in_the_crm_are_deleted_in_the_contact_center(
     job, _ = start_contact_sync(sf)
     run_contact_sync(job.pk)  # the incremental sync sees the delete and starts a push
     assert ContactDeletion.objects.filter(tenant=tenant, crm_id=gone_id).count() == 1
-    push_job = Job.objects.filter(kind="contact_push").first()
+    push_job = Job.objects.unscoped().filter(kind="contact_push").first()
     run_contact_push(push_job.pk)
     push_job.refresh_from_db()
     assert push_job.status == JobStatus.SUCCEEDED, push_job.error
     assert push_job.result["deleted"] == 1 and push_job.result["created"] == 0
     assert f"crm{sf.pk}_{gone_id}" not in daktela_sim.contacts
     assert len(daktela_sim.contacts) == before - 1
-    assert not ContactDeletion.objects.exists()
+    assert not ContactDeletion.objects.unscoped().exists()
 
 
 def test_deletion_of_a_contact_that_came_back_or_was_never_pushed(tenant, daktela_sim):
@@ -122,7 +122,7 @@ def test_deletion_of_a_contact_that_came_back_or_was_never_pushed(tenant, daktel
     back = make_contact(tenant, crm_id="BACK", first_name="Old")
     never = make_contact(tenant, crm_id="NEVER")
     assert push(tenant).result["created"] == 2
-    delete_contacts(Contact.objects.filter(pk__in=[back.pk, never.pk]))
+    delete_contacts(Contact.objects.unscoped().filter(pk__in=[back.pk, never.pk]))
     daktela_sim.contacts.pop(f"crm{never.connector_id}_NEVER")  # gone there already: a 404
     make_contact(tenant, connector=back.connector, crm_id="BACK", first_name="New")
 
@@ -130,7 +130,7 @@ def test_deletion_of_a_contact_that_came_back_or_was_never_pushed(tenant, daktel
     assert job.status == JobStatus.SUCCEEDED, job.error
     assert job.result["deleted"] == 0 and job.result["updated"] == 1
     assert daktela_sim.contacts[f"crm{back.connector_id}_BACK"]["firstname"] == "New"
-    assert not ContactDeletion.objects.exists()
+    assert not ContactDeletion.objects.unscoped().exists()
 
 
 def test_a_failed_delete_stays_for_the_next_push(tenant, daktela_sim, settings):
@@ -138,28 +138,31 @@ def test_a_failed_delete_stays_for_the_next_push(tenant, daktela_sim, settings):
     make_cc_account(tenant, url=daktela_sim.url, token=DEMO_TOKEN)
     contact = make_contact(tenant, crm_id="A")
     push(tenant)
-    delete_contacts(Contact.objects.filter(pk=contact.pk))
+    delete_contacts(Contact.objects.unscoped().filter(pk=contact.pk))
     daktela_sim.fail_next(status=503, times=1)
     assert push(tenant).status == JobStatus.FAILED
-    assert ContactDeletion.objects.count() == 1
+    assert ContactDeletion.objects.unscoped().count() == 1
     assert push(tenant).result["deleted"] == 1
     assert daktela_sim.contacts == {}
 
 
 def test_no_deletion_rows_without_a_contact_center(tenant):
     contact = make_contact(tenant, crm_id="A")
-    assert delete_contacts(Contact.objects.filter(pk=contact.pk)) == 1
-    assert not ContactDeletion.objects.exists()
+    assert delete_contacts(Contact.objects.unscoped().filter(pk=contact.pk)) == 1
+    assert not ContactDeletion.objects.unscoped().exists()
 
 
 def test_removing_the_last_contact_center_drops_its_pending_deletes(tenant, member_client):
     first = make_cc_account(tenant, url="https://a.daktela.test", token="t")
     second = ContactCenterAccount.objects.create(tenant=tenant, name="B", url="https://b.test")
-    delete_contacts(Contact.objects.filter(pk=make_contact(tenant, crm_id="A").pk))
+    delete_contacts(Contact.objects.unscoped().filter(pk=make_contact(tenant, crm_id="A").pk))
     assert member_client.post(f"/contacts/contact-center/{first.pk}/delete/").status_code == 302
-    assert ContactDeletion.objects.count() == 1  # the other account still gets it
+    assert ContactDeletion.objects.unscoped().count() == 1  # the other account still gets it
     assert member_client.post(f"/contacts/contact-center/{second.pk}/delete/").status_code == 302
-    assert not ContactCenterAccount.objects.exists() and not ContactDeletion.objects.exists()
+    assert (
+        not ContactCenterAccount.objects.unscoped().exists()
+        and not ContactDeletion.objects.unscoped().exists()
+    )
 
 
 def test_no_account_no_push(tenant):

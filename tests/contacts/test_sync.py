@@ -49,10 +49,10 @@ def test_full_import_normalises_phones_and_maps_fields(tenant, sf, sf_sim):
     assert job.result["mode"] == "full"
     live = [r for r in sf_sim.contacts.values() if not r.get("IsDeleted")]
     assert Contact.objects.for_tenant(tenant).count() == len(live) == job.done == job.total
-    first = Contact.objects.get(connector=sf, crm_id=sim_data.make_id("Contact", 1))
+    first = Contact.objects.unscoped().get(connector=sf, crm_id=sim_data.make_id("Contact", 1))
     assert first.phones == ["+420773794804"]  # stored as "+420 773 794 804"
     assert first.crm_url.endswith(f"/{first.crm_id}/view") and first.owner_crm_id
-    gold = Contact.objects.get(connector=sf, crm_id=sim_data.make_id("Contact", 3))
+    gold = Contact.objects.unscoped().get(connector=sf, crm_id=sim_data.make_id("Contact", 3))
     assert gold.fields == {"tier": "Gold"}
     # contacts 2 and 16 have the number of contact 1 in national format: all are found
     found = Contact.objects.for_tenant(tenant).by_phone("00420773794804", "CZ")
@@ -63,7 +63,7 @@ def test_full_import_normalises_phones_and_maps_fields(tenant, sf, sf_sim):
 
 def test_incremental_fetches_only_changes_and_moves_the_high_water_mark(tenant, sf, sf_sim):
     sync(sf)
-    mark = ContactSyncSettings.objects.get(connector=sf).high_water_mark
+    mark = ContactSyncSettings.objects.unscoped().get(connector=sf).high_water_mark
     assert mark is not None
     changed = sim_data.make_id("Contact", 5)
     sf_sim.update_contact(changed, LastName="Changed", Phone="602 000 111")
@@ -74,12 +74,12 @@ def test_incremental_fetches_only_changes_and_moves_the_high_water_mark(tenant, 
     assert job.result["mode"] == "incremental"
     assert job.result["fetched"] == 2 and job.result["upserted"] == 2
     assert "LastModifiedDate" in soql_requests(sf_sim)[0]
-    contact = Contact.objects.get(connector=sf, crm_id=changed)
+    contact = Contact.objects.unscoped().get(connector=sf, crm_id=changed)
     assert contact.last_name == "Changed" and contact.phones == ["+420602000111"]
     assert (
         Contact.objects.for_tenant(tenant).by_phone("777123456", "CZ").get().crm_id == added["Id"]
     )
-    assert ContactSyncSettings.objects.get(connector=sf).high_water_mark > mark
+    assert ContactSyncSettings.objects.unscoped().get(connector=sf).high_water_mark > mark
 
 
 def test_deletes_reported_by_the_crm_are_removed(tenant, sf, sf_sim):
@@ -88,30 +88,30 @@ def test_deletes_reported_by_the_crm_are_removed(tenant, sf, sf_sim):
     sf_sim.delete_contact(gone)
     job = sync(sf)
     assert job.result["deleted"] == 1
-    assert not Contact.objects.filter(connector=sf, crm_id=gone).exists()
+    assert not Contact.objects.unscoped().filter(connector=sf, crm_id=gone).exists()
 
 
 def test_reconciliation_removes_contacts_the_crm_no_longer_lists(tenant, sf, sf_sim):
     sync(sf)
-    merged_away = Contact.objects.filter(connector=sf).first()
+    merged_away = Contact.objects.unscoped().filter(connector=sf).first()
     merged_away.crm_id = "003MERGEDAWAY0000"  # a merge loser the CRM never reported
     merged_away.save()
-    ContactSyncSettings.objects.filter(connector=sf).update(
+    ContactSyncSettings.objects.unscoped().filter(connector=sf).update(
         last_reconciled_at=timezone.now() - timedelta(days=2)
     )
     job = sync(sf)
     assert job.result["reconciled"] is True and job.result["deleted"] == 1
-    assert not Contact.objects.filter(pk=merged_away.pk).exists()
+    assert not Contact.objects.unscoped().filter(pk=merged_away.pk).exists()
 
 
 def test_a_full_reimport_sweeps_contacts_not_seen(tenant, sf, sf_sim):
     sync(sf)
-    stale = Contact.objects.filter(connector=sf).first()
+    stale = Contact.objects.unscoped().filter(connector=sf).first()
     stale.crm_id = "003NOLONGERTHERE0"
     stale.save()
     job = sync(sf, full=True)
     assert job.result["mode"] == "full" and job.result["deleted"] == 1
-    assert Contact.objects.filter(connector=sf).count() == job.done
+    assert Contact.objects.unscoped().filter(connector=sf).count() == job.done
 
 
 def test_missing_crm_field_is_flagged_and_the_sync_still_runs(tenant, sf, sf_sim, monkeypatch):
@@ -151,8 +151,10 @@ def test_a_job_is_claimed_once_and_a_lost_claim_stops_the_worker(tenant, sf):
     assert claimed is not None
     assert claim_job(job.pk, "contact_sync") is None  # a duplicate delivery does nothing
     run_contact_sync(job.pk)  # nor does running it
-    assert Job.objects.get(pk=job.pk).status == JobStatus.RUNNING
-    Job.objects.filter(pk=job.pk).update(status=JobStatus.QUEUED, started_at=None)  # swept
+    assert Job.objects.unscoped().get(pk=job.pk).status == JobStatus.RUNNING
+    Job.objects.unscoped().filter(pk=job.pk).update(
+        status=JobStatus.QUEUED, started_at=None
+    )  # swept
     with pytest.raises(LostClaim):
         heartbeat(claimed, 10)
 
@@ -165,7 +167,9 @@ def test_sweeper_requeues_stale_jobs_then_gives_up(
     job = Job.objects.create(tenant=tenant, kind="contact_sync", connector=sf)
     for attempt in range(MAX_ATTEMPTS):
         claim_job(job.pk, "contact_sync")
-        Job.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - timedelta(hours=1))
+        Job.objects.unscoped().filter(pk=job.pk).update(
+            heartbeat_at=timezone.now() - timedelta(hours=1)
+        )
         with django_capture_on_commit_callbacks(execute=True):
             result = sweep_stale_jobs()
         job.refresh_from_db()
@@ -184,12 +188,14 @@ def test_schedule_starts_due_syncs_only(tenant, sf, monkeypatch):
         "contacts.sync.transaction.on_commit", lambda fn: fn()
     )  # ring at once inside the test transaction
     assert start_due_syncs() == 1  # a new authorized connector: its first import is due
-    Job.objects.update(status=JobStatus.SUCCEEDED)
+    Job.objects.unscoped().update(status=JobStatus.SUCCEEDED)
     assert start_due_syncs() == 0  # next run planned interval_minutes later
-    ContactSyncSettings.objects.filter(connector=sf).update(next_run_at=timezone.now())
+    ContactSyncSettings.objects.unscoped().filter(connector=sf).update(next_run_at=timezone.now())
     assert start_due_syncs() == 1
-    Job.objects.update(status=JobStatus.SUCCEEDED)
-    ContactSyncSettings.objects.filter(connector=sf).update(next_run_at=None, enabled=False)
+    Job.objects.unscoped().update(status=JobStatus.SUCCEEDED)
+    ContactSyncSettings.objects.unscoped().filter(connector=sf).update(
+        next_run_at=None, enabled=False
+    )
     assert start_due_syncs() == 0
     assert len(rung) == 2
 
@@ -203,7 +209,7 @@ def test_crm_failure_is_recorded_on_the_job(tenant, sf, sf_sim):
     )
     job = sync(sf)
     assert job.status == JobStatus.FAILED and "CRM error" in job.error
-    assert ContactSyncSettings.objects.get(connector=sf).high_water_mark is None
+    assert ContactSyncSettings.objects.unscoped().get(connector=sf).high_water_mark is None
     job = sync(sf)  # the next run starts over, idempotently
     assert job.status == JobStatus.SUCCEEDED
 
@@ -238,4 +244,4 @@ def test_concurrent_starts_create_one_job(monkeypatch):
         t.join()
     assert len({job.pk for job, _ in results}) == 1
     assert sum(created for _, created in results) == 1
-    assert Job.objects.filter(connector=account).count() == 1
+    assert Job.objects.unscoped().filter(connector=account).count() == 1

@@ -6,3 +6,9 @@ CASES = {
         "pk": Job.objects.create(tenant=t, kind="contact_sync", connector=make_connector(t)).pk
     },
 }
+
+LIST_CASES = {
+    "job-list": lambda t: [
+        Job.objects.create(tenant=t, kind="contact_sync", connector=make_connector(t))
+    ],
+}

@@ -28,7 +28,9 @@ class Outcome(JobRunner):
         if self.behaviour == "expected":
             raise KeyError("gone")
         if self.behaviour == "lost":
-            Job.objects.filter(pk=self.job.pk).update(status=JobStatus.QUEUED, started_at=None)
+            Job.objects.unscoped().filter(pk=self.job.pk).update(
+                status=JobStatus.QUEUED, started_at=None
+            )
             self.heartbeat(2, 2)
         return {"done": "yes"}
 
@@ -80,7 +82,7 @@ def test_a_job_is_claimed_once(tenant):
     claimed = claim_job(job.pk, "contact_sync")
     assert claimed.status == JobStatus.RUNNING
     assert claim_job(job.pk, "contact_sync") is None
-    Job.objects.filter(pk=job.pk).update(started_at=timezone.now() - timedelta(hours=1))
+    Job.objects.unscoped().filter(pk=job.pk).update(started_at=timezone.now() - timedelta(hours=1))
     with pytest.raises(LostClaim):
         heartbeat(claimed, 1)
 
@@ -100,7 +102,7 @@ def test_the_sweeper_serves_every_registered_kind(tenant, outcome, monkeypatch):
     job = Job.objects.create(tenant=tenant, kind=Outcome.kind)
     claim_job(job.pk, Outcome.kind)
     unknown = Job.objects.create(tenant=tenant, kind="nobody_runs_this", status=JobStatus.RUNNING)
-    Job.objects.filter(pk__in=[job.pk, unknown.pk]).update(
+    Job.objects.unscoped().filter(pk__in=[job.pk, unknown.pk]).update(
         heartbeat_at=timezone.now() - STALE_AFTER - timedelta(seconds=1)
     )
     assert sweep_stale_jobs()["requeued"] == 1

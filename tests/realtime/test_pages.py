@@ -48,8 +48,11 @@ def test_viewer_cannot_change_anything(viewer_client, tenant):
     ]
     for url, data in posts:
         assert viewer_client.post(url, data).status_code == 403, url
-    assert RoutingRule.objects.count() == 1 and ScreenPopRule.objects.count() == 1
-    assert WidgetToken.objects.get().revoked_at is None
+    assert (
+        RoutingRule.objects.unscoped().count() == 1
+        and ScreenPopRule.objects.unscoped().count() == 1
+    )
+    assert WidgetToken.objects.unscoped().get().revoked_at is None
 
 
 def test_admin_adds_edits_reorders_and_deletes_rules(member_client, tenant):
@@ -69,12 +72,12 @@ def test_admin_adds_edits_reorders_and_deletes_rules(member_client, tenant):
     )
     assert ok.status_code == 302
     member_client.post(add, {"name": "Owner", "kind": "owner"})
-    vip, owner = RoutingRule.objects.order_by("position")
+    vip, owner = RoutingRule.objects.unscoped().order_by("position")
     assert (vip.position, owner.position, vip.target) == (1, 2, "+420800100100")
     member_client.post(reverse("realtime:routing_rule_move", args=[owner.pk]), {"direction": "up"})
-    assert list(RoutingRule.objects.values_list("name", flat=True)) == ["Owner", "VIP"]
+    assert list(RoutingRule.objects.unscoped().values_list("name", flat=True)) == ["Owner", "VIP"]
     member_client.post(reverse("realtime:routing_rule_move", args=[owner.pk]), {"direction": "up"})
-    assert list(RoutingRule.objects.values_list("name", flat=True)) == ["Owner", "VIP"]
+    assert list(RoutingRule.objects.unscoped().values_list("name", flat=True)) == ["Owner", "VIP"]
     edit = reverse("realtime:routing_rule_edit", args=[vip.pk])
     assert member_client.get(edit).status_code == 200
     member_client.post(
@@ -91,7 +94,7 @@ def test_admin_adds_edits_reorders_and_deletes_rules(member_client, tenant):
     vip.refresh_from_db()
     assert (vip.name, vip.value) == ("VIP desk", "Gold")
     member_client.post(reverse("realtime:routing_rule_delete", args=[vip.pk]))
-    assert list(RoutingRule.objects.values_list("name", flat=True)) == ["Owner"]
+    assert list(RoutingRule.objects.unscoped().values_list("name", flat=True)) == ["Owner"]
 
 
 @pytest.mark.parametrize(
@@ -133,13 +136,13 @@ def test_screen_pop_page_validates_and_tests(member_client, tenant):
         {"direction": "inbound", "phone": "+420 602", "caller_name": "D:Sales:1"},
     ).content.decode()
     assert "https://pop.example/?n=%2B420%20602" in html and "Sales" in html
-    rule = ScreenPopRule.objects.get()
+    rule = ScreenPopRule.objects.unscoped().get()
     edit = reverse("realtime:screen_pop_rule_edit", args=[rule.pk])
     assert member_client.post(edit, {"key": "01", "rule": "direction=inbound"}).status_code == 200
     rule.refresh_from_db()
     assert rule.rule.endswith("{phone}")  # invalid edit not saved
     member_client.post(reverse("realtime:screen_pop_rule_delete", args=[rule.pk]))
-    assert not ScreenPopRule.objects.exists()
+    assert not ScreenPopRule.objects.unscoped().exists()
 
 
 def test_widget_url_builder(member_client, viewer_user, tenant):
@@ -156,7 +159,7 @@ def test_widget_url_builder(member_client, viewer_user, tenant):
     viewer = Client()
     viewer.force_login(viewer_user)
     assert token[:20] not in viewer.get(reverse("realtime:widget")).content.decode()
-    row = WidgetToken.objects.get()
+    row = WidgetToken.objects.unscoped().get()
     member_client.post(reverse("realtime:widget_token_revoke", args=[row.pk]))
     assert "revoked" in member_client.get(reverse("realtime:widget")).content.decode()
 
@@ -170,9 +173,13 @@ def test_position_above_the_maximum_is_a_form_error(member_client, tenant):
     make_rule(tenant, "owner", position=100000, name="last")
     appended = member_client.post(add, {"name": "after", "kind": "owner"})
     assert appended.status_code == 400 and "highest allowed" in appended.content.decode()
-    edit = reverse("realtime:routing_rule_edit", args=[RoutingRule.objects.get(name="last").pk])
+    edit = reverse(
+        "realtime:routing_rule_edit", args=[RoutingRule.objects.unscoped().get(name="last").pk]
+    )
     moved = member_client.post(edit, {"name": "last", "kind": "owner", "position": 100001})
     assert moved.status_code == 200 and "less than or equal to 100000" in moved.content.decode()
     zero = member_client.post(edit, {"name": "last", "kind": "owner", "position": 0})
     assert zero.status_code == 200 and "greater than or equal to 1" in zero.content.decode()
-    assert list(RoutingRule.objects.values_list("name", "position")) == [("last", 100000)]
+    assert list(RoutingRule.objects.unscoped().values_list("name", "position")) == [
+        ("last", 100000)
+    ]

@@ -101,7 +101,9 @@ def test_call_events_and_batches_are_202_and_folded_by_the_sweeper(
     assert CallEvent.objects.filter(tenant=tenant).count() == 901
     assert not Call.objects.filter(tenant=tenant).exists()  # nothing folded: doorbells lost
     _broker_back(settings)
-    CallEvent.objects.update(received_at=timezone.now() - timedelta(seconds=2))  # beat: every 5 s
+    CallEvent.objects.unscoped().update(
+        received_at=timezone.now() - timedelta(seconds=2)
+    )  # beat: every 5 s
     call_tasks.sweep()  # beat's calls.sweep: folds, decides, delivers
     assert Call.objects.filter(tenant=tenant, ended=True).count() == 301
     records = SyncRecord.objects.filter(tenant=tenant)
@@ -135,7 +137,7 @@ def test_contact_sync_and_push_start_are_202_and_swept(broker_down, api, tenant,
     response, took = _timed(api.post, f"/api/v1/connectors/{account.pk}/sync-contacts/")
     assert response.status_code == 202, response.content
     assert took < BOUND
-    job = Job.objects.get(pk=response.json()["job"])
+    job = Job.objects.unscoped().get(pk=response.json()["job"])
     assert job.status == JobStatus.QUEUED
     ContactCenterAccount.objects.create(
         tenant=tenant, name="Daktela", url="http://127.0.0.1:9", credentials={"access_token": "t"}
@@ -143,7 +145,7 @@ def test_contact_sync_and_push_start_are_202_and_swept(broker_down, api, tenant,
     response, took = _timed(api.post, "/api/v1/contact-center/push/")
     assert response.status_code == 202, response.content
     assert took < BOUND
-    push = Job.objects.get(pk=response.json()["job"])
+    push = Job.objects.unscoped().get(pk=response.json()["job"])
     _broker_back(settings)
     later = timezone.now() + timedelta(minutes=6)  # past LOST_DOORBELL_AFTER
     assert sweep_stale_jobs(now=later)["rung"] == 2

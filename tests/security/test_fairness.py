@@ -64,7 +64,7 @@ def post_calls(api, run_on_commit, n, prefix):
 
 
 def breaker_of(account) -> dict:
-    return ConnectorAccount.objects.get(pk=account.pk).state.get("breaker") or {}
+    return ConnectorAccount.objects.unscoped().get(pk=account.pk).state.get("breaker") or {}
 
 
 def end_pause(account) -> None:
@@ -72,7 +72,7 @@ def end_pause(account) -> None:
     account.refresh_from_db()
     past = timezone.now() - timedelta(seconds=1)
     account.set_state_key("breaker", {**account.state["breaker"], "until": past.isoformat()})
-    SyncRecord.objects.filter(connector=account).exclude(state="synced").update(
+    SyncRecord.objects.unscoped().filter(connector=account).exclude(state="synced").update(
         next_attempt_at=past
     )
 
@@ -96,12 +96,12 @@ def test_429_pauses_the_connector_at_once_and_rows_wait_for_retry_after(
     assert breaker["open"] and breaker["status"] == 429 and breaker["kind"] == "wait"
     assert breaker["reason"] == "the CRM is rate-limiting (HTTP 429)"
     assert timezone.now() + timedelta(seconds=27) < until < timezone.now() + timedelta(seconds=31)
-    rows = list(SyncRecord.objects.filter(connector=crm_a))
+    rows = list(SyncRecord.objects.unscoped().filter(connector=crm_a))
     assert len(rows) == 3 and {r.state for r in rows} == {"failed"}
     assert all(r.next_attempt_at >= until for r in rows)
     assert all("429" in r.last_error for r in rows)
     # A deliver task for a paused connector returns at once, without asking the CRM.
-    SyncRecord.objects.filter(connector=crm_a).update(next_attempt_at=timezone.now())
+    SyncRecord.objects.unscoped().filter(connector=crm_a).update(next_attempt_at=timezone.now())
     started = time.monotonic()
     assert delivery_tasks.deliver(crm_a.pk, "call_log") == 0
     assert time.monotonic() - started < 1 and sim.throttled == 1
@@ -115,17 +115,17 @@ def test_claims_skip_a_paused_connector_while_another_tenant_is_delivered(
     post_calls(api, run_on_commit, 5, "A")
     assert sim_a.throttled == 1
     post_calls(api_client_for(other_tenant), run_on_commit, 5, "B")
-    assert set(SyncRecord.objects.filter(connector=crm_b).values_list("state", flat=True)) == {
-        "synced"
-    }
+    assert set(
+        SyncRecord.objects.unscoped().filter(connector=crm_b).values_list("state", flat=True)
+    ) == {"synced"}
     # The sweeper runs while A's rows look due: it rings for nobody paused, A's CRM hears nothing.
-    SyncRecord.objects.filter(connector=crm_a).update(next_attempt_at=timezone.now())
+    SyncRecord.objects.unscoped().filter(connector=crm_a).update(next_attempt_at=timezone.now())
     assert run_on_commit(tasks.sweep)["deliver"] == 0
     assert outbox.claim(crm_a.pk, "call_log", 200) == []
     assert sim_a.throttled == 1 and len(sim_a.tasks) == 0
     # B keeps logging calls while A is paused.
     post_calls(api_client_for(other_tenant), run_on_commit, 3, "C")
-    assert SyncRecord.objects.filter(connector=crm_b, state="synced").count() == 8
+    assert SyncRecord.objects.unscoped().filter(connector=crm_b, state="synced").count() == 8
 
 
 def test_half_open_probe_then_close_and_everything_is_delivered_once(
@@ -147,10 +147,10 @@ def test_half_open_probe_then_close_and_everything_is_delivered_once(
     before = composite(sim)
     run_on_commit(tasks.sweep)
     assert breaker_of(crm_a) == {}
-    assert SyncRecord.objects.filter(connector=crm_a, state="synced").count() == 250
+    assert SyncRecord.objects.unscoped().filter(connector=crm_a, state="synced").count() == 250
     assert len(sim.tasks) == 250 and composite(sim) - before == 2
     # Nothing died of the rate limit: a 429 is not the rows' fault.
-    assert not SyncRecord.objects.filter(state="dead").exists()
+    assert not SyncRecord.objects.unscoped().filter(state="dead").exists()
 
 
 def test_rate_limit_never_kills_rows_however_long_it_lasts(
@@ -164,8 +164,8 @@ def test_rate_limit_never_kills_rows_however_long_it_lasts(
         end_pause(crm_a)
         run_on_commit(tasks.sweep)
     assert sim.throttled == 5
-    assert set(SyncRecord.objects.values_list("state", flat=True)) == {"failed"}
-    assert SyncRecord.objects.first().attempts == 5
+    assert set(SyncRecord.objects.unscoped().values_list("state", flat=True)) == {"failed"}
+    assert SyncRecord.objects.unscoped().first().attempts == 5
 
 
 def test_repeated_transient_failures_open_the_breaker_with_a_doubling_pause(
@@ -178,7 +178,7 @@ def test_repeated_transient_failures_open_the_breaker_with_a_doubling_pause(
     post_calls(api, run_on_commit, 1, "A")
     assert breaker_of(crm_a) == {"failures": 1, "trips": 0}  # counting, not open yet
     for _ in range(2):
-        SyncRecord.objects.update(next_attempt_at=timezone.now())
+        SyncRecord.objects.unscoped().update(next_attempt_at=timezone.now())
         run_on_commit(tasks.sweep)
     breaker = breaker_of(crm_a)
     assert breaker["open"] and breaker["kind"] == "failures" and breaker["failures"] == 3
@@ -193,7 +193,7 @@ def test_repeated_transient_failures_open_the_breaker_with_a_doubling_pause(
     assert breaker_of(crm_a)["trips"] == 2
     # A manual retry ends a failure pause (one probe); the CRM answers again: closed.
     sim.faults.clear()
-    record = SyncRecord.objects.get()
+    record = SyncRecord.objects.unscoped().get()
     response = run_on_commit(api.post, f"/api/v1/calls/{record.call_id}/retry/")
     assert response.status_code == 202
     record.refresh_from_db()
@@ -206,8 +206,8 @@ def test_a_manual_retry_does_not_cut_short_a_pause_the_crm_asked_for(
     settings.CALLS_MAX_ATTEMPTS = 1
     sims[0].rate_limit(retry_after=30)
     post_calls(api, run_on_commit, 1, "A")
-    record = SyncRecord.objects.get()
-    SyncRecord.objects.update(state="dead")
+    record = SyncRecord.objects.unscoped().get()
+    SyncRecord.objects.unscoped().update(state="dead")
     sims[0].rate_limit(None)
     assert run_on_commit(api.post, f"/api/v1/calls/{record.call_id}/retry/").status_code == 202
     record.refresh_from_db()

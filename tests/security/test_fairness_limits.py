@@ -62,7 +62,7 @@ def test_cap_on_batches_in_flight_per_connector(
     outbox.succeed_many([(r, _ok(r)) for r in first], fake_connector)
     assert len(outbox.claim(fake_connector.pk, "call_log", 3)) == 3  # a slot came free
     # A worker that died stops counting when its lease expires.
-    SyncRecord.objects.filter(lease=second[0].lease).update(
+    SyncRecord.objects.unscoped().filter(lease=second[0].lease).update(
         locked_until=timezone.now() - timedelta(seconds=1)
     )
     assert len(outbox.claim(fake_connector.pk, "call_log", 3)) == 3
@@ -75,7 +75,7 @@ def test_half_open_allows_one_probe_batch_only(api, fake_connector, run_on_commi
     fake_connector.set_state_key(
         "breaker", {**fake_connector.state["breaker"], "until": timezone.now().isoformat()}
     )
-    SyncRecord.objects.update(next_attempt_at=timezone.now())
+    SyncRecord.objects.unscoped().update(next_attempt_at=timezone.now())
     assert len(outbox.claim(fake_connector.pk, "call_log", 3)) == 3  # the probe
     assert outbox.claim(fake_connector.pk, "call_log", 3) == []  # nothing more until it answers
 
@@ -104,10 +104,10 @@ def test_one_slow_crm_never_holds_more_than_the_cap_of_worker_slots(tenant, sett
             for i in range(1000)
         ]
         store_events(tenant, validate_events(events))
-        assert SyncRecord.objects.filter(connector=account).count() == 1000
+        assert SyncRecord.objects.unscoped().filter(connector=account).count() == 1000
         sim.rate_limit(None)
         account.set_state_key("breaker", None)
-        SyncRecord.objects.update(next_attempt_at=timezone.now())
+        SyncRecord.objects.unscoped().update(next_attempt_at=timezone.now())
         sim.latency, sim.max_in_flight = 1.0, 0
         durations = {}
 
@@ -127,7 +127,9 @@ def test_one_slow_crm_never_holds_more_than_the_cap_of_worker_slots(tenant, sett
             t.join(timeout=60)
         assert sim.max_in_flight == 2
         assert all(d < 0.5 for d in sorted(durations.values())[:4])  # capped: back at once
-        assert SyncRecord.objects.filter(connector=account, state="synced").count() == 1000
+        assert (
+            SyncRecord.objects.unscoped().filter(connector=account, state="synced").count() == 1000
+        )
     finally:
         sim.stop()
 
@@ -135,14 +137,14 @@ def test_one_slow_crm_never_holds_more_than_the_cap_of_worker_slots(tenant, sett
 def test_sweeper_doorbells_are_deduplicated(api, fake_connector, run_on_commit, lost_doorbells):
     queue_calls(api, run_on_commit, 2)  # new rows always ring: one message
     assert len(lost_doorbells) == 1
-    SyncRecord.objects.update(next_attempt_at=timezone.now() - timedelta(seconds=1))
+    SyncRecord.objects.unscoped().update(next_attempt_at=timezone.now() - timedelta(seconds=1))
     assert run_on_commit(tasks.sweep)["deliver"] == 1
     for _ in range(3):  # the message still waits in the queue: the sweeper adds nothing
         assert run_on_commit(tasks.sweep)["deliver"] == 0
     assert len(lost_doorbells) == 2
     delivery_tasks.deliver.run(fake_connector.pk, "call_log")  # a worker takes the message
-    assert set(SyncRecord.objects.values_list("state", flat=True)) == {"synced"}
-    SyncRecord.objects.update(state="pending", next_attempt_at=timezone.now())
+    assert set(SyncRecord.objects.unscoped().values_list("state", flat=True)) == {"synced"}
+    SyncRecord.objects.unscoped().update(state="pending", next_attempt_at=timezone.now())
     assert run_on_commit(tasks.sweep)["deliver"] == 1  # taken: the next one rings again
 
 
@@ -151,7 +153,7 @@ def test_a_lost_sweeper_doorbell_rings_again_after_its_ttl(
 ):
     settings.DELIVERY_DOORBELL_TTL_SECONDS = 1
     queue_calls(api, run_on_commit, 1)
-    SyncRecord.objects.update(next_attempt_at=timezone.now() - timedelta(seconds=1))
+    SyncRecord.objects.unscoped().update(next_attempt_at=timezone.now() - timedelta(seconds=1))
     assert run_on_commit(tasks.sweep)["deliver"] == 1
     assert run_on_commit(tasks.sweep)["deliver"] == 0
     time.sleep(1.1)
@@ -166,14 +168,17 @@ def test_sweeper_fold_doorbells_are_deduplicated_and_stale_ones_cost_nothing(
     sent = []
     monkeypatch.setattr(tasks.fold_calls, "delay", lambda *a, **kw: sent.append((a, kw)))
     api.post(URL, call_events("F1") + call_events("F2"), format="json")  # fold message "lost"
-    CallEvent.objects.update(received_at=timezone.now() - timedelta(seconds=10))
+    CallEvent.objects.unscoped().update(received_at=timezone.now() - timedelta(seconds=10))
     assert tasks.sweep()["fold"] == 2
     for _ in range(3):  # the sweeper's fold message waits in the queue: nothing more is sent
         assert tasks.sweep()["fold"] == 0
     assert len(sent) == 1 and sent[0][1] == {"swept": True}
     args = sent[0][0]
     assert tasks.fold_calls.run(*args, swept=True) == 2  # a worker takes it: both decided
-    assert Call.objects.filter(call_id__in=["F1", "F2"], decided_at__isnull=False).count() == 2
+    assert (
+        Call.objects.unscoped().filter(call_id__in=["F1", "F2"], decided_at__isnull=False).count()
+        == 2
+    )
     # A stale copy (the ingest's own message got there first) finds nothing left to fold.
     assert tasks.fold_calls.run(*args, swept=True) == 0
     assert tasks.sweep()["fold"] == 0 and len(sent) == 1

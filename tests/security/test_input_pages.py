@@ -59,7 +59,10 @@ def test_unknown_kinds_in_page_urls_are_404(member_client, path):
 def test_known_kind_still_deletes(member_client, tenant, fake_connector):
     trigger = Trigger.objects.create(tenant=tenant, connector=fake_connector, name="T")
     response = member_client.post(f"/automations/trigger/{trigger.pk}/delete/")
-    assert response.status_code == 302 and not Trigger.objects.filter(pk=trigger.pk).exists()
+    assert (
+        response.status_code == 302
+        and not Trigger.objects.unscoped().filter(pk=trigger.pk).exists()
+    )
 
 
 @pytest.mark.parametrize(

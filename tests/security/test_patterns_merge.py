@@ -10,7 +10,7 @@ from tests.factories import SF_SETTINGS, make_connector
 
 def test_a_stale_connector_save_keeps_what_others_changed(tenant):
     account = make_connector(tenant, name="Sales org")
-    stale = ConnectorAccount.objects.get(pk=account.pk)  # read before the other save
+    stale = ConnectorAccount.objects.unscoped().get(pk=account.pk)  # read before the other save
     save_account(
         account,
         actor="a",
@@ -21,7 +21,7 @@ def test_a_stale_connector_save_keeps_what_others_changed(tenant):
     save_account(
         stale, actor="b", name="Renamed", settings={**SF_SETTINGS, "client_id": "3MVG9-new"}
     )
-    stored = ConnectorAccount.objects.get(pk=account.pk)
+    stored = ConnectorAccount.objects.unscoped().get(pk=account.pk)
     assert stored.settings["username"] == "new@acme.com"
     assert stored.settings["client_id"] == "3MVG9-new"
     assert stored.credentials["password"] == "rotated"
@@ -36,11 +36,11 @@ def test_a_stale_contact_center_save_keeps_the_new_token_and_push_state(tenant):
         url="https://a.daktela.com",
         credentials={"access_token": "t0"},
     )
-    stale = ContactCenterAccount.objects.get(pk=account.pk)
+    stale = ContactCenterAccount.objects.unscoped().get(pk=account.pk)
     save_cc_account(account, {}, token="t1")
-    ContactCenterAccount.objects.filter(pk=account.pk).update(last_error="push failed")
+    ContactCenterAccount.objects.unscoped().filter(pk=account.pk).update(last_error="push failed")
     save_cc_account(stale, {"enabled": False})
-    stored = ContactCenterAccount.objects.get(pk=account.pk)
+    stored = ContactCenterAccount.objects.unscoped().get(pk=account.pk)
     assert stored.credentials == {"access_token": "t1"}
     assert stored.enabled is False and stored.last_error == "push failed"
 
@@ -52,12 +52,12 @@ def test_the_contact_center_page_writes_only_what_it_changed(member_client, tena
         url="https://a.daktela.com",
         credentials={"access_token": "t0"},
     )
-    ContactCenterAccount.objects.filter(pk=account.pk).update(last_error="push failed")
+    ContactCenterAccount.objects.unscoped().filter(pk=account.pk).update(last_error="push failed")
     response = member_client.post(
         f"/contacts/contact-center/{account.pk}/",
         {"name": "Daktela", "url": "https://b.daktela.com", "enabled": "on", "access_token": ""},
     )
     assert response.status_code == 302
-    stored = ContactCenterAccount.objects.get(pk=account.pk)
+    stored = ContactCenterAccount.objects.unscoped().get(pk=account.pk)
     assert stored.url == "https://b.daktela.com" and stored.last_error == "push failed"
     assert stored.credentials == {"access_token": "t0"}

@@ -41,7 +41,7 @@ def test_api_refuses_specs_and_conversions(api, tenant, template):
     response = api.post("/api/v1/triggers/", body, format="json")
     assert response.status_code == 400
     assert list(response.json()["error"]["fields"]) == ["subject_template"]
-    assert not Trigger.objects.exists()
+    assert not Trigger.objects.unscoped().exists()
 
 
 def test_api_still_accepts_placeholders_and_literal_braces(api, tenant):
@@ -73,7 +73,7 @@ def test_forms_refuse_specs_and_conversions(member_client, tenant, template):
         {"name": "X", "connector": connector.pk, "subject_template": template},
     )
     assert response.context["form"].errors["subject_template"]
-    assert not Trigger.objects.exists()
+    assert not Trigger.objects.unscoped().exists()
 
 
 @pytest.mark.parametrize("template", REFUSED + ["{nope}", "{caller"])
@@ -113,13 +113,15 @@ def test_bad_stored_template_fails_only_its_own_decisions(
     good = authorized_salesforce(tenant, salesforce_sim, name="Good template")
     # Saved before templates were checked (a direct write, as an old row would be).
     CallSyncSettings.for_connector(bad)
-    CallSyncSettings.objects.filter(connector=bad).update(
+    CallSyncSettings.objects.unscoped().filter(connector=bad).update(
         subject_template="{caller:>99999999999999999999}"
     )
     Trigger.objects.create(
         tenant=tenant, connector=good, name="Broken", subject_template="Missed {caller}"
     )
-    Trigger.objects.filter(name="Broken").update(subject_template="{caller!r:>100000000}")
+    Trigger.objects.unscoped().filter(name="Broken").update(
+        subject_template="{caller!r:>100000000}"
+    )
     Trigger.objects.create(
         tenant=tenant, connector=good, name="Fine", subject_template="Missed call from {caller}"
     )

@@ -63,7 +63,7 @@ def test_connector_create_and_rename(api, tenant, no_prechecks):
     _assert_names(
         api.patch(f"/api/v1/connectors/{other.pk}/", {"name": "Taken"}, format="json"), "name"
     )
-    assert ConnectorAccount.objects.get(pk=other.pk).name == "Other"
+    assert ConnectorAccount.objects.unscoped().get(pk=other.pk).name == "Other"
 
 
 def test_contact_center_create(api, tenant, no_prechecks):
@@ -114,14 +114,14 @@ def test_pages_show_the_field_error(member_client, tenant, no_prechecks):
     assert response.status_code == 400  # an invalid contact-center form answers 400
     assert response.context["form"].errors["name"] == ["An account with this name already exists."]
 
-    connector = ConnectorAccount.objects.get(name="Taken")
+    connector = ConnectorAccount.objects.unscoped().get(name="Taken")
     UserMapping.objects.create(tenant=tenant, connector=connector, agent_id="jdoe")
     response = member_client.post(
         f"/contacts/user-mappings/?connector={connector.pk}&users=0",
         {"connector": connector.pk, "agent_id": "jdoe"},
     )
     assert "already exists" in response.context["form"].errors["agent_id"][0]
-    assert UserMapping.objects.filter(connector=connector).count() == 1
+    assert UserMapping.objects.unscoped().filter(connector=connector).count() == 1
 
     ScreenPopRule.objects.create(tenant=tenant, key="01", rule="direction=inbound=>default")
     response = member_client.post(

@@ -28,16 +28,16 @@ def test_round_trip_and_ciphertext_at_rest(tenant):
     assert stored.startswith("gAAAAA")  # a Fernet token
     for name, value in secrets.items():
         assert value not in stored and name not in stored
-    assert ConnectorAccount.objects.get(pk=account.pk).credentials == secrets
-    assert ConnectorAccount.objects.get(pk=make_connector(tenant, name="b").pk).credentials == (
-        SF_CREDENTIALS
-    )
+    assert ConnectorAccount.objects.unscoped().get(pk=account.pk).credentials == secrets
+    assert ConnectorAccount.objects.unscoped().get(
+        pk=make_connector(tenant, name="b").pk
+    ).credentials == (SF_CREDENTIALS)
 
 
 def test_wrong_key_raises_never_returns_ciphertext(tenant, settings):
     account = make_connector(tenant)
     settings.FIELD_ENCRYPTION_KEYS = [TEST_KEYS[1]]
-    fresh = ConnectorAccount.objects.get(pk=account.pk)
+    fresh = ConnectorAccount.objects.unscoped().get(pk=account.pk)
     with pytest.raises(DecryptionError):
         _ = fresh.credentials
 
@@ -47,16 +47,16 @@ def test_ciphertext_copied_to_another_tenant_row_raises(tenant, other_tenant):
     theirs = make_connector(
         other_tenant, credentials={"password": "x", "security_token": "y", "client_secret": "z"}
     )
-    ConnectorAccount.objects.filter(pk=theirs.pk).update(credentials=raw_column(mine))
+    ConnectorAccount.objects.unscoped().filter(pk=theirs.pk).update(credentials=raw_column(mine))
     with pytest.raises(DecryptionError):
-        _ = ConnectorAccount.objects.get(pk=theirs.pk).credentials
+        _ = ConnectorAccount.objects.unscoped().get(pk=theirs.pk).credentials
 
 
 def test_ciphertext_copied_to_another_field_raises(tenant):
     account = make_connector(tenant)
-    ConnectorAccount.objects.filter(pk=account.pk).update(token=raw_column(account))
+    ConnectorAccount.objects.unscoped().filter(pk=account.pk).update(token=raw_column(account))
     with pytest.raises(DecryptionError):
-        _ = ConnectorAccount.objects.get(pk=account.pk).token
+        _ = ConnectorAccount.objects.unscoped().get(pk=account.pk).token
 
 
 def test_rotation_reencrypts_with_newest_key(tenant, settings):
@@ -67,12 +67,12 @@ def test_rotation_reencrypts_with_newest_key(tenant, settings):
     after = raw_column(account)
     assert after != before
     settings.FIELD_ENCRYPTION_KEYS = [TEST_KEYS[1]]  # old key dropped: still readable
-    assert ConnectorAccount.objects.get(pk=account.pk).credentials == SF_CREDENTIALS
+    assert ConnectorAccount.objects.unscoped().get(pk=account.pk).credentials == SF_CREDENTIALS
 
 
 def test_unread_secret_survives_save_of_other_fields(tenant):
     account = make_connector(tenant)
-    fresh = ConnectorAccount.objects.get(pk=account.pk)
+    fresh = ConnectorAccount.objects.unscoped().get(pk=account.pk)
     fresh.name = "renamed"
     fresh.save()
-    assert ConnectorAccount.objects.get(pk=account.pk).credentials == SF_CREDENTIALS
+    assert ConnectorAccount.objects.unscoped().get(pk=account.pk).credentials == SF_CREDENTIALS

@@ -1,0 +1,45 @@
+from django.contrib import admin
+
+from calls.models import (
+    Call,
+    CallActivity,
+    CallEvent,
+    CallSyncSettings,
+    WebhookSecret,
+)
+from tenants.scoping import TenantScopedAdmin
+
+
+@admin.register(Call)
+class CallAdmin(TenantScopedAdmin):
+    list_display = ["call_id", "direction", "phone_e164", "status", "started_at", "ended"]
+    list_filter = ["tenant", "direction", "ended"]
+    list_select_related = ["tenant"]
+    search_fields = ["call_id", "phone_e164"]
+
+
+@admin.register(CallEvent)
+class CallEventAdmin(TenantScopedAdmin):
+    list_display = ["call_id", "event_id", "type", "source", "occurred_at", "folded"]
+    list_filter = ["tenant", "type", "source"]
+    list_select_related = ["tenant"]
+    search_fields = ["call_id", "event_id"]
+
+
+@admin.register(CallActivity)
+class CallActivityAdmin(TenantScopedAdmin):
+    list_display = ["call", "activity_id", "agent_id", "started_at", "ended_at"]
+    list_select_related = ["tenant", "call"]
+    search_fields = ["activity_id", "call__call_id"]
+
+
+@admin.register(CallSyncSettings)
+class CallSyncSettingsAdmin(TenantScopedAdmin):
+    list_display = ["connector", "enabled", "min_duration_seconds", "updated_at"]
+    list_select_related = ["tenant", "connector"]
+
+
+@admin.register(WebhookSecret)
+class WebhookSecretAdmin(TenantScopedAdmin):
+    list_display = ["label", "prefix", "created_at", "retired_at"]
+    list_select_related = ["tenant"]
