@@ -27,6 +27,7 @@ class ConnectorError(Exception):
         retry_after: float | None = None,
         status: int | None = None,
         code: str = "",
+        request_id: str = "",
     ):
         super().__init__(message)
         self.message = message
@@ -34,6 +35,7 @@ class ConnectorError(Exception):
         self.retry_after = retry_after
         self.status = status
         self.code = code
+        self.request_id = request_id  # the CRM's id of the failed request, when it sent one
 
     def __str__(self) -> str:
         return self.message
@@ -55,6 +57,7 @@ def from_http(exc: HttpError) -> ConnectorError:
         retry_after=exc.retry_after,
         status=exc.status,
         code=exc.code,
+        request_id=exc.request_id,
     )
 
 

@@ -101,6 +101,7 @@ class WriteResult:
     url: str = ""
     error: str = ""
     permanent: bool = False
+    request_id: str = ""  # the CRM's id of the request that wrote it (the seam fills it in)
 
     @property
     def ok(self) -> bool:

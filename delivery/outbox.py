@@ -23,6 +23,7 @@ breaker (a 429 / Retry-After pauses the connector and pushes its due rows past t
 
 import logging
 import random
+from dataclasses import replace
 from datetime import timedelta
 
 from django.conf import settings
@@ -175,9 +176,11 @@ def deliver_batch(account, kind: str) -> int:
     try:
         if entry is None:
             raise ConnectorError(f"No delivery handler for {kind!r} records", permanent=True)
+        http.forget_request_id()
         with http.no_inline_waits():  # a slow or rate-limiting CRM must not hold the slot
             results = entry.send(connector, records)
     except ConnectorError as exc:
+        exc.request_id = exc.request_id or http.last_request_id()  # the CRM's id, for support
         for record in records:
             fail(record, exc, attempts=tries)
         DeliveryAttempt.objects.bulk_create(tries)
@@ -187,14 +190,15 @@ def deliver_batch(account, kind: str) -> int:
             log.warning("connector %s paused until %s: %s", account.pk, until, exc)
         return len(records)
     breaker.record_success(account)
-    by_key = {r.key: r for r in results}
+    batch_id = http.last_request_id()  # the CRM's id of the (last) request of this batch
+    by_key = {r.key: r if r.request_id else replace(r, request_id=batch_id) for r in results}
     synced = []
     for record in records:
         result = by_key.get(record.key)
         if result is None:
-            fail(
-                record, ConnectorError("The CRM returned no result for this record"), attempts=tries
-            )
+            missing = ConnectorError("The CRM returned no result for this record")
+            missing.request_id = batch_id
+            fail(record, missing, attempts=tries)
         elif result.ok:
             synced.append((record, result))
         else:

@@ -20,6 +20,7 @@ class HttpError(Exception):
         retry_after: float | None = None,
         status: int | None = None,
         code: str = "",
+        request_id: str = "",
     ):
         super().__init__(message)
         self.message = message
@@ -27,6 +28,7 @@ class HttpError(Exception):
         self.retry_after = retry_after
         self.status = status
         self.code = code
+        self.request_id = request_id  # the server's id of the failed request, when it sent one
 
     def __str__(self) -> str:
         return self.message

@@ -71,6 +71,28 @@ _default_session = None
 # fairness: off inside no_inline_waits() (delivery workers must never sleep on a CRM).
 _inline_waits = contextvars.ContextVar("http_inline_waits", default=True)
 
+# The id a server gives each request, for its support desk ("quote this id"): the first of these
+# response headers that is present. x-ms-service-request-id is Dataverse's (Dynamics 365).
+REQUEST_ID_HEADERS = ("x-ms-service-request-id", "x-request-id", "request-id", "x-ms-request-id")
+_last_request_id = contextvars.ContextVar("http_last_request_id", default="")
+
+
+def request_id_of(response: requests.Response) -> str:
+    for name in REQUEST_ID_HEADERS:
+        if value := response.headers.get(name):
+            return value.strip()[:128]
+    return ""
+
+
+def last_request_id() -> str:
+    """The request id of the last response the seam received in this context ("" if none)."""
+    return _last_request_id.get()
+
+
+def forget_request_id() -> None:
+    """Start a new unit of work (the outbox does before each CRM write)."""
+    _last_request_id.set("")
+
 
 @contextlib.contextmanager
 def no_inline_waits():
@@ -129,6 +151,8 @@ def request(
             raise HttpError(f"Bad request to {_host(url)}: {exc}", permanent=True) from exc
 
         status = response.status_code
+        rid = request_id_of(response)
+        _last_request_id.set(rid)
         if status < 400 or status in ok_status:
             return response
         retry_after = parse_retry_after(response.headers.get("Retry-After"))
@@ -144,6 +168,7 @@ def request(
             permanent=status not in TRANSIENT_STATUS,
             retry_after=retry_after,
             status=status,
+            request_id=rid,
         )
 
 

@@ -22,6 +22,7 @@ import secrets
 import tempfile
 import threading
 import time
+import uuid
 from pathlib import Path
 
 import requests
@@ -100,9 +101,16 @@ class Dynamics365Simulator(WebApiHandlers, WebApiCounts, WebApiWrites, Simulator
         self.batches: list[int] = []
         self.queue_items: list[dict] = []
         self.api_headers: list[dict] = []
+        self.request_ids: list[str] = []  # x-ms-service-request-id of every answer, in order
         if not hasattr(self, "_ca_file"):  # kept by reset(): the server keeps its certificate
             self._ca_file: Path | None = None
             self._ca_lock = threading.Lock()
+
+    def response_headers(self) -> dict:
+        """Dataverse answers every Web API request with its service request id (REQ_ID too)."""
+        rid = str(uuid.uuid4())
+        self.request_ids.append(rid)
+        return {"x-ms-service-request-id": rid, "REQ_ID": rid}
 
     def reset(self) -> None:
         """Fresh seed data, tokens, knobs and logs on the running server (cheaper than restart)."""
