@@ -10,6 +10,8 @@ SOQL -> bulk upserts. Prints contacts/minute, peak RSS and phone-lookup latency 
 mixed formats: E.164, 00-prefixed, national with spaces, dashes, brackets).
 """
 
+# Project modules are imported inside functions on purpose: a benchmark sets its environment
+# (DATABASE_URL, worker processes) and calls django.setup() before any model may load.
 import argparse
 import os
 import random

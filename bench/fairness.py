@@ -18,6 +18,8 @@ Each run (`--runs 429 slow`):
 Prints B's p50/p95 alone vs with A loaded (target: p95 within 1 s of alone) and A's outcome.
 """
 
+# Project modules are imported inside functions on purpose: a benchmark sets its environment
+# (DATABASE_URL, worker processes) and calls django.setup() before any model may load.
 import argparse
 import json
 import os

@@ -12,6 +12,8 @@
 Targets: >= 500 ev/s single, >= 3,000 ev/s batched, 10,000 calls < 60 s, <= 1 request/100 calls.
 """
 
+# Project modules are imported inside functions on purpose: a benchmark sets its environment
+# (DATABASE_URL, worker processes) and calls django.setup() before any model may load.
 import argparse
 import http.client
 import json

@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
 from portal import http, throttling
+from portal.celery import app
 from simulators.daktela import DaktelaSimulator
 from simulators.salesforce import SalesforceSimulator
 from tenants.models import ApiKey, Membership, Role, Tenant
@@ -43,7 +44,6 @@ def _test_settings(settings):
     # tests/security/test_outbound*.py switch the address policy on.
     settings.OUTBOUND_ALLOW_PRIVATE = True
     settings.OUTBOUND_ALLOWED_NETWORKS = []
-    from portal.celery import app
 
     app.conf.task_always_eager = True
     from django.core.cache import cache

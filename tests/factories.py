@@ -1,6 +1,6 @@
 """Small builders for rows used across test packages."""
 
-from connectors.models import ConnectorAccount
+from connectors.models import ConnectorAccount, ConnectorStatus
 from connectors.services import save_account
 
 SF_SETTINGS = {
@@ -28,7 +28,6 @@ def make_connector(tenant, kind="salesforce", name=None, settings=None, credenti
 
 def authorized_salesforce(tenant, sim, name="SF sim"):
     """A Salesforce account pointing at a running simulator, through Authorize (real HTTP)."""
-    from connectors.models import ConnectorStatus
 
     settings, credentials = sim.account_settings()
     account = make_connector(tenant, "salesforce", name, settings, credentials)

@@ -9,6 +9,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from contacts.models import Contact
+from tenants.models import ApiKey
 from tests.factories import make_connector
 
 DEAD_URL = "http://127.0.0.1:9"  # connection refused: CRM calls fail fast, never leave the host
@@ -72,7 +73,6 @@ def test_no_or_bad_key_is_401_with_error_body(db, header):
 
 
 def test_revoked_key_is_401(api, tenant):
-    from tenants.models import ApiKey
 
     ApiKey.objects.filter(tenant=tenant).update(revoked_at="2026-01-01T00:00:00Z")
     assert_error(api.get("/api/v1/connectors/"), 401)

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from automations.callbacks import decide_callback
 from automations.models import CallbackProfile, CallbackRequest, CallbackState, Trigger
+from automations.tasks import sweep_callbacks
 from tests.factories import make_connector
 
 
@@ -154,7 +155,6 @@ def test_no_profile_is_skipped_with_reason(tenant):
 
 
 def test_sweeper_decides_requests_whose_message_was_lost(tenant, profile, other_tenant):
-    from automations.tasks import sweep_callbacks
 
     row = request_row(tenant, 1)  # stored, but the processing message never arrived
     CallbackRequest.objects.unscoped().filter(pk=row.pk).update(

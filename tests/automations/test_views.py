@@ -1,6 +1,7 @@
 import pytest
 
 from automations.models import CallbackProfile, Trigger
+from delivery.models import SyncRecord
 from tests.conftest import make_user
 from tests.factories import make_connector
 
@@ -83,7 +84,6 @@ def test_dry_run_pages_create_nothing(member_client, tenant, connector):
     assert "phone call in" in r.content.decode()
     r = member_client.post("/automations/dry-run/", {"kind": "callback", "payload": "not json"})
     assert r.status_code == 200 and "alert err" in r.content.decode()
-    from delivery.models import SyncRecord
 
     assert not SyncRecord.objects.unscoped().exists()
 

@@ -2,6 +2,8 @@ import itertools
 
 import pytest
 
+from calls import tasks
+from calls.models import CallEvent
 from connectors import registry
 from connectors.models import ConnectorStatus
 from tests.calls.fakes import FakeConnector, FakeCRM
@@ -96,9 +98,6 @@ def sweep_now(run_on_commit):
     from datetime import timedelta
 
     from django.utils import timezone
-
-    from calls import tasks
-    from calls.models import CallEvent
 
     CallEvent.objects.unscoped().update(received_at=timezone.now() - timedelta(seconds=5))
     run_on_commit(tasks.sweep)

@@ -4,6 +4,7 @@ import pytest
 
 from calls.models import CallSyncSettings
 from delivery.models import SyncRecord
+from portal.celery import app
 from tests.calls.conftest import call_events, event
 from tests.calls.fakes import transient
 from tests.conftest import login, screenshot
@@ -15,7 +16,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def console_data(api, tenant, fake_connector, settings):
-    from portal.celery import app
 
     settings.CALLS_MAX_ATTEMPTS = 1
     conf = CallSyncSettings.for_connector(fake_connector)

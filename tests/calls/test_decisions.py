@@ -2,11 +2,13 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from calls.decisions import decide_calls
 from calls.models import Call, CallSyncSettings
 from calls.reasons import reason_text
 from connectors.models import ConnectorStatus
 from contacts.models import Contact, ContactPhone, UserMapping
 from delivery.models import SyncRecord
+from portal.phones import phone_row
 from tests.calls.conftest import call_events, event
 from tests.factories import make_connector
 
@@ -151,7 +153,6 @@ def test_owner_and_regarding(api, tenant, fake_connector, run_on_commit):
 
 
 def test_deciding_twice_records_one_row(api, tenant, fake_connector, run_on_commit):
-    from calls.decisions import decide_calls
 
     send(api, run_on_commit, call_events("R1"))
     call = Call.objects.get(tenant=tenant, call_id="R1")
@@ -161,7 +162,6 @@ def test_deciding_twice_records_one_row(api, tenant, fake_connector, run_on_comm
 
 
 def test_regarding_by_trailing_digits_is_confirmed(api, tenant, fake_connector, run_on_commit):
-    from portal.phones import phone_row
 
     def contact(crm_id, raw, region):
         row = Contact.objects.create(tenant=tenant, connector=fake_connector, crm_id=crm_id)

@@ -4,6 +4,7 @@ import pytest
 from django.utils import timezone
 
 from calls import call_logs, tasks
+from calls.models import Call, CallEvent
 from connectors.errors import AuthError, ConnectorError
 from connectors.types import WriteResult
 from delivery import outbox
@@ -141,7 +142,6 @@ def test_worker_dies_after_crm_wrote_lease_expires_no_duplicate(
 
 
 def test_lost_fold_message_is_found_by_the_sweeper(api, tenant, fake_connector):
-    from calls.models import Call, CallEvent
 
     api.post(URL, call_events("L1"), format="json")  # on_commit never runs: message "lost"
     assert not Call.objects.unscoped().filter(call_id="L1").exists()
@@ -172,7 +172,6 @@ def test_deliver_for_deleted_connector_is_quiet(kind, db):
 
 
 def test_a_stale_lease_cannot_mark_rows_synced(api, tenant, fake_connector, run_on_commit):
-    from connectors.types import WriteResult
 
     send_calls(api, run_on_commit, 1, prefix="Z")
     SyncRecord.objects.unscoped().update(

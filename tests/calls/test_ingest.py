@@ -3,6 +3,7 @@ import threading
 import pytest
 from django.db import connection
 
+from calls import tasks
 from calls.models import Call, CallEvent
 from tests.calls.conftest import call_events, event
 from tests.conftest import api_client_for
@@ -19,7 +20,6 @@ def age_events():
 
 
 def test_single_event_is_accepted_and_folded(api, tenant, fake_connector, run_on_commit):
-    from calls import tasks
 
     response = run_on_commit(api.post, URL, event("1WS.58184", "ringing"), format="json")
     assert response.status_code == 202

@@ -6,6 +6,9 @@ import pytest
 from django.utils import timezone
 
 from calls import tasks
+from calls.decisions import call_log_key
+from calls.models import Call
+from calls.services import fold_calls
 from delivery.models import SyncRecord
 from tests.calls.conftest import call_events
 from tests.factories import authorized_salesforce
@@ -112,8 +115,6 @@ def test_answer_lost_after_crm_wrote_no_duplicate_task(api, sf, salesforce_sim, 
 
 
 def test_per_record_error_from_salesforce(api, sf, salesforce_sim, run_on_commit):
-    from calls.decisions import call_log_key
-    from calls.models import Call
 
     post_calls(api, run_on_commit, 1, prefix="A")
     call = Call.objects.unscoped().get()
@@ -123,7 +124,6 @@ def test_per_record_error_from_salesforce(api, sf, salesforce_sim, run_on_commit
         "FIELD_CUSTOM_VALIDATION_EXCEPTION",
         "Subject bad",
     )
-    from calls.services import fold_calls
 
     run_on_commit(fold_calls, call.tenant_id, [call.call_id])
     record = SyncRecord.objects.unscoped().get()

@@ -3,7 +3,8 @@ import io
 
 import pytest
 
-from calls.models import Call, WebhookSecret
+from calls.models import Call, CallSyncSettings, WebhookSecret
+from calls.services import fold_calls
 from delivery.models import SyncRecord
 from tests.calls.conftest import call_events
 from tests.calls.fakes import transient
@@ -55,7 +56,6 @@ def test_filters_and_csv_export(client, support_user, failed_call):
 
 
 def test_reason_in_plain_words_on_call_page(client, support_user, failed_call, fake_connector):
-    from calls.models import CallSyncSettings
 
     client.force_login(support_user)
     v2 = Call.objects.unscoped().get(call_id="V2")
@@ -65,7 +65,6 @@ def test_reason_in_plain_words_on_call_page(client, support_user, failed_call, f
     conf.save()
     SyncRecord.objects.unscoped().filter(call=v2).delete()
     Call.objects.unscoped().filter(pk=v2.pk).update(decided_at=None)
-    from calls.services import fold_calls
 
     fold_calls(v2.tenant_id, ["V2"])
     page = client.get(f"/calls/{v2.pk}/").content.decode()

@@ -24,6 +24,7 @@ from calls import tasks
 from calls.ingest import store_events
 from calls.validation import validate_events
 from delivery.models import SyncRecord
+from portal.celery import app
 from simulators.salesforce import SalesforceSimulator
 from tests.calls.conftest import event
 from tests.factories import make_connector
@@ -80,7 +81,6 @@ def wait_for(predicate, timeout=40.0):
 
 @pytest.mark.django_db(transaction=True)
 def test_sigkill_mid_batch_loses_nothing_and_duplicates_nothing(tenant):
-    from portal.celery import app
 
     sim = SalesforceSimulator(contacts=0).start()
     workers = []

@@ -5,6 +5,7 @@ import re
 import pytest
 
 from connectors.models import ConnectorAccount, ConnectorAuditEntry
+from connectors.services import save_account
 from simulators.salesforce import SalesforceSimulator
 from tenants.models import Role
 from tests.conftest import login, make_user, screenshot
@@ -86,7 +87,6 @@ def test_authorize_in_salesforce_web_flow(page, salesforce_sim, tenant, admin_us
 
 def test_viewer_sees_status_read_only(page, salesforce_sim, tenant, admin_user):
     account = ConnectorAccount(tenant=tenant, kind="salesforce")
-    from connectors.services import save_account
 
     settings, credentials = salesforce_sim.account_settings()
     save_account(account, actor="t", name="Sales org", settings=settings, credentials=credentials)

@@ -6,6 +6,7 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
+import connectors.oauth
 from connectors.errors import ConnectorError
 from connectors.models import ConnectorAuditEntry, ConnectorStatus
 from connectors.oauth import SESSION_KEY
@@ -94,7 +95,6 @@ def test_missing_state_is_403(member_client, account, stub):
 
 def test_expired_state_is_refused(member_client, account, stub, monkeypatch):
     state = start(member_client, account)
-    import connectors.oauth
 
     later = connectors.oauth.time.time() + connectors.oauth.STATE_TTL_SECONDS + 1
     monkeypatch.setattr(connectors.oauth.time, "time", lambda: later)

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from connectors import services
 from connectors.errors import AuthError, ConnectorError
-from connectors.models import ConnectorAuditEntry, ConnectorStatus
+from connectors.models import ConnectorAccount, ConnectorAuditEntry, ConnectorStatus
 from connectors.types import CallLog, TicketRequest
 from contacts.models import UserMapping
 from portal import http
@@ -335,7 +335,6 @@ def test_timeout(retail, sim, settings):
 def test_seed_demo(tenant, sim):
     RetailCRMSimulator.seed_demo(tenant, sim.url)
     RetailCRMSimulator.seed_demo(tenant, sim.url)
-    from connectors.models import ConnectorAccount
 
     accounts = ConnectorAccount.objects.for_tenant(tenant).filter(kind="retailcrm")
     assert accounts.count() == 1
@@ -344,7 +343,6 @@ def test_seed_demo(tenant, sim):
 
 def test_portal_authorize_and_test_actions(account, sim):
     """The Integrations page's Authorize / Test connection buttons work for an API-key CRM."""
-    from connectors import services
 
     assert services.authorize_account(account, actor="admin").ok
     account.refresh_from_db()

@@ -6,8 +6,12 @@ from datetime import UTC, datetime
 import pytest
 from django.urls import reverse
 
+from connectors import services
 from connectors.errors import AuthError, ConnectorError
-from connectors.models import ConnectorStatus
+from connectors.models import ConnectorAccount, ConnectorStatus
+from connectors.sugarcrm import connector as module
+from connectors.sugarcrm.client import SugarClient
+from connectors.sugarcrm.forms import SugarCRMForm
 from connectors.types import CallLog, TicketRequest
 from portal import http
 from simulators.sugarcrm import PASSWORD, USERNAME, SugarCRMSimulator
@@ -109,7 +113,6 @@ def test_dead_refresh_token_falls_back_to_password_login(sugar, sim, account):
 def test_second_login_on_same_platform_logs_first_out(sugar, sim, account):
     old = account.token["access_token"]
     other = SugarCRMSimulator.demo_account(sim.url)
-    from connectors.sugarcrm.client import SugarClient
 
     SugarClient(other[0]["instance_url"]).password_grant(USERNAME, PASSWORD, "ccportal")
     assert old not in sim.sessions
@@ -223,7 +226,6 @@ def test_log_calls_bulk_and_idempotent(sugar, sim):
 
 
 def test_log_calls_item_error_is_reported_per_call(sugar, sim, monkeypatch):
-    from connectors.sugarcrm import connector as module
 
     real = module.call_record
 
@@ -285,7 +287,6 @@ def test_key_field_missing_in_sugar_is_a_clear_permanent_error(sugar, account):
 
 
 def test_key_field_names_are_settings(tenant, sim):
-    from connectors.sugarcrm.forms import SugarCRMForm
 
     form = SugarCRMForm(data={"instance_url": sim.url, "username": "u", "password": "p"})
     assert form.is_valid(), form.errors
@@ -311,7 +312,6 @@ def test_record_url(account):
 def test_seed_demo_creates_account_once(tenant, sim):
     SugarCRMSimulator.seed_demo(tenant, sim.url)
     SugarCRMSimulator.seed_demo(tenant, sim.url)
-    from connectors.models import ConnectorAccount
 
     accounts = ConnectorAccount.objects.for_tenant(tenant).filter(kind="sugarcrm")
     assert accounts.count() == 1
@@ -324,7 +324,6 @@ def test_count_contacts(sugar):
 
 
 def test_portal_authorize_and_test_actions(account, sim):
-    from connectors import services
 
     assert services.authorize_account(account, actor="admin").ok
     account.refresh_from_db()

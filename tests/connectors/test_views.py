@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from connectors.models import ConnectorAccount, ConnectorAuditEntry, ConnectorStatus
+from jobs.models import Job
 from tests.connectors.ui_stubs import use_stub
 from tests.factories import SF_CREDENTIALS, make_connector
 
@@ -194,7 +195,6 @@ def test_kind_guide_is_included(member_client):
 
 
 def test_delete_confirms_then_deletes_and_keeps_audit(member_client, account, tenant):
-    from jobs.models import Job
 
     Job.objects.create(tenant=tenant, kind="contact_sync", connector=account)
     url = reverse("connectors:delete", args=[account.pk])

@@ -8,6 +8,9 @@ from contacts.models import Contact
 from contacts.sync import run_contact_sync, start_contact_sync
 from jobs import runner
 from jobs.models import JobStatus
+from simulators.dynamics365 import Dynamics365Simulator
+from simulators.retailcrm import RetailCRMSimulator
+from simulators.sugarcrm import SugarCRMSimulator
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +34,6 @@ def import_from(tenant, kind, settings, credentials):
 
 
 def test_sugarcrm(tenant):
-    from simulators.sugarcrm import SugarCRMSimulator
 
     sim = SugarCRMSimulator().start()
     try:
@@ -42,7 +44,6 @@ def test_sugarcrm(tenant):
 
 
 def test_retailcrm(tenant):
-    from simulators.retailcrm import RetailCRMSimulator
 
     sim = RetailCRMSimulator().start()
     try:
@@ -52,7 +53,6 @@ def test_retailcrm(tenant):
 
 
 def test_dynamics365(tenant, monkeypatch):
-    from simulators.dynamics365 import Dynamics365Simulator
 
     sim = Dynamics365Simulator().start()
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(sim.ca_file()))

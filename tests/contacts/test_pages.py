@@ -7,6 +7,7 @@ from calls.models import CallSyncSettings
 from contacts.models import ContactSyncSettings, FieldMapping, UserMapping
 from jobs.models import Job
 from platforms.models import ContactCenterAccount
+from simulators.daktela import DEMO_TOKEN
 from simulators.salesforce import data as sim_data
 from tests.conftest import make_user
 from tests.contacts.helpers import make_contact, make_sync_job
@@ -186,7 +187,6 @@ def test_support_can_sync_but_not_configure(client, tenant, sf, monkeypatch):
 
 
 def test_import_agents_from_daktela(member_client, tenant, sf, daktela_sim):
-    from simulators.daktela import DEMO_TOKEN
     from tests.contacts.helpers import make_cc_account
 
     make_cc_account(tenant, url=daktela_sim.url, token=DEMO_TOKEN)

@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from connectors.salesforce.connector import SalesforceConnector
 from contacts.models import Contact, ContactSyncSettings, FieldMapping
 from contacts.sync import run_contact_sync, start_contact_sync, start_due_syncs
 from jobs.models import Job, JobStatus
@@ -27,7 +28,6 @@ def sync(account, full=False) -> Job:
 def test_a_finished_job_shows_what_it_read_when_the_count_was_an_estimate(
     tenant, sf, sf_sim, monkeypatch
 ):
-    from connectors.salesforce.connector import SalesforceConnector
 
     monkeypatch.setattr(SalesforceConnector, "count_contacts", lambda self, **kw: 10_000)
     job = sync(sf)

@@ -9,6 +9,7 @@ from contacts.metadata import contact_object
 from contacts.models import Contact
 from contacts.prefetch import prefetch
 from platforms.models import ContactCenterAccount
+from simulators.daktela import DEMO_TOKEN, DaktelaSimulator
 from tests.factories import make_connector
 
 
@@ -53,7 +54,6 @@ def test_contact_object_per_crm(tenant):
 
 @pytest.mark.django_db
 def test_daktela_seed_demo_is_idempotent(tenant):
-    from simulators.daktela import DEMO_TOKEN, DaktelaSimulator
 
     DaktelaSimulator.seed_demo(tenant, "http://127.0.0.1:8705")
     DaktelaSimulator.seed_demo(tenant, "http://127.0.0.1:8705")

@@ -2,6 +2,7 @@
 
 from itertools import count
 
+from connectors.models import ConnectorAccount
 from contacts.models import Contact, ContactPhone, UserMapping
 from portal.phones import normalize, phone_row
 from realtime.models import RoutingRule, ScreenPopRule, WidgetToken
@@ -12,7 +13,6 @@ _ids = count(1)
 
 def connector_for(tenant, kind="salesforce", **kwargs):
     """The tenant's connector of that kind (created once)."""
-    from connectors.models import ConnectorAccount
 
     found = ConnectorAccount.objects.filter(tenant=tenant, kind=kind).first()
     return found or make_connector(tenant, kind=kind, **kwargs)

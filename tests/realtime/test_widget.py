@@ -8,7 +8,7 @@ from django.core import signing
 from django.utils import timezone
 
 from connectors.models import ConnectorAccount
-from realtime.widget import SALT, create_contact_url, sign_token, widget_url
+from realtime.widget import SALT, create_contact_url, sign_token, verify_token, widget_url
 from tests.realtime.helpers import connector_for, make_contact, make_widget_token
 
 URL = "/widget/activity/"
@@ -173,7 +173,6 @@ def test_widget_url_template_carries_placeholders_and_token(tenant):
     )
     token = parse_qs(urlparse(url).query)["token"][0]
     assert sign_token  # the token verifies as this tenant's
-    from realtime.widget import verify_token
 
     assert verify_token(token)[0] == tenant
 

@@ -14,8 +14,12 @@ from django.utils import timezone
 
 from automations import tasks as automation_tasks  # noqa: F401  (registers its tasks)
 from calls import tasks
+from calls.ingest import store_events
+from calls.models import Call, CallEvent
+from calls.validation import validate_events
 from connectors import breaker
 from connectors.errors import ConnectorError
+from connectors.types import WriteResult
 from contacts import tasks as contact_tasks  # noqa: F401
 from delivery import outbox
 from delivery import tasks as delivery_tasks
@@ -81,7 +85,6 @@ def test_half_open_allows_one_probe_batch_only(api, fake_connector, run_on_commi
 
 
 def _ok(record):
-    from connectors.types import WriteResult
 
     return WriteResult(key=record.key, crm_id=f"00T{record.pk}")
 
@@ -96,8 +99,6 @@ def test_one_slow_crm_never_holds_more_than_the_cap_of_worker_slots(tenant, sett
     try:
         account = authorized_salesforce(tenant, sim)
         sim.rate_limit(retry_after=1)  # queue 1,000 rows without delivering them
-        from calls.ingest import store_events
-        from calls.validation import validate_events
 
         events = [
             call_events(f"S{i}", caller=f"+42060{i:07d}")[-1] | {"event_id": f"s-{i}"}
@@ -163,7 +164,6 @@ def test_a_lost_sweeper_doorbell_rings_again_after_its_ttl(
 def test_sweeper_fold_doorbells_are_deduplicated_and_stale_ones_cost_nothing(
     api, tenant, fake_connector, monkeypatch
 ):
-    from calls.models import Call, CallEvent
 
     sent = []
     monkeypatch.setattr(tasks.fold_calls, "delay", lambda *a, **kw: sent.append((a, kw)))

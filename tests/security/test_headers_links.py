@@ -3,6 +3,7 @@
 import pytest
 
 from calls.models import Call
+from calls.validation import validate_event
 from contacts.models import Contact
 from delivery.models import SyncRecord
 from tests.calls.conftest import event, fake_connector, fake_crm  # noqa: F401 (fixtures)
@@ -51,7 +52,6 @@ def test_http_recording_urls_are_accepted(api, value):
 
 
 def test_daktela_form_goes_through_the_same_validation():
-    from calls.validation import validate_event
 
     _clean, errors = validate_event(
         {

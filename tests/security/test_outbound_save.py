@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from connectors.models import ConnectorAccount
 from platforms.models import ContactCenterAccount
+from portal import netpolicy
 from tests.factories import make_connector
 from tests.security.outbound_listener import Listener
 
@@ -119,7 +120,6 @@ def test_a_click_to_call_url_may_carry_a_query(strict, api, resolver_public):
 @pytest.fixture
 def resolver_public(monkeypatch):
     """Names resolve to a public address (no DNS in CI)."""
-    from portal import netpolicy
 
     monkeypatch.setattr(
         netpolicy, "getaddrinfo", lambda host, port, *a: [(2, 1, 6, "", ("8.8.8.8", port))]
@@ -127,7 +127,6 @@ def resolver_public(monkeypatch):
 
 
 def test_a_public_name_is_accepted_and_a_name_resolving_inside_is_not(strict, api, monkeypatch):
-    from portal import netpolicy
 
     answers = {"crm.example.com": "8.8.8.8", "crm.evil.example": "127.0.0.1"}
     monkeypatch.setattr(netpolicy, "getaddrinfo", lambda h, p, *a: [(2, 1, 6, "", (answers[h], p))])

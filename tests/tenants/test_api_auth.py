@@ -2,7 +2,8 @@ import pytest
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
-from tenants.models import ApiKey
+from tenants.auth import find_active_key
+from tenants.models import ApiKey, hash_key
 
 
 @pytest.mark.parametrize("header", [None, "Bearer nope", "Bearer ", "Basic abc", "Token x"])
@@ -55,8 +56,6 @@ def test_settings_region_is_case_insensitive(api):
 
 
 def test_key_lookup_matches_the_orm(tenant, other_tenant):
-    from tenants.auth import find_active_key
-    from tenants.models import hash_key
 
     tenant.frame_ancestors = ["https://crm.example.com"]
     tenant.save()

@@ -4,8 +4,10 @@ import pytest
 from django.http import HttpRequest
 from django.urls import reverse
 
+from portal.views import server_error
 from tenants.middleware import SESSION_KEY
 from tenants.models import Membership, Role
+from tenants.templatetags import portal_ui
 from tests.conftest import make_user
 
 
@@ -56,7 +58,6 @@ def test_navigation_is_role_aware(client, tenant, role, sees_admin_items):
 
 
 def test_sections_without_a_landing_page_are_hidden(member_client, monkeypatch):
-    from tenants.templatetags import portal_ui
 
     monkeypatch.setattr(
         portal_ui,
@@ -165,8 +166,6 @@ def test_empty_state_include_renders_title_text_and_action():
 
 def test_500_page_is_standalone(rf, db):
     from django.contrib.auth.models import AnonymousUser
-
-    from portal.views import server_error
 
     request = rf.get("/anything/")
     request.user, request.membership, request.tenant = AnonymousUser(), None, None
