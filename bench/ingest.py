@@ -33,6 +33,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 os.environ.setdefault("DEBUG", "false")
 os.environ.setdefault("SECRET_KEY", "bench-secret-key-not-for-production")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
+# As in production (portal.W001): one cache for every process, here the broker's Redis.
+os.environ.setdefault("CACHE_URL", os.environ.get("CELERY_BROKER_URL", "locmemcache://"))
 # The Salesforce simulator listens on 127.0.0.1: allow that network (outbound policy, DEBUG off).
 os.environ.setdefault("OUTBOUND_ALLOWED_NETWORKS", "127.0.0.0/8")
 # Persistent database connections: a new PostgreSQL connection per request costs more than

@@ -72,6 +72,9 @@ class Command(BaseCommand):
         shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
         # OAuth redirect URIs and links in mails are built from PUBLIC_URL: follow --port.
         env.setdefault("PUBLIC_URL", f"http://{shown}:{port}")
+        # One cache for the web and every worker process (doorbell dedupe, budgets; portal.W001):
+        # local memory would be one per process.
+        env.setdefault("CACHE_URL", f"filecache://{settings.LOCAL_DIR / 'cache'}")
         registry.STATE_FILE.unlink(missing_ok=True)
         self.spawn("simulators", [py, "manage.py", "run_simulators"], env)
         for _ in range(100):
