@@ -317,7 +317,13 @@ LOGGING = {
 # The shared cache holds the API and password-reset throttle counters. Local memory (the
 # default) is per process: with several gunicorn workers each counts alone. Production sets
 # CACHE_URL=redis://127.0.0.1:6379/1 so every worker and host shares one count.
-CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+CACHES = {
+    "default": env.cache_url("CACHE_URL", default="locmemcache://"),
+    # Per process, for portal.cache.TTLCache (hot read paths, a few seconds stale at most).
+    "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ttl"},
+}
+# The cache alias of portal.cache.TTLCache: "local" (per process, no round trip) or "default".
+TTL_CACHE_ALIAS = env.str("TTL_CACHE_ALIAS", default="local")
 # Reverse proxies trusted to append the client address to X-Forwarded-For (0: use the socket's
 # address and ignore the header, which a client can forge). One rule for the login lock-out,
 # the reset throttle and the API's per-IP throttle (portal/throttling.py client_ip).

@@ -8,6 +8,7 @@ from cryptography.fernet import Fernet
 from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
+from portal import cache as ttl_cache
 from portal import http, throttling
 from portal.celery import app
 from simulators.daktela import DaktelaSimulator
@@ -49,6 +50,7 @@ def _test_settings(settings):
     from django.core.cache import cache
 
     cache.clear()  # cached CRM metadata/queues must not leak from one test into another
+    ttl_cache.clear_all()  # and the per-process TTL caches (portal.cache)
     # abuse: budget counters (login lock-outs are AccessAttempt rows, rolled back per test)
     throttling.clear_counters()
     yield

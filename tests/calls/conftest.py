@@ -6,6 +6,7 @@ from calls import tasks
 from calls.models import CallEvent
 from connectors import registry
 from connectors.models import ConnectorStatus
+from portal import cache as ttl_cache
 from tests.calls.fakes import FakeConnector, FakeCRM
 from tests.factories import make_connector
 
@@ -88,9 +89,8 @@ def call_events(call_id="1WS.1", start="2026-11-20T10:00:00+01:00", duration=95,
 
 @pytest.fixture(autouse=True)
 def _clear_caches():
-    from django.core.cache import cache
 
-    cache.clear()  # the TTL caches (portal.cache): signing secrets, call-event connectors
+    ttl_cache.clear_all()  # the TTL caches (portal.cache): signing secrets, call-event connectors
     yield
 
 

@@ -1,10 +1,10 @@
 """POST /api/v1/routing/initial-target/ (seed 001): rules, order, loop guard, formats, bad input."""
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from portal import cache as ttl_cache
 from realtime import routing
 from tests.realtime.helpers import make_contact, make_mapping, make_rule
 
@@ -19,9 +19,9 @@ def post(api, body):
 
 @pytest.fixture(autouse=True)
 def _fresh_rule_cache():
-    cache.clear()  # the rules' TTL cache (portal.cache)
+    ttl_cache.clear_all()  # the rules' TTL cache (portal.cache)
     yield
-    cache.clear()
+    ttl_cache.clear_all()
 
 
 def test_owner_rule_routes_to_the_owners_agent_phone(api, tenant):

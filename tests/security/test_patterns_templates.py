@@ -6,6 +6,7 @@ import pytest
 from automations.models import Trigger
 from calls.models import CallSyncSettings
 from delivery.models import SyncRecord
+from portal import cache as ttl_cache
 from portal.placeholders import TemplateError, render
 from tests.calls.conftest import event
 from tests.factories import authorized_salesforce, make_connector
@@ -92,9 +93,8 @@ def test_rendering_is_bounded():
 
 @pytest.fixture(autouse=True)
 def _clear_caches():
-    from django.core.cache import cache
 
-    cache.clear()  # the TTL caches (portal.cache): call-event connectors
+    ttl_cache.clear_all()  # the TTL caches (portal.cache): call-event connectors
 
 
 def _missed(n: int) -> list[dict]:
