@@ -27,6 +27,20 @@ DESCRIPTIONS = {
     "404": "No such object in this tenant (a foreign id is answered the same way), or no such page.",
     "413": "The body is larger than DATA_UPLOAD_MAX_MEMORY_SIZE (`payload_too_large`).",
     "415": "The body is not `application/json` (`unsupported_media_type`).",
+    "409": "The connector's CRM cannot do this (`not_supported`: it lacks the capability; "
+    "`capabilities` on the connector lists what it can do).",
+}
+# Operations refused with 409 not_supported when the connector's kind lacks the capability
+# (connectors/capabilities.py require()): path suffix -> methods.
+CAPABILITY_GATED = {
+    "/contact-sync-settings/": {"get", "put", "patch"},
+    "/match-users/": {"post"},
+    "/sync-contacts/": {"post"},
+    "/call-sync-settings/": {"get", "put", "patch"},
+    "/api/v1/triggers/": {"post"},
+    "/api/v1/triggers/{id}/": {"put", "patch"},
+    "/api/v1/callback-profiles/": {"post"},
+    "/api/v1/callback-profiles/{id}/": {"put", "patch"},
 }
 METHODS = {"get", "post", "put", "patch", "delete"}
 
@@ -41,6 +55,8 @@ def _error_statuses(path: str, method: str, operation: dict) -> list[str]:
         statuses.append("404")
     if writes:  # any body may be too large or not JSON (portal/middleware.py, portal/parsers.py)
         statuses += ["413", "415"]
+    if any(path.endswith(end) and method in m for end, m in CAPABILITY_GATED.items()):
+        statuses.append("409")
     return statuses
 
 

@@ -54,3 +54,20 @@ def test_swagger_ui_is_self_hosted(client, db):
     assert any("swagger-ui-bundle" in a for a in assets)
     for asset in assets:
         assert finders.find(asset.removeprefix("/static/")), f"{asset} is not a local static file"
+
+
+def test_capability_gated_operations_document_409(client, db):
+    """What answers 409 not_supported for a CRM without the capability says so in the schema
+    (tests/connectors/test_capabilities.py proves the 409 itself)."""
+    paths = client.get("/api/schema/?format=json").json()["paths"]
+    gated = [
+        ("post", "/api/v1/connectors/{connector_id}/sync-contacts/"),
+        ("post", "/api/v1/connectors/{connector_id}/match-users/"),
+        ("get", "/api/v1/connectors/{connector_id}/contact-sync-settings/"),
+        ("put", "/api/v1/connectors/{id}/call-sync-settings/"),
+        ("post", "/api/v1/triggers/"),
+        ("post", "/api/v1/callback-profiles/"),
+    ]
+    for method, path in gated:
+        assert "409" in paths[path][method]["responses"], (method, path)
+    assert "409" not in paths["/api/v1/connectors/"]["get"]["responses"]
