@@ -15,6 +15,7 @@ from django.db.models import Exists, OuterRef, Q
 from calls.models import Call
 from delivery.models import SyncRecord, SyncState
 from portal import dates
+from portal.filters import TenantFilterSet
 
 # The query parameters, in the order the API schema lists them.
 FILTERS = (
@@ -91,7 +92,7 @@ class SyncStateFilter(django_filters.Filter):
     field_class = SyncStateParam
 
 
-class CallFilter(django_filters.FilterSet):
+class CallFilter(TenantFilterSet):
     """Call filters of one tenant. Declared in validation order (problems list in this order)."""
 
     phone = TextFilter(method="by_phone")
@@ -111,15 +112,9 @@ class CallFilter(django_filters.FilterSet):
         fields: list[str] = []
 
     def __init__(self, data, *, tenant, **kwargs):
-        super().__init__(data, queryset=Call.objects.for_tenant(tenant), **kwargs)
-        self.tenant = tenant
+        super().__init__(data, tenant=tenant, queryset=Call.objects.for_tenant(tenant), **kwargs)
         for name in ("since", "until"):
             self.form.fields[name].tz = tenant.zone
-
-    @property
-    def problems(self) -> dict[str, list[str]]:
-        """The invalid parameters: {name: [message]} (empty when all are fine)."""
-        return {name: list(messages) for name, messages in self.errors.items()}
 
     def by_phone(self, qs, name, value):
         return qs.by_phone(value, self.tenant.default_region)

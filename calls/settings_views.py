@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_POST
 
 from calls import signing
@@ -10,6 +11,17 @@ from calls.models import CallSyncSettings, WebhookSecret
 from connectors.capabilities import Capability, refusal
 from connectors.models import ConnectorAccount
 from tenants.scoping import get_for_tenant, tenant_view
+
+
+def default_owner(account) -> dict:
+    """The per-connector default CRM owner of unmatched agents, and the page that sets it
+    (shown on the contacts app's user-mappings page through contacts.hooks)."""
+    st = CallSyncSettings.objects.for_tenant(account.tenant_id).filter(connector=account).first()
+    try:
+        url = reverse("calls:connector_settings", args=[account.pk])
+    except NoReverseMatch:
+        url = ""
+    return {"value": st.default_owner_crm_id if st else "", "url": url}
 
 
 @tenant_view("admin")

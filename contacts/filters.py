@@ -9,6 +9,7 @@ import django_filters
 from django import forms
 
 from contacts.models import Contact
+from portal.filters import TenantFilterSet
 
 
 class RawParam(forms.Field):
@@ -32,7 +33,7 @@ class ConnectorFilter(django_filters.Filter):
     field_class = ConnectorParam
 
 
-class ContactFilter(django_filters.FilterSet):
+class ContactFilter(TenantFilterSet):
     connector = ConnectorFilter(method="by_connector")
     email = RawFilter(method="by_email")
     q = RawFilter(method="by_search")
@@ -41,15 +42,6 @@ class ContactFilter(django_filters.FilterSet):
     class Meta:
         model = Contact
         fields: list[str] = []
-
-    def __init__(self, data, *, queryset, tenant, **kwargs):
-        super().__init__(data, queryset=queryset, **kwargs)
-        self.tenant = tenant
-
-    @property
-    def problems(self) -> dict[str, list[str]]:
-        """The invalid parameters: {name: [message]} (empty when all are fine)."""
-        return {name: list(messages) for name, messages in self.errors.items()}
 
     def by_connector(self, qs, name, value):
         return qs.filter(connector_id=int(value))

@@ -57,10 +57,8 @@ def publish(task, *args, **kwargs) -> bool:
     """Send one task message (a task or its name) now; False (logged) when the broker refuses."""
     global _down_until
     task = task_named(task)
-    if app.conf.task_always_eager:
-        task.delay(
-            *args, **kwargs
-        )  # tests and `CELERY_TASK_ALWAYS_EAGER`: run inline, errors raise
+    if app.conf.task_always_eager:  # tests and CELERY_TASK_ALWAYS_EAGER: inline, errors raise
+        task.delay(*args, **kwargs)
         return True
     if time.monotonic() < _down_until:
         log.debug("broker marked down; %s%r left to the sweeper", task.name, args)
