@@ -31,6 +31,7 @@ from connectors.types import (
     CrmField,
     CrmQueue,
     CrmUser,
+    NewRecord,
     TicketRequest,
     Token,
     WriteResult,
@@ -56,10 +57,23 @@ class Provider:
     deactivate_by_hand: str = ""
     batch_size: int = 100  # records per write request
     contact_object: str = "Contact"  # the CRM object contacts are imported from
+    # Record type -> the CRM object it is imported from ("lead": "Lead"); the keys are the
+    # types this CRM can import and match (API.md `type`; the matching policy's `objects`).
+    record_objects: tuple[tuple[str, str], ...] = (("contact", "Contact"),)
+    # Which of those can be created for an unknown caller (Capability.CREATE_RECORDS).
+    creatable_types: tuple[str, ...] = ()
     capabilities: frozenset[Capability] = frozenset()
 
     def can(self, capability: Capability) -> bool:
         return capability in self.capabilities
+
+    @property
+    def record_types(self) -> tuple[str, ...]:
+        return tuple(t for t, _obj in self.record_objects)
+
+    def crm_object(self, record_type: str) -> str:
+        """The CRM object of a record type ("lead" -> "Lead"); KeyError when not supported."""
+        return dict(self.record_objects)[record_type]
 
     def secret_fields(self) -> tuple[str, ...]:
         return self.form_class.secret_fields
@@ -202,19 +216,36 @@ class Installation:
     def describe_fields(self, crm_object: str = "Contact") -> list[CrmField]:
         raise NotImplementedError
 
-    def iter_contacts(self, modified_since: datetime | None = None) -> Iterator[list[CrmContact]]:
-        """Pages of contacts (deleted ones flagged `deleted=True` where the CRM reports them)."""
+    # Every record operation takes the record type (provider.record_types): "contact",
+    # "lead" or "account"; the CrmContacts returned carry it in `type`.
+
+    def iter_contacts(
+        self, modified_since: datetime | None = None, record_type: str = "contact"
+    ) -> Iterator[list[CrmContact]]:
+        """Pages of records (deleted ones flagged `deleted=True` where the CRM reports them)."""
         raise NotImplementedError
 
-    def iter_contact_ids(self) -> Iterator[list[str]]:
-        """Pages of every live contact id (to detect deletes/merges the CRM does not report)."""
+    def iter_contact_ids(self, record_type: str = "contact") -> Iterator[list[str]]:
+        """Pages of every live record id (to detect deletes/merges the CRM does not report)."""
         raise NotImplementedError
 
-    def count_contacts(self, modified_since: datetime | None = None) -> int | None:
-        """How many contacts iter_contacts(modified_since) reads; None = unknown (COUNTS)."""
+    def count_contacts(
+        self, modified_since: datetime | None = None, record_type: str = "contact"
+    ) -> int | None:
+        """How many records iter_contacts(...) reads; None = unknown (COUNTS)."""
         raise NotImplementedError
 
-    def find_contacts_by_phone(self, phone: str) -> list[CrmContact]:
+    def find_contacts_by_phone(
+        self, phone: str, record_types: tuple[str, ...] = ("contact",)
+    ) -> list[CrmContact]:
+        """Live search in the CRM: records of those types with this number (any stored format).
+
+        Used by the live lookup (contacts/lookup.py) with a short timeout: one request per
+        type at most, no paging beyond the first page (a few records)."""
+        raise NotImplementedError
+
+    def create_record(self, record: NewRecord) -> CrmContact:
+        """Create a contact or lead for an unknown caller (CREATE_RECORDS); returns it as read."""
         raise NotImplementedError
 
     def list_users(self) -> list[CrmUser]:

@@ -23,6 +23,7 @@ class Capability(StrEnum):
     CALLBACKS = "callbacks"  # callback requests written as planned phone calls
     LIVE_CALL_EVENTS = "live_call_events"  # ringing/ended events pushed to the CRM (screen pop)
     CLICK_TO_CALL = "click_to_call"  # the CRM asks us to start a call (retailCRM makeCallUrl)
+    CREATE_RECORDS = "create_records"  # contacts / leads created for unknown callers
     WEB_FLOW = "web_flow"  # OAuth authorization-code flow (the admin logs in on the CRM's page)
 
     @property
@@ -41,6 +42,7 @@ LABELS = {
     Capability.CALLBACKS: "callback calls",
     Capability.LIVE_CALL_EVENTS: "live call events",
     Capability.CLICK_TO_CALL: "click-to-call",
+    Capability.CREATE_RECORDS: "record creation",
     Capability.WEB_FLOW: "web login flow",
 }
 
@@ -60,6 +62,7 @@ METHODS: dict[Capability, tuple[str, ...]] = {
     Capability.CALLBACKS: ("log_calls",),
     Capability.LIVE_CALL_EVENTS: ("send_call_event",),
     Capability.CLICK_TO_CALL: ("make_call_url",),
+    Capability.CREATE_RECORDS: ("create_record",),
     Capability.WEB_FLOW: ("authorization_url", "exchange_code"),
 }
 

@@ -3,6 +3,10 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 
+# The CRM record types the portal imports and matches callers against (API.md `type`).
+CONTACT, LEAD, ACCOUNT = "contact", "lead", "account"
+RECORD_TYPES = (CONTACT, LEAD, ACCOUNT)
+
 
 @dataclass
 class Token:
@@ -34,6 +38,26 @@ class CrmContact:
     modified_at: datetime | None = None
     deleted: bool = False
     url: str = ""
+    type: str = CONTACT  # contact | lead | account (Person Accounts are accounts)
+
+
+@dataclass
+class NewRecord:
+    """A contact or lead to create in the CRM for an unknown caller (matching policy).
+
+    `key` is our idempotency key ("<tenant>-<connector>-<e164>"); connectors that can store it
+    on the record do, and the caller searches by phone before creating, so a retry finds it.
+    """
+
+    key: str
+    type: str  # contact | lead
+    phone: str  # E.164
+    last_name: str  # CRMs require one: "Unknown caller +420..." when nothing better is known
+    first_name: str = ""
+    email: str = ""
+    company: str = ""  # leads: Salesforce requires Company
+    owner_crm_id: str = ""
+    description: str = ""
 
 
 @dataclass
@@ -72,6 +96,7 @@ class CallLog:
     status: str = "answered"
     owner_crm_id: str = ""
     contact_crm_id: str = ""
+    contact_type: str = CONTACT  # the record type of contact_crm_id (lead, account)
     queue: str = ""
     recording_url: str = ""
     queue_crm_id: str = ""  # a CRM queue to put the record in (callback phone calls)
@@ -87,6 +112,7 @@ class TicketRequest:
     subject: str
     description: str
     contact_crm_id: str = ""
+    contact_type: str = CONTACT  # the record type of contact_crm_id (lead, account)
     account_crm_id: str = ""
     owner_crm_id: str = ""
     queue_crm_id: str = ""

@@ -84,6 +84,7 @@ class Importer:
         contact = Contact(
             tenant_id=self.tenant_id,
             connector_id=self.account.pk,
+            type=c.type or "contact",
             crm_id=c.crm_id,
             first_name=_text(c.first_name, 200),
             last_name=_text(c.last_name, 200),
@@ -135,7 +136,7 @@ class Importer:
         Contact.objects.bulk_create(
             contacts,
             update_conflicts=True,
-            unique_fields=["connector", "crm_id"],
+            unique_fields=["connector", "type", "crm_id"],
             update_fields=UPDATE_FIELDS,
         )
         if any(contact.pk is None for contact in contacts):  # backends that return no ids

@@ -67,12 +67,22 @@ class ContactQuerySet(TenantQuerySet):
         return self.filter(cond)
 
 
+class RecordType(models.TextChoices):
+    """The CRM object a record came from (connectors.types.RECORD_TYPES)."""
+
+    CONTACT = "contact", "Contact"
+    LEAD = "lead", "Lead"
+    ACCOUNT = "account", "Account"
+
+
 class Contact(TenantScopedModel):
-    """A CRM contact imported into the local store (the CRM stays the master)."""
+    """A CRM record (contact, lead or account) imported into the local store (the CRM stays
+    the master). `type` says which CRM object; "contacts" in code means all three."""
 
     connector = models.ForeignKey(
         "connectors.ConnectorAccount", on_delete=models.CASCADE, related_name="contacts"
     )
+    type = models.CharField(max_length=8, choices=RecordType.choices, default=RecordType.CONTACT)
     crm_id = models.CharField(max_length=64)
     first_name = models.CharField(max_length=200, blank=True, default="")
     last_name = models.CharField(max_length=200, blank=True, default="")
@@ -94,10 +104,13 @@ class Contact(TenantScopedModel):
     class Meta:
         ordering = ["last_name", "first_name", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["connector", "crm_id"], name="uniq_contact_crm_id")
+            models.UniqueConstraint(
+                fields=["connector", "type", "crm_id"], name="uniq_contact_type_crm_id"
+            )
         ]
         indexes = [
             models.Index(fields=["tenant", "email"]),
+            models.Index(fields=["tenant", "type", "last_name", "first_name"]),
             models.Index(fields=["tenant", "last_name", "first_name"]),
             models.Index(
                 fields=["tenant", "id"],
@@ -223,6 +236,62 @@ class ContactSyncSettings(TenantScopedModel):
         if self.last_reconciled_at is None:
             return True
         return now - self.last_reconciled_at >= timedelta(hours=self.reconcile_hours)
+
+
+class MultipleMatches(models.TextChoices):
+    MOST_RECENT = "most_recent", "The most recently modified record"
+    AGENT_OWNED = "agent_owned", "The record owned by the call's agent"
+    NONE = "none", "None (log the call without a link)"
+
+
+class UnknownCaller(models.TextChoices):
+    LOG_UNMATCHED = "log_unmatched", "Log the call without a link"
+    CREATE_CONTACT = "create_contact", "Create a contact and link the call"
+    CREATE_LEAD = "create_lead", "Create a lead and link the call"
+    SKIP = "skip", "Do not log the call"
+
+
+def default_objects() -> list[str]:
+    return [RecordType.CONTACT.value]
+
+
+class MatchingPolicy(TenantScopedModel):
+    """How callers are matched in one CRM (API.md "Caller matching", one per connector)."""
+
+    connector = models.OneToOneField(
+        "connectors.ConnectorAccount", on_delete=models.CASCADE, related_name="matching"
+    )
+    # Record types in order of preference; also which types are imported and searched live.
+    objects_order = models.JSONField(default=default_objects, db_column="objects")
+    live_lookup = models.BooleanField(default=True)
+    live_lookup_timeout_ms = models.PositiveIntegerField(
+        default=1500, validators=[MinValueValidator(100), MaxValueValidator(10_000)]
+    )
+    multiple_matches = models.CharField(
+        max_length=16, choices=MultipleMatches.choices, default=MultipleMatches.MOST_RECENT
+    )
+    unknown_caller = models.CharField(
+        max_length=16, choices=UnknownCaller.choices, default=UnknownCaller.LOG_UNMATCHED
+    )
+    # How long a number the CRM did not know is not asked again (the negative cache).
+    negative_cache_seconds = models.PositiveIntegerField(
+        default=300, validators=[MinValueValidator(0), MaxValueValidator(24 * 3600)]
+    )
+    # ISO 3166 region for this CRM's national numbers; "" = the tenant's default_region.
+    region = models.CharField(max_length=2, blank=True, default="")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"caller matching of {self.connector_id}"
+
+    @classmethod
+    def for_connector(cls, account) -> "MatchingPolicy":
+        """The stored policy, or the defaults (unsaved) when the admin never changed it."""
+        row = cls.objects.for_tenant(account.tenant_id).filter(connector=account).first()
+        return row or cls(tenant_id=account.tenant_id, connector=account)
+
+    def region_for(self, tenant) -> str:
+        return self.region or tenant.default_region
 
 
 class ContactDeletion(TenantScopedModel):
