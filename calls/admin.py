@@ -5,6 +5,7 @@ from calls.models import (
     CallActivity,
     CallEvent,
     CallSyncSettings,
+    CreatedCaller,
     WebhookSecret,
 )
 from tenants.scoping import TenantScopedAdmin
@@ -43,3 +44,10 @@ class CallSyncSettingsAdmin(TenantScopedAdmin):
 class WebhookSecretAdmin(TenantScopedAdmin):
     list_display = ["label", "prefix", "created_at", "retired_at"]
     list_select_related = ["tenant"]
+
+
+@admin.register(CreatedCaller)
+class CreatedCallerAdmin(TenantScopedAdmin):
+    list_display = ["e164", "connector", "type", "crm_id", "claimed_at", "created_at"]
+    list_select_related = ["tenant", "connector"]
+    search_fields = ["e164", "crm_id"]

@@ -1,6 +1,6 @@
 from django.apps import AppConfig
 
-from calls.call_logs import CALL_LOG, send_call_logs  # no models: safe before the apps load
+from calls.call_logs import CALL_LOG  # no models: safe before the apps load
 from contacts import hooks
 from delivery import kinds
 
@@ -9,8 +9,10 @@ class CallsConfig(AppConfig):
     name = "calls"
 
     def ready(self) -> None:
-        kinds.register(CALL_LOG, "Call log", send_call_logs, crm_object="Task")
-        # Inside ready(): settings_views imports the models, which load only after the registry.
+        # Inside ready(): these modules import models, which load only after the registry.
+        from calls.callers import deliver_call_logs
         from calls.settings_views import default_owner
 
+        # The sender resolves unknown callers before writing (calls/callers.py).
+        kinds.register(CALL_LOG, "Call log", deliver_call_logs, crm_object="Task")
         hooks.set_default_owner_lookup(default_owner)

@@ -6,6 +6,13 @@ logged as missed), duplicate (another call with the same customer number already
 logged on that connector, started within start_margin_seconds, inclusive). Otherwise the
 call is queued as a CallLog. Rows are unique per (connector, kind, key), so deciding twice
 changes nothing.
+
+The record a call is linked to comes from the local store with the connector's matching
+policy (calls/matching.py: lookup(live=False) + pick(), batched) and is recorded as the sync
+record's `match`. A number the store does not know is left for the delivery to resolve
+(calls/callers.py: live lookup, then the unknown-caller rule), because a decision runs inside
+the fold's transaction holding the calls' row locks and must never wait on a CRM; only a
+`skip` rule with the live lookup off skips here already (reason unknown_caller).
 """
 
 import hashlib
@@ -16,16 +23,16 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from calls import matching
 from calls.call_logs import CALL_LOG, call_log_payload
 from calls.models import CallSyncSettings
 from calls.signals import calls_decided
 from connectors.models import ConnectorAccount, ConnectorStatus
 from connectors.types import CallLog
-from contacts.models import ContactPhone, UserMapping
+from contacts.models import UnknownCaller, UserMapping
 from delivery import outbox
 from delivery.models import SyncRecord, SyncState
 from portal import placeholders
-from portal.phones import matches, tail
 
 NOT_AUTHORIZED = (ConnectorStatus.UNCONFIGURED, ConnectorStatus.DISABLED)
 DIRECTION_WORDS = {"in": "Inbound", "out": "Outbound", "internal": "Internal"}
@@ -53,8 +60,10 @@ def decide_calls(tenant, calls: list) -> list[SyncRecord]:
         .filter(connector__in=connectors)
         .order_by("connector_id")
     }
+    policies = matching.policies_for(connectors)
     for connector in connectors:
-        records += _decide_for_connector(connector, settings_rows[connector.pk], calls)
+        conf, policy = settings_rows[connector.pk], policies[connector.pk]
+        records += _decide_for_connector(connector, conf, policy, calls)
     outbox.enqueue_many(records)
     # Announce the decision: the apps above queue their own writes (automations: tickets).
     for _receiver, queued in calls_decided.send(sender=None, tenant=tenant, calls=calls):
@@ -62,11 +71,11 @@ def decide_calls(tenant, calls: list) -> list[SyncRecord]:
     return records
 
 
-def _decide_for_connector(connector, conf: CallSyncSettings, calls: list) -> list[SyncRecord]:
+def _decide_for_connector(connector, conf, policy, calls: list) -> list[SyncRecord]:
     margin = timedelta(seconds=conf.start_margin_seconds)
     recent = _recent_by_phone(connector, calls, margin)
     owners = _owners(connector, calls)
-    contacts = _contacts(connector, calls)
+    found = matching.local_matches(connector, policy, {c.phone_e164 for c in calls})
     out = []
     for call in calls:
         reason, detail = _skip_reason(connector, conf, call, recent, margin)
@@ -79,9 +88,12 @@ def _decide_for_connector(connector, conf: CallSyncSettings, calls: list) -> lis
         )
         if not reason:
             try:
-                record.payload, record.reason_detail = _payload(call, conf, owners, contacts)
+                built = _payload(call, conf, policy, owners, found)
+                record.payload, record.reason_detail, record.match = built
             except placeholders.TemplateError as exc:  # saved before the check: this call only
                 reason, detail = "bad_template", {"error": str(exc)[:500]}
+        if not reason and _skip_unknown(record.match):
+            reason, detail = UNKNOWN_CALLER, {"phone": call.phone_e164}
         if reason:
             record.state, record.reason, record.reason_detail = SyncState.SKIPPED, reason, detail
         elif call.phone_e164 and call.started_at:
@@ -90,24 +102,41 @@ def _decide_for_connector(connector, conf: CallSyncSettings, calls: list) -> lis
     return out
 
 
+UNKNOWN_CALLER = "unknown_caller"
+
+
+def _skip_unknown(match: dict) -> bool:
+    """Skip now: no local match, the rule is skip and nothing is left to ask the CRM."""
+    return bool(match.get("resolved")) and match.get("unknown_caller") == UnknownCaller.SKIP
+
+
 def call_log_payloads(connector, conf: CallSyncSettings, calls: list) -> dict:
-    """call pk -> (CallLog payload, reason_detail), built as a decision builds them; a call
-    whose payload cannot be built (a stored template that is not usable) is left out."""
-    owners, contacts = _owners(connector, calls), _contacts(connector, calls)
+    """call pk -> (CallLog payload, reason_detail, match), built as a decision builds them; a
+    call whose payload cannot be built (a stored template that is not usable) is left out."""
+    policy = matching.policies_for([connector])[connector.pk]
+    owners = _owners(connector, calls)
+    found = matching.local_matches(connector, policy, {c.phone_e164 for c in calls})
     built = {}
     for call in calls:
         try:
-            built[call.pk] = _payload(call, conf, owners, contacts)
+            built[call.pk] = _payload(call, conf, policy, owners, found)
         except placeholders.TemplateError:
             continue
     return built
 
 
-def _payload(call, conf, owners: dict, contacts: dict) -> tuple[dict, dict]:
+def _payload(call, conf, policy, owners: dict, found: dict) -> tuple[dict, dict, dict]:
     owner, owner_source = _owner_for(call, owners, conf)
-    contact = contacts.get(call.phone_e164) or ""
-    payload = call_log_payload(_call_log(call, conf, owner, contact))
-    return payload, {"owner_source": owner_source, "contact_crm_id": contact}
+    candidates = found.get(call.phone_e164) or []
+    if candidates:
+        agent_user = owner if owner_source == "mapped" else ""
+        match = matching.choose(candidates, policy, agent_user)
+    else:
+        match = matching.unknown(policy, call.phone_e164)
+    log_ = _call_log(call, conf, owner, match["crm_id"])
+    log_.contact_type = match["type"] if match["crm_id"] else log_.contact_type
+    payload = call_log_payload(log_)
+    return payload, {"owner_source": owner_source, "contact_crm_id": match["crm_id"]}, match
 
 
 def _skip_reason(connector, conf, call, recent, margin) -> tuple[str, dict]:
@@ -183,42 +212,6 @@ def _owner_for(call, owners: dict, conf) -> tuple[str, str]:
     if conf.default_owner_crm_id:
         return conf.default_owner_crm_id, "default"
     return "", "none"
-
-
-def _contacts(connector, calls) -> dict:
-    """phone_e164 -> crm_id of the contact found by phone in the local store (lowest id wins)."""
-    phones = {c.phone_e164 for c in calls if c.phone_e164}
-    if not phones:
-        return {}
-    found = {}
-    rows = (
-        ContactPhone.objects.filter(
-            tenant_id=connector.tenant_id, contact__connector=connector, e164__in=phones
-        )
-        .order_by("contact_id")
-        .values_list("e164", "contact__crm_id")
-    )
-    for phone, crm_id in rows:
-        found.setdefault(phone, crm_id)
-    # Trailing-digit candidates (numbers stored in national format) are confirmed with the
-    # same rule as the contact store's by_phone(): a shared 7-digit tail alone is not a match.
-    missing: dict[str, list[str]] = {}
-    for phone in phones - set(found):
-        if tail(phone):
-            missing.setdefault(tail(phone), []).append(phone)
-    if missing:
-        rows = (
-            ContactPhone.objects.filter(
-                tenant_id=connector.tenant_id, contact__connector=connector, tail__in=missing
-            )
-            .order_by("contact_id")
-            .values_list("tail", "raw", "e164", "contact__crm_id")
-        )
-        for key, raw, stored, crm_id in rows:
-            for phone in missing[key]:
-                if phone not in found and matches(raw, stored, phone, phone):
-                    found[phone] = crm_id
-    return found
 
 
 def subject_for(call, template: str) -> str:

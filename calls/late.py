@@ -61,10 +61,10 @@ def revise_calls(tenant, calls: list) -> int:
                 continue
             if call.pk not in built:  # its template is not usable now: keep what was sent
                 continue
-            payload, detail = built[call.pk]
+            payload, detail, match = _keep_resolution(record, *built[call.pk])
             if payload == record.payload:
                 continue
-            _revise(record, payload, detail, now)
+            _revise(record, payload, detail, match, now)
             changed += 1
             if record.state != SyncState.DEAD:
                 kicks.add(account.pk)
@@ -73,10 +73,26 @@ def revise_calls(tenant, calls: list) -> int:
     return changed
 
 
-def _revise(record: SyncRecord, payload: dict, detail: dict, now) -> None:
+def _keep_resolution(record: SyncRecord, payload: dict, detail: dict, match: dict):
+    """A number the store did not know at the decision may have been resolved by the delivery
+    (calls/callers.py: found live, created, or logged unlinked): a late event keeps that
+    outcome instead of asking the CRM again."""
+    old = record.match or {}
+    if match.get("candidates") or not old.get("resolved") or old.get("candidates"):
+        return payload, detail, match
+    payload = {
+        **payload,
+        "contact_crm_id": record.payload.get("contact_crm_id", ""),
+        "contact_type": record.payload.get("contact_type", payload.get("contact_type")),
+    }
+    return payload, {**detail, "contact_crm_id": payload["contact_crm_id"]}, old
+
+
+def _revise(record: SyncRecord, payload: dict, detail: dict, match: dict, now) -> None:
     fields = {
         "payload": payload,
         "reason_detail": detail,
+        "match": match,
         "late_updates": F("late_updates") + 1,
         "late_updated_at": now,
         "updated_at": now,

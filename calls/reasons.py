@@ -66,4 +66,5 @@ ATTEMPT_BADGE = {
     AttemptOutcome.DEAD: "err",
     AttemptOutcome.LOST: "warn",
     AttemptOutcome.DISCARDED: "muted",
+    AttemptOutcome.SKIPPED: "muted",
 }

@@ -8,10 +8,16 @@ Each app registers its kinds once, in its `AppConfig.ready`:
 `send(connector, records) -> [WriteResult]` gets the connector object (not the account) and
 the claimed rows; one result per row, keyed by the row's `key`. `crm_object` names the CRM
 object a written record is, for its link (connector.record_url(crm_object, crm_id)).
+
+A sender may also answer `Skipped(key, reason=..., detail=...)` for a row it decided not to
+write after all (a call from an unknown caller whose connector's policy says skip): the row
+ends `skipped` with that reason, as a decision's skip does.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from connectors.types import WriteResult
 
 Sender = Callable[[object, list], list]
 
@@ -22,6 +28,14 @@ class Kind:
     label: str
     send: Sender
     crm_object: str
+
+
+@dataclass
+class Skipped(WriteResult):
+    """A sender's answer for a row it does not write: the row ends skipped with `reason`."""
+
+    reason: str = ""
+    detail: dict = field(default_factory=dict)
 
 
 _KINDS: dict[str, Kind] = {}

@@ -57,6 +57,9 @@ class SyncRecord(TenantScopedModel):
     state = models.CharField(max_length=16, choices=SyncState.choices, default=SyncState.PENDING)
     reason = models.CharField(max_length=32, blank=True, default="")
     reason_detail = models.JSONField(default=dict, blank=True)
+    # Which CRM record the write is linked to and why (call logs, tickets, callbacks): {"type",
+    # "crm_id", "source": local|live|created, "candidates", "rule", ...}; {} = not matched.
+    match = models.JSONField(default=dict, blank=True)
     crm_record_id = models.CharField(max_length=128, blank=True, default="")
     crm_record_url = models.CharField(max_length=500, blank=True, default="")
     attempts = models.PositiveIntegerField(default=0)
@@ -100,6 +103,7 @@ class AttemptOutcome(models.TextChoices):
     DEAD = "dead", "Dead (gave up)"
     LOST = "lost", "Lost (the worker stopped; its lease expired)"
     DISCARDED = "discarded", "Discarded (the row changed meanwhile)"
+    SKIPPED = "skipped", "Skipped (decided at delivery: nothing to write)"
 
 
 class DeliveryAttempt(TenantScopedModel):

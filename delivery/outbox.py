@@ -195,7 +195,9 @@ def deliver_batch(account, kind: str) -> int:
     synced = []
     for record in records:
         result = by_key.get(record.key)
-        if result is None:
+        if isinstance(result, kinds.Skipped):
+            skip(record, result, attempts=tries)
+        elif result is None:
             missing = ConnectorError("The CRM returned no result for this record")
             missing.request_id = batch_id
             fail(record, missing, attempts=tries)
@@ -310,6 +312,23 @@ def _succeed_postgres(pairs, connector) -> set[int]:
     with connection.cursor() as cursor:
         cursor.execute(sql, [SyncState.SYNCED, now, now, *params, lease, SyncState.RUNNING])
         return {pk for (pk,) in cursor.fetchall()}
+
+
+def skip(record: SyncRecord, result: kinds.Skipped, *, attempts: list | None = None) -> None:
+    """The sender decided not to write this row (kinds.Skipped): it ends skipped, for good."""
+    now = timezone.now()
+    ours = _mine(record).update(
+        state=SyncState.SKIPPED,
+        reason=result.reason[:32],
+        reason_detail=result.detail,
+        last_error="",
+        next_attempt_at=None,
+        locked_until=None,
+        lease=None,
+        updated_at=now,
+    )
+    outcome = AttemptOutcome.SKIPPED if ours else AttemptOutcome.DISCARDED
+    _save([_attempt(record, outcome, "" if ours else "The row had been taken over.")], attempts)
 
 
 def fail(record: SyncRecord, exc: ConnectorError, *, attempts: list | None = None) -> None:

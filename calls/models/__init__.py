@@ -1,6 +1,7 @@
 """Call pipeline rows: events -> calls (+ activities) -> sync settings (outbox: delivery)."""
 
 from calls.models.call import Call, CallActivity, CallEvent, CallQuerySet
+from calls.models.callers import CreatedCaller
 from calls.models.signing import WebhookSecret
 from calls.models.sync import CallSyncSettings
 
@@ -10,5 +11,6 @@ __all__ = [
     "CallEvent",
     "CallQuerySet",
     "CallSyncSettings",
+    "CreatedCaller",
     "WebhookSecret",
 ]
