@@ -10,6 +10,7 @@ from calls import ingest, signing
 from calls.daktela import daktela_events
 from calls.filters import FILTERS, CallFilter
 from calls.models import Call, CallEvent, CallSyncSettings
+from calls.retry import retry_call
 from calls.serializers import (
     ACCEPTED,
     EVENTS_BODY,
@@ -22,7 +23,6 @@ from calls.serializers import (
 from calls.validation import validate_events
 from connectors.capabilities import Capability, require
 from connectors.models import ConnectorAccount
-from delivery import outbox
 from portal.api import ApiError
 from portal.parsers import json_body
 from tenants.scoping import TenantAPIView, TenantScopedReadOnlyViewSet, get_for_tenant
@@ -130,7 +130,7 @@ class CallViewSet(TenantScopedReadOnlyViewSet):
     @action(detail=True, methods=["post"])
     def retry(self, request, pk=None):
         call = self.get_object()
-        return Response({"requeued": outbox.retry(call.sync_records.all())}, status=202)
+        return Response({"requeued": retry_call(call)}, status=202)
 
 
 # --- call sync settings ----------------------------------------------------------------------

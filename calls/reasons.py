@@ -14,6 +14,8 @@ REASONS = {
     "template (call sync settings, or the trigger) and later calls are synced",
     "duplicate": "not synced: call {other_call_id} with the same number, started within "
     "{margin} s, is already logged",
+    "unknown_caller": "not synced: no record in the CRM has the number {phone}, and this "
+    "connector's caller matching skips unknown callers",
 }
 SYNCED_TEXT = {
     "call_log": "logged in the CRM",
@@ -68,3 +70,55 @@ ATTEMPT_BADGE = {
     AttemptOutcome.DISCARDED: "muted",
     AttemptOutcome.SKIPPED: "muted",
 }
+
+
+RULE_WORDS = {
+    "most_recent": "linked the most recently modified",
+    "agent_owned": "linked the one owned by the call's agent",
+}
+PENDING_WORDS = {  # not in the local store; the delivery looks it up and applies the rule
+    "log_unmatched": "if unknown there, logged without a link",
+    "create_contact": "if unknown there, a contact is created and linked",
+    "create_lead": "if unknown there, a lead is created and linked",
+    "skip": "if unknown there, the call is not logged",
+}
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def match_text(record) -> str:
+    """The sync record's match in words ("2 leads matched; linked the most recently
+    modified"); "" when the row was not matched (a skip before matching, tickets of old)."""
+    m = record.match or {}
+    if not m:
+        return ""
+    kind, crm = m.get("type") or "record", record.connector.provider.label
+    name = f" ({m['name']})" if m.get("name") else ""
+    if m.get("source") == "created":
+        return f"No match; a {kind} was created in {crm} and linked{name}"
+    if m.get("source") == "live":
+        return (
+            f"No match in the local store; a {kind} found in {crm} by live lookup was linked{name}"
+        )
+    n = m.get("candidates") or 0
+    if n == 1 and m.get("crm_id"):
+        return f"1 {kind} matched; linked it{name}"
+    if n > 1:
+        rule = m.get("rule") or ""
+        if m.get("crm_id"):
+            return f"{_plural(n, kind)} matched; {RULE_WORDS.get(rule, 'linked one')}{name}"
+        if rule == "agent_owned":
+            return (
+                f"{_plural(n, kind)} matched, none owned by the call's agent: logged without a link"
+            )
+        return (
+            f"{_plural(n, kind)} matched: logged without a link (the policy links none of several)"
+        )
+    if not m.get("resolved", True):
+        rule = PENDING_WORDS.get(m.get("unknown_caller") or "", PENDING_WORDS["log_unmatched"])
+        return f"Not in the local store: resolved when the call is sent to {crm} ({rule})"
+    if m.get("unknown_caller") == "skip":
+        return "No match: the call is not logged (unknown callers are skipped)"
+    return "No match: logged without a link" + (f" ({m['note']})" if m.get("note") else "")

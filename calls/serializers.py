@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from calls.decisions import check_template
 from calls.models import Call, CallEvent, CallSyncSettings
-from calls.reasons import reason_text
+from calls.reasons import match_text, reason_text
 from calls.validation import CHOICES, ID_FIELDS, INT_FIELDS, TEXT_FIELDS
 from delivery.models import DeliveryAttempt, SyncRecord
 
@@ -76,6 +76,18 @@ class EventSerializer(serializers.Serializer):
     activity_id = serializers.CharField()
 
 
+MATCH = inline_serializer(
+    "SyncMatch",
+    {
+        "type": serializers.CharField(help_text="contact | lead | account; '' when none"),
+        "crm_id": serializers.CharField(help_text="the linked record; '' = written unlinked"),
+        "source": serializers.ChoiceField(["local", "live", "created"]),
+        "candidates": serializers.IntegerField(help_text="records of that type that matched"),
+    },
+    allow_null=True,
+)
+
+
 class SyncSerializer(serializers.Serializer):
     connector = serializers.IntegerField(source="connector_id", allow_null=True)
     connector_name = serializers.CharField(source="connector.name", default="")
@@ -90,12 +102,31 @@ class SyncSerializer(serializers.Serializer):
     next_attempt_at = serializers.DateTimeField(allow_null=True)
     late_updates = serializers.IntegerField(help_text="times re-sent after late events")
     late_updated_at = serializers.DateTimeField(allow_null=True)
+    match = serializers.SerializerMethodField()
+    match_text = serializers.SerializerMethodField()
+    updated_at = serializers.DateTimeField()
 
     def get_state(self, record) -> str:
         return "pending" if record.state == "running" else record.state  # leased = still pending
 
     def get_reason_text(self, record) -> str:
         return reason_text(record)
+
+    @extend_schema_field(MATCH)
+    def get_match(self, record) -> dict | None:
+        """The CRM record the write is linked to (null: not matched, e.g. skipped before)."""
+        m = record.match or {}
+        if not m:
+            return None
+        return {
+            "type": m.get("type", ""),
+            "crm_id": m.get("crm_id", ""),
+            "source": m.get("source", "local"),
+            "candidates": m.get("candidates", 0),
+        }
+
+    def get_match_text(self, record) -> str:
+        return match_text(record)
 
 
 class AttemptSerializer(serializers.ModelSerializer):
@@ -172,6 +203,9 @@ NO_CONNECTOR = {
     "next_attempt_at": None,
     "late_updates": 0,
     "late_updated_at": None,
+    "match": None,
+    "match_text": "",
+    "updated_at": None,
 }
 
 

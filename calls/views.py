@@ -12,16 +12,17 @@ from calls.dashboard import backlog, chart, daily_counts
 from calls.filters import CallFilter
 from calls.forms import CallFilterForm
 from calls.models import Call, CallEvent
-from calls.reasons import ATTEMPT_BADGE, STATE_BADGE, owner_text, reason_text
+from calls.reasons import ATTEMPT_BADGE, STATE_BADGE, match_text, owner_text, reason_text
+from calls.retry import retry_call
 from calls.serializers import calls_with_details
 from connectors.models import ConnectorAccount
-from delivery import outbox
 from tenants.scoping import get_for_tenant, tenant_view
 
 
 def _decorate(record):
     record.reason_text = reason_text(record)
     record.owner_text = owner_text(record)
+    record.match_text = match_text(record)
     record.badge = STATE_BADGE.get(record.state, "muted")
     return record
 
@@ -134,7 +135,9 @@ def detail(request, pk):
             "events": events.order_by("occurred_at", "id"),
             "syncs": syncs,
             "can_retry": request.membership.has_role("support"),
-            "retryable": any(r.state in ("failed", "dead") for r in syncs),
+            "retryable": any(
+                r.state in ("failed", "dead") or r.reason == "unknown_caller" for r in syncs
+            ),
         },
     )
 
@@ -143,7 +146,7 @@ def detail(request, pk):
 @tenant_view("support")
 def retry(request, pk):
     call = get_for_tenant(Call, request.tenant, pk=pk)
-    n = outbox.retry(call.sync_records.all())
+    n = retry_call(call)
     if n:
         messages.success(request, f"Re-queued {n} sync(s); they are sent within seconds.")
     else:
