@@ -117,7 +117,7 @@ def decide_callback(
 
 def callback_plan(request, profile) -> dict:
     subject = profile.subject or _global_subject(profile.connector, request)
-    contact = find_contact(profile.tenant, profile.connector, request.phone)
+    match = find_contact(profile.tenant, profile.connector, request.phone)
     lines = [
         f"Callback requested at {request.requested_at:%Y-%m-%d %H:%M %Z}",
         f"Phone: {request.phone}",
@@ -135,7 +135,8 @@ def callback_plan(request, profile) -> dict:
     return {
         "subject": subject[:255],
         "description": "\n".join(lines),
-        "contact_crm_id": contact.crm_id if contact else "",
+        "contact_crm_id": match["crm_id"],
+        "contact_type": match["type"] if match["crm_id"] else "contact",
         "queue_crm_id": profile.crm_queue_id,
         "ownership": profile.ownership,
     }
@@ -323,6 +324,7 @@ def send_callbacks(connector, records) -> list[WriteResult]:
                 status="callback",
                 owner_crm_id=resolve_owner(request.profile),
                 contact_crm_id=plan["contact_crm_id"],
+                contact_type=plan["contact_type"],
                 queue=request.queue,
                 queue_crm_id=request.profile.crm_queue_id,
             )

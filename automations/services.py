@@ -9,8 +9,10 @@ from datetime import datetime
 from django.core.cache import cache
 from django.utils.dateparse import parse_datetime
 
+from calls.matching import choose
 from calls.models import CallSyncSettings
-from contacts.models import Contact, UserMapping
+from contacts.lookup import lookup
+from contacts.models import MatchingPolicy, UserMapping
 from portal import dates
 
 QUEUE_CACHE_SECONDS = 60
@@ -37,20 +39,27 @@ def customer_phone(call) -> str:
     return call.callee if call.direction == "out" else call.caller
 
 
-def find_contact(tenant, connector, phone):
-    if not phone:
-        return None
-    return (
-        Contact.objects.for_tenant(tenant)
-        .filter(connector=connector)
-        .by_phone(phone, tenant.default_region)
-        .order_by("id")
-        .first()
-    )
+def find_contact(tenant, connector, phone, agent_crm_user_id: str = "") -> dict:
+    """The CRM record a ticket or callback is linked to, as calls link theirs: the one lookup
+    (local store only: never wait on a CRM here) and the connector's matching policy (its
+    preferred record types, its multiple-match rule). Returns the match as recorded on a sync
+    record (calls.matching.choose): {"type", "crm_id" ('' = none), "source", "candidates"...}."""
+    found = lookup(tenant, phone, connectors=[connector], live=False) if phone else []
+    found = [m for m in found if m.connector_id == connector.pk]
+    return choose(found, MatchingPolicy.for_connector(connector), agent_crm_user_id)
 
 
-def agent_owner(tenant, connector, call) -> tuple[str, str]:
-    """(CRM user id, how it was chosen): the agent's mapped CRM user, else the default owner."""
+def match_words(match: dict) -> str:
+    """A match for the dry-run: "Lead Jane Doe (00Q...)", or why there is none."""
+    if match.get("crm_id"):
+        return f"{match['type'].title()} {match['name'] or '-'} ({match['crm_id']})"
+    if match.get("candidates"):
+        return f"{match['candidates']} {match['type']}s match; the policy links none of them"
+    return "no contact found for the number"
+
+
+def mapped_user(tenant, connector, call) -> UserMapping | None:
+    """The agent's mapping to a CRM user on this connector (by agent id, then email)."""
     mappings = (
         UserMapping.objects.for_tenant(tenant).filter(connector=connector).exclude(crm_user_id="")
     )
@@ -59,6 +68,12 @@ def agent_owner(tenant, connector, call) -> tuple[str, str]:
         mapping = mappings.filter(agent_id=call.agent_id).first()
     if mapping is None and call.agent_email:
         mapping = mappings.filter(agent_email__iexact=call.agent_email).first()
+    return mapping
+
+
+def agent_owner(tenant, connector, call) -> tuple[str, str]:
+    """(CRM user id, how it was chosen): the agent's mapped CRM user, else the default owner."""
+    mapping = mapped_user(tenant, connector, call)
     if mapping:
         return mapping.crm_user_id, f"agent {mapping.agent_id}'s CRM user"
     default = default_owner(connector)

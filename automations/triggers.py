@@ -12,7 +12,15 @@ from django.utils import timezone
 
 from automations.models import Trigger
 from automations.rendering import call_description, call_values, render
-from automations.services import DryRunError, agent_owner, customer_phone, find_contact, parse_time
+from automations.services import (
+    DryRunError,
+    agent_owner,
+    customer_phone,
+    find_contact,
+    mapped_user,
+    match_words,
+    parse_time,
+)
 from calls.models import Call
 from connectors.errors import ConnectorError
 from connectors.models import ConnectorStatus
@@ -45,17 +53,21 @@ EXAMPLE_CALL = json.dumps(
 def ticket_plan(trigger: Trigger, call) -> dict:
     """What the trigger would create for `call` (used for both the real run and the dry-run)."""
     tenant, connector = trigger.tenant, trigger.connector
-    contact = find_contact(tenant, connector, customer_phone(call))
     owner, owner_reason = agent_owner(tenant, connector, call)
+    mapping = mapped_user(tenant, connector, call)  # agent_owned: the agent's own records
+    match = find_contact(
+        tenant, connector, customer_phone(call), mapping.crm_user_id if mapping else ""
+    )
     tz = tenant.zone  # times in the ticket as the tenant reads them
     return {
         "subject": render(trigger.subject_template, call_values(call, tz))[:255],
         "description": call_description(call, tz),
-        "contact_crm_id": contact.crm_id if contact else "",
-        "account": contact.account if contact else "",
+        "contact_crm_id": match["crm_id"],
+        "contact_type": match["type"] if match["crm_id"] else "contact",
+        "match": match,
         "owner_crm_id": owner,
         "owner_reason": owner_reason,
-        "contact": str(contact) if contact else "no contact found for the number",
+        "contact": match_words(match),
     }
 
 
@@ -120,6 +132,7 @@ def fire_triggers(tenant, calls, **_signal) -> list:
                 subject=plan["subject"],
                 description=plan["description"],
                 contact_crm_id=plan["contact_crm_id"],
+                contact_type=plan["contact_type"],
                 owner_crm_id=plan["owner_crm_id"],
             )
             records.append(
@@ -128,6 +141,7 @@ def fire_triggers(tenant, calls, **_signal) -> list:
                     call,
                     key,
                     payload=asdict(ticket),
+                    match=plan["match"],
                     reason_detail={"owner_source": plan["owner_reason"]},
                 )
             )
