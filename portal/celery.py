@@ -12,6 +12,7 @@ that rings many doorbells pays for one failed connect, not one per doorbell). Th
 (calls.sweep, automations.sweep_callbacks, jobs.sweep) find the rows.
 """
 
+import contextvars
 import logging
 import os
 import time
@@ -83,7 +84,10 @@ def publish(task, *args, **kwargs) -> bool:
 def ring(task, *args) -> None:
     """Best-effort doorbell (a task or its name) after the current transaction commits."""
     task = task_named(task)  # an unknown name raises here, in the caller, not after commit
-    transaction.on_commit(lambda: publish(task, *args))
+    # Published with the log context of the code that rang (request id, tenant: the task's
+    # headers carry it, portal/logcontext.py), even when the commit happens later.
+    context = contextvars.copy_context()
+    transaction.on_commit(lambda: context.run(publish, task, *args))
 
 
 def ring_once(key: str, task, *args, **kwargs) -> bool:
