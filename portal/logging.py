@@ -12,7 +12,6 @@ Settings call `logging_config()` for LOGGING and `configure_structlog()` once; t
 imports no Django model, so settings.py may import it.
 """
 
-import logging
 import re
 
 import structlog

@@ -84,7 +84,7 @@ INGEST_REJECTED = Counter(
 
 
 def status_class(status: int | None) -> str:
-    """"2xx" .. "5xx" for an HTTP status; "error" when no response came (timeout, refused)."""
+    """ "2xx" .. "5xx" for an HTTP status; "error" when no response came (timeout, refused)."""
     return f"{status // 100}xx" if status else "error"
 
 
@@ -195,7 +195,9 @@ def metrics_view(request):
         if not header:
             return _refusal(401, "Authorization: Bearer <METRICS_TOKEN> required.")
         scheme, _, value = header.partition(" ")
-        if scheme.lower() != "bearer" or not hmac.compare_digest(value.strip().encode(), token.encode()):
+        if scheme.lower() != "bearer" or not hmac.compare_digest(
+            value.strip().encode(), token.encode()
+        ):
             return _refusal(403, "Wrong metrics token.")
     elif not settings.DEBUG:
         return _refusal(403, "Metrics are closed: set METRICS_TOKEN (docs/operations.md).")
