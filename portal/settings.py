@@ -321,6 +321,8 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # workers log through LOGGING too
 # endpoint (404). Several processes: PROMETHEUS_MULTIPROC_DIR (read by prometheus_client).
 METRICS_ENABLED = env.bool("METRICS_ENABLED", default=True)
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+if env.str("PROMETHEUS_MULTIPROC_DIR", default=""):  # created before prometheus_client loads
+    Path(env.str("PROMETHEUS_MULTIPROC_DIR")).mkdir(parents=True, exist_ok=True)
 if METRICS_ENABLED:
     INSTALLED_APPS.append("django_prometheus")
     MIDDLEWARE.insert(0, "django_prometheus.middleware.PrometheusBeforeMiddleware")

@@ -184,3 +184,19 @@ def test_multiprocess_mode_sums_every_process(tmp_path, db):
     assert value(samples, "ccportal_crm_requests_total", **crm) == 2
     assert ("ccportal_outbox_rows", ()) not in samples  # the scrape-time part still renders
     assert "ccportal_collector_up" in {name for name, _ in samples}
+
+
+def test_the_grafana_dashboard_uses_metrics_the_endpoint_serves(client, settings, db):
+    import json
+    import re
+
+    settings.METRICS_TOKEN = TOKEN
+    client.get("/healthz")  # one request, so django-prometheus' labelled series exist
+    text = client.get("/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}").content.decode()
+    served = {family.name for family in text_string_to_metric_families(text)}
+    dashboard = json.loads((ROOT / "deploy/grafana/ccportal.json").read_text())
+    exprs = [t["expr"] for p in dashboard["panels"] for t in p["targets"]]
+    names = {m for e in exprs for m in re.findall(r"\b((?:ccportal|django)_[a-z_]+)", e)}
+    used = {re.sub(r"_(total|bucket|count|sum)$", "", name) for name in names}
+    assert len(used) >= 12 and not used - served, used - served
+    assert not any("tenant" in e for e in exprs)
