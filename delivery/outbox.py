@@ -277,7 +277,7 @@ def succeed_many(
                 ours.add(record.pk)
     else:
         ours = _succeed_postgres(pairs, connector)
-    metrics.delivered(connector.account.kind, [r for r, _ in pairs if r.pk in ours], timezone.now())
+    metrics.delivered(connector, [r for r, _ in pairs if r.pk in ours], timezone.now())
     _save(
         [
             _attempt(

@@ -93,8 +93,10 @@ def crm_request(kind: str, status: int | None, seconds: float) -> None:
     CRM_REQUEST_SECONDS.labels(kind).observe(seconds)
 
 
-def delivered(connector_kind: str, records, now) -> None:
-    """Synced outbox rows: the time from their decision (created_at) to `now`."""
+def delivered(connector, records, now) -> None:
+    """Synced outbox rows of `connector` (an Installation or its account): the time from their
+    decision (created_at) to `now`."""
+    connector_kind = getattr(getattr(connector, "account", connector), "kind", "unknown")
     for record in records:
         DELIVERY_LATENCY.labels(connector_kind, record.kind).observe(
             max(0.0, (now - record.created_at).total_seconds())
