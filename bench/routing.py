@@ -85,7 +85,7 @@ def setup_env(args):
         SECRET_KEY=os.environ.get("BENCH_SECRET_KEY") or secrets.token_urlsafe(40),
         FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
         CELERY_BROKER_URL="memory://",
-        LOG_LEVEL="WARNING",
+        LOG_LEVEL=os.environ.get("LOG_LEVEL", "WARNING"),  # bench/observability.py sets INFO
         DJANGO_SETTINGS_MODULE="portal.settings",
     )
     os.environ.pop("BENCH_SECRET_KEY", None)

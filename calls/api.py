@@ -23,6 +23,7 @@ from calls.serializers import (
 from calls.validation import validate_events
 from connectors.capabilities import Capability, require
 from connectors.models import ConnectorAccount
+from portal import logcontext, metrics
 from portal.api import ApiError
 from portal.parsers import json_body
 from tenants.scoping import TenantAPIView, TenantScopedReadOnlyViewSet, get_for_tenant
@@ -39,12 +40,14 @@ class CallEventsView(TenantAPIView):
         responses={202: ACCEPTED},
         description="One event object or an array of up to 1000; 202 once stored durably.",
     )
+    @metrics.counting_rejections("api")
     def post(self, request):
         try:
             signing.check_request(self.tenant, request)
         except signing.SignatureError as exc:
             raise ApiError(401, "invalid_signature", str(exc))
         events = validate_events(json_body(request))  # 415 unless JSON; depth-bounded
+        logcontext.bind_events(events)
         accepted, duplicates = ingest.store_events(self.tenant, events)
         return Response({"accepted": accepted, "duplicates": duplicates}, status=202)
 
@@ -78,6 +81,7 @@ class DaktelaEventsView(TenantAPIView):
         ],
         responses={202: ACCEPTED},
     )
+    @metrics.counting_rejections("daktela")
     def get(self, request):
         if request.headers.get("webhook-signature"):
             try:

@@ -16,6 +16,7 @@ from calls.models import CallEvent
 from connectors import registry
 from connectors.capabilities import Capability
 from connectors.models import ConnectorAccount
+from portal import metrics
 from portal.cache import TTLCache
 from portal.celery import ring
 
@@ -81,6 +82,7 @@ def store_events(tenant, events: list[dict], source: str = "api") -> tuple[int, 
         inserted = cursor.fetchall()
     if inserted:
         _kick_after_commit(tenant, inserted, source)
+    metrics.ingested(source, len(inserted), len(events) - len(inserted))
     return len(inserted), len(events) - len(inserted)
 
 

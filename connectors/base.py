@@ -36,6 +36,7 @@ from connectors.types import (
     Token,
     WriteResult,
 )
+from portal import metrics
 
 log = logging.getLogger(__name__)
 
@@ -148,9 +149,14 @@ class Installation:
                     return current
                 new = self.refresh_token(current) if current else self.fetch_token()
                 self._store_token(new)
+                metrics.token_refresh(self.account.kind, "ok")
                 return new
         except AuthError as exc:
+            metrics.token_refresh(self.account.kind, "needs_reauth")
             self.needs_reauth(str(exc))  # refresh failed for good: the admin must authorize again
+            raise
+        except ConnectorError:
+            metrics.token_refresh(self.account.kind, "error")  # transient: the next try refreshes
             raise
 
     def needs_reauth(self, message: str) -> None:

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 
 from django.utils.module_loading import import_string
 
+from portal import logcontext
+
 if TYPE_CHECKING:  # typing only: base.py imports the models, which import this module
     from connectors.base import Installation, Provider
 
@@ -39,4 +41,5 @@ def provider(kind: str) -> "Provider":
 
 def connector_for(account, **kwargs) -> "Installation":
     """The installation (the per-account connector object) for one configured account."""
+    logcontext.bind_connector(account)  # the unit of work's log lines (and CRM metrics) name it
     return provider(account.kind).installation(account, **kwargs)

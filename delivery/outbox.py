@@ -38,7 +38,7 @@ from connectors.registry import connector_for
 from connectors.types import WriteResult
 from delivery import admission, kinds
 from delivery.models import AttemptOutcome, DeliveryAttempt, SyncRecord, SyncState
-from portal import http
+from portal import http, metrics
 from portal.celery import ring, ring_once
 
 log = logging.getLogger(__name__)
@@ -279,6 +279,7 @@ def succeed_many(
                 ours.add(record.pk)
     else:
         ours = _succeed_postgres(pairs, connector)
+    metrics.delivered(connector, [r for r, _ in pairs if r.pk in ours], timezone.now())
     _save(
         [
             _attempt(

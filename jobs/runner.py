@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from jobs.models import Job, JobStatus
+from portal import metrics
 from portal.celery import ring
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,7 @@ def heartbeat(job: Job, done: int, total: int | None = None) -> None:
 def finish(job: Job, error: str = "", result: dict | None = None) -> None:
     """Record the outcome (only while this worker's claim holds: the claim token matches)."""
     status = JobStatus.FAILED if error else JobStatus.SUCCEEDED
+    metrics.job_finished(job.kind, status, job.started_at, timezone.now())
     Job.objects.for_tenant(job.tenant_id).filter(pk=job.pk, started_at=job.started_at).update(
         status=status,
         error=error[:5000],

@@ -12,6 +12,7 @@ that rings many doorbells pays for one failed connect, not one per doorbell). Th
 (calls.sweep, automations.sweep_callbacks, jobs.sweep) find the rows.
 """
 
+import contextvars
 import logging
 import os
 import time
@@ -20,6 +21,8 @@ from celery import Celery
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+
+from portal import logcontext  # noqa: F401  (its Celery signals: the log context in task headers)
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
@@ -83,7 +86,10 @@ def publish(task, *args, **kwargs) -> bool:
 def ring(task, *args) -> None:
     """Best-effort doorbell (a task or its name) after the current transaction commits."""
     task = task_named(task)  # an unknown name raises here, in the caller, not after commit
-    transaction.on_commit(lambda: publish(task, *args))
+    # Published with the log context of the code that rang (request id, tenant: the task's
+    # headers carry it, portal/logcontext.py), even when the commit happens later.
+    context = contextvars.copy_context()
+    transaction.on_commit(lambda: context.run(publish, task, *args))
 
 
 def ring_once(key: str, task, *args, **kwargs) -> bool:

@@ -26,9 +26,10 @@ from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 
 import requests
+import structlog
 from django.conf import settings
 
-from portal import netconn
+from portal import logcontext, metrics, netconn
 from portal.errors import HttpError
 
 log = logging.getLogger(__name__)
@@ -120,12 +121,14 @@ def request(
     retries: int | None = None,
     ok_status: tuple[int, ...] = (),
     sleep=time.sleep,
+    kind: str | None = None,
     **kwargs,
 ) -> requests.Response:
     """Send a request; return the response for any status < 400 or listed in ok_status.
 
     Raises HttpError for network failures and error statuses; the caller (a client.py)
-    may catch it to map the CRM's own error body to a better message.
+    may catch it to map the CRM's own error body to a better message. `kind` labels the
+    request's metric and log line (default: the connector bound in the log context).
     """
     session = netconn.guard(session or default_session())
     timeout = timeout or (settings.HTTP_TIMEOUT_CONNECT, settings.HTTP_TIMEOUT_READ)
@@ -137,7 +140,7 @@ def request(
     attempt = 0
     while True:
         try:
-            response = _follow(session, method, url, timeout, ok_status, kwargs)
+            response = _observed(kind, method, url, _follow, session, timeout, ok_status, kwargs)
         except requests.exceptions.SSLError as exc:
             raise HttpError(f"TLS error talking to {_host(url)}: {exc}", permanent=True) from exc
         except (requests.exceptions.Timeout, requests.exceptions.ConnectionError) as exc:
@@ -180,6 +183,33 @@ def json_body(response: requests.Response):
         raise HttpError(
             f"Malformed JSON from {_host(response.url)} (HTTP {response.status_code})"
         ) from exc
+
+
+_crm_log = structlog.get_logger("portal.http")
+
+
+def _observed(kind, method, url, follow, session, timeout, ok_status, kwargs):
+    """One try through `follow`, counted (portal.metrics) and logged as `crm_request` (host,
+    status, time, the CRM's request id; never the path or body: they carry personal data)."""
+    kind = kind or logcontext.connector_kind()
+    started = time.perf_counter()
+    status = None
+    try:
+        response = follow(session, method, url, timeout, ok_status, kwargs)
+        status = response.status_code
+        return response
+    finally:
+        seconds = time.perf_counter() - started
+        metrics.crm_request(kind, status, seconds)
+        _crm_log.info(
+            "crm_request",
+            kind=kind,
+            method=method,
+            host=_host(url),
+            status=status,
+            duration_ms=round(seconds * 1000, 1),
+            crm_request_id=request_id_of(response) if status else "",
+        )
 
 
 def _check_url(url: str) -> None:

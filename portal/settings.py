@@ -17,6 +17,8 @@ from celery.schedules import crontab  # noqa: F401  (kept for beat entries writt
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from portal import logging as portal_logging
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 LOCAL_DIR = Path(environ.Env().str("PORTAL_LOCAL_DIR", default=str(BASE_DIR / ".local")))
 
@@ -71,6 +73,7 @@ if DEBUG and importlib.util.find_spec("simulators") is not None:
     INSTALLED_APPS.append("simulators")
 
 MIDDLEWARE = [
+    "portal.logcontext.RequestContextMiddleware",  # request_id, the request log line
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -304,14 +307,29 @@ except ValueError as exc:
 SIMULATOR_HOST = env.str("SIMULATOR_HOST", default="127.0.0.1")
 SIMULATOR_BASE_PORT = env.int("SIMULATOR_BASE_PORT", default=8701)
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
-}
+# --- operations (issue 16): structured logs and metrics (docs/operations.md) -----------------
+# Logs: structlog (portal/logging.py), one JSON object per line in production, readable text with
+# DEBUG; every line carries the bound context (portal/logcontext.py) and passes one redaction.
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+LOG_FORMAT = env.str("LOG_FORMAT", default="console" if DEBUG else "json")
+LOGGING = portal_logging.logging_config(LOG_FORMAT, LOG_LEVEL)
+portal_logging.configure_structlog()
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # workers log through LOGGING too
+# Metrics: GET /metrics (portal/metrics.py). With METRICS_TOKEN it needs
+# `Authorization: Bearer <token>`; without one it is open only with DEBUG on (else 403).
+# METRICS_ENABLED=false drops django-prometheus' middleware and database wrapper and the
+# endpoint (404). Several processes: PROMETHEUS_MULTIPROC_DIR (read by prometheus_client).
+METRICS_ENABLED = env.bool("METRICS_ENABLED", default=True)
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+if env.str("PROMETHEUS_MULTIPROC_DIR", default=""):  # created before prometheus_client loads
+    Path(env.str("PROMETHEUS_MULTIPROC_DIR")).mkdir(parents=True, exist_ok=True)
+if METRICS_ENABLED:
+    INSTALLED_APPS.append("django_prometheus")
+    MIDDLEWARE.insert(0, "django_prometheus.middleware.PrometheusBeforeMiddleware")
+    MIDDLEWARE.append("django_prometheus.middleware.PrometheusAfterMiddleware")
+    _engine = DATABASES["default"]["ENGINE"].rsplit(".", 1)[1]  # postgresql, sqlite3
+    DATABASES["default"]["ENGINE"] = f"django_prometheus.db.backends.{_engine}"
+# --- end operations ---
 
 # --- abuse limits (issue 11, point 6) ---------------------------------------------------------
 # The shared cache holds the API and password-reset throttle counters. Local memory (the

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from portal import views
+from portal import metrics, views
 
 admin.site.site_header = "Portal platform administration"
 
@@ -12,6 +12,7 @@ API_APPS = ["tenants", "jobs", "connectors", "contacts", "calls", "automations",
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("metrics", metrics.metrics_view, name="metrics"),  # operators (docs/operations.md)
     path("admin/", admin.site.urls),
     path("accounts/", include("tenants.account_urls")),  # the reset flow (throttled)
     path("accounts/", include("django.contrib.auth.urls")),

@@ -10,6 +10,7 @@ from django.db import connection
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions
 
+from portal import logcontext
 from tenants.models import ApiKey, Tenant, hash_key
 
 
@@ -52,6 +53,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed("Invalid or revoked API key.")
         key.touch()
         request._request.tenant = key.tenant
+        logcontext.bind_tenant(key.tenant)
         return ApiPrincipal(key), key
 
     def authenticate_header(self, request):

@@ -14,10 +14,12 @@ hands SIGINT over as ignored.
 
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
@@ -75,6 +77,13 @@ class Command(BaseCommand):
         # One cache for the web and every worker process (doorbell dedupe, budgets; portal.W001):
         # local memory would be one per process.
         env.setdefault("CACHE_URL", f"filecache://{settings.LOCAL_DIR / 'cache'}")
+        # Metrics of the web and worker processes summed at /metrics (docs/operations.md); the
+        # directory starts empty with the processes that write to it.
+        metrics_dir = Path(
+            env.setdefault("PROMETHEUS_MULTIPROC_DIR", str(settings.LOCAL_DIR / "metrics"))
+        )
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+        metrics_dir.mkdir(parents=True)
         registry.STATE_FILE.unlink(missing_ok=True)
         self.spawn("simulators", [py, "manage.py", "run_simulators"], env)
         for _ in range(100):
