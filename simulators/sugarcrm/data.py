@@ -126,7 +126,7 @@ _PEOPLE = [
 _LEADS = [
     ("Karel", "Vesely", "Brno Bikes", "+420 605 111 222", "", False),
     ("Olga", "Mala", "", "", "731 222 333", False),
-    ("Henrik", "Virta", "Virta Oy", "050 765 4321", "", False),
+    ("Henrik", "Virta", "Virta Oy", "050 987 1234", "", False),
     ("Conny", "Converted", "Converted GmbH", "+420 605 999 000", "", True),
 ]
 # (name, office, alternate, email)
