@@ -43,7 +43,7 @@ class Cursor:
 
 class Store(WriteMixin):
     def __init__(self, seed_contacts: int = 50, person_accounts: bool = True):
-        self.schema = sim_data.schema(person_accounts)
+        self.person_accounts = person_accounts
         self.records: dict[str, dict[str, dict]] = {obj: {} for obj in self.schema}
         users = sim_data.seed_users()
         accounts = sim_data.seed_accounts()
@@ -67,6 +67,11 @@ class Store(WriteMixin):
         self.external_ids = {"Task": {"CC_Call_Key__c"}, "Case": {"CC_Ticket_Key__c"}}
         self.cursors: OrderedDict[str, Cursor] = OrderedDict()
         self.ext_index: dict[tuple[str, str], dict[str, str]] = {}  # (object, field) -> value -> Id
+
+    @property
+    def schema(self) -> dict[str, list[dict]]:
+        """Read from sim_data each time: tests patch sim_data.SCHEMA (a field removed)."""
+        return sim_data.schema(self.person_accounts)
 
     def _put(self, sobject: str, rows: list[dict]) -> None:
         for row in rows:
