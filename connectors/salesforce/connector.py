@@ -12,21 +12,28 @@ from urllib.parse import urlencode
 
 from connectors.base import Installation
 from connectors.errors import AuthError, ConnectorError
-from connectors.salesforce import mapping
-from connectors.salesforce.client import SalesforceClient, soql_literal, sosl_escape
+from connectors.salesforce import mapping, records
+from connectors.salesforce.client import SalesforceClient, soql_literal
 from connectors.types import (
+    ACCOUNT,
+    CONTACT,
+    LEAD,
     CallLog,
     CrmContact,
     CrmField,
     CrmQueue,
     CrmUser,
+    NewRecord,
     TicketRequest,
     Token,
     WriteResult,
 )
+from portal.cache import TTLCache
 
 USAGE_SAVE_INTERVAL = 10.0  # seconds between writes of account.state["api_usage"]
 BATCH_SIZE = 200  # sObject Collections accept at most 200 records per request
+# Person Accounts cannot be switched off once on: an hour of staleness only delays a new org's.
+PERSON_ACCOUNTS = TTLCache("salesforce:person-accounts", seconds=3600)
 
 
 class SalesforceConnector(Installation):
@@ -202,51 +209,93 @@ class SalesforceConnector(Installation):
                 return
             body = self._call(lambda c, url=next_url: c.get(url))
 
-    def iter_contacts(
-        self, modified_since: datetime | None = None, fields: list[str] | None = None
-    ) -> Iterator[list[CrmContact]]:
-        """Pages of live contacts; with modified_since also the deleted ones (queryAll)."""
-        select = mapping.contact_select(fields)
-        where = ""
-        if modified_since:
-            # Strictly after: the caller subtracts an overlap from its high-water mark (contacts
-            # changed in the same second as the mark are then read again, harmlessly).
-            where = f" WHERE LastModifiedDate > {mapping.soql_datetime(modified_since)}"
-        soql = f"SELECT {', '.join(select)} FROM Contact{where} ORDER BY Id"  # noqa: S608 (SOQL, names validated)
-        for records in self._pages(soql):
-            base = self._base_url()  # after the call: the token's instance_url is known
-            yield [mapping.contact_from_record(r, base) for r in records]
-        if modified_since:
-            since = mapping.soql_datetime(modified_since)
-            deleted = f"SELECT Id, LastModifiedDate FROM Contact WHERE IsDeleted = true AND LastModifiedDate > {since} ORDER BY Id"  # noqa: S608
-            for records in self._pages(deleted, include_deleted=True):
-                yield [mapping.deleted_contact(r) for r in records]
+    def _person_accounts(self) -> bool:
+        """Does the org have Person Accounts? (describe Account, cached for an hour)."""
+        return PERSON_ACCOUNTS.get(
+            self.account.pk or id(self),
+            lambda: any(f.name == "IsPersonAccount" for f in self.describe_fields("Account")),
+        )
 
-    def count_contacts(self, modified_since: datetime | None = None) -> int:
-        """How many contacts an import will read (the sync's progress total): SELECT COUNT()."""
-        where = ""
+    def _select(self, record_type: str, fields: list[str] | None = None) -> list[str]:
+        person = record_type == ACCOUNT and self._person_accounts()
+        return records.select(record_type, person, fields)
+
+    def iter_contacts(
+        self,
+        modified_since: datetime | None = None,
+        record_type: str = CONTACT,
+        fields: list[str] | None = None,
+    ) -> Iterator[list[CrmContact]]:
+        """Pages of live records; with modified_since also the deleted ones (queryAll) and, for
+        leads, the ones converted since (gone as leads: they live on as Contacts)."""
+        sobject = records.sobject(record_type)
+        select = self._select(record_type, fields)
+        changed = ""
         if modified_since:
-            where = f" WHERE LastModifiedDate > {mapping.soql_datetime(modified_since)}"
-        body = self._call(lambda c: c.get("query/", q=f"SELECT COUNT() FROM Contact{where}"))  # noqa: S608
+            # Strictly after: the caller subtracts an overlap from its high-water mark (records
+            # changed in the same second as the mark are then read again, harmlessly).
+            changed = f"LastModifiedDate > {mapping.soql_datetime(modified_since)}"
+        soql = f"SELECT {', '.join(select)} FROM {sobject}{records.where(record_type, changed)} ORDER BY Id"  # noqa: S608 (SOQL, names validated)
+        for page in self._pages(soql):
+            base = self._base_url()  # after the call: the token's instance_url is known
+            yield [records.from_record(record_type, r, base) for r in page]
+        if not modified_since:
+            return
+        gone = [(f"IsDeleted = true AND {changed}", True)]
+        if record_type == LEAD:
+            gone.append((f"IsConverted = true AND {changed}", False))
+        for condition, include_deleted in gone:
+            soql = f"SELECT Id, LastModifiedDate FROM {sobject} WHERE {condition} ORDER BY Id"  # noqa: S608
+            for page in self._pages(soql, include_deleted=include_deleted):
+                yield [mapping.deleted_contact(r, record_type) for r in page]
+
+    def count_contacts(
+        self, modified_since: datetime | None = None, record_type: str = CONTACT
+    ) -> int:
+        """How many records an import will read (the sync's progress total): SELECT COUNT()."""
+        changed = (
+            f"LastModifiedDate > {mapping.soql_datetime(modified_since)}" if modified_since else ""
+        )
+        soql = f"SELECT COUNT() FROM {records.sobject(record_type)}{records.where(record_type, changed)}"  # noqa: S608
+        body = self._call(lambda c: c.get("query/", q=soql))
         return int(body.get("totalSize") or 0) if isinstance(body, dict) else 0
 
-    def iter_contact_ids(self) -> Iterator[list[str]]:
-        for records in self._pages("SELECT Id FROM Contact ORDER BY Id"):
-            yield [r["Id"] for r in records]
-
-    def find_contacts_by_phone(self, phone: str) -> list[CrmContact]:
-        terms = mapping.phone_search_terms(phone)
-        if not terms:
-            return []
-        find = " OR ".join(sosl_escape(t) for t in terms)
-        sosl = (
-            f"FIND {{{find}}} IN PHONE FIELDS RETURNING "
-            f"Contact({', '.join(mapping.contact_select(None))}) LIMIT 50"
+    def iter_contact_ids(self, record_type: str = CONTACT) -> Iterator[list[str]]:
+        """Every live id (a converted Lead is not live: the reconcile deletes it)."""
+        soql = (
+            f"SELECT Id FROM {records.sobject(record_type)}{records.where(record_type)} ORDER BY Id"  # noqa: S608
         )
+        for page in self._pages(soql):
+            yield [r["Id"] for r in page]
+
+    def find_contacts_by_phone(
+        self, phone: str, record_types: tuple[str, ...] = (CONTACT,)
+    ) -> list[CrmContact]:
+        """One SOSL request over the phone fields of every requested type."""
+        person = ACCOUNT in record_types and self._person_accounts()
+        sosl = records.sosl(phone, tuple(record_types), person)
+        if not sosl:
+            return []
         body = self._call(lambda c: c.get("search/", q=sosl))
         base = self._base_url()
-        records = (body or {}).get("searchRecords", []) if isinstance(body, dict) else body or []
-        return [mapping.contact_from_record(r, base) for r in records]
+        found = (body or {}).get("searchRecords", []) if isinstance(body, dict) else body or []
+        typed = [(records.TYPE_OF.get((r.get("attributes") or {}).get("type")), r) for r in found]
+        return [records.from_record(t, r, base) for t, r in typed if t in record_types]
+
+    def create_record(self, record: NewRecord) -> CrmContact:
+        """Create a Contact or Lead for an unknown caller; read it back as the import would."""
+        sobject = records.sobject(record.type)
+        body = records.create_body(record)
+        answer = self._call(lambda c: c.request("POST", f"sobjects/{sobject}/", json=body))
+        crm_id = (answer or {}).get("id") if isinstance(answer, dict) else None
+        if not crm_id:
+            raise ConnectorError(f"Salesforce created no {sobject}: {answer!r}")
+        select = ", ".join(self._select(record.type))
+        soql = f"SELECT {select} FROM {sobject} WHERE Id = {soql_literal(crm_id)}"  # noqa: S608
+        rows = [r for page in self._pages(soql) for r in page]
+        if not rows:
+            raise ConnectorError(f"Salesforce {sobject} {crm_id} not found after create")
+        return records.from_record(record.type, rows[0], self._base_url())
 
     def list_users(self) -> list[CrmUser]:
         soql = "SELECT Id, Name, Email, IsActive FROM User WHERE IsActive = true ORDER BY Name"

@@ -7,7 +7,7 @@ import phonenumbers
 
 from connectors.errors import AuthError, ConnectorError
 from connectors.salesforce.client import TRANSIENT_RECORD_ERRORS
-from connectors.types import CallLog, CrmContact, TicketRequest, WriteResult
+from connectors.types import ACCOUNT, LEAD, CallLog, CrmContact, TicketRequest, WriteResult
 
 TASK_KEY_FIELD = "CC_Call_Key__c"  # External ID + Unique text field on Activity
 CASE_KEY_FIELD = "CC_Ticket_Key__c"  # External ID + Unique text field on Case
@@ -32,6 +32,7 @@ DISPOSITIONS = {
 _FIELD_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)?$")
 _SOBJECTS = {
     "contact": "Contact",
+    "lead": "Lead",
     "task": "Task",
     "case": "Case",
     "user": "User",
@@ -123,11 +124,12 @@ def contact_from_record(record: dict, base: str) -> CrmContact:
     )
 
 
-def deleted_contact(record: dict) -> CrmContact:
+def deleted_contact(record: dict, record_type: str = "contact") -> CrmContact:
     return CrmContact(
         crm_id=record["Id"],
         modified_at=parse_datetime(record.get("LastModifiedDate")),
         deleted=True,
+        type=record_type,
     )
 
 
@@ -176,8 +178,8 @@ def task_record(call: CallLog, key_field: str, tz: tzinfo = UTC) -> dict:
         "Status": "Completed",
         "ActivityDate": started.astimezone(tz).date().isoformat(),
     }
-    if call.contact_crm_id:
-        record["WhoId"] = call.contact_crm_id
+    if call.contact_crm_id:  # a person (Contact, Lead) is the Who; an Account the What
+        record["WhatId" if call.contact_type == ACCOUNT else "WhoId"] = call.contact_crm_id
     if call.owner_crm_id:
         record["OwnerId"] = call.owner_crm_id
     return record
@@ -188,15 +190,21 @@ def tenant_zone(account) -> tzinfo:
 
 
 def case_record(ticket: TicketRequest) -> dict:
+    description = ticket.description
+    account = ticket.account_crm_id
+    if ticket.contact_crm_id and ticket.contact_type == LEAD:  # a Case has no Lead field
+        description = f"{description}\nLead: {ticket.contact_crm_id}".lstrip("\n")
+    elif ticket.contact_crm_id and ticket.contact_type == ACCOUNT:
+        account = ticket.contact_crm_id
     record = {
         "Subject": ticket.subject[:255],
-        "Description": ticket.description[:32000],
+        "Description": description[:32000],
         "Origin": "Phone",
     }
-    if ticket.contact_crm_id:
+    if ticket.contact_crm_id and ticket.contact_type not in (LEAD, ACCOUNT):
         record["ContactId"] = ticket.contact_crm_id
-    if ticket.account_crm_id:
-        record["AccountId"] = ticket.account_crm_id
+    if account:
+        record["AccountId"] = account
     owner = ticket.queue_crm_id or ticket.owner_crm_id
     if owner:
         record["OwnerId"] = owner

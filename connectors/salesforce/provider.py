@@ -2,14 +2,17 @@
 
 from connectors.base import Provider
 from connectors.capabilities import Capability
+from connectors.salesforce import records
 from connectors.salesforce.connector import BATCH_SIZE, SalesforceConnector
 from connectors.salesforce.forms import SalesforceForm
+from connectors.types import CONTACT, LEAD
 
 PROVIDER = Provider(
     kind="salesforce",
     label="Salesforce",
     description=(
-        "Salesforce CRM: contacts imported, calls logged as Tasks, Cases opened by triggers."
+        "Salesforce CRM: contacts, leads and accounts (person accounts too) imported and "
+        "matched, calls logged as Tasks, Cases opened by triggers."
     ),
     installation_class=SalesforceConnector,
     form_class=SalesforceForm,
@@ -17,6 +20,8 @@ PROVIDER = Provider(
     ticket_label="Case",
     batch_size=BATCH_SIZE,
     contact_object="Contact",
+    record_objects=records.OBJECTS,
+    creatable_types=(CONTACT, LEAD),
     capabilities=frozenset(
         {
             Capability.CONTACTS,
@@ -26,6 +31,7 @@ PROVIDER = Provider(
             Capability.CALL_LOG,
             Capability.TICKETS,
             Capability.CALLBACKS,
+            Capability.CREATE_RECORDS,
             Capability.WEB_FLOW,
         }
     ),

@@ -11,32 +11,41 @@ from datetime import datetime
 
 from connectors.base import Installation
 from connectors.errors import AuthError, ConnectorError
+from connectors.sugarcrm import records
 from connectors.sugarcrm.client import SugarClient, error_from
 from connectors.sugarcrm.mapping import (
     CALL_KEY_FIELD,
     CASE_KEY_FIELD,
-    CONTACT_FIELDS,
-    PHONE_FIELDS,
     call_record,
     case_record,
-    contact_from,
+    parse_time,
     phone_variants,
     same_number,
     sugar_time,
 )
 from connectors.types import (
+    CONTACT,
+    LEAD,
     CallLog,
     CrmContact,
     CrmField,
     CrmQueue,
     CrmUser,
+    NewRecord,
     TicketRequest,
     Token,
     WriteResult,
 )
 from portal.phones import digits
 
-MODULES = {"Contact": "Contacts", "Call": "Calls", "Case": "Cases", "User": "Users"}
+MODULES = {
+    "Contact": "Contacts",
+    "Lead": "Leads",
+    "Account": "Accounts",
+    "Call": "Calls",
+    "Case": "Cases",
+    "User": "Users",
+}
 
 
 class SugarCRMConnector(Installation):
@@ -126,53 +135,113 @@ class SugarCRMConnector(Installation):
             )
         return result
 
-    def iter_contacts(
-        self, modified_since: datetime | None = None, fields: list[str] | None = None
-    ) -> Iterator[list[CrmContact]]:
-        filters = [{"date_modified": {"$gt": sugar_time(modified_since)}}] if modified_since else []
-        wanted = list(dict.fromkeys([*CONTACT_FIELDS, *(fields or [])]))
-        for records in self._pages("Contacts", filters, wanted):
-            yield [contact_from(r, self.record_url("Contact", r["id"])) for r in records]
+    def _since(self, modified_since: datetime | None) -> list:
+        return [{"date_modified": {"$gt": sugar_time(modified_since)}}] if modified_since else []
 
-    def count_contacts(self, modified_since: datetime | None = None) -> int | None:
-        """Total for the sync's progress bar: POST /Contacts/filter/count."""
-        filters = [{"date_modified": {"$gt": sugar_time(modified_since)}}] if modified_since else []
-        data = self._call("POST", "/Contacts/filter/count", json_body={"filter": filters})
+    def iter_contacts(
+        self,
+        modified_since: datetime | None = None,
+        record_type: str = CONTACT,
+        fields: list[str] | None = None,
+    ) -> Iterator[list[CrmContact]]:
+        """Pages of live records; with modified_since, leads converted since come as deletes."""
+        module = records.module(record_type)
+        since = self._since(modified_since)
+        live = records.LIVE.get(record_type, [])
+        for page in self._pages(module, [*live, *since], records.fields(record_type, fields)):
+            yield [
+                records.from_record(record_type, r, self.record_url(module, r["id"])) for r in page
+            ]
+        if record_type == LEAD and since:
+            for page in self._pages(module, [*records.CONVERTED, *since], ["date_modified"]):
+                yield [
+                    CrmContact(
+                        crm_id=r["id"],
+                        modified_at=parse_time(r.get("date_modified")),
+                        deleted=True,
+                        type=LEAD,
+                    )
+                    for r in page
+                ]
+
+    def count_contacts(
+        self, modified_since: datetime | None = None, record_type: str = CONTACT
+    ) -> int | None:
+        """Total for the sync's progress bar: POST /<module>/filter/count."""
+        filters = [*records.LIVE.get(record_type, []), *self._since(modified_since)]
+        path = f"/{records.module(record_type)}/filter/count"
+        data = self._call("POST", path, json_body={"filter": filters})
         return int(data.get("record_count") or 0)
 
-    def iter_contact_ids(self) -> Iterator[list[str]]:
-        for records in self._pages("Contacts", [], ["id"]):
-            yield [r["id"] for r in records]
+    def iter_contact_ids(self, record_type: str = CONTACT) -> Iterator[list[str]]:
+        """Every live id (a converted lead is not live: the reconcile deletes it)."""
+        module, live = records.module(record_type), records.LIVE.get(record_type, [])
+        for page in self._pages(module, live, ["id"]):
+            yield [r["id"] for r in page]
 
-    def find_contacts_by_phone(self, phone: str) -> list[CrmContact]:
+    def find_contacts_by_phone(
+        self, phone: str, record_types: tuple[str, ...] = (CONTACT,)
+    ) -> list[CrmContact]:
+        """The filter API per module, `$or` over its phone fields; several modules in one
+        /bulk round trip (the live lookup has a short timeout)."""
         region = getattr(self.account.tenant, "default_region", "") or "CZ"
         variants = phone_variants(phone, region)
-        if not variants:
+        if not variants or not record_types:
             return []
-        # Sugar stores phones as typed, so ask for several spellings, then keep true matches.
-        ors = [{f: {"$contains": v}} for v in variants for f in PHONE_FIELDS]
-        # ...and anything ending in the last 4 digits (a final group of 4: "+358 40 123 4567").
-        ors += [{f: {"$ends": digits(phone)[-4:]}} for f in PHONE_FIELDS]
-        data = self._filter(
-            "Contacts",
-            {"filter": [{"$or": ors}], "max_num": 50, "fields": ",".join(CONTACT_FIELDS)},
-        )
+        searches = [
+            (t, records.module(t), self._phone_filter(t, phone, variants)) for t in record_types
+        ]
+        if len(searches) == 1:
+            answers = [self._filter(searches[0][1], searches[0][2])]
+        else:
+            requests = [
+                {"url": f"/{m}/filter", "method": "POST", "data": b} for _t, m, b in searches
+            ]
+            replies = self.call_with_token(lambda t: self.client.bulk(t, requests))
+            answers = [self._bulk_contents(reply) for reply in replies]
         found = []
-        for record in data.get("records") or []:
-            contact = contact_from(record, self.record_url("Contact", record["id"]))
-            if any(same_number(phone, p, region) for p in contact.phones):
-                found.append(contact)
+        for (record_type, module, _body), data in zip(searches, answers, strict=True):
+            for record in data.get("records") or []:
+                hit = records.from_record(
+                    record_type, record, self.record_url(module, record["id"])
+                )
+                if any(same_number(phone, p, region) for p in hit.phones):
+                    found.append(hit)
         return found
+
+    def _phone_filter(self, record_type: str, phone: str, variants: list[str]) -> dict:
+        # Sugar stores phones as typed, so ask for several spellings, then keep true matches
+        # ...and anything ending in the last 4 digits (a final group of 4: "+358 40 123 4567").
+        phones = records.PHONES[record_type]
+        ors = [{f: {"$contains": v}} for v in variants for f in phones]
+        ors += [{f: {"$ends": digits(phone)[-4:]}} for f in phones]
+        filters = [*records.LIVE.get(record_type, []), {"$or": ors}]
+        return {"filter": filters, "max_num": 50, "fields": ",".join(records.fields(record_type))}
+
+    @staticmethod
+    def _bulk_contents(reply: dict) -> dict:
+        status, contents = int(reply.get("status") or 0), reply.get("contents")
+        if not 200 <= status < 300 or not isinstance(contents, dict):
+            raise error_from(status, contents)
+        return contents
+
+    def create_record(self, record: NewRecord) -> CrmContact:
+        """POST /Contacts or /Leads; Sugar answers with the record it stored."""
+        module = records.module(record.type)
+        created = self._call("POST", f"/{module}", json_body=records.create_body(record))
+        if not isinstance(created, dict) or not created.get("id"):
+            raise ConnectorError(f"SugarCRM created no {module} record")
+        return records.from_record(record.type, created, self.record_url(module, created["id"]))
 
     def list_users(self) -> list[CrmUser]:
         users = []
         filters = [{"status": {"$equals": "Active"}}]
-        for records in self._pages(
+        for page in self._pages(
             "Users",
             filters,
             ["id", "user_name", "full_name", "email1", "email", "status"],
         ):
-            for r in records:
+            for r in page:
                 email = r.get("email1") or next(
                     (
                         e.get("email_address", "")

@@ -4,11 +4,12 @@ from datetime import UTC, datetime
 
 import phonenumbers
 
-from connectors.types import CallLog, CrmContact, TicketRequest
+from connectors.types import ACCOUNT, LEAD, CallLog, CrmContact, TicketRequest
 from portal.phones import normalize, tail
 
 CALL_KEY_FIELD = "cc_call_key_c"  # custom text field on Calls (Studio), holds CallLog.key
 CASE_KEY_FIELD = "cc_case_key_c"  # custom text field on Cases, holds TicketRequest.key
+PARENT_TYPES = {"contact": "Contacts", LEAD: "Leads", ACCOUNT: "Accounts"}  # a Call's parent
 PHONE_FIELDS = ["phone_work", "phone_mobile", "phone_home", "phone_other"]
 CONTACT_FIELDS = [
     "id",
@@ -113,22 +114,28 @@ def call_record(call: CallLog, key_field: str = CALL_KEY_FIELD) -> dict:
     if call.owner_crm_id:
         record["assigned_user_id"] = call.owner_crm_id
     if call.contact_crm_id:
-        record["parent_type"] = "Contacts"
+        record["parent_type"] = PARENT_TYPES.get(call.contact_type, "Contacts")
         record["parent_id"] = call.contact_crm_id
     return record
 
 
 def case_record(ticket: TicketRequest, key_field: str = CASE_KEY_FIELD) -> dict:
+    description, account = ticket.description, ticket.account_crm_id
+    linked, kind = ticket.contact_crm_id, ticket.contact_type
+    if linked and kind == LEAD:  # a Case has no lead field: say it in words
+        description = f"{description}\nLead: {linked}".lstrip("\n")
+    elif linked and kind == ACCOUNT:
+        account = linked
     record = {
         "name": ticket.subject[:255],
-        "description": ticket.description,
+        "description": description,
         "status": "New",
         key_field: ticket.key,
     }
     if ticket.owner_crm_id:
         record["assigned_user_id"] = ticket.owner_crm_id
-    if ticket.account_crm_id:
-        record["account_id"] = ticket.account_crm_id
-    if ticket.contact_crm_id:
-        record["primary_contact_id"] = ticket.contact_crm_id  # Sugar 10+: the Case's contact
+    if account:
+        record["account_id"] = account
+    if linked and kind not in (LEAD, ACCOUNT):
+        record["primary_contact_id"] = linked  # Sugar 10+: the Case's contact
     return record

@@ -2,19 +2,26 @@
 
 from connectors.base import Provider
 from connectors.capabilities import Capability
+from connectors.sugarcrm import records
 from connectors.sugarcrm.connector import SugarCRMConnector
 from connectors.sugarcrm.forms import SugarCRMForm
+from connectors.types import CONTACT, LEAD
 
 PROVIDER = Provider(
     kind="sugarcrm",
     label="SugarCRM",
-    description="SugarCRM REST v11: contacts imported, Calls logged, Cases opened by triggers.",
+    description=(
+        "SugarCRM REST v11: contacts, leads and accounts imported and matched, Calls logged, "
+        "Cases opened by triggers."
+    ),
     installation_class=SugarCRMConnector,
     form_class=SugarCRMForm,
     guide_template="connectors/guides/sugarcrm.html",
     ticket_label="Case",
     batch_size=50,
     contact_object="Contact",
+    record_objects=records.OBJECTS,
+    creatable_types=(CONTACT, LEAD),
     # list_queues answers [] (Sugar has no call queues): QUEUES is not declared.
     capabilities=frozenset(
         {
@@ -24,6 +31,7 @@ PROVIDER = Provider(
             Capability.CALL_LOG,
             Capability.TICKETS,
             Capability.CALLBACKS,
+            Capability.CREATE_RECORDS,
         }
     ),
 )

@@ -3,6 +3,9 @@
     sim = SalesforceSimulator(page_size=2000, token_lifetime=7200, api_limit=15000).start()
     settings, credentials = sim.account_settings()   # a connector pointing at sim.url
     sim.generate_contacts(100_000)                   # lazily generated bulk contacts
+    sim.add_record("Lead", LastName="New", Company="X", Phone="+420 605 000 001")
+    sim.convert_lead(lead_id), sim.delete_record("Account", account_id)
+    SalesforceSimulator(person_accounts=False)       # an org without Person Accounts
     sim.expire_tokens()                              # next REST call -> 401 INVALID_SESSION_ID
     sim.tasks["<call key>"], sim.cases["<ticket key>"], sim.token_grants, sim.api_usage
 
@@ -59,12 +62,14 @@ class SalesforceSimulator(OAuthHandlers, RestHandlers, Simulator):
         token_lifetime: float | None = 7200,
         api_limit: int = 15000,
         contacts: int = 50,
+        person_accounts: bool = True,
     ):
         self.config = {
             "page_size": page_size,
             "token_lifetime": token_lifetime,
             "api_limit": api_limit,
             "contacts": contacts,
+            "person_accounts": person_accounts,
         }
         self._init_state()
         super().__init__(host=host, port=port, cert_dir=cert_dir)
@@ -86,7 +91,7 @@ class SalesforceSimulator(OAuthHandlers, RestHandlers, Simulator):
         self.record_errors: dict[str, tuple[str, str]] = {}  # external id -> (code, message)
 
     def seed(self) -> None:
-        self.store = Store(self.config["contacts"])
+        self.store = Store(self.config["contacts"], self.config["person_accounts"])
 
     def reset(self) -> None:
         """Back to the freshly seeded state (tests reuse one running server)."""
@@ -149,6 +154,14 @@ class SalesforceSimulator(OAuthHandlers, RestHandlers, Simulator):
         return self.store.records["Contact"]
 
     @property
+    def leads(self) -> dict:
+        return self.store.records["Lead"]
+
+    @property
+    def accounts(self) -> dict:
+        return self.store.records["Account"]
+
+    @property
     def users(self) -> list[dict]:
         return list(self.store.records["User"].values())
 
@@ -167,6 +180,24 @@ class SalesforceSimulator(OAuthHandlers, RestHandlers, Simulator):
     def delete_contact(self, crm_id: str) -> None:
         with self.lock:
             self.store.delete_contact(crm_id)
+
+    def add_record(self, sobject: str, **fields) -> dict:
+        """A Contact, Lead or Account a user creates now (an Account with LastName is a person)."""
+        with self.lock:
+            return self.store.add_record(sobject, fields)
+
+    def update_record(self, sobject: str, crm_id: str, **fields) -> dict:
+        with self.lock:
+            return self.store.update_record(sobject, crm_id, fields)
+
+    def delete_record(self, sobject: str, crm_id: str) -> None:
+        with self.lock:
+            self.store.update_record(sobject, crm_id, {"IsDeleted": True})
+
+    def convert_lead(self, crm_id: str) -> dict:
+        """Convert a Lead (IsConverted = true); returns the Contact it became."""
+        with self.lock:
+            return self.store.convert_lead(crm_id)
 
     # --- plumbing --------------------------------------------------------------------------
 

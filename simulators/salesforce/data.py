@@ -12,6 +12,7 @@ ORG_ID = "00DSm0000000001AAA"
 PREFIX = {
     "Account": "001",
     "Contact": "003",
+    "Lead": "00Q",
     "User": "005",
     "Group": "00G",
     "Task": "00T",
@@ -79,7 +80,31 @@ SCHEMA = {
         _f("Customer_Tier__c", "picklist", "Customer Tier"),
         _f("Preferred_Language__c", label="Preferred Language"),
     ],
-    "Account": _SYSTEM + [_f("Name", label="Account Name"), _f("OwnerId", "reference")],
+    "Lead": _SYSTEM
+    + [
+        _f("FirstName", label="First Name"),
+        _f("LastName", label="Last Name"),
+        _f("Name", label="Full Name", create=False, update=False),
+        _f("Company"),
+        _f("Email", "email"),
+        _f("Phone", "phone"),
+        _f("MobilePhone", "phone", "Mobile Phone"),
+        _f("Status", "picklist", "Lead Status"),
+        _f("LeadSource", "picklist", "Lead Source"),
+        _f("Description", "textarea"),
+        _f("IsConverted", "boolean", "Converted", create=False, update=False),
+        _f("ConvertedContactId", "reference", create=False, update=False),
+        _f("OwnerId", "reference", "Owner ID", referenceTo=["User"]),
+    ],
+    "Account": _SYSTEM
+    + [
+        _f("Name", label="Account Name"),
+        _f("Phone", "phone", "Account Phone"),
+        _f("Fax", "phone", "Account Fax"),
+        _f("Type", "picklist", "Account Type"),
+        _f("Description", "textarea"),
+        _f("OwnerId", "reference", "Owner ID", referenceTo=["User"]),
+    ],
     "User": _SYSTEM
     + [
         _f("Name", label="Full Name", create=False, update=False),
@@ -110,8 +135,8 @@ SCHEMA = {
         _f("CallObject", label="Call Object Identifier"),
         _f("CallDisposition", label="Call Result"),
         _f("ActivityDate", "date", "Due Date Only"),
-        _f("WhoId", "reference", "Name ID", referenceTo=["Contact"]),
-        _f("WhatId", "reference", "Related To ID"),
+        _f("WhoId", "reference", "Name ID", referenceTo=["Contact", "Lead"]),
+        _f("WhatId", "reference", "Related To ID", referenceTo=["Account", "Case"]),
         _f("OwnerId", "reference", "Assigned To ID", referenceTo=["User"]),
         _f("CC_Call_Key__c", label="CC Call Key", externalId=True, unique=True),
     ],
@@ -129,6 +154,26 @@ SCHEMA = {
         _f("CC_Ticket_Key__c", label="CC Ticket Key", externalId=True, unique=True),
     ],
 }
+# Person Accounts (an org setting that cannot be switched off): an Account that is a person.
+# An org without them has none of these fields (SOQL naming one answers INVALID_FIELD).
+PERSON_ACCOUNT_FIELDS = [
+    _f("IsPersonAccount", "boolean", "Is Person Account", create=False, update=False),
+    _f("FirstName", label="First Name"),
+    _f("LastName", label="Last Name"),
+    _f("PersonEmail", "email", "Email"),
+    _f("PersonMobilePhone", "phone", "Mobile"),
+    _f("PersonHomePhone", "phone", "Home Phone"),
+    _f("PersonOtherPhone", "phone", "Other Phone"),
+]
+
+
+def schema(person_accounts: bool = True) -> dict[str, list[dict]]:
+    """The org's objects and fields (Account has the person fields when enabled)."""
+    if not person_accounts:
+        return SCHEMA
+    return {**SCHEMA, "Account": SCHEMA["Account"] + PERSON_ACCOUNT_FIELDS}
+
+
 PICKLISTS = {
     ("Task", "CallType"): {"Inbound", "Outbound", "Internal"},
     ("Task", "TaskSubtype"): {"Task", "Email", "Call", "ListEmail", "Cadence", "LinkedIn"},
@@ -138,6 +183,7 @@ PICKLISTS = {
 DEFAULTS = {
     "Task": {"Status": "Not Started", "Priority": "Normal", "TaskSubtype": "Task"},
     "Case": {"Status": "New", "Priority": "Medium"},
+    "Lead": {"Status": "Open - Not Contacted", "IsConverted": False},
 }
 
 # fmt: off
@@ -218,7 +264,21 @@ def seed_groups(owner_id: str) -> list[dict]:
 
 
 def seed_accounts() -> list[dict]:
-    return [{"Id": make_id("Account", n), "Name": name} for n, name in enumerate(COMPANIES, 1)]
+    """Business accounts; those with a phone store it as people type it."""
+    phones = ["+420 296 330 111", "(020) 7946 1234", "+1 212 555 0147", "09 4242 4242"]
+    start = datetime(2025, 5, 1, 8, 0, tzinfo=UTC)
+    return [
+        {
+            "Id": make_id("Account", n),
+            "Name": name,
+            "Phone": phones[n - 1] if n <= len(phones) else None,
+            "Type": "Customer",
+            "CreatedDate": start - timedelta(days=90),
+            "LastModifiedDate": start + timedelta(days=n),
+            "SystemModstamp": start + timedelta(days=n),
+        }
+        for n, name in enumerate(COMPANIES, 1)
+    ]
 
 
 def seed_contacts(users: list[dict], accounts: list[dict], count: int = 50) -> list[dict]:

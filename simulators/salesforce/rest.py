@@ -5,7 +5,6 @@ and sObject Collections writes. Mixed into SalesforceSimulator; data lives in si
 from urllib.parse import unquote
 
 from simulators.base import Reply, Request
-from simulators.salesforce import data as sim_data
 from simulators.salesforce.soql_engine import SoqlError, parse_soql, parse_sosl
 from simulators.salesforce.writes import sf_error
 
@@ -82,16 +81,16 @@ class RestHandlers:
     def describe(self, request: Request):
         self._auth(request)
         sobject = request.match[1]
-        if sobject not in sim_data.SCHEMA:
+        if sobject not in self.store.schema:
             raise sf_error(404, "NOT_FOUND", f"sObject type '{sobject}' is not supported.")
-        fields = [dict(f) for f in sim_data.SCHEMA[sobject]]
+        fields = [dict(f) for f in self.store.schema[sobject]]
         for f in fields:
             f["externalId"] = f["name"] in self.store.external_ids.get(sobject, ())
         return {"name": sobject, "label": sobject, "fields": fields}
 
     def _object(self, request: Request, group: int = 1) -> str:
         sobject = request.match[group]
-        if sobject not in sim_data.SCHEMA:
+        if sobject not in self.store.schema:
             raise sf_error(404, "NOT_FOUND", f"sObject type '{sobject}' is not supported.")
         return sobject
 
@@ -161,7 +160,7 @@ class RestHandlers:
             if not isinstance(record, dict):
                 raise sf_error(400, "JSON_PARSER_ERROR", "each record must be a JSON object")
             sobject = (record.get("attributes") or {}).get("type")
-            schema = {f["name"].lower() for f in sim_data.SCHEMA.get(sobject, [])}
+            schema = {f["name"].lower() for f in self.store.schema.get(sobject, [])}
             unknown = [k for k in record if k != "attributes" and k.lower() not in schema]
             if schema and unknown:
                 raise sf_error(

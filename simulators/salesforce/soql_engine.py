@@ -2,7 +2,8 @@
 
 SOQL:  SELECT f, Rel.f | COUNT() FROM Object [WHERE cond AND cond ...] [ORDER BY f [ASC|DESC], ...] [LIMIT n]
        cond: field (=|!=|<|<=|>|>=) literal | field [NOT] IN (literal, ...) | field LIKE 'x%'
-SOSL:  FIND {term [OR term]} IN PHONE|ALL|NAME|EMAIL FIELDS RETURNING Object(f, ...) [LIMIT n]
+SOSL:  FIND {term [OR term]} IN PHONE|ALL|NAME|EMAIL FIELDS
+       RETURNING Object[(f, ... [WHERE cond AND ...] [ORDER BY f] [LIMIT n])], ... [LIMIT n]
 Anything else raises SoqlError, which the simulator answers like Salesforce (400 MALFORMED_QUERY).
 """
 
@@ -215,18 +216,41 @@ def matches(cond: Cond, value) -> bool:
 
 _SOSL = re.compile(
     r"^\s*FIND\s+\{(?P<term>(?:\\.|[^}\\])*)\}\s+IN\s+(?P<scope>\w+)\s+FIELDS\s+"
-    r"RETURNING\s+(?P<obj>\w+)\s*(?:\((?P<fields>[^)]*)\))?\s*(?:LIMIT\s+(?P<limit>\d+))?\s*$",
+    r"RETURNING\s+(?P<returning>.+?)\s*(?:\bLIMIT\s+(?P<limit>\d+))?\s*$",
     re.I | re.S,
 )
+_SPEC = re.compile(r"^\s*(?P<obj>\w+)\s*(?:\((?P<inner>.*)\))?\s*$", re.S)
+_CLAUSE = re.compile(r"\s+(?=(?:WHERE|ORDER\s+BY|LIMIT)\b)", re.I)
 
 
 @dataclass
 class Search:
     terms: list[str]
     scope: str
-    sobject: str
-    fields: list[str]
+    returning: list[Query]  # one per object: its fields, WHERE, ORDER BY, LIMIT
     limit: int | None
+
+
+def _split_specs(text: str) -> list[str]:
+    """`Contact(Id, Name), Lead(Id WHERE IsConverted = false)` -> one string per object."""
+    specs, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if ch == "," and depth == 0:
+            specs.append(text[start:i])
+            start = i + 1
+    if depth:
+        raise SoqlError("unbalanced parentheses in RETURNING")
+    return [*specs, text[start:]]
+
+
+def _returning(spec: str) -> Query:
+    match = _SPEC.match(spec)
+    if not match:
+        raise SoqlError(f"unsupported RETURNING item: {spec.strip()!r}")
+    parts = _CLAUSE.split(match["inner"] or "Id", maxsplit=1)
+    fields, clauses = parts[0], parts[1] if len(parts) > 1 else ""
+    return parse_soql(f"SELECT {fields} FROM {match['obj']} {clauses}")  # noqa: S608 (parsed, not run)
 
 
 def parse_sosl(text: str) -> Search:
@@ -234,8 +258,8 @@ def parse_sosl(text: str) -> Search:
     if not match:
         raise SoqlError("unsupported SOSL (simulator: FIND {..} IN .. FIELDS RETURNING Obj(..))")
     term = match["term"]
-    # " OR " outside escapes separates alternatives; then drop the backslash escapes.
-    terms = [re.sub(r"\\(.)", r"\1", t).strip() for t in re.split(r"\s+OR\s+", term)]
-    fields = [f.strip() for f in (match["fields"] or "Id").split(",") if f.strip()]
+    # " OR " outside escapes separates alternatives; then drop quotes and backslash escapes.
+    terms = [re.sub(r"\\(.)", r"\1", t).strip().strip('"') for t in re.split(r"\s+OR\s+", term)]
+    returning = [_returning(spec) for spec in _split_specs(match["returning"])]
     limit = int(match["limit"]) if match["limit"] else None
-    return Search([t for t in terms if t], match["scope"].upper(), match["obj"], fields, limit)
+    return Search([t for t in terms if t], match["scope"].upper(), returning, limit)

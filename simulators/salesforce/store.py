@@ -10,11 +10,11 @@ from collections import OrderedDict
 from datetime import UTC, date, datetime
 
 from simulators.salesforce import data as sim_data
+from simulators.salesforce import people
 from simulators.salesforce.soql_engine import Query, Search, SoqlError, matches
 from simulators.salesforce.writes import WriteMixin, sf_error
 
 API_PATH = "/services/data/v62.0"
-PHONE_FIELDS = ("Phone", "MobilePhone", "HomePhone", "OtherPhone")
 MAX_CURSORS = 200
 
 
@@ -42,22 +42,36 @@ class Cursor:
 
 
 class Store(WriteMixin):
-    def __init__(self, seed_contacts: int = 50):
-        self.records: dict[str, dict[str, dict]] = {obj: {} for obj in sim_data.SCHEMA}
+    def __init__(self, seed_contacts: int = 50, person_accounts: bool = True):
+        self.person_accounts = person_accounts
+        self.records: dict[str, dict[str, dict]] = {obj: {} for obj in self.schema}
         users = sim_data.seed_users()
         accounts = sim_data.seed_accounts()
+        owners = [u["Id"] for u in users if u["IsActive"]]
+        for n, account in enumerate(accounts):
+            account["OwnerId"] = owners[n % len(owners)]
+            if person_accounts:
+                account["IsPersonAccount"] = False
         self._put("User", users)
         self._put("Account", accounts)
         self._put("Group", sim_data.seed_groups(users[0]["Id"]))
         self._put("Contact", sim_data.seed_contacts(users, accounts, seed_contacts))
+        self._put("Lead", people.seed_leads(owners))
         self.counters = {obj: len(rows) for obj, rows in self.records.items()}
-        self.owners = [u["Id"] for u in users if u["IsActive"]]
+        if person_accounts:
+            self._put("Account", people.seed_person_accounts(owners))
+        self.owners = owners
         self.accounts = accounts
         self.generated = 0
         self.overrides: dict[int, dict] = {}  # generated contacts a test changed or deleted
         self.external_ids = {"Task": {"CC_Call_Key__c"}, "Case": {"CC_Ticket_Key__c"}}
         self.cursors: OrderedDict[str, Cursor] = OrderedDict()
         self.ext_index: dict[tuple[str, str], dict[str, str]] = {}  # (object, field) -> value -> Id
+
+    @property
+    def schema(self) -> dict[str, list[dict]]:
+        """Read from sim_data each time: tests patch sim_data.SCHEMA (a field removed)."""
+        return sim_data.schema(self.person_accounts)
 
     def _put(self, sobject: str, rows: list[dict]) -> None:
         for row in rows:
@@ -101,42 +115,76 @@ class Store(WriteMixin):
             yield from (self.generated_contact(i) for i in range(self.generated))
         yield from (self.records[sobject][k] for k in sorted(self.records[sobject]))
 
-    # --- contacts changed by tests -------------------------------------------------------
+    # --- records changed by tests (as a user would in the org, after we started) ---------
 
-    def add_contact(self, fields: dict) -> dict:
-        self.counters["Contact"] += 1
+    def add_record(self, sobject: str, fields: dict) -> dict:
+        """A Contact, Lead or Account created now (any field, read-only ones included)."""
+        self.counters[sobject] += 1
         now = datetime.now(UTC).replace(microsecond=0)  # Salesforce stamps whole seconds
-        row = {f["name"]: None for f in sim_data.SCHEMA["Contact"]}
+        row = {f["name"]: None for f in self.schema[sobject]}
         row.update(
-            Id=sim_data.make_id("Contact", self.counters["Contact"]),
+            Id=sim_data.make_id(sobject, self.counters[sobject]),
             IsDeleted=False,
             OwnerId=self.owners[0],
             CreatedDate=now,
             LastModifiedDate=now,
             SystemModstamp=now,
         )
+        if sobject == "Lead":
+            row.update(IsConverted=False, Status="Open - Not Contacted")
+        if sobject == "Account" and "IsPersonAccount" in row:
+            row["IsPersonAccount"] = bool(fields.get("LastName"))  # a person has a last name
         row.update(fields)
-        self.records["Contact"][row["Id"]] = row
+        if sobject in ("Lead", "Account") and row.get("LastName"):
+            row["Name"] = " ".join(p for p in (row.get("FirstName"), row["LastName"]) if p)
+        self.records[sobject][row["Id"]] = row
         return row
 
-    def update_contact(self, crm_id: str, fields: dict) -> dict:
-        row = self.get("Contact", crm_id)
+    def update_record(self, sobject: str, crm_id: str, fields: dict) -> dict:
+        row = self.get(sobject, crm_id)
         if row is None:
             raise KeyError(crm_id)
-        index = sim_data.generated_index(crm_id)
+        index = sim_data.generated_index(crm_id) if sobject == "Contact" else None
         if index is not None:
             row = self.overrides[index] = dict(row)
         now = datetime.now(UTC).replace(microsecond=0)  # Salesforce stamps whole seconds
         row.update(fields, LastModifiedDate=now, SystemModstamp=now)
         return row
 
+    def convert_lead(self, crm_id: str) -> dict:
+        """Lead conversion: a new Contact, the Lead marked converted (it stays, read-only)."""
+        lead = self.records["Lead"][crm_id]
+        contact = self.add_record(
+            "Contact",
+            {
+                k: lead.get(k)
+                for k in ("FirstName", "LastName", "Email", "Phone", "MobilePhone", "OwnerId")
+            },
+        )
+        self.update_record(
+            "Lead",
+            crm_id,
+            {
+                "IsConverted": True,
+                "Status": "Closed - Converted",
+                "ConvertedContactId": contact["Id"],
+            },
+        )
+        return contact
+
+    def add_contact(self, fields: dict) -> dict:
+        return self.add_record("Contact", fields)
+
+    def update_contact(self, crm_id: str, fields: dict) -> dict:
+        return self.update_record("Contact", crm_id, fields)
+
     def delete_contact(self, crm_id: str) -> None:
-        self.update_contact(crm_id, {"IsDeleted": True})
+        self.update_record("Contact", crm_id, {"IsDeleted": True})
 
     # --- SOQL ----------------------------------------------------------------------------
 
     def _schema(self, name: str) -> tuple[str, dict]:
-        for sobject, fields in sim_data.SCHEMA.items():
+        for sobject, fields in self.schema.items():
             if sobject.lower() == name.lower():
                 return sobject, {f["name"].lower(): f for f in fields}
         raise sf_error(400, "INVALID_TYPE", f"sObject type '{name}' is not supported.")
@@ -165,7 +213,7 @@ class Store(WriteMixin):
 
     def _projector(self, sobject: str, paths: list[tuple[str, ...]]):
         """A function row -> API record, planned once per query (bulk pages stay fast)."""
-        types = {f["name"]: f["type"] for f in sim_data.SCHEMA[sobject]}
+        types = {f["name"]: f["type"] for f in self.schema[sobject]}
         plain = [p[0] for p in paths if len(p) == 1 and types.get(p[0]) not in ("datetime", "date")]
         dated = [p[0] for p in paths if len(p) == 1 and p[0] not in plain]
         related = [p for p in paths if len(p) == 2]
@@ -266,29 +314,44 @@ class Store(WriteMixin):
 
     # --- SOSL ----------------------------------------------------------------------------
 
+    def phone_fields(self, sobject: str) -> list[str]:
+        return [f["name"] for f in self.schema[sobject] if f["type"] == "phone"]
+
     def search(self, s: Search) -> list[dict]:
-        sobject, fields = self._schema(s.sobject)
-        paths = [self._field(sobject, fields, f) for f in s.fields]
+        """searchRecords: each RETURNING object in order, its WHERE and LIMIT, then the LIMIT."""
         digits = [re.sub(r"\D", "", t) for t in s.terms]
+        out: list[dict] = []
+        for q in s.returning:
+            sobject, fields = self._schema(q.sobject)
+            paths = [self._field(sobject, fields, f) for f in q.fields]
+            where = [(self._field(sobject, fields, c.field)[0], c) for c in q.where]
+            rows = [
+                r
+                for r in self._search_rows(sobject, s.scope, s.terms, digits)
+                if not r.get("IsDeleted") and all(matches(c, r.get(n)) for n, c in where)
+            ]
+            project = self._projector(sobject, paths)
+            out += [project(r) for r in rows[: q.limit or 2000]]
+        return out[: s.limit or 2000]
+
+    def _search_rows(self, sobject: str, scope: str, terms: list[str], digits: list[str]):
         found: dict[str, dict] = {}
-        if s.scope == "PHONE":
+        if scope == "PHONE":
+            phones = self.phone_fields(sobject)
             if sobject == "Contact":
                 for d in digits:
                     i = sim_data.generated_index_for_digits(d, self.generated)
                     if i is not None:
                         row = self.generated_contact(i)
-                        if any(phone_match(d, row.get(f)) for f in PHONE_FIELDS):
+                        if any(phone_match(d, row.get(f)) for f in phones):
                             found[row["Id"]] = row
-            stored = self.records[sobject].values()
-            for row in stored:
-                phones = [row.get(f) for f in PHONE_FIELDS if f.lower() in fields]
-                if any(phone_match(d, p) for d in digits for p in phones):
+            for row in self.records[sobject].values():
+                if any(phone_match(d, row.get(f)) for d in digits for f in phones):
                     found[row["Id"]] = row
         else:
-            words = [t.lower() for t in s.terms]
+            words = [t.lower() for t in terms]
             for row in self.records[sobject].values():
                 text = " ".join(str(v) for v in row.values() if isinstance(v, str)).lower()
                 if any(w in text for w in words):
                     found[row["Id"]] = row
-        rows = [r for r in found.values() if not r.get("IsDeleted")][: s.limit or 2000]
-        return [self._projector(sobject, paths)(r) for r in rows]
+        return [found[k] for k in sorted(found)]

@@ -20,7 +20,8 @@ def record_error(code: str, message: str, fields=()) -> dict:
     }
 
 
-WRITABLE = ("Task", "Case", "Contact", "Account")
+WRITABLE = ("Task", "Case", "Contact", "Lead", "Account")
+REQUIRED = {"Contact": ("LastName",), "Lead": ("LastName", "Company"), "Account": ("Name",)}
 
 
 class WriteMixin:
@@ -77,7 +78,7 @@ class WriteMixin:
             existing.update(data, LastModifiedDate=now, SystemModstamp=now)
             return {"id": existing["Id"], "success": True, "errors": [], "created": False}
         self.counters[sobject] += 1
-        row = {f["name"]: None for f in sim_data.SCHEMA[sobject]}
+        row = {f["name"]: None for f in self.schema[sobject]}
         row.update(sim_data.DEFAULTS.get(sobject, {}))
         row.update(
             Id=sim_data.make_id(sobject, self.counters[sobject]),
@@ -90,6 +91,10 @@ class WriteMixin:
         if sobject == "Case":
             row["CaseNumber"] = f"{self.counters['Case']:08d}"
         row.update(data)
+        if sobject in ("Contact", "Lead"):
+            row["Name"] = " ".join(p for p in (row.get("FirstName"), row.get("LastName")) if p)
+        if "IsPersonAccount" in row:
+            row["IsPersonAccount"] = False  # person accounts need a record type: not simulated
         self.records[sobject][row["Id"]] = row
         for field in self.external_ids.get(sobject, ()):
             if row.get(field):
@@ -97,6 +102,13 @@ class WriteMixin:
         return {"id": row["Id"], "success": True, "errors": [], "created": True}
 
     def _validate(self, sobject: str, data: dict, existing: dict | None) -> dict | None:
+        missing = [] if existing else [f for f in REQUIRED.get(sobject, ()) if not data.get(f)]
+        if missing:
+            return record_error(
+                "REQUIRED_FIELD_MISSING",
+                f"Required fields are missing: [{', '.join(missing)}]",
+                missing,
+            )
         for (obj, name), values in sim_data.PICKLISTS.items():
             if obj == sobject and name in data and data[name] not in values:
                 return record_error(
@@ -105,7 +117,8 @@ class WriteMixin:
                     [name],
                 )
         refs = {
-            "WhoId": ("Contact",),
+            "WhoId": ("Contact", "Lead"),
+            "WhatId": ("Account", "Case"),
             "ContactId": ("Contact",),
             "AccountId": ("Account",),
             "OwnerId": ("User", "Group") if sobject == "Case" else ("User",),

@@ -1,5 +1,9 @@
 """A SugarCRM REST v11 simulator: OAuth2 password/refresh grants with per-platform sessions,
-filter API with offset paging, record create, bulk, metadata, me.
+filter API with offset paging, record create, bulk, metadata, me. Modules: Contacts, Leads
+(`converted` ones stay, flagged), Accounts, Users, Calls, Cases.
+
+Tests change data as a user would: `sim.add_record("Leads", last_name=..., phone_mobile=...)`,
+`sim.convert_lead(id)`, or edit `sim.records[module][id]` directly.
 
 Behaviour copied from Sugar: a second login of one user on the same `platform` invalidates the
 first session's tokens; errors are `{"error", "error_message"}`; `next_offset` is -1 at the end.
@@ -16,6 +20,8 @@ from simulators.base import Reply, Simulator
 from simulators.sugarcrm.data import FIELDS, seed_records
 from simulators.sugarcrm.filter import check_fields, matches
 
+PEOPLE = ("Contacts", "Leads")  # last_name required; `name` is first + last
+CREATABLE = ("Calls", "Cases", "Contacts", "Leads", "Accounts")
 USERNAME = "cc.integration"
 PASSWORD = "Sugar-Demo-2026"
 
@@ -33,7 +39,7 @@ class SugarCRMSimulator(Simulator):
         ("POST", r"/rest/v11/bulk", "bulk"),
         ("POST", r"/rest/v11/(?P<module>\w+)/filter", "filter"),
         ("POST", r"/rest/v11/(?P<module>\w+)/filter/count", "count"),
-        ("POST", r"/rest/v11/(?P<module>Calls|Cases)", "create"),
+        ("POST", r"/rest/v11/(?P<module>Calls|Cases|Contacts|Leads|Accounts)", "create"),
         ("GET", r"/rest/v11/(?P<module>\w+)/(?P<id>[\w-]+)", "read"),
     ]
     token_ttl = 3600
@@ -164,22 +170,51 @@ class SugarCRMSimulator(Simulator):
     def _create(self, module: str, data):
         if not isinstance(data, dict):
             raise error(422, "invalid_parameter", "Request body must be an object")
-        if not data.get("name"):
-            raise error(422, "missing_parameter", "Missing parameter: name")
+        required = "last_name" if module in PEOPLE else "name"
+        if not data.get(required):
+            raise error(422, "missing_parameter", f"Missing parameter: {required}")
         unknown = set(data) - set(FIELDS[module])
         if unknown:
             raise error(422, "invalid_parameter", f"Unknown fields: {sorted(unknown)}")
+        locked = sorted(k for k in data if FIELDS[module][k].get("readonly"))
+        if locked:
+            raise error(422, "invalid_parameter", f"Read-only fields: {locked}")
+        return self.add_record(module, **data)
+
+    def add_record(self, module: str, **fields) -> dict:
+        """A record created now (tests: "a lead created in Sugar after the last import")."""
         now = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
-        record = {
-            **data,
-            "id": str(uuid.uuid4()),
-            "date_entered": now,
-            "date_modified": now,
-            "deleted": False,
-        }
+        record = {name: "" for name, meta in FIELDS[module].items() if meta["type"] == "phone"}
+        if module == "Leads":
+            record.update(converted=False, status="New")
+        record.update(fields, id=str(uuid.uuid4()), date_entered=now, date_modified=now)
+        record["deleted"] = False
+        if module in PEOPLE:
+            record["name"] = " ".join(
+                p for p in (fields.get("first_name"), fields["last_name"]) if p
+            )
+        if "email1" in FIELDS[module]:
+            emails = [e for e in record.get("email") or [] if isinstance(e, dict)]
+            record.setdefault("email1", emails[0]["email_address"] if emails else "")
         with self.lock:
             self.records[module][record["id"]] = record
         return record
+
+    def convert_lead(self, lead_id: str) -> dict:
+        """Sugar's lead conversion: a new Contact; the Lead stays, converted and linked to it."""
+        lead = self.records["Leads"][lead_id]
+        keep = (
+            "first_name",
+            "last_name",
+            "email",
+            "phone_work",
+            "phone_mobile",
+            "assigned_user_id",
+        )
+        contact = self.add_record("Contacts", **{k: lead[k] for k in keep if k in lead})
+        now = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
+        lead.update(converted=True, status="Converted", contact_id=contact["id"], date_modified=now)
+        return contact
 
     def read(self, request):
         self._auth(request)
@@ -198,7 +233,7 @@ class SugarCRMSimulator(Simulator):
             try:
                 data = json.loads(sub.get("data") or "null")
                 module, _, action = path.partition("/")
-                if sub.get("method") == "POST" and module in ("Calls", "Cases") and not action:
+                if sub.get("method") == "POST" and module in CREATABLE and not action:
                     contents, status = self._create(module, data), 200
                 elif sub.get("method") == "POST" and action == "filter":
                     contents, status = self._filter(module, data or {}), 200

@@ -35,6 +35,38 @@ FIELDS: dict[str, dict[str, dict]] = {
             _field("customer_segment_c", "enum", "LBL_CUSTOMER_SEGMENT"),
         ]
     },
+    "Leads": {
+        f["name"]: f
+        for f in [
+            *_COMMON,
+            _field("first_name"),
+            _field("last_name"),
+            _field("email1", "varchar", "LBL_EMAIL_ADDRESS", source="non-db"),
+            _field("email", "email"),
+            _field("phone_work", "phone", "LBL_OFFICE_PHONE"),
+            _field("phone_mobile", "phone", "LBL_MOBILE_PHONE"),
+            _field("phone_home", "phone"),
+            _field("phone_other", "phone"),
+            _field("account_name", "varchar", "LBL_ACCOUNT_NAME"),  # the lead's company (text)
+            _field("status", "enum"),
+            _field("lead_source", "enum"),
+            _field("converted", "bool", readonly=True),
+            _field("contact_id", "id", readonly=True),
+        ]
+    },
+    "Accounts": {
+        f["name"]: f
+        for f in [
+            *_COMMON,
+            _field("email1", "varchar", "LBL_EMAIL_ADDRESS", source="non-db"),
+            _field("email", "email"),
+            _field("phone_office", "phone", "LBL_PHONE_OFFICE"),
+            _field("phone_alternate", "phone", "LBL_PHONE_ALT"),
+            _field("phone_fax", "phone", "LBL_FAX"),
+            _field("account_type", "enum", "LBL_TYPE"),
+            _field("industry", "enum"),
+        ]
+    },
     "Users": {
         f["name"]: f
         for f in [
@@ -90,6 +122,66 @@ _PEOPLE = [
 ]
 
 
+# (first, last, company, work, mobile, converted)
+_LEADS = [
+    ("Karel", "Vesely", "Brno Bikes", "+420 605 111 222", "", False),
+    ("Olga", "Mala", "", "", "731 222 333", False),
+    ("Henrik", "Virta", "Virta Oy", "050 987 1234", "", False),
+    ("Conny", "Converted", "Converted GmbH", "+420 605 999 000", "", True),
+]
+# (name, office, alternate, email)
+_ACCOUNTS = [
+    ("Acme Logistics", "+420 296 330 111", "", "info@acme-logistics.example"),
+    ("Brno Steel", "(+420) 543-210-987", "608 444 555", "office@brno-steel.example"),
+    ("Helsinki Design Oy", "+358 9 876 5432", "", ""),
+    ("Pacific Traders Inc", "(212) 555-0147", "", "hello@pacific.example"),
+]
+
+
+def _emails(address: str) -> dict:
+    if not address:
+        return {"email1": "", "email": []}
+    return {"email1": address, "email": [{"email_address": address, "primary_address": True}]}
+
+
+def seed_leads_and_accounts(ns: uuid.UUID, owners: list[dict]) -> tuple[dict, dict]:
+    leads, accounts = {}, {}
+    for i, (first, last, company, work, mobile, converted) in enumerate(_LEADS):
+        lid = str(uuid.uuid5(ns, f"lead-{i}"))
+        leads[lid] = {
+            "id": lid,
+            "name": f"{first} {last}",
+            "first_name": first,
+            "last_name": last,
+            **_emails(f"{first}.{last}@example.org".lower()),
+            "phone_work": work,
+            "phone_mobile": mobile,
+            "phone_home": "",
+            "phone_other": "",
+            "account_name": company,
+            "status": "Converted" if converted else "New",
+            "converted": converted,
+            "assigned_user_id": owners[i % len(owners)]["id"],
+            "date_modified": f"2026-10-{1 + i:02d}T10:00:00+00:00",
+            "deleted": False,
+        }
+    for i, (name, office, alternate, email) in enumerate(_ACCOUNTS):
+        aid = str(uuid.uuid5(ns, f"account-{i}"))
+        accounts[aid] = {
+            "id": aid,
+            "name": name,
+            **_emails(email),
+            "phone_office": office,
+            "phone_alternate": alternate,
+            "phone_fax": "",
+            "account_type": "Customer",
+            "assigned_user_id": owners[i % len(owners)]["id"],
+            "date_modified": f"2026-10-{10 + i:02d}T10:00:00+00:00",
+            "deleted": False,
+        }
+    return leads, accounts
+
+
 def seed_records() -> dict[str, dict[str, dict]]:
     ns = uuid.UUID("5a9c1d2e-0000-4000-8000-000000000000")
     users = {}
@@ -134,4 +226,12 @@ def seed_records() -> dict[str, dict[str, dict]]:
             "date_modified": f"2026-11-{1 + i:02d}T09:{i:02d}:00+00:00",
             "deleted": False,
         }
-    return {"Contacts": contacts, "Users": users, "Calls": {}, "Cases": {}}
+    leads, accounts = seed_leads_and_accounts(ns, owners)
+    return {
+        "Contacts": contacts,
+        "Leads": leads,
+        "Accounts": accounts,
+        "Users": users,
+        "Calls": {},
+        "Cases": {},
+    }

@@ -7,6 +7,11 @@ Sugar Developer Guide, REST API, endpoint "<module>/filter" (https://support.sug
 
 
 def _text(value) -> str:
+    """Values compare as Sugar's SQL does: booleans are 1/0 (`converted` = 0 and = false match)."""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if value in ("true", "false"):
+        return "1" if value == "true" else "0"
     return "" if value is None else str(value)
 
 
