@@ -37,7 +37,11 @@ def check(raw: str, region: str) -> PhoneCheck:
     raw = (raw or "").replace("\x00", "").strip()[:MAX_INPUT]
     e164 = normalize(raw, region) or ""
     return PhoneCheck(
-        raw=raw, region=region, e164=e164, valid=bool(e164) and is_valid(e164), tail=tail(e164 or raw)
+        raw=raw,
+        region=region,
+        e164=e164,
+        valid=bool(e164) and is_valid(e164),
+        tail=tail(e164 or raw),
     )
 
 

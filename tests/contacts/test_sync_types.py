@@ -6,22 +6,21 @@ The CRM here is a Salesforce account whose record operations read an in-memory C
 record-type reads of the real connectors arrive with the CRM helpers' branches and are tested
 against their simulators there); the sync, the store and the job are the real ones."""
 
-import dataclasses
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from connectors import registry
 from connectors.salesforce.connector import SalesforceConnector
 from connectors.types import CrmContact
 from contacts.models import Contact, ContactSyncSettings, MatchingPolicy
 from contacts.sync import ContactSync, read_marks, run_contact_sync, start_contact_sync
 from jobs.models import JobStatus
+from tests.contacts.helpers import ALL_OBJECTS as OBJECTS
+from tests.contacts.helpers import patch_provider
 
 pytestmark = pytest.mark.django_db
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
-OBJECTS = (("contact", "Contact"), ("lead", "Lead"), ("account", "Account"))
 
 
 class FakeCrm:
@@ -59,11 +58,7 @@ class FakeCrm:
         monkeypatch.setattr(SalesforceConnector, "iter_contacts", iter_contacts)
         monkeypatch.setattr(SalesforceConnector, "count_contacts", count_contacts)
         monkeypatch.setattr(SalesforceConnector, "iter_contact_ids", iter_contact_ids)
-        provider = dataclasses.replace(registry.provider("salesforce"), record_objects=OBJECTS)
-        real = registry.provider
-        monkeypatch.setattr(
-            registry, "provider", lambda kind: provider if kind == "salesforce" else real(kind)
-        )
+        patch_provider(monkeypatch, record_objects=OBJECTS)
 
 
 @pytest.fixture
