@@ -72,7 +72,10 @@ class ContactViewSet(TenantScopedReadOnlyViewSet):
         for name in ("connector", "type"):
             if name in filters.problems:
                 raise ApiError(
-                    400, "validation_error", filters.problems[name][0], {name: filters.problems[name]}
+                    400,
+                    "validation_error",
+                    filters.problems[name][0],
+                    {name: filters.problems[name]},
                 )
         return filters.qs
 

@@ -26,7 +26,7 @@ class MatchingPolicySerializer(serializers.ModelSerializer):
         max_length=2,
         allow_blank=True,
         required=False,
-        help_text='ISO 3166 region of this CRM\'s national numbers ("" = the tenant\'s).',
+        help_text="ISO 3166 region of this CRM's national numbers (\"\" = the tenant's).",
     )
 
     class Meta:
