@@ -35,6 +35,7 @@ CASES = {
     "contacts:cc_edit": lambda t: {"pk": make_cc_account(t).pk},
     "contacts:cc_delete": lambda t: {"pk": make_cc_account(t).pk},
     "contacts:cc_test": lambda t: {"pk": make_cc_account(t).pk},
+    "contacts:matching": connector_kwargs,
 }
 
 
