@@ -124,6 +124,7 @@ class ContactSyncSettingsSerializer(serializers.ModelSerializer):
             "interval_minutes",
             "reconcile_hours",
             "high_water_mark",
+            "high_water_marks",
             "full_sync_requested",
             "last_full_sync_at",
             "last_reconciled_at",
@@ -131,6 +132,7 @@ class ContactSyncSettingsSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = [
             "high_water_mark",
+            "high_water_marks",
             "last_full_sync_at",
             "last_reconciled_at",
             "next_run_at",
