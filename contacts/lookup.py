@@ -72,7 +72,10 @@ def policies(tenant, connectors) -> dict[int, MatchingPolicy]:
         p.connector_id: p
         for p in MatchingPolicy.objects.for_tenant(tenant).filter(connector__in=connectors)
     }
-    return {c.pk: stored.get(c.pk) or MatchingPolicy.for_connector(c) for c in connectors}
+    return {
+        c.pk: stored.get(c.pk) or MatchingPolicy(tenant_id=c.tenant_id, connector=c)
+        for c in connectors
+    }
 
 
 def lookup(

@@ -158,3 +158,13 @@ def test_lookup_never_returns_another_tenants_records(tenant, other_tenant, sf, 
     assert [m.crm_id for m in lookup(tenant, "+420773794804")] == ["003OURS"]
     theirs = Contact.objects.unscoped().get(crm_id="003THEIRS").connector
     assert lookup(tenant, "+420773794804", connectors=[theirs]) == []
+
+
+def test_a_known_caller_costs_four_queries_and_no_crm_request(
+    tenant, sf, sf_sim, django_assert_max_num_queries
+):
+    make_contact(tenant, connector=sf, crm_id="003FAST", phones=["+420 773 794 804"])
+    sf_sim.requests.clear()
+    with django_assert_max_num_queries(4):  # connectors, policies, phone rows, records
+        assert [m.crm_id for m in lookup(tenant, "+420773794804")] == ["003FAST"]
+    assert searches(sf_sim) == 0
