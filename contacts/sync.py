@@ -221,7 +221,7 @@ class ContactSync(JobRunner):
             reset_queries()  # DEBUG keeps SQL text; do not let it grow with N
         return got
 
-    def _count(self, connector, since, record_type: str) -> int | None:
+    def _count(self, connector, since, record_type: str = CONTACT) -> int | None:
         if not self.account.provider.can(Capability.COUNTS):
             return None
         try:

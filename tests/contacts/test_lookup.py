@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 from django.utils import timezone
 
 from connectors.breaker import KEY as BREAKER_KEY
@@ -168,3 +169,26 @@ def test_a_known_caller_costs_four_queries_and_no_crm_request(
     with django_assert_max_num_queries(4):  # connectors, policies, phone rows, records
         assert [m.crm_id for m in lookup(tenant, "+420773794804")] == ["003FAST"]
     assert searches(sf_sim) == 0
+
+
+@pytest.mark.postgres  # threads with their own connections must see the committed rows
+@pytest.mark.django_db(transaction=True)
+def test_two_lookups_of_one_unknown_number_at_once_make_one_crm_request(tenant, sf, sf_sim):
+    sf_sim.latency = 0.3
+    sf_sim.requests.clear()
+    barrier, results = threading.Barrier(2), []
+
+    def call():
+        try:
+            barrier.wait()
+            results.append(lookup(tenant, "+420 608 000 999"))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=call) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(5)
+    assert results == [[], []]
+    assert searches(sf_sim) == 1
