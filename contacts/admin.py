@@ -6,6 +6,7 @@ from contacts.models import (
     ContactPhone,
     ContactSyncSettings,
     FieldMapping,
+    MatchingPolicy,
     UserMapping,
 )
 from tenants.scoping import TenantScopedAdmin
@@ -13,14 +14,14 @@ from tenants.scoping import TenantScopedAdmin
 
 @admin.register(Contact)
 class ContactAdmin(TenantScopedAdmin):
-    list_display = ["first_name", "last_name", "email", "connector", "crm_id", "synced_at"]
+    list_display = ["first_name", "last_name", "type", "email", "connector", "crm_id", "synced_at"]
     list_select_related = ["tenant", "connector"]
     search_fields = ["first_name", "last_name", "email", "crm_id"]
 
 
 @admin.register(ContactPhone)
 class ContactPhoneAdmin(TenantScopedAdmin):
-    list_display = ["e164", "raw", "contact"]
+    list_display = ["e164", "raw", "valid", "contact"]
     list_select_related = ["tenant", "contact"]
     search_fields = ["e164", "raw"]
 
@@ -48,3 +49,9 @@ class ContactSyncSettingsAdmin(TenantScopedAdmin):
 class ContactDeletionAdmin(TenantScopedAdmin):
     list_display = ["connector_id", "crm_id", "created_at"]
     list_select_related = ["tenant"]
+
+
+@admin.register(MatchingPolicy)
+class MatchingPolicyAdmin(TenantScopedAdmin):
+    list_display = ["connector", "objects_order", "live_lookup", "unknown_caller", "region"]
+    list_select_related = ["tenant", "connector"]

@@ -31,6 +31,7 @@ class ContactSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "connector",
+            "type",
             "crm_id",
             "first_name",
             "last_name",
@@ -52,6 +53,9 @@ class ContactSerializer(serializers.ModelSerializer):
         ),
         OpenApiParameter("email", str, description="Exact, case-insensitive"),
         OpenApiParameter("connector", int),
+        OpenApiParameter(
+            "type", str, enum=["contact", "lead", "account"], description="The CRM record type"
+        ),
         OpenApiParameter("q", str, description="Name, email or phone (the UI's search)"),
     ]
 )
@@ -65,8 +69,14 @@ class ContactViewSet(TenantScopedReadOnlyViewSet):
         filters = ContactFilter(
             self.request.query_params, queryset=super().get_queryset(), tenant=self.tenant
         )
-        if "connector" in filters.problems:
-            raise ApiError(400, "validation_error", filters.problems["connector"][0])
+        for name in ("connector", "type"):
+            if name in filters.problems:
+                raise ApiError(
+                    400,
+                    "validation_error",
+                    filters.problems[name][0],
+                    {name: filters.problems[name]},
+                )
         return filters.qs
 
 
@@ -114,6 +124,7 @@ class ContactSyncSettingsSerializer(serializers.ModelSerializer):
             "interval_minutes",
             "reconcile_hours",
             "high_water_mark",
+            "high_water_marks",
             "full_sync_requested",
             "last_full_sync_at",
             "last_reconciled_at",
@@ -121,6 +132,7 @@ class ContactSyncSettingsSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = [
             "high_water_mark",
+            "high_water_marks",
             "last_full_sync_at",
             "last_reconciled_at",
             "next_run_at",

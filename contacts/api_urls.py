@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from contacts import api, api_cc, api_mappings
+from contacts import api, api_cc, api_mappings, api_matching
 from platforms.api import ContactCenterAccountViewSet
 
 router = SimpleRouter()
@@ -26,6 +26,12 @@ urlpatterns = [
         api.ContactSyncSettingsView.as_view(),
         name="connector-contact-sync-settings",
     ),
+    path(
+        "connectors/<int:connector_id>/matching/",
+        api_matching.MatchingPolicyView.as_view(),
+        name="connector-matching",
+    ),
+    path("lookup/", api_matching.LookupView.as_view(), name="lookup"),
     path("contact-center/push/", api_cc.ContactPushView.as_view(), name="contact-center-push"),
     *router.urls,
 ]

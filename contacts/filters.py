@@ -1,14 +1,14 @@
 """The contacts list filters (a django-filter FilterSet), shared by `GET /api/v1/contacts/`
-(connector, email, q, phone) and the contacts page (q, connector).
+(connector, type, email, q, phone) and the contacts page (q, connector, type).
 
 Values are taken as sent; each filter cleans its own (the search box in ContactQuerySet.search).
-An invalid connector is in `problems`: the API answers 400, the page shows every connector.
+An invalid connector or type is in `problems`: the API answers 400, the page shows them all.
 """
 
 import django_filters
 from django import forms
 
-from contacts.models import Contact
+from contacts.models import Contact, RecordType
 from portal.filters import TenantFilterSet
 
 
@@ -25,6 +25,12 @@ class ConnectorParam(RawParam):
             raise forms.ValidationError("connector must be an id.")
 
 
+class TypeParam(RawParam):
+    def validate(self, value):
+        if value and value not in RecordType.values:
+            raise forms.ValidationError(f"type must be one of {', '.join(RecordType.values)}.")
+
+
 class RawFilter(django_filters.Filter):
     field_class = RawParam
 
@@ -33,8 +39,13 @@ class ConnectorFilter(django_filters.Filter):
     field_class = ConnectorParam
 
 
+class TypeFilter(django_filters.Filter):
+    field_class = TypeParam
+
+
 class ContactFilter(TenantFilterSet):
     connector = ConnectorFilter(method="by_connector")
+    type = TypeFilter(method="by_type")
     email = RawFilter(method="by_email")
     q = RawFilter(method="by_search")
     phone = RawFilter(method="by_phone")
@@ -45,6 +56,9 @@ class ContactFilter(TenantFilterSet):
 
     def by_connector(self, qs, name, value):
         return qs.filter(connector_id=int(value))
+
+    def by_type(self, qs, name, value):
+        return qs.filter(type=value)
 
     def by_email(self, qs, name, value):
         return qs.filter(email__iexact=value.replace("\x00", "").strip()[:254])

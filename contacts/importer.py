@@ -1,7 +1,8 @@
 """Turn pages of CrmContact into Contact + ContactPhone rows with bulk upserts.
 
-One page = one transaction: contacts upserted with a single INSERT ... ON CONFLICT
-(connector, crm_id) DO UPDATE, their phone rows replaced with one DELETE and one INSERT,
+One page = one transaction: records upserted with a single INSERT ... ON CONFLICT
+(connector, type, crm_id) DO UPDATE (keyed by type: retailCRM customers and corporate customers
+share numeric ids), their phone rows replaced with one DELETE and one INSERT,
 contacts the CRM reports deleted removed. Nothing is kept between pages, so memory stays flat
 however many contacts the CRM has.
 """
@@ -13,10 +14,10 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from connectors.types import CrmContact
+from connectors.types import CONTACT, CrmContact
 from contacts.models import Contact, ContactDeletion, ContactPhone
+from contacts.phones import stored_row
 from platforms.models import ContactCenterAccount
-from portal.phones import phone_row
 
 UPDATE_FIELDS = [
     "tenant",
@@ -73,10 +74,10 @@ class Importer:
         self.mapping = mapping  # crm_field -> cc_field
         self.mark = mark
 
-    def build(self, c: CrmContact, now) -> tuple[Contact, list[tuple[str, str, str]]]:
+    def build(self, c: CrmContact, now) -> tuple[Contact, list[tuple[str, str, str, bool]]]:
         phones, e164s = [], []  # one row per distinct number (E.164, else the raw text)
         for raw in c.phones or []:
-            row = phone_row(raw if isinstance(raw, str) else str(raw or ""), self.region)
+            row = stored_row(raw if isinstance(raw, str) else str(raw or ""), self.region)
             if row and (row[1] or row[0]) not in e164s:
                 phones.append(row)
                 e164s.append(row[1] or row[0])
@@ -84,7 +85,7 @@ class Importer:
         contact = Contact(
             tenant_id=self.tenant_id,
             connector_id=self.account.pk,
-            type=c.type or "contact",
+            type=c.type or CONTACT,
             crm_id=c.crm_id,
             first_name=_text(c.first_name, 200),
             last_name=_text(c.last_name, 200),
@@ -104,8 +105,8 @@ class Importer:
     def apply(self, page: list[CrmContact]) -> PageStats:
         stats = PageStats(fetched=len(page))
         now = timezone.now()
-        live: dict[str, tuple[Contact, list]] = {}
-        gone: set[str] = set()
+        live: dict[tuple[str, str], tuple[Contact, list]] = {}  # (type, crm_id) ->
+        gone: set[tuple[str, str]] = set()
         for c in page:
             crm_id = _text(c.crm_id, 64)
             if not crm_id or len(str(c.crm_id)) > 64:
@@ -113,25 +114,28 @@ class Importer:
                 continue
             if c.modified_at and (stats.max_modified is None or c.modified_at > stats.max_modified):
                 stats.max_modified = c.modified_at
+            key = (c.type or CONTACT, crm_id)
             if c.deleted:
-                gone.add(crm_id)
-                live.pop(crm_id, None)
+                gone.add(key)
+                live.pop(key, None)
             else:
-                live[crm_id] = self.build(c, now)  # a later duplicate in the page wins
-                gone.discard(crm_id)
+                live[key] = self.build(c, now)  # a later duplicate in the page wins
+                gone.discard(key)
         with transaction.atomic():
             if live:
                 self._upsert(live)
-            if gone:
-                stats.deleted = delete_contacts(
+            for record_type in sorted({t for t, _id in gone}):
+                stats.deleted += delete_contacts(
                     Contact.objects.for_tenant(self.tenant_id).filter(
-                        connector_id=self.account.pk, crm_id__in=gone
+                        connector_id=self.account.pk,
+                        type=record_type,
+                        crm_id__in=[i for t, i in gone if t == record_type],
                     )
                 )
         stats.upserted = len(live)
         return stats
 
-    def _upsert(self, live: dict[str, tuple[Contact, list]]) -> None:
+    def _upsert(self, live: dict[tuple[str, str], tuple[Contact, list]]) -> None:
         contacts = [contact for contact, _phones in live.values()]
         Contact.objects.bulk_create(
             contacts,
@@ -140,22 +144,28 @@ class Importer:
             update_fields=UPDATE_FIELDS,
         )
         if any(contact.pk is None for contact in contacts):  # backends that return no ids
-            ids = dict(
-                Contact.objects.for_tenant(self.tenant_id)
-                .filter(connector_id=self.account.pk, crm_id__in=list(live))
-                .values_list("crm_id", "pk")
-            )
-            for crm_id, (contact, _phones) in live.items():
-                contact.pk = ids[crm_id]
+            ids = {
+                (record_type, crm_id): pk
+                for record_type, crm_id, pk in Contact.objects.for_tenant(self.tenant_id)
+                .filter(connector_id=self.account.pk, crm_id__in=[i for _t, i in live])
+                .values_list("type", "crm_id", "pk")
+            }
+            for key, (contact, _phones) in live.items():
+                contact.pk = ids[key]
         phones = ContactPhone.objects.for_tenant(self.tenant_id)
         phones.filter(contact_id__in=[c.pk for c in contacts]).delete()
         ContactPhone.objects.bulk_create(
             [
                 ContactPhone(
-                    tenant_id=self.tenant_id, contact_id=contact.pk, raw=raw, e164=e164, tail=key
+                    tenant_id=self.tenant_id,
+                    contact_id=contact.pk,
+                    raw=raw,
+                    e164=e164,
+                    tail=key,
+                    valid=valid,
                 )
                 for contact, phones in live.values()
-                for raw, e164, key in phones
+                for raw, e164, key, valid in phones
             ]
         )
 

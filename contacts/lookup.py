@@ -1,18 +1,29 @@
 """The one caller lookup (API.md `/lookup/`): calls, tickets, callbacks, routing, screen pop and
 the widget all ask `lookup()` who has a number, and `pick()` which record to link.
 
-Interface (issue 13). This first version answers from the local store only; the live search
-in each CRM whose policy has `live_lookup` on (in parallel across connectors, bounded by
-`live_lookup_timeout_ms`, through the seam, results stored, unknown numbers remembered in a
-negative cache) plugs in behind the same two functions.
+The local store first, each connector's number read in its policy's region (`region`, else
+the tenant's); on a miss in a connector, the live search in that CRM when its policy has
+`live_lookup` on (contacts/live.py: in parallel across connectors, bounded by
+`live_lookup_timeout_ms` and the caller's `timeout_ms`, through the HTTP seam, a negative cache
+and single flight on the shared cache); what it finds is stored with `store_found`, so the next
+lookup is local.
 """
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from connectors.types import CrmContact
+from django.utils import timezone
+
+from connectors.models import ConnectorAccount
+from connectors.types import CONTACT, CrmContact
+from contacts import live
 from contacts.importer import Importer
 from contacts.models import Contact, FieldMapping, MatchingPolicy, MultipleMatches
+from portal.phones import MAX_INPUT as MAX_PHONE
+from portal.phones import MIN_MATCH_DIGITS, digits, normalize
+
+log = logging.getLogger(__name__)
 
 LOCAL, LIVE, CREATED = "local", "live", "created"
 MAX_MATCHES = 20
@@ -61,39 +72,106 @@ def policies(tenant, connectors) -> dict[int, MatchingPolicy]:
         p.connector_id: p
         for p in MatchingPolicy.objects.for_tenant(tenant).filter(connector__in=connectors)
     }
-    return {c.pk: stored.get(c.pk) or MatchingPolicy.for_connector(c) for c in connectors}
+    return {
+        c.pk: stored.get(c.pk) or MatchingPolicy(tenant_id=c.tenant_id, connector=c)
+        for c in connectors
+    }
 
 
 def lookup(
-    tenant, phone: str, *, connectors=None, live: bool = True, timeout_ms: int | None = None
+    tenant,
+    phone: str,
+    *,
+    connectors=None,
+    live: bool = True,
+    timeout_ms: int | None = None,
+    fresh: bool = False,
 ) -> list[Match]:
     """Records with this number, best first per connector: the policy's preferred types in its
     order, then the most recently modified. `connectors`: limit to these accounts (default:
     all the tenant's). `live=False`: the local store only (never waits on a CRM).
-    `timeout_ms`: a caller's own bound on the live search (routing), below the policies'."""
-    if not phone or not isinstance(phone, str):
+    `timeout_ms`: a caller's own bound on the live search (routing), below the policies'.
+    `fresh`: ignore the negative cache (the phone tester's "search the CRM too").
+
+    A connector without a local match is searched live (contacts/live.py) when its policy
+    says so; what it finds is stored and returned with source "live". Never raises for a CRM.
+    """
+    if not phone or not isinstance(phone, str) or not phone.strip():
         return []
-    qs = Contact.objects.for_tenant(tenant).by_phone(phone, tenant.default_region)
-    if connectors is not None:
-        qs = qs.filter(connector__in=connectors)
-    rows = list(qs.order_by("connector_id", "id")[: MAX_MATCHES * 4])
-    by_connector = {}
-    for row in rows:
-        by_connector.setdefault(row.connector_id, []).append(row)
-    accounts = [r.connector for r in rows] if connectors is None else list(connectors)
-    pols = policies(tenant, {a.pk: a for a in accounts}.values())
+    phone = phone.replace("\x00", "").strip()[:MAX_PHONE]
+    if connectors is None:
+        accounts = list(ConnectorAccount.objects.for_tenant(tenant).order_by("pk"))
+    else:
+        accounts = [a for a in connectors if a.tenant_id == tenant.pk]
+    if not accounts:
+        return []
+    pols = policies(tenant, accounts)
+    by_connector = _local(tenant, phone, accounts, pols)
+    found = {cid: [_match(r) for r in rows] for cid, rows in by_connector.items()}
+    if live:
+        misses = [a for a in accounts if a.pk not in by_connector]
+        found.update(_live(tenant, phone, misses, pols, timeout_ms, fresh))
     out: list[Match] = []
-    for connector_id in sorted(by_connector):
-        order = pols[connector_id].objects_order if connector_id in pols else ["contact"]
-        found = [r for r in by_connector[connector_id] if r.type in order]
-        found.sort(key=lambda r: (order.index(r.type), _newest_first(r)))
-        out += [_match(r) for r in found]
+    for connector_id in sorted(found):
+        order = pols[connector_id].objects_order or [CONTACT]
+        rows = [m for m in found[connector_id] if m.type in order]
+        rows.sort(key=lambda m: (order.index(m.type), _newest_first(m)))
+        out += rows
     return out[:MAX_MATCHES]
 
 
-def _newest_first(row: Contact):
-    stamp = row.crm_modified_at.timestamp() if row.crm_modified_at else 0.0
-    return (-stamp, row.pk)
+def _local(tenant, phone, accounts, pols) -> dict[int, list[Contact]]:
+    """connector id -> its stored records with the number (one query per distinct region)."""
+    regions: dict[str, list[int]] = {}
+    for account in accounts:
+        regions.setdefault(pols[account.pk].region_for(tenant), []).append(account.pk)
+    by_connector: dict[int, list[Contact]] = {}
+    for region, ids in regions.items():
+        qs = Contact.objects.for_tenant(tenant).by_phone(phone, region).filter(connector__in=ids)
+        for row in qs.order_by("connector_id", "id")[: MAX_MATCHES * 4]:
+            by_connector.setdefault(row.connector_id, []).append(row)
+    return by_connector
+
+
+def _live(tenant, phone, misses, pols, timeout_ms, fresh) -> dict[int, list[Match]]:
+    now = timezone.now()
+    asks = []
+    for account in misses:
+        policy = pols[account.pk]
+        if not live.eligible(account, policy, now):
+            continue
+        types = tuple(t for t in policy.objects_order if t in account.provider.record_types)
+        ms = min(policy.live_lookup_timeout_ms, timeout_ms or policy.live_lookup_timeout_ms)
+        e164 = normalize(phone, policy.region_for(tenant))
+        number = e164 or digits(phone)
+        if types and ms > 0 and len(digits(number)) >= MIN_MATCH_DIGITS:
+            asks.append(live.Ask(account, policy, number, e164 or phone, types, ms / 1000))
+    if not asks:
+        return {}
+    out: dict[int, list[Match]] = {}
+    try:
+        live.search(asks, fresh=fresh)
+        for ask in asks:
+            if ask.records:
+                try:
+                    rows = store_found(ask.account, ask.records)
+                except Exception:  # noqa: BLE001 - odd CRM data must not fail a call's lookup
+                    log.exception("storing live matches of connector %s failed", ask.account.pk)
+                    continue
+                out[ask.account.pk] = [_match(r, LIVE) for r in rows]
+    finally:
+        live.release(asks)
+    done = live.wait_for_others(asks)
+    if done:  # another lookup asked those CRMs meanwhile: what it found is stored now
+        accounts = [a.account for a in done]
+        for cid, rows in _local(tenant, phone, accounts, pols).items():
+            out[cid] = [_match(r, LIVE) for r in rows]
+    return out
+
+
+def _newest_first(m: Match):
+    stamp = m.modified_at.timestamp() if m.modified_at else 0.0
+    return (-stamp, m.contact_id or 0)
 
 
 def pick(matches: list[Match], policy: MatchingPolicy, agent_crm_user_id: str = "") -> Match | None:
@@ -118,20 +196,30 @@ def pick(matches: list[Match], policy: MatchingPolicy, agent_crm_user_id: str = 
 
 def store_found(account, records: list[CrmContact]) -> list[Contact]:
     """Upsert records read live from the CRM (or created there) into the local store, with
-    their phone rows, as an import would; returns the stored rows in the same order."""
+    their phone rows, as an import would (each type with its CRM object's field mappings, the
+    numbers read in the policy's region); returns the stored rows in the same order."""
     if not records:
         return []
-    mapping = dict(
+    mappings: dict[str, dict[str, str]] = {}
+    for crm_field, cc_field, crm_object in (
         FieldMapping.objects.for_tenant(account.tenant_id)
-        .filter(connector=account)
-        .values_list("crm_field", "cc_field")
-    )
+        .filter(connector=account, missing_since=None)
+        .values_list("crm_field", "cc_field", "crm_object")
+    ):
+        mappings.setdefault(crm_object.lower(), {})[crm_field] = cc_field
     region = MatchingPolicy.for_connector(account).region_for(account.tenant)
-    Importer(account, region=region, mapping=mapping, mark=0).apply(records)
+    types = dict.fromkeys(r.type or CONTACT for r in records)
+    for record_type in types:
+        crm_object = dict(account.provider.record_objects).get(record_type, record_type)
+        mapping = mappings.get(crm_object.lower(), {})
+        Importer(account, region=region, mapping=mapping, mark=0).apply(
+            [r for r in records if (r.type or CONTACT) == record_type]
+        )
     rows = {
         (c.type, c.crm_id): c
         for c in Contact.objects.for_tenant(account.tenant_id).filter(
-            connector=account, crm_id__in=[r.crm_id for r in records]
+            connector=account, type__in=list(types), crm_id__in=[r.crm_id for r in records]
         )
     }
-    return [rows[(r.type, r.crm_id)] for r in records if (r.type, r.crm_id) in rows]
+    keys = [(r.type or CONTACT, r.crm_id) for r in records]
+    return [rows[key] for key in dict.fromkeys(keys) if key in rows]

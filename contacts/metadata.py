@@ -43,14 +43,20 @@ def forget(account) -> None:
 
 
 def check_mappings(account) -> dict[str, str]:
-    """Flag mappings whose field is gone (or back); return {crm_field: cc_field} to import."""
+    """Flag mappings whose field is gone (or back); return {crm_field: cc_field} of the main
+    object (contacts) to import."""
+    return check_all_mappings(account).get(contact_object(account).lower(), {})
+
+
+def check_all_mappings(account) -> dict[str, dict[str, str]]:
+    """Flag mappings whose field is gone (or back); return, per CRM object (lower case:
+    "contact", "lead"), the {crm_field: cc_field} to import with that object's records."""
     now = timezone.now()
     mappings = list(FieldMapping.objects.for_tenant(account.tenant_id).filter(connector=account))
     names_by_object: dict[str, set[str]] = {}
     for obj in {m.crm_object for m in mappings}:
         names_by_object[obj] = {f.name for f in crm_fields(account, obj, refresh=True)}
-    main = contact_object(account)
-    active = {}
+    active: dict[str, dict[str, str]] = {}
     for m in mappings:
         present = m.crm_field in names_by_object[m.crm_object]
         if present and m.missing_since:
@@ -59,6 +65,6 @@ def check_mappings(account) -> dict[str, str]:
         elif not present and not m.missing_since:
             m.missing_since = now
             m.save(update_fields=["missing_since"])
-        if present and m.crm_object.lower() == main.lower():
-            active[m.crm_field] = m.cc_field
+        if present:
+            active.setdefault(m.crm_object.lower(), {})[m.crm_field] = m.cc_field
     return active

@@ -134,6 +134,9 @@ class ContactPhone(TenantScopedModel):
     raw = models.CharField(max_length=64)
     e164 = models.CharField(max_length=20, blank=True, default="")
     tail = models.CharField(max_length=12, blank=True, default="")
+    # False: not a valid number in the region it was normalised with (a UK national number in a
+    # CZ store): the E.164 may be wrong, the number is still found by its trailing digits.
+    valid = models.BooleanField(default=True)
 
     class Meta:
         indexes = [
@@ -216,7 +219,12 @@ class ContactSyncSettings(TenantScopedModel):
         validators=[MinValueValidator(1), MaxValueValidator(24 * 30)],
         help_text="How often the full list of CRM ids is compared to find deleted contacts",
     )
+    # The newest CRM modified time imported, of any record type (a summary for the pages).
     high_water_mark = models.DateTimeField(null=True, blank=True)
+    # Per record type ("contact", "lead", "account"): the ISO high-water mark the next
+    # incremental read of that type starts from. A type without one is read in full (a type
+    # newly added to the matching policy's objects).
+    high_water_marks = models.JSONField(default=dict, blank=True)
     full_sync_requested = models.BooleanField(default=False)
     last_full_sync_at = models.DateTimeField(null=True, blank=True)
     last_reconciled_at = models.DateTimeField(null=True, blank=True)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from contacts import views, views_cc, views_mappings
+from contacts import views, views_cc, views_mappings, views_matching
 
 urlpatterns = [
     path("", views.index, name="index"),
@@ -33,6 +33,7 @@ urlpatterns = [
         views_mappings.import_agents,
         name="import_agents",
     ),
+    path("matching/<int:connector_id>/", views_matching.matching, name="matching"),
     path("contact-center/", views_cc.cc_index, name="cc_index"),
     path("contact-center/push/", views_cc.cc_push, name="cc_push"),
     path("contact-center/<int:pk>/", views_cc.cc_edit, name="cc_edit"),

@@ -9,7 +9,7 @@ from connectors.capabilities import Capability, refusal
 from connectors.models import ConnectorAccount
 from contacts.filters import ContactFilter
 from contacts.forms import SyncSettingsForm
-from contacts.models import Contact, ContactSyncSettings
+from contacts.models import Contact, ContactSyncSettings, MatchingPolicy, RecordType
 from contacts.sync import KIND, start_contact_sync
 from jobs.models import Job
 from tenants.scoping import get_for_tenant, tenant_view
@@ -24,8 +24,10 @@ def index(request):
     tenant = request.tenant
     q = request.GET.get("q", "").strip()
     connector = request.GET.get("connector", "")
+    record_type = request.GET.get("type", "")
     filters = ContactFilter(
-        {"q": q, "connector": connector},  # the page's two; a bad connector: all connectors
+        # the page's three; a bad connector or type: all of them
+        {"q": q, "connector": connector, "type": record_type},
         queryset=Contact.objects.for_tenant(tenant).select_related("connector"),
         tenant=tenant,
     )
@@ -37,8 +39,10 @@ def index(request):
             "page": page,
             "q": q,
             "connector": connector,
+            "type": record_type,
+            "types": RecordType.choices,
             "connectors": connectors_of(tenant),
-            "total": Contact.objects.for_tenant(tenant).count() if not q else None,
+            "total": Contact.objects.for_tenant(tenant).count() if not (q or record_type) else None,
             "tab": "contacts",
         },
     )
@@ -47,10 +51,16 @@ def index(request):
 @tenant_view("viewer")
 def detail(request, pk):
     contact = get_for_tenant(Contact.objects.select_related("connector"), request.tenant, pk=pk)
+    region = MatchingPolicy.for_connector(contact.connector).region_for(request.tenant)
     return render(
         request,
         "contacts/detail.html",
-        {"contact": contact, "phone_rows": contact.phone_numbers.all(), "tab": "contacts"},
+        {
+            "contact": contact,
+            "phone_rows": contact.phone_numbers.all(),
+            "region": region,
+            "tab": "contacts",
+        },
     )
 
 

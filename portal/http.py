@@ -14,6 +14,10 @@ Error messages carry the status line only: the CRM's own error body is parsed by
 Worker-side real-time work (outbox deliveries, live call events) runs inside
 `no_inline_waits()`: there a failure raises at once (no inline retry, no sleep on
 Retry-After), so a rate-limiting CRM never holds a worker slot; the outbox reschedules.
+A caller with a time budget (the live caller lookup, contacts/lookup.py) runs its requests inside
+`deadline(seconds)`: each request then waits at most the time left (connect and read), and no
+retry or backoff sleep goes past it. Context variables: a thread started with
+`contextvars.copy_context().run` inherits both.
 """
 
 import contextlib
@@ -105,6 +109,44 @@ def no_inline_waits():
         _inline_waits.reset(token)
 
 
+# time.monotonic() by which every request in this context must be done (None: no deadline).
+_deadline = contextvars.ContextVar("http_deadline", default=None)
+
+
+@contextlib.contextmanager
+def deadline(seconds: float):
+    """Within this block every request uses at most the time left as its timeout and does no
+    retry or backoff past it; a nested deadline never extends an outer one."""
+    end = time.monotonic() + max(0.0, seconds)
+    outer = _deadline.get()
+    token = _deadline.set(end if outer is None else min(end, outer))
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
+def time_left() -> float | None:
+    """Seconds left before this context's deadline (never negative), None without one."""
+    end = _deadline.get()
+    return None if end is None else max(0.0, end - time.monotonic())
+
+
+def _within_deadline(url: str, timeout: tuple[float, float]) -> tuple[float, float]:
+    left = time_left()
+    if left is None:
+        return timeout
+    if left <= 0.0:
+        raise HttpError(f"{_host(url)} not asked: the caller's deadline has passed")
+    return (min(timeout[0], left), min(timeout[1], left))
+
+
+def _can_wait(seconds: float) -> bool:
+    """A retry after `seconds` still ends before the deadline (always true without one)."""
+    left = time_left()
+    return left is None or seconds < left
+
+
 def default_session() -> requests.Session:
     global _default_session
     if _default_session is None:
@@ -138,14 +180,17 @@ def request(
     if not _inline_waits.get():
         retries = 0
     attempt = 0
+    base_timeout = timeout
     while True:
+        timeout = _within_deadline(url, base_timeout)
         try:
             response = _observed(kind, method, url, _follow, session, timeout, ok_status, kwargs)
         except requests.exceptions.SSLError as exc:
             raise HttpError(f"TLS error talking to {_host(url)}: {exc}", permanent=True) from exc
         except (requests.exceptions.Timeout, requests.exceptions.ConnectionError) as exc:
-            if attempt < retries:
-                sleep(backoff(attempt))
+            wait = backoff(attempt) if attempt < retries else None
+            if wait is not None and _can_wait(wait):
+                sleep(wait)
                 attempt += 1
                 continue
             kind = "timed out" if isinstance(exc, requests.exceptions.Timeout) else "unreachable"
@@ -161,7 +206,7 @@ def request(
         retry_after = parse_retry_after(response.headers.get("Retry-After"))
         if status in RETRY_STATUS and attempt < retries:
             wait = retry_after if retry_after is not None else backoff(attempt)
-            if wait <= settings.HTTP_MAX_INLINE_RETRY_AFTER:
+            if wait <= settings.HTTP_MAX_INLINE_RETRY_AFTER and _can_wait(wait):
                 log.info("HTTP %s from %s, retrying in %.1fs", status, _host(url), wait)
                 sleep(wait)
                 attempt += 1

@@ -1,5 +1,8 @@
 """Builders for contacts rows (used by the tests and the isolation cases)."""
 
+import dataclasses
+
+from connectors import registry
 from connectors.models import ConnectorAccount
 from connectors.types import CrmContact
 from contacts.importer import Importer
@@ -54,3 +57,15 @@ def make_sync_job(tenant):
         kind="contact_sync",
         connector=make_connector(tenant, name=f"job {tenant.slug}"),
     )
+
+
+ALL_OBJECTS = (("contact", "Contact"), ("lead", "Lead"), ("account", "Account"))
+
+
+def patch_provider(monkeypatch, kind="salesforce", **changes):
+    """The provider of `kind` with some facts changed (record_objects, creatable_types,
+    capabilities), so a test does not depend on what a CRM package declares today."""
+    provider = dataclasses.replace(registry.provider(kind), **changes)
+    real = registry.provider
+    monkeypatch.setattr(registry, "provider", lambda k: provider if k == kind else real(k))
+    return provider

@@ -21,6 +21,7 @@ CASES = {
     "connector-sync-contacts": connector_kwargs,
     "connector-match-users": connector_kwargs,
     "connector-contact-sync-settings": connector_kwargs,
+    "connector-matching": connector_kwargs,
     # pages
     "contacts:detail": lambda t: {"pk": make_contact(t).pk},
     "contacts:sync_now": connector_kwargs,
@@ -34,6 +35,7 @@ CASES = {
     "contacts:cc_edit": lambda t: {"pk": make_cc_account(t).pk},
     "contacts:cc_delete": lambda t: {"pk": make_cc_account(t).pk},
     "contacts:cc_test": lambda t: {"pk": make_cc_account(t).pk},
+    "contacts:matching": connector_kwargs,
 }
 
 
@@ -70,6 +72,12 @@ def _cc_account(t) -> list:
     return [account, account.name]
 
 
+def _lookup(t) -> dict:
+    """Both tenants store the same number: the lookup shows only ours (lists included)."""
+    contact = make_contact(t, crm_id=f"iso-{t.slug}-caller", phones=["+420 773 794 804"])
+    return {"markers": [contact.crm_id], "params": {"phone": "+420773794804"}}
+
+
 def _sync_page(t) -> list:
     job = make_sync_job(t)
     return [job.connector.name]  # its card and its job
@@ -81,6 +89,7 @@ LIST_CASES = {
     "field-mapping-list": _field_mapping,
     "user-mapping-list": _user_mapping,
     "contact-center-list": _cc_account,
+    "lookup": _lookup,
     # pages
     "contacts:index": lambda t: _contact(t)[1:],
     "contacts:field_mappings": lambda t: _field_mapping(t)[1:],
