@@ -222,4 +222,8 @@ def store_found(account, records: list[CrmContact]) -> list[Contact]:
         )
     }
     keys = [(r.type or CONTACT, r.crm_id) for r in records]
-    return [rows[key] for key in dict.fromkeys(keys) if key in rows]
+    stored = [rows[key] for key in dict.fromkeys(keys) if key in rows]
+    for contact in stored:  # a number the negative cache called unknown now has a record
+        for number in contact.phones or []:
+            live.forget_unknown(account.pk, number)
+    return stored

@@ -255,6 +255,9 @@ CELERY_TASK_ROUTES = {
     "tenants.send_password_reset": {"queue": "realtime"},  # a person is waiting for the mail
 }
 # At most this many batches of one connector are delivered at once (= worker slots it can hold).
+# The live caller lookup (contacts/live.py): threads per process searching CRMs in parallel;
+# unset = 8 (0 on SQLite, where the searches run inline); a full pool skips the live search.
+LIVE_LOOKUP_THREADS = env.int("LIVE_LOOKUP_THREADS", default=None)
 DELIVERY_MAX_IN_FLIGHT_PER_CONNECTOR = env.int("DELIVERY_MAX_IN_FLIGHT_PER_CONNECTOR", default=2)
 # A deliver task works this long, then rings again and goes to the back of the queue.
 DELIVERY_SLICE_SECONDS = env.float("DELIVERY_SLICE_SECONDS", default=1.0)

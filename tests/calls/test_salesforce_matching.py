@@ -121,7 +121,9 @@ def test_unknown_caller_created_once_across_a_retry(
     assert row.state == "synced" and len(created) == 1
     assert who(salesforce_sim, row) == created[0].crm_id == row.match["crm_id"]
     assert row.match["source"] == "created"
-    second = send(api_t, run_on_commit, "W2", minute=10, caller=NEW_PHONE)  # the next call finds it: no new one
+    second = send(
+        api_t, run_on_commit, "W2", minute=10, caller=NEW_PHONE
+    )  # the next call finds it: no new one
     assert who(salesforce_sim, second) == created[0].crm_id
     assert len(found_in_crm(sf, record_type)) == 1
 
