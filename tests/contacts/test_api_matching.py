@@ -74,7 +74,8 @@ def test_invalid_policies_are_400_naming_the_field(api, crm, body, field):
 
 
 def test_create_contact_needs_the_capability(api, tenant, monkeypatch):
-    patch_provider(monkeypatch, creatable_types=("contact",))  # no CREATE_RECORDS
+    without = registry.provider("salesforce").capabilities - {Capability.CREATE_RECORDS}
+    patch_provider(monkeypatch, creatable_types=("contact",), capabilities=without)
     account = make_connector(tenant)
     response = api.put(url(account), {"unknown_caller": "create_contact"}, format="json")
     assert response.status_code == 400 and "unknown_caller" in response.json()["error"]["fields"]
