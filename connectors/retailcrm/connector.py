@@ -19,6 +19,7 @@ from connectors.retailcrm.mapping import (
 from connectors.retailcrm.records import PAGE, RetailRecords
 from connectors.retailcrm.telephony import TelephonyModule
 from connectors.types import (
+    ACCOUNT,
     CallLog,
     CrmField,
     CrmQueue,
@@ -40,6 +41,9 @@ CUSTOMER_FIELDS = [
     ("personalDiscount", "Personal discount", "double"),
     ("createdAt", "Created at", "datetime"),
 ]
+
+
+OBJECTS = {ACCOUNT: "Account"}  # record type -> record_url's object (default: Contact)
 
 
 class RetailCRMConnector(RetailRecords, TelephonyModule, Installation):
@@ -160,7 +164,9 @@ class RetailCRMConnector(RetailRecords, TelephonyModule, Installation):
             WriteResult(
                 key=c.key,
                 crm_id=c.key,
-                url=self.record_url("Contact", c.contact_crm_id) if c.contact_crm_id else "",
+                url=self.record_url(OBJECTS.get(c.contact_type, "Contact"), c.contact_crm_id)
+                if c.contact_crm_id
+                else "",
             )
             for c in calls
         ]

@@ -11,6 +11,8 @@ change, like a user's edit: add_customer, update_customer, delete_customer, add_
 update_corporate, delete_corporate.
 """
 
+from urllib.parse import unquote
+
 from simulators.retailcrm.data import corporate_row
 from simulators.retailcrm.telephony import fail
 
@@ -133,7 +135,7 @@ class CustomerEndpoints:
 
     def get_customer(self, request):
         self._auth(request)
-        uid, by = request.match["uid"], request.query.get("by", "externalId")
+        uid, by = unquote(request.match["uid"]), request.query.get("by", "externalId")
         if by == "id":
             customer = self.customers.get(int(uid)) if uid.isdigit() else None
         else:
