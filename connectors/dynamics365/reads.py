@@ -27,8 +27,8 @@ class DataverseRecords:
     def iter_contacts(
         self,
         modified_since: datetime | None = None,
-        fields: list[str] | None = None,
         record_type: str = CONTACT,
+        fields: list[str] | None = None,
     ) -> Iterator[list[CrmContact]]:
         """Pages of one record type, oldest change first.
 

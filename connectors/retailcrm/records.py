@@ -67,8 +67,8 @@ class RetailRecords:
     def iter_contacts(
         self,
         modified_since: datetime | None = None,
-        fields: list[str] | None = None,
         record_type: str = CONTACT,
+        fields: list[str] | None = None,
     ) -> Iterator[list[CrmContact]]:
         kind = kind_of(record_type)
         if modified_since is None:
