@@ -1,25 +1,25 @@
-"""Microsoft Dynamics 365 / Dataverse: msal client-credentials tokens, Web API v9.2 reads.
+"""Microsoft Dynamics 365 / Dataverse: msal client-credentials tokens, Web API v9.2 metadata,
+users and queues.
 
-Writes (phonecalls in $batch, incidents; idempotent by alternate key) are in writes.py.
+Contacts, leads and accounts (read, searched, created) are in reads.py; writes (phonecalls in
+$batch, incidents; idempotent by alternate key) in writes.py.
 """
 
 import re
 from collections.abc import Iterator
-from datetime import datetime
 from functools import cached_property
 
 from connectors import http
 from connectors.base import Installation
-from connectors.dynamics365 import records
 from connectors.dynamics365.auth import TokenSource
 from connectors.dynamics365.client import (
     DataverseClient,
     odata_string,
 )
+from connectors.dynamics365.reads import DataverseRecords
 from connectors.dynamics365.writes import DataverseWrites
 from connectors.errors import ConnectorError
 from connectors.types import (
-    CrmContact,
     CrmField,
     CrmQueue,
     CrmUser,
@@ -27,16 +27,9 @@ from connectors.types import (
 )
 
 _LOGICAL_NAME = re.compile(r"^[a-z][a-z0-9_]{0,99}$")
-_NON_DIGITS = re.compile(r"\D")
-TAIL_DIGITS = 9  # compare the last 9 digits: national and international forms agree there
-MIN_TAIL_DIGITS = 6  # fewer digits (extensions, garbage) never match
 
 
-def digits(raw: str | None) -> str:
-    return _NON_DIGITS.sub("", raw or "")[:64]
-
-
-class Dynamics365Connector(DataverseWrites, Installation):
+class Dynamics365Connector(DataverseRecords, DataverseWrites, Installation):
     """One Dataverse environment (its provider: connectors/dynamics365/provider.py)."""
 
     page_size = 500  # Prefer: odata.maxpagesize
@@ -108,73 +101,6 @@ class Dynamics365Connector(DataverseWrites, Installation):
             )
         return sorted(fields, key=lambda f: f.name)
 
-    def iter_contacts(
-        self, modified_since: datetime | None = None, fields: list[str] | None = None
-    ) -> Iterator[list[CrmContact]]:
-        select = list(records.CONTACT_FIELDS)
-        select += [self._logical("field", f) for f in fields or [] if f not in select]
-        params = {
-            "$select": ",".join(select),
-            "$orderby": "modifiedon asc,contactid asc",
-            **self._import_filter(modified_since),
-        }
-        for rows in self._pages("contacts", params):
-            yield [self._contact(row) for row in rows]
-
-    @staticmethod
-    def _import_filter(modified_since: datetime | None) -> dict:
-        """The rows an import reads (shared by iter_contacts and count_contacts)."""
-        if not modified_since:
-            return {}
-        # ge, not gt: a contact changed in the watermark's second is re-read, never missed.
-        return {"$filter": f"modifiedon ge {records.iso(modified_since)}"}
-
-    def count_contacts(self, modified_since: datetime | None = None) -> int | None:
-        """How many contacts iter_contacts(modified_since) reads (the sync's progress total).
-
-        `$count=true` is exact up to 5,000 rows. Above that a full import (the whole table)
-        asks RetrieveTotalRecordCount, a snapshot from the last 24 hours; an incremental one
-        cannot know: None rather than a wrong number.
-        """
-        params = {"$select": "contactid", **self._import_filter(modified_since)}
-        count, capped = self.client.count(self.call_with_token, "contacts", params)
-        if not capped:
-            return count
-        if modified_since:
-            return None
-        total = self.client.total_record_count(self.call_with_token, "contact")
-        # A snapshot below what $count already saw is stale (the table grew since): unknown.
-        return total if total is not None and total >= count else None
-
-    def _contact(self, row: dict) -> CrmContact:
-        return records.to_contact(row, self.record_url("contact", row.get("contactid", "")))
-
-    def iter_contact_ids(self) -> Iterator[list[str]]:
-        for rows in self._pages("contacts", {"$select": "contactid"}):
-            yield [row["contactid"] for row in rows]
-
-    def find_contacts_by_phone(self, phone: str) -> list[CrmContact]:
-        wanted = digits(phone)
-        if len(wanted) < MIN_TAIL_DIGITS:
-            return []
-        # Numbers are stored in any format ("+420 773 794 804", "(555) 123-4567"): search the
-        # last four digits as typed and as commonly grouped, then compare digits here.
-        last4 = wanted[-4:]
-        fragments = {last4} | {last4[:i] + sep + last4[i:] for i in (1, 2) for sep in " -."}
-        clauses = [
-            f"contains({name},{odata_string(fragment)})"
-            for name in records.PHONE_FIELDS
-            for fragment in sorted(fragments)
-        ]
-        params = {"$select": ",".join(records.CONTACT_FIELDS), "$filter": " or ".join(clauses)}
-        found = []
-        for rows in self._pages("contacts", params):
-            for row in rows:
-                phones = [row.get(name) for name in records.PHONE_FIELDS]
-                if any(_same_number(p, wanted) for p in phones if p):
-                    found.append(self._contact(row))
-        return found
-
     def list_users(self) -> list[CrmUser]:
         params = {"$select": "systemuserid,internalemailaddress,fullname,isdisabled"}
         return [
@@ -203,9 +129,3 @@ class Dynamics365Connector(DataverseWrites, Installation):
     def record_url(self, crm_object: str, crm_id: str) -> str:
         base = self.settings.get("instance_url", "").rstrip("/")
         return f"{base}/main.aspx?pagetype=entityrecord&etn={crm_object.lower()}&id={crm_id}"
-
-
-def _same_number(stored: str, wanted: str) -> bool:
-    have = digits(stored)
-    n = min(len(have), len(wanted), TAIL_DIGITS)
-    return n >= MIN_TAIL_DIGITS and have[-n:] == wanted[-n:]

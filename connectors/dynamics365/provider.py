@@ -11,7 +11,8 @@ PROVIDER = Provider(
     kind="dynamics365",
     label="Microsoft Dynamics 365",
     description=(
-        "Dynamics 365 / Dataverse: contacts imported, phone calls logged, "
+        "Dynamics 365 / Dataverse: contacts, open leads and accounts imported and matched, "
+        "contacts and leads created for unknown callers, phone calls logged, "
         "incidents opened by triggers."
     ),
     installation_class=Dynamics365Connector,
@@ -20,6 +21,8 @@ PROVIDER = Provider(
     ticket_label="incident",
     batch_size=BATCH_SIZE,
     contact_object="contact",  # Dataverse logical names are lower case
+    record_objects=(("contact", "contact"), ("lead", "lead"), ("account", "account")),
+    creatable_types=("contact", "lead"),
     capabilities=frozenset(
         {
             Capability.CONTACTS,
@@ -29,6 +32,7 @@ PROVIDER = Provider(
             Capability.CALL_LOG,
             Capability.TICKETS,
             Capability.CALLBACKS,
+            Capability.CREATE_RECORDS,
         }
     ),
 )

@@ -1,29 +1,21 @@
-"""Dataverse rows <-> the portal's plain types: contacts in, phonecalls and incidents out.
+"""The portal's plain types -> Dataverse bodies: phonecalls, incidents, new contacts / leads.
 
+(Rows -> CrmContact is entities.py.)
 phonecall: https://learn.microsoft.com/power-apps/developer/data-platform/reference/entities/phonecall
 activity parties: participationtypemask 1 = sender (From), 2 = recipient (To).
+A phonecall's Regarding lookup is bound through one navigation property per target table,
+`regardingobjectid_<table>_phonecall`; an activity party's through `partyid_<table>`.
 """
 
 import hashlib
 import re
 from datetime import UTC, datetime, timedelta
 
-from connectors.dynamics365.client import FORMATTED, is_guid
-from connectors.types import CallLog, CrmContact, TicketRequest
+from connectors.dynamics365.client import is_guid
+from connectors.types import ACCOUNT, CONTACT, LEAD, CallLog, NewRecord, TicketRequest
 
-CONTACT_FIELDS = (
-    "contactid",
-    "firstname",
-    "lastname",
-    "emailaddress1",
-    "telephone1",
-    "mobilephone",
-    "telephone2",
-    "_parentcustomerid_value",
-    "_ownerid_value",
-    "modifiedon",
-)
-PHONE_FIELDS = ("telephone1", "mobilephone", "telephone2")
+# Record type -> entity set (Dataverse logical names equal our record types).
+ENTITY_SETS = {CONTACT: "contacts", LEAD: "leads", ACCOUNT: "accounts"}
 KEY_MAX = 100  # length of the key column the guide asks for
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 
@@ -57,21 +49,6 @@ def iso(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def to_contact(row: dict, url: str) -> CrmContact:
-    return CrmContact(
-        crm_id=row.get("contactid", ""),
-        first_name=row.get("firstname") or "",
-        last_name=row.get("lastname") or "",
-        email=row.get("emailaddress1") or "",
-        phones=[row[name] for name in PHONE_FIELDS if row.get(name)],
-        account=row.get(f"_parentcustomerid_value@{FORMATTED}") or "",
-        owner_crm_id=row.get("_ownerid_value") or "",
-        fields={k: v for k, v in row.items() if "@" not in k},
-        modified_at=parse_datetime(row.get("modifiedon")),
-        url=url,
-    )
-
-
 def check_ids(*ids: str) -> None:
     """Ids go into `@odata.bind` paths: only GUIDs, never arbitrary text."""
     for value in ids:
@@ -79,8 +56,16 @@ def check_ids(*ids: str) -> None:
             raise ValueError(f"{value!r} is not a Dataverse id (GUID)")
 
 
+def _entity_set(record_type: str) -> str:
+    if record_type not in ENTITY_SETS:
+        raise ValueError(f"Dynamics 365 has no {record_type!r} records")
+    return ENTITY_SETS[record_type]
+
+
 def phonecall_body(call: CallLog) -> dict:
     check_ids(call.owner_crm_id, call.contact_crm_id)
+    kind = call.contact_type or CONTACT
+    target = f"/{_entity_set(kind)}({call.contact_crm_id})"
     outgoing = call.direction != "in"
     ended = call.ended_at or call.started_at + timedelta(seconds=call.duration_seconds)
     subject = call.subject or f"Call {'to' if outgoing else 'from'} {call.phone}"
@@ -106,7 +91,7 @@ def phonecall_body(call: CallLog) -> dict:
             body.pop(name)
         body["scheduledstart"] = iso(call.started_at)
     user = {"partyid_systemuser@odata.bind": f"/systemusers({call.owner_crm_id})"}
-    contact = {"partyid_contact@odata.bind": f"/contacts({call.contact_crm_id})"}
+    contact = {f"partyid_{kind}@odata.bind": target}
     user = user if call.owner_crm_id else None
     contact = contact if call.contact_crm_id else None
     sender, recipient = (user, contact) if outgoing else (contact, user)
@@ -120,17 +105,48 @@ def phonecall_body(call: CallLog) -> dict:
     if call.owner_crm_id:
         body["ownerid@odata.bind"] = f"/systemusers({call.owner_crm_id})"
     if call.contact_crm_id:
-        body["regardingobjectid_contact_phonecall@odata.bind"] = f"/contacts({call.contact_crm_id})"
+        body[f"regardingobjectid_{kind}_phonecall@odata.bind"] = target
     return body
 
 
-def incident_body(ticket: TicketRequest) -> dict:
+def incident_body(ticket: TicketRequest, lead_url: str = "") -> dict:
+    """An incident's customer is a contact or an account; a lead cannot be one (Dataverse's
+    Customer lookup targets those two tables), so a lead's ticket goes to the account given,
+    and the description names the lead."""
     check_ids(ticket.contact_crm_id, ticket.account_crm_id, ticket.owner_crm_id)
-    body = {"title": ticket.subject[:200], "description": ticket.description}
-    if ticket.contact_crm_id:
-        body["customerid_contact@odata.bind"] = f"/contacts({ticket.contact_crm_id})"
+    kind = ticket.contact_type or CONTACT
+    description = ticket.description
+    if kind == LEAD and ticket.contact_crm_id:
+        description = f"{description}\n\nLead: {lead_url or ticket.contact_crm_id}".strip()
+    body = {"title": ticket.subject[:200], "description": description}
+    if ticket.contact_crm_id and kind in (CONTACT, ACCOUNT):
+        body[f"customerid_{kind}@odata.bind"] = f"/{_entity_set(kind)}({ticket.contact_crm_id})"
     else:
         body["customerid_account@odata.bind"] = f"/accounts({ticket.account_crm_id})"
     if ticket.owner_crm_id:
         body["ownerid@odata.bind"] = f"/systemusers({ticket.owner_crm_id})"
+    return body
+
+
+def new_record_body(record: NewRecord) -> dict:
+    """POST /contacts or /leads for an unknown caller; the number goes into telephone1."""
+    check_ids(record.owner_crm_id)
+    if record.type not in (CONTACT, LEAD):
+        raise ValueError(f"Dynamics 365 cannot create {record.type!r} records here")
+    body = {
+        "lastname": record.last_name[:50] or record.phone,
+        "telephone1": record.phone[:50],
+    }
+    if record.first_name:
+        body["firstname"] = record.first_name[:50]
+    if record.email:
+        body["emailaddress1"] = record.email[:100]
+    if record.description:
+        body["description"] = record.description
+    if record.type == LEAD:
+        body["subject"] = f"Call from {record.phone}"[:300]  # the lead's Topic
+        if record.company:
+            body["companyname"] = record.company[:100]
+    if record.owner_crm_id:
+        body["ownerid@odata.bind"] = f"/systemusers({record.owner_crm_id})"
     return body

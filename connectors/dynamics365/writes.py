@@ -13,7 +13,7 @@ from connectors.dynamics365 import records
 from connectors.dynamics365.batch import Part
 from connectors.dynamics365.client import entity_id, error_from, odata_string
 from connectors.errors import ConnectorError
-from connectors.types import CallLog, TicketRequest, WriteResult
+from connectors.types import LEAD, CallLog, TicketRequest, WriteResult
 
 BATCH_SIZE = 100  # change sets per $batch (Dataverse allows 1,000 requests)
 
@@ -76,12 +76,15 @@ class DataverseWrites:
         return results
 
     def create_ticket(self, ticket: TicketRequest) -> WriteResult:
-        if not (ticket.contact_crm_id or ticket.account_crm_id):
-            raise ConnectorError(
-                "A Dynamics 365 incident needs a customer (contact or account).", True
-            )
+        lead = ticket.contact_type == LEAD and bool(ticket.contact_crm_id)
+        if not (ticket.contact_crm_id and not lead) and not ticket.account_crm_id:
+            message = "A Dynamics 365 incident needs a customer (contact or account)."
+            if lead:
+                message += f" The caller is a lead ({ticket.contact_crm_id}): qualify it first."
+            raise ConnectorError(message, True)
         try:
-            body = records.incident_body(ticket)
+            lead_url = self.record_url("lead", ticket.contact_crm_id) if lead else ""
+            body = records.incident_body(ticket, lead_url)
         except ValueError as exc:
             raise ConnectorError(str(exc), permanent=True) from exc
         field = self.ticket_key_field

@@ -1,5 +1,6 @@
 """retailCRM connector: the telephony integration module (screen pop on ringing, call upload
-including missed calls, click-to-call relayed to the telephony side) plus customers and users.
+including missed calls, click-to-call relayed to the telephony side) plus users; customers and
+corporate customers (contacts and accounts) are in records.py.
 
 Authorize = check the API key, then register our telephony module with
 `integration-modules/{code}/edit`; its `clientId` is a random per-connector secret that
@@ -7,24 +8,19 @@ retailCRM sends back on every click-to-call request (connectors/retailcrm/views.
 Disconnect (deactivate) posts the same module with `active: false`.
 """
 
-from collections.abc import Iterator
 from dataclasses import asdict
-from datetime import datetime
 
 from connectors.base import Installation
 from connectors.errors import AuthError, ConnectorError
 from connectors.retailcrm.client import RetailClient
 from connectors.retailcrm.mapping import (
-    contact_from,
-    crm_time,
-    parse_time,
-    same_number,
     upload_item,
 )
+from connectors.retailcrm.records import PAGE, RetailRecords
 from connectors.retailcrm.telephony import TelephonyModule
 from connectors.types import (
+    ACCOUNT,
     CallLog,
-    CrmContact,
     CrmField,
     CrmQueue,
     CrmUser,
@@ -32,7 +28,6 @@ from connectors.types import (
     Token,
     WriteResult,
 )
-from portal.phones import tail
 
 CUSTOMER_FIELDS = [
     ("firstName", "First name", "string"),
@@ -46,10 +41,12 @@ CUSTOMER_FIELDS = [
     ("personalDiscount", "Personal discount", "double"),
     ("createdAt", "Created at", "datetime"),
 ]
-PAGE = 100  # retailCRM accepts limit 20, 50 or 100 only
 
 
-class RetailCRMConnector(TelephonyModule, Installation):
+OBJECTS = {ACCOUNT: "Account"}  # record type -> record_url's object (default: Contact)
+
+
+class RetailCRMConnector(RetailRecords, TelephonyModule, Installation):
     """One retailCRM account (its provider: connectors/retailcrm/provider.py)."""
 
     @property
@@ -125,82 +122,6 @@ class RetailCRMConnector(TelephonyModule, Installation):
             )
         return fields
 
-    def _customer_pages(self, filters: dict) -> Iterator[list[dict]]:
-        page, total = 1, 1
-        while page <= total:
-            data = self.client.get("/customers", {"filter": filters, "limit": PAGE, "page": page})
-            yield data.get("customers") or []
-            total = int((data.get("pagination") or {}).get("totalPageCount") or 0)
-            page += 1
-
-    def iter_contacts(
-        self, modified_since: datetime | None = None, fields: list[str] | None = None
-    ) -> Iterator[list[CrmContact]]:
-        if modified_since is None:
-            for customers in self._customer_pages({}):
-                yield [self._contact(c) for c in customers]
-            return
-        # filter[dateFrom] on /customers is the *creation* date, so changes come from the
-        # customers history: collect the changed ids (with when they changed), then load them.
-        changed, deleted = self._changed_since(modified_since)
-        if deleted:
-            yield [
-                CrmContact(crm_id=i, deleted=True, modified_at=deleted[i]) for i in sorted(deleted)
-            ]
-        ids = sorted(set(changed) - set(deleted), key=int)
-        for start in range(0, len(ids), PAGE):
-            for customers in self._customer_pages({"ids": ids[start : start + PAGE]}):
-                contacts = [self._contact(c) for c in customers]
-                for contact in contacts:  # the change time, so the sync's high-water mark moves
-                    contact.modified_at = changed.get(contact.crm_id) or contact.modified_at
-                yield contacts
-
-    def _changed_since(self, since: datetime) -> tuple[dict, dict]:
-        """({changed id: last change time}, {deleted id: deletion time}) from the history."""
-        changed, deleted = {}, {}
-        page, total = 1, 1
-        while page <= total:
-            data = self.client.get(
-                "/customers/history",
-                {"filter": {"startDate": crm_time(since, self.tz)}, "limit": PAGE, "page": page},
-            )
-            for entry in data.get("history") or []:
-                cid = str((entry.get("customer") or {}).get("id") or "")
-                if cid:
-                    when = parse_time(entry.get("createdAt"), self.tz)
-                    target = deleted if entry.get("deleted") else changed
-                    target[cid] = max(filter(None, (target.get(cid), when)), default=None)
-            total = int((data.get("pagination") or {}).get("totalPageCount") or 0)
-            page += 1
-        return changed, deleted
-
-    def count_contacts(self, modified_since: datetime | None = None) -> int | None:
-        """Total for the sync's progress bar (unknown for incremental runs)."""
-        if modified_since is not None:
-            return None
-        data = self.client.get("/customers", {"limit": 20, "page": 1})
-        return int((data.get("pagination") or {}).get("totalCount") or 0)
-
-    def iter_contact_ids(self) -> Iterator[list[str]]:
-        for customers in self._customer_pages({}):
-            yield [str(c["id"]) for c in customers]
-
-    def _contact(self, customer: dict) -> CrmContact:
-        return contact_from(customer, self.tz, self.record_url("Contact", str(customer["id"])))
-
-    def find_contacts_by_phone(self, phone: str) -> list[CrmContact]:
-        digits_tail = tail(phone)
-        if not digits_tail:
-            return []
-        # filter[name] searches name, email and phone numbers (format-insensitive).
-        data = self.client.get("/customers", {"filter": {"name": digits_tail}, "limit": 50})
-        region = getattr(self.account.tenant, "default_region", "") or "CZ"
-        return [
-            self._contact(c)
-            for c in data.get("customers") or []
-            if any(same_number(phone, p.get("number", ""), region) for p in c.get("phones") or [])
-        ]
-
     def list_users(self) -> list[CrmUser]:
         users, page, total = [], 1, 1
         while page <= total:
@@ -243,7 +164,9 @@ class RetailCRMConnector(TelephonyModule, Installation):
             WriteResult(
                 key=c.key,
                 crm_id=c.key,
-                url=self.record_url("Contact", c.contact_crm_id) if c.contact_crm_id else "",
+                url=self.record_url(OBJECTS.get(c.contact_type, "Contact"), c.contact_crm_id)
+                if c.contact_crm_id
+                else "",
             )
             for c in calls
         ]
@@ -270,7 +193,7 @@ class RetailCRMConnector(TelephonyModule, Installation):
             "commentary": f"{ticket.description}\n\n{marker}".strip(),
             "performerId": int(ticket.owner_crm_id),
         }
-        if ticket.contact_crm_id.isdigit():
+        if ticket.contact_crm_id.isdigit():  # a customer or corporate customer (one id space)
             task["customer"] = {"id": int(ticket.contact_crm_id)}
         try:
             data = self.client.post("/tasks/create", {"task": task})
@@ -281,5 +204,6 @@ class RetailCRMConnector(TelephonyModule, Installation):
 
     def record_url(self, crm_object: str, crm_id: str) -> str:
         base = self.settings.get("instance_url", "").rstrip("/")
-        path = {"Contact": "customers", "Task": "tasks"}.get(crm_object, crm_object.lower())
+        paths = {"Contact": "customers", "Account": "customers-corporate", "Task": "tasks"}
+        path = paths.get(crm_object, crm_object.lower())
         return f"{base}/{path}/{crm_id}"

@@ -7,7 +7,7 @@ the tenant's time zone (set it to the retailCRM account's, see docs/connectors/r
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from connectors.types import CallLog, CrmContact
+from connectors.types import ACCOUNT, CallLog, CrmContact, NewRecord
 from portal.phones import normalize, tail
 
 DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -53,6 +53,52 @@ def contact_from(customer: dict, tz: ZoneInfo, url: str = "") -> CrmContact:
         modified_at=parse_time(customer.get("createdAt"), tz),
         url=url,
     )
+
+
+def contact_person_ids(corporate: dict) -> list[int]:
+    """The customers behind a corporate customer's contact persons, the main one first."""
+    people = sorted(
+        (p for p in corporate.get("customerContacts") or [] if isinstance(p, dict)),
+        key=lambda p: not p.get("isMain"),
+    )
+    ids = [(p.get("customer") or {}).get("id") for p in people]
+    return [int(i) for i in ids if str(i).isdigit()]
+
+
+def corporate_from(corporate: dict, people: dict, tz: ZoneInfo, url: str = "") -> CrmContact:
+    """A corporate customer as an account: nickName is its name and its company; it has no
+    numbers of its own, so its phones (and email) are its contact persons' (`people`: the
+    individual customers by id, main contact person first)."""
+    persons = [people[i] for i in contact_person_ids(corporate) if i in people]
+    phones = [p.get("number", "") for c in persons for p in c.get("phones") or []]
+    nick = corporate.get("nickName") or ""
+    return CrmContact(
+        crm_id=str(corporate["id"]),
+        last_name=nick,
+        email=next((c.get("email") for c in persons if c.get("email")), ""),
+        phones=list(dict.fromkeys(p for p in phones if p)),
+        account=nick,
+        owner_crm_id=str(corporate.get("managerId") or ""),
+        fields={k: v for k, v in corporate.items() if k != "customFields"},
+        modified_at=parse_time(corporate.get("createdAt"), tz),
+        url=url,
+        type=ACCOUNT,
+    )
+
+
+def new_customer(record: NewRecord) -> dict:
+    """POST /customers/create: our key is the externalId, so a retry finds what it made."""
+    customer = {
+        "externalId": record.key[:255],
+        "firstName": record.first_name,
+        "lastName": record.last_name,
+        "phones": [{"number": record.phone}],
+    }
+    if record.email:
+        customer["email"] = record.email
+    if record.owner_crm_id.isdigit():
+        customer["managerId"] = int(record.owner_crm_id)
+    return {k: v for k, v in customer.items() if v not in ("", None)}
 
 
 def same_number(a: str, b: str, region: str) -> bool:

@@ -10,7 +10,9 @@ PROVIDER = Provider(
     kind="retailcrm",
     label="retailCRM",
     description=(
-        "retailCRM telephony: screen pop on ringing, calls uploaded (missed too), click-to-call."
+        "retailCRM telephony: screen pop on ringing, calls uploaded (missed too), click-to-call; "
+        "customers and corporate customers imported and matched, customers created for "
+        "unknown callers."
     ),
     installation_class=RetailCRMConnector,
     form_class=RetailCRMForm,
@@ -19,6 +21,9 @@ PROVIDER = Provider(
     deactivate_by_hand="Switch the module off in retailCRM under Administration > Integration",
     batch_size=50,
     contact_object="Contact",
+    # retailCRM has no leads: its customers are contacts, its corporate customers accounts.
+    record_objects=(("contact", "customer"), ("account", "customer_corporate")),
+    creatable_types=("contact",),
     # list_queues answers [] (retailCRM routes calls on the telephony side): no QUEUES.
     capabilities=frozenset(
         {
@@ -30,6 +35,7 @@ PROVIDER = Provider(
             Capability.CALLBACKS,
             Capability.LIVE_CALL_EVENTS,
             Capability.CLICK_TO_CALL,
+            Capability.CREATE_RECORDS,
         }
     ),
 )

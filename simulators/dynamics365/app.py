@@ -7,14 +7,16 @@ roles: instance_url and authority_host are both `sim.url` (https://localhost:POR
 Authority: `/{tenant}/v2.0/.well-known/openid-configuration`, `/{tenant}/oauth2/v2.0/token`
 (client credentials; AADSTS error bodies for unknown tenant / unknown app / bad secret / wrong
 resource). Web API under /api/data/v9.2/: WhoAmI, EntityDefinitions(...)/Attributes, contacts,
-accounts, systemusers, queues (GET with $select/$filter/$orderby and maxpagesize paging),
-phonecalls and incidents (create, upsert by alternate key with If-None-Match/If-Match), AddToQueue,
+leads, accounts, systemusers, queues (GET with $select/$filter/$orderby/$top and maxpagesize
+paging), contacts and leads (create), phonecalls and incidents (create, upsert by alternate key
+with If-None-Match/If-Match), AddToQueue,
 $batch, `$count=true` and RetrieveTotalRecordCount (count.py). Test knobs: `token_lifetime`,
 `expire_tokens()`, `request_limit`/`limit_window` (service protection 429 + Retry-After),
 `fail_after_write` (commit, then answer 502), `count_limit` (the 5,000 cap of `@odata.count`),
 `record_count_snapshot` (a stale RetrieveTotalRecordCount), and the base class's `fail_next(...)`.
 Stores: `sim.tables[set][id]`, `sim.phonecalls` / `sim.incidents` (by key), `sim.batches` (part
-counts of each $batch), `sim.api_headers`.
+counts of each $batch), `sim.api_headers`. Records made behind the connector's back (a lead
+created after the last import, a qualified lead, a deleted account): rows.py.
 """
 
 import math
@@ -33,10 +35,12 @@ from simulators.base import Reply, Simulator
 from simulators.dynamics365 import data as sim_data
 from simulators.dynamics365.count import COUNT_LIMIT, WebApiCounts
 from simulators.dynamics365.handlers import WebApiHandlers
+from simulators.dynamics365.rows import SimulatedRows
 from simulators.dynamics365.writes import WebApiWrites
 
 API = "/api/data/v9.2"
-SETS = "contacts|accounts|systemusers|queues|phonecalls|incidents"
+SETS = "contacts|leads|accounts|systemusers|queues|phonecalls|incidents"
+CREATABLE = "contacts|leads|phonecalls|incidents"
 
 
 def aad_error(status: int, error: str, code: int, text: str) -> Reply:
@@ -55,7 +59,7 @@ def aad_error(status: int, error: str, code: int, text: str) -> Reply:
     return Reply(status, body)
 
 
-class Dynamics365Simulator(WebApiHandlers, WebApiCounts, WebApiWrites, Simulator):
+class Dynamics365Simulator(SimulatedRows, WebApiHandlers, WebApiCounts, WebApiWrites, Simulator):
     name = "dynamics365"
     tls = True
     routes = [
@@ -75,7 +79,7 @@ class Dynamics365Simulator(WebApiHandlers, WebApiCounts, WebApiWrites, Simulator
             "add_to_queue",
         ),
         ("GET", rf"{API}/(?P<set>{SETS})", "list_rows"),
-        ("POST", rf"{API}/(?P<set>phonecalls|incidents)", "create_row"),
+        ("POST", rf"{API}/(?P<set>{CREATABLE})", "create_row"),
         ("GET", rf"{API}/(?P<set>{SETS})\((?P<key>.+)\)", "get_row"),
         ("PATCH", rf"{API}/(?P<set>phonecalls|incidents)\((?P<key>.+)\)", "upsert_row"),
     ]

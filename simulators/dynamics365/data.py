@@ -1,12 +1,14 @@
 """Seed data for the Dynamics 365 simulator: a directory, an app registration, users, queues,
-accounts and ~50 contacts whose phone numbers are stored in mixed formats (as real CRMs hold them).
+accounts, ~50 contacts and a few leads (data_leads.py) whose phone numbers are stored in mixed
+formats (as real CRMs hold them).
 Deterministic (fixed random seed) so tests can rely on it."""
 
 import random
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
-BASE_TIME = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+from simulators.dynamics365.data_leads import ACCOUNT_PHONES, BASE_TIME, seed_leads
+
 TENANT_ID = "7d3c2f10-5b7a-4c1e-9a55-1f0c5e2d9b01"
 TENANT_DOMAIN = "contoso-sim.onmicrosoft.com"
 CLIENT_ID = "4f1b6b52-2c38-4d84-9a0e-3d6f2a9c7e11"
@@ -115,9 +117,9 @@ def seed(rng: random.Random | None = None) -> dict[str, dict[str, dict]]:
         qid = guid(rng)
         queues[qid] = {"queueid": qid, "name": name, "_ownerid_value": user_ids[owner]}
     accounts = {}
-    for name in ACCOUNTS:
+    for i, name in enumerate(ACCOUNTS):
         aid = guid(rng)
-        accounts[aid] = {"accountid": aid, "name": name, "telephone1": None}
+        accounts[aid] = _account(aid, name, i, user_ids)
     account_ids = list(accounts)
     contacts = {}
     fixed = [  # two contacts sharing a mobile number, like the seed's widget shows
@@ -159,8 +161,26 @@ def seed(rng: random.Random | None = None) -> dict[str, dict[str, dict]]:
         "queues": queues,
         "accounts": accounts,
         "contacts": contacts,
+        "leads": seed_leads(random.Random(366), user_ids),
         "phonecalls": {},
         "incidents": {},
+    }
+
+
+def _account(aid: str, name: str, i: int, user_ids: list[str]) -> dict:
+    """Accounts: numbers in mixed formats on telephone1..3 (the seed's first three have some)."""
+    phones = ACCOUNT_PHONES[i] if i < len(ACCOUNT_PHONES) else (None, None, None)
+    return {
+        "accountid": aid,
+        "name": name,
+        "telephone1": phones[0],
+        "telephone2": phones[1],
+        "telephone3": phones[2],
+        "emailaddress1": f"info@{name.split()[0].strip(',').lower()}.example",
+        "_ownerid_value": user_ids[i % 5],
+        "statecode": 0,
+        "modifiedon": (BASE_TIME - timedelta(hours=5 * i + 1)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "createdon": (BASE_TIME - timedelta(days=500 - i)).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
 
 

@@ -18,6 +18,7 @@ API = "/api/data/v9.2"
 FORMATTED = "OData.Community.Display.V1.FormattedValue"
 TABLES = {  # entity set -> (logical name, primary id column)
     "contacts": ("contact", "contactid"),
+    "leads": ("lead", "leadid"),
     "accounts": ("account", "accountid"),
     "systemusers": ("systemuser", "systemuserid"),
     "queues": ("queue", "queueid"),
@@ -31,7 +32,10 @@ LOOKUPS = {  # entity set -> {lookup column: (target set, formatted value column
     },
     "queues": {"_ownerid_value": ("systemusers", "fullname")},
 }
+_PERSON = {"firstname", "lastname", "emailaddress1", "telephone1", "mobilephone", "telephone2"}
 WRITABLE = {
+    "contacts": _PERSON | {"description", "jobtitle"},
+    "leads": _PERSON | {"description", "subject", "companyname"},
     "phonecalls": {
         "subject",
         "phonenumber",

@@ -1,22 +1,38 @@
 """Dataverse Web API writes of the Dynamics 365 simulator (mixed into Dynamics365Simulator):
-create, upsert by id or alternate key (If-None-Match / If-Match), lookups via @odata.bind,
-activity parties, AddToQueue, and the "committed, then the reply was lost" knob."""
+create, upsert by id or alternate key (If-None-Match / If-Match), lookups via @odata.bind (only
+the navigation properties the table has; the row keeps the target's logical name as the
+`lookuplogicalname` annotation, so a test sees which table a call is regarding), activity
+parties, AddToQueue, and the "committed, then the reply was lost" knob."""
 
 import re
 import uuid
 
 from simulators.base import Reply
+from simulators.dynamics365 import data as sim_data
 from simulators.dynamics365.handlers import API, TABLES, WRITABLE, _now, odata_error
 from simulators.dynamics365.odata import select
 
 BINDS = {  # "<navigation>@odata.bind" -> (stored lookup column, allowed target sets)
     "ownerid": ("_ownerid_value", ("systemusers",)),
     "regardingobjectid_contact_phonecall": ("_regardingobjectid_value", ("contacts",)),
+    "regardingobjectid_lead_phonecall": ("_regardingobjectid_value", ("leads",)),
+    "regardingobjectid_account_phonecall": ("_regardingobjectid_value", ("accounts",)),
     "customerid_contact": ("_customerid_value", ("contacts",)),
     "customerid_account": ("_customerid_value", ("accounts",)),
     "partyid_systemuser": ("_partyid_value", ("systemusers",)),
     "partyid_contact": ("_partyid_value", ("contacts",)),
+    "partyid_lead": ("_partyid_value", ("leads",)),
+    "partyid_account": ("_partyid_value", ("accounts",)),
 }
+# The navigation properties each table has (any other is "Invalid property", as in Dataverse).
+NAVIGATION = {
+    "phonecalls": {"ownerid", *(n for n in BINDS if n.startswith("regardingobjectid_"))},
+    "incidents": {"ownerid", "customerid_contact", "customerid_account"},
+    "contacts": {"ownerid"},
+    "leads": {"ownerid"},
+}
+PARTIES = {n for n in BINDS if n.startswith("partyid_")}
+LOGICAL = "@Microsoft.Dynamics.CRM.lookuplogicalname"
 _BIND = re.compile(r"^/?(?P<set>\w+)\((?P<id>[0-9a-fA-F-]{36})\)$")
 
 
@@ -29,13 +45,15 @@ class WebApiWrites:
         for name, value in body.items():
             if name.endswith("@odata.bind"):
                 nav = name.removesuffix("@odata.bind")
-                if nav not in BINDS:
+                if nav not in NAVIGATION.get(entity_set, ()):
                     raise odata_error(
                         400,
                         "0x80060891",
                         f"Invalid property '{nav}' was found in entity 'Microsoft.Dynamics.CRM.{logical}'.",
                     )
-                changes[BINDS[nav][0]] = self._resolve(value, BINDS[nav][1])
+                column, targets = BINDS[nav]
+                changes[column] = self._resolve(value, targets)
+                changes[column + LOGICAL] = TABLES[targets[0]][0]  # as Dataverse reports it
             elif name in WRITABLE[entity_set] or name == self.alternate_keys.get(entity_set):
                 if name == "phonecall_activity_parties":
                     value = [self._party(p) for p in value or []]
@@ -69,7 +87,7 @@ class WebApiWrites:
                 400, "0x80040203", "An activity party needs exactly one partyid binding."
             )
         nav = binds[0].removesuffix("@odata.bind")
-        if nav not in ("partyid_systemuser", "partyid_contact"):
+        if nav not in PARTIES:
             raise odata_error(400, "0x80060891", f"Invalid property '{nav}' on activityparty.")
         party_id = self._resolve(party[binds[0]], BINDS[nav][1])
         return {
@@ -84,6 +102,11 @@ class WebApiWrites:
         if key:
             row[key[0]] = key[1]
         self._apply(entity_set, row, body)
+        if entity_set in ("contacts", "leads"):  # what Dataverse fills in on create
+            row.setdefault("_ownerid_value", sim_data.APP_USER_ID)
+            row.update(statecode=0, statuscode=1)
+            names = (row.get("firstname"), row.get("lastname"))
+            row["fullname"] = " ".join(x for x in names if x)
         if entity_set == "incidents":
             if not row.get("_customerid_value"):
                 raise odata_error(

@@ -1,6 +1,6 @@
 """A retailCRM API v5 simulator: API-key auth, the telephony integration module, call events,
-call upload (deduplicated by externalId), telephony/manager, customers (+ history), users,
-custom fields and tasks. Bodies are form fields holding JSON strings, like the official client.
+call upload (deduplicated by externalId), telephony/manager, customers and corporate customers
+(+ history, create; customers.py), users, custom fields and tasks. Bodies are form fields holding JSON strings, like the official client.
 
 Telephony endpoints live in telephony.py; `sim.click_to_call(...)` plays retailCRM's side
 of click-to-call: it calls the registered module's makeCallUrl with the module's clientId.
@@ -14,18 +14,15 @@ from zoneinfo import ZoneInfo
 from connectors.models import ConnectorAccount
 from connectors.services import save_account
 from simulators.base import Simulator
-from simulators.retailcrm.data import CUSTOM_FIELDS, seed_customers, seed_users
+from simulators.retailcrm.customers import CustomerEndpoints
+from simulators.retailcrm.data import CUSTOM_FIELDS, seed_corporate, seed_customers, seed_users
 from simulators.retailcrm.telephony import DATE, TelephonyEndpoints, fail
 
 API_KEY = "rcrm-demo-4f9a2c7e1b"
 LIMITS = (20, 50, 100)
 
 
-def _digits(value) -> str:
-    return "".join(ch for ch in str(value or "") if ch.isdigit())
-
-
-class RetailCRMSimulator(TelephonyEndpoints, Simulator):
+class RetailCRMSimulator(CustomerEndpoints, TelephonyEndpoints, Simulator):
     name = "retailcrm"
     tz = ZoneInfo("Europe/Prague")
     routes = [
@@ -38,6 +35,10 @@ class RetailCRMSimulator(TelephonyEndpoints, Simulator):
         ("GET", r"/api/v5/telephony/manager", "manager"),
         ("GET", r"/api/v5/customers", "list_customers"),
         ("GET", r"/api/v5/customers/history", "customers_history"),
+        ("POST", r"/api/v5/customers/create", "create_customer"),
+        ("GET", r"/api/v5/customers/(?P<uid>[^/]+)", "get_customer"),
+        ("GET", r"/api/v5/customers-corporate", "list_corporate"),
+        ("GET", r"/api/v5/customers-corporate/history", "corporate_history"),
         ("GET", r"/api/v5/custom-fields", "custom_fields"),
         ("GET", r"/api/v5/users", "list_users"),
         ("GET", r"/api/v5/tasks", "list_tasks"),
@@ -60,6 +61,22 @@ class RetailCRMSimulator(TelephonyEndpoints, Simulator):
             }
             for i, c in enumerate(self.customers.values())
         ]
+        self.corporate = seed_corporate(datetime(2026, 10, 1, 9, 0))
+        self.corporate_log = [
+            {
+                "id": i + 1,
+                "createdAt": c["createdAt"],
+                "created": True,
+                "source": "api",
+                "field": "id",
+                "oldValue": None,
+                "newValue": c["id"],
+                "customer": {"id": c["id"], "externalId": c["externalId"]},
+            }
+            for i, c in enumerate(self.corporate.values())
+        ]
+        self.sites = ["main"]  # more than one: customers/create needs `site`
+        self.created_customers: list[int] = []  # ids made by POST /customers/create
         self.modules: dict[str, dict] = {}
         self.events: list[dict] = []
         self.calls: dict[str, dict] = {}  # externalId -> call
@@ -68,31 +85,6 @@ class RetailCRMSimulator(TelephonyEndpoints, Simulator):
 
     def now(self) -> str:
         return datetime.now(self.tz).strftime(DATE)
-
-    # --- helpers for tests -----------------------------------------------------------------
-
-    def update_customer(self, cid: int, **changes) -> None:
-        with self.lock:
-            for field, value in changes.items():
-                old = self.customers[cid].get(field)
-                self.customers[cid][field] = value
-                self._log(cid, field=field, oldValue=old, newValue=value)
-
-    def delete_customer(self, cid: int) -> None:
-        with self.lock:
-            self.customers.pop(cid)
-            self._log(cid, field="id", deleted=True, oldValue=cid, newValue=None)
-
-    def _log(self, cid: int, **entry) -> None:
-        self.history.append(
-            {
-                "id": len(self.history) + 1,
-                "createdAt": self.now(),
-                "source": "user",
-                "customer": {"id": cid},
-                **entry,
-            }
-        )
 
     # --- auth --------------------------------------------------------------------------------
 
@@ -143,6 +135,8 @@ class RetailCRMSimulator(TelephonyEndpoints, Simulator):
             "success": True,
             "credentials": [
                 "/api/customers",
+                "/api/customers/create",
+                "/api/customers-corporate",
                 "/api/users",
                 "/api/tasks/create",
                 "/api/telephony/calls/upload",
@@ -150,55 +144,12 @@ class RetailCRMSimulator(TelephonyEndpoints, Simulator):
                 "/api/integration-modules/{code}/edit",
             ],
             "siteAccess": "access_full",
-            "sitesAvailable": ["main"],
+            "sitesAvailable": list(self.sites),
         }
 
     def versions(self, request):
         self._auth(request)
         return {"success": True, "versions": ["3.0", "4.0", "5.0"]}
-
-    def _by_phone(self, phone) -> list[dict]:
-        wanted = _digits(phone)
-        if len(wanted) < 5:
-            return []
-        return [
-            c
-            for c in self.customers.values()
-            if any(
-                wanted[-9:] in _digits(p.get("number")) or _digits(p.get("number"))[-9:] in wanted
-                for p in c.get("phones") or []
-                if len(_digits(p.get("number"))) >= 5
-            )
-        ]
-
-    def list_customers(self, request):
-        self._auth(request)
-        q = request.query
-        rows = list(self.customers.values())
-        if name := q.get("filter[name]"):
-            text = str(name).lower()
-            by_phone = {c["id"] for c in self._by_phone(name)}
-            rows = [
-                c
-                for c in rows
-                if c["id"] in by_phone
-                or text in f"{c['firstName']} {c['lastName']} {c['email']}".lower()
-            ]
-        if ids := q.get("filter[ids][]"):
-            wanted = {int(i) for i in (ids if isinstance(ids, list) else [ids])}
-            rows = [c for c in rows if c["id"] in wanted]
-        if date_from := q.get("filter[dateFrom]"):
-            rows = [c for c in rows if c["createdAt"][:10] >= str(date_from)[:10]]
-        if email := q.get("filter[email]"):
-            rows = [c for c in rows if c["email"] == email]
-        return self._page(request, sorted(rows, key=lambda c: c["id"]), "customers")
-
-    def customers_history(self, request):
-        self._auth(request)
-        rows = self.history
-        if start := request.query.get("filter[startDate]"):
-            rows = [h for h in rows if h["createdAt"] >= str(start)]
-        return self._page(request, rows, "history")
 
     def custom_fields(self, request):
         self._auth(request)

@@ -1,6 +1,8 @@
-"""Seed data for the retailCRM simulator."""
+"""Seed data for the retailCRM simulator: users, customers, corporate customers."""
 
 from datetime import datetime, timedelta
+
+DATE = "%Y-%m-%d %H:%M:%S"
 
 USERS = [
     (7, "Ivan", "Petrov", "ivan.petrov@shop.example", True),
@@ -70,3 +72,47 @@ CUSTOM_FIELDS = [
     {"code": "loyalty_level", "name": "Loyalty level", "type": "integer", "entity": "customer"},
     {"code": "order_note", "name": "Order note", "type": "text", "entity": "order"},
 ]
+
+
+# Corporate customers (retailCRM's companies): nickName, manager, contact persons (customer ids;
+# the first is the main one). Their ids share the customers' id space, as in retailCRM.
+_CORPORATE = [
+    ("Novak Trading s.r.o.", 8, [101, 104]),  # Jana Novakova, Tomas Cerny
+    ("Nordic Supplies Oy", 9, [106]),  # Aino Virtanen
+    ("Volga Logistics", 7, [108, 109]),  # Maria Ivanova, Sergey Smirnov
+    ("Empty Shell Ltd", 9, []),  # no contact person: no phones
+]
+
+
+def seed_corporate(start: datetime) -> dict[int, dict]:
+    """Corporate customers created one day apart from `start` (naive, account time zone)."""
+    corporate = {}
+    for i, (nick, manager, contacts) in enumerate(_CORPORATE):
+        cid = 201 + i
+        corporate[cid] = corporate_row(
+            cid, nick, manager, contacts, (start + timedelta(days=i)).strftime(DATE)
+        )
+    return corporate
+
+
+def corporate_row(cid: int, nick: str, manager: int, contacts: list[int], created: str) -> dict:
+    """The documented shape of GET /api/v5/customers-corporate (the fields the portal reads)."""
+    people = [
+        {"id": 900 + cid * 10 + n, "isMain": n == 0, "customer": {"id": c, "site": "main"}}
+        for n, c in enumerate(contacts)
+    ]
+    return {
+        "type": "customer_corporate",
+        "id": cid,
+        "externalId": f"corp-{cid}",
+        "nickName": nick,
+        "managerId": manager,
+        "site": "main",
+        "vip": False,
+        "bad": False,
+        "createdAt": created,
+        "customerContacts": people,
+        "mainCustomerContact": people[0] if people else None,
+        "mainCompany": {"id": 700 + cid, "name": nick},
+        "companies": [{"id": 700 + cid, "name": nick, "isMain": True}],
+    }
