@@ -93,7 +93,7 @@ def test_agent_owned_writes_the_agents_contact(api_t, tenant, sf, salesforce_sim
 
 def test_skip_gives_reason_unknown_caller(api_t, tenant, sf, salesforce_sim, run_on_commit):
     policy(sf, unknown_caller="skip")
-    row = send(api_t, run_on_commit, "W1")
+    row = send(api_t, run_on_commit, "W1", caller=NEW_PHONE)
     assert (row.state, row.reason) == ("skipped", "unknown_caller")
     assert row.key not in salesforce_sim.tasks
     entry = api_t.get(f"/api/v1/calls/{row.call_id}/").json()["sync"][0]

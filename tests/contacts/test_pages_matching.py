@@ -25,7 +25,7 @@ def test_the_connector_pages_link_to_caller_matching(member_client, tenant):
 
 
 def test_the_policy_form_saves_and_refuses_what_the_crm_cannot(member_client, tenant, monkeypatch):
-    patch_provider(monkeypatch, record_objects=ALL_OBJECTS)
+    patch_provider(monkeypatch, record_objects=ALL_OBJECTS, creatable_types=("contact",))
     account = make_connector(tenant)
     body = member_client.get(page(account)).content.decode()
     assert 'name="objects"' in body and "contact, lead, account" in body
