@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from connectors.models import ConnectorAccount
 from contacts.lookup import Match, lookup, pick, policies
+from contacts.models import Contact
 from realtime import screenpop
 from realtime.models import ScreenPopRule
 from tenants import patterns
@@ -60,6 +61,28 @@ def match_json(m: Match, accounts: dict) -> dict:
         "connector_name": account.name if account else "",
         "crm_label": account.get_kind_display() if account else "",
     }
+
+
+@dataclass(frozen=True)
+class WidgetRow:
+    """One record in the widget: the stored row (names, email, phones) and where it lives."""
+
+    match: Match
+    contact: Contact | None
+    account: ConnectorAccount | None
+
+    @property
+    def crm_url(self) -> str:
+        return self.match.crm_url
+
+
+def widget_rows(tenant, matches: list[Match]) -> list[WidgetRow]:
+    ids = [m.contact_id for m in matches if m.contact_id]
+    contacts = (
+        {c.pk: c for c in Contact.objects.for_tenant(tenant).filter(pk__in=ids)} if ids else {}
+    )
+    accounts = connectors_of(tenant, matches)
+    return [WidgetRow(m, contacts.get(m.contact_id), accounts.get(m.connector_id)) for m in matches]
 
 
 @dataclass
