@@ -288,6 +288,9 @@ CONTACT_SYNC_PREFETCH = env.bool(
     "CONTACT_SYNC_PREFETCH",
     default=DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3",
 )
+# Routing (docs/realtime.md): how long a caller the store does not know may wait on the live
+# CRM search; keep it below the telephony platform's own timeout for the routing request.
+ROUTING_LIVE_LOOKUP_MS = env.int("ROUTING_LIVE_LOOKUP_MS", default=800)
 
 # Outbound HTTP seam (portal/http.py)
 HTTP_TIMEOUT_CONNECT = env.float("HTTP_TIMEOUT_CONNECT", default=5.0)

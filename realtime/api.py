@@ -191,13 +191,17 @@ MATCH_FIELDS = {
     "crm_id": serializers.CharField(),
     "type": serializers.CharField(),
     "name": serializers.CharField(),
-    "id": serializers.IntegerField(),
+    "id": serializers.IntegerField(allow_null=True),
     "crm_url": serializers.CharField(),
+    "connector": serializers.IntegerField(),
+    "connector_name": serializers.CharField(),
+    "crm_label": serializers.CharField(),
 }
 
 
 class ScreenPopView(TenantAPIView):
-    """Which URL to pop for a call, from the tenant's rules and the local contact store."""
+    """Which URL to pop for a call, from the tenant's rules and the caller lookup (local, then
+    the live CRM search); each match carries its record type, connector and CRM label."""
 
     serializer_class = ScreenPopQuerySerializer
 

@@ -1,18 +1,28 @@
-"""Inbound routing (seed 001): who should take this caller, decided from the local store only.
+"""Inbound routing (seed 001): who should take this caller, decided while the caller waits.
 
-The telephony platform calls this while the caller waits, so the hot path is one indexed query
-for the caller (two equalities on ContactPhone: E.164, else the trailing digits, the same
-matching as `Contact.objects.by_phone`) plus the API-key lookup. The tenant's rules are cached
+The hot path (a caller the local store knows) is one indexed query for the caller (two
+equalities on ContactPhone: E.164, else the trailing digits, the same matching as
+`Contact.objects.by_phone`) plus the API-key lookup. The tenant's rules are cached
 (portal.cache, on Django's cache) for RULES_TTL seconds and dropped on every save/delete; a
 process that does not share that cache picks a change up within RULES_TTL.
+
+Only on a miss does routing ask the CRMs: `contacts.lookup.lookup(..., live=True)` on the
+tenant's authorized connectors whose matching policy has live lookup on, bounded by the routing
+budget (settings.ROUTING_LIVE_LOOKUP_MS, below the telephony platform's own wait), so the
+endpoint answers in time whatever the CRMs do. What the live search finds is stored, so the
+next call from that number takes the hot path; an unknown number is remembered by the lookup's
+negative cache. Records of every type (contact, lead, account) count for the rules.
 """
 
 import functools
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import connection
 
-from contacts.models import Contact, ContactPhone, UserMapping
+from connectors.models import ConnectorAccount
+from contacts.lookup import lookup
+from contacts.models import Contact, ContactPhone, MatchingPolicy, UserMapping
 from portal import phones
 from portal.cache import TTLCache
 from portal.phones import normalize
@@ -22,6 +32,10 @@ RULES_TTL = 5.0
 MAX_CALLER_ROWS = 20  # a switchboard number shared by thousands of contacts must stay cheap
 
 _rules = TTLCache("realtime:routing-rules", seconds=RULES_TTL)
+# The connectors a miss may ask live (authorized, policy's live_lookup on): read on misses only.
+_live = TTLCache("realtime:routing-live-connectors", seconds=RULES_TTL)
+# Records of several types for one caller: contacts first, then leads, then accounts.
+TYPE_RANK = "CASE c.type WHEN 'contact' THEN 0 WHEN 'lead' THEN 1 ELSE 2 END"
 
 
 @dataclass(frozen=True)
@@ -42,22 +56,48 @@ class Decision:
     reason: str  # routed | unknown_caller | no_rule | no_rules | loop_guard
     rule: RuleSpec | None = None
     contact_ids: list[int] = field(default_factory=list)
+    source: str = "local"  # local | live (found by the live CRM search on a miss)
 
     @property
     def message(self) -> str:
         rule = f"rule {self.rule.position} \u201c{self.rule.name}\u201d" if self.rule else ""
-        return {
+        text = {
             "routed": f"This caller would go to {self.target} ({rule}).",
-            "unknown_caller": "Unknown caller: no contact has this number, so no redirection (204).",
+            "unknown_caller": "Unknown caller: no CRM record has this number (in the portal's "
+            "store or, where live lookup is on, in the CRM), so no redirection (204).",
             "no_rule": "Known caller, but no rule matched, so no redirection (204).",
             "no_rules": "There are no routing rules, so no redirection (204).",
             "loop_guard": f"Loop guard: {rule} picks {self.target}, which is the number "
             "the call is already on, so no redirection (204).",
         }[self.reason]
+        if self.source == "live":
+            text += " The caller was found by a live search in the CRM (now stored)."
+        return text
 
 
 def invalidate(tenant_id: int) -> None:
     _rules.forget(tenant_id)
+    _live.forget(tenant_id)
+
+
+def live_budget_ms() -> int:
+    """How long a miss may wait on the live CRM search (the routing budget)."""
+    return int(settings.ROUTING_LIVE_LOOKUP_MS)
+
+
+def live_connector_ids(tenant_id: int) -> list[int]:
+    return _live.get(tenant_id, lambda: _load_live(tenant_id))
+
+
+def _load_live(tenant_id: int) -> list[int]:
+    # A connector never configured has the default policy: live lookup on.
+    off = set(
+        MatchingPolicy.objects.for_tenant(tenant_id)
+        .filter(live_lookup=False)
+        .values_list("connector_id", flat=True)
+    )
+    usable = ConnectorAccount.objects.for_tenant(tenant_id).usable().order_by("id")
+    return [pk for pk in usable.values_list("pk", flat=True) if pk not in off]
 
 
 def tenant_rules(tenant_id: int) -> list[RuleSpec]:
@@ -115,6 +155,17 @@ def caller_rows(tenant, anum: str, fields: list[str] = (), owner: bool = False) 
 @functools.cache
 def _caller_sql(n_fields: int, owner: bool) -> str:
     phone, contact = ContactPhone._meta.db_table, Contact._meta.db_table
+    cols = _rule_columns(n_fields, owner)
+    # Only table names from _meta are interpolated; every value is a bound parameter.
+    return (
+        f"SELECT p.contact_id, p.raw, p.e164, CASE WHEN p.e164 = %(e)s THEN 0 ELSE 1 END AS exact"  # noqa: S608
+        f"{cols} FROM {phone} p JOIN {contact} c ON c.id = p.contact_id"
+        " WHERE p.tenant_id = %(t)s AND (p.e164 = %(e)s OR p.tail = %(k)s)"
+        f" ORDER BY exact, {TYPE_RANK}, p.contact_id LIMIT {MAX_CALLER_ROWS * 4}"
+    )
+
+
+def _rule_columns(n_fields: int, owner: bool) -> str:
     mapping = UserMapping._meta.db_table
     cols = [f", c.fields ->> %(f{i})s AS f{i}" for i in range(n_fields)]
     if owner:
@@ -123,13 +174,36 @@ def _caller_sql(n_fields: int, owner: bool) -> str:
             " AND m.connector_id = c.connector_id AND m.crm_user_id = c.owner_crm_id"
             " AND m.crm_user_id <> '' AND m.agent_phone <> '' LIMIT 1) AS agent_phone"
         )
-    # Only table names from _meta are interpolated; every value is a bound parameter.
-    return (
-        f"SELECT p.contact_id, p.raw, p.e164, CASE WHEN p.e164 = %(e)s THEN 0 ELSE 1 END AS exact"  # noqa: S608
-        f"{''.join(cols)} FROM {phone} p JOIN {contact} c ON c.id = p.contact_id"
-        " WHERE p.tenant_id = %(t)s AND (p.e164 = %(e)s OR p.tail = %(k)s)"
-        f" ORDER BY exact, p.contact_id LIMIT {MAX_CALLER_ROWS * 4}"
+    return "".join(cols)
+
+
+def rows_for_contacts(tenant, ids: list[int], fields: list[str], owner: bool) -> list[dict]:
+    """The rule columns of these contacts (the ones a live search just stored), in id order."""
+    ids = sorted({int(i) for i in ids})[:MAX_CALLER_ROWS]
+    if not ids:
+        return []
+    marks = ", ".join(f"%(i{n})s" for n in range(len(ids)))
+    sql = (
+        "SELECT c.id AS contact_id, 0 AS exact"  # noqa: S608 (table names from _meta only)
+        f"{_rule_columns(len(fields), owner)} FROM {Contact._meta.db_table} c"
+        f" WHERE c.tenant_id = %(t)s AND c.id IN ({marks}) ORDER BY {TYPE_RANK}, c.id"
     )
+    params = {"t": tenant.pk, **{f"i{n}": pk for n, pk in enumerate(ids)}}
+    params.update({f"f{i}": name for i, name in enumerate(fields)})
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [c[0] for c in cursor.description]
+        return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+
+
+def live_rows(tenant, anum: str, fields: list[str], owner: bool) -> list[dict]:
+    """A miss: ask the live-lookup connectors, within the routing budget (never longer)."""
+    ids = live_connector_ids(tenant.pk)
+    if not ids or not (normalize(anum, tenant.default_region) or phones.tail(anum)):
+        return []
+    accounts = list(ConnectorAccount.objects.for_tenant(tenant).filter(pk__in=ids))
+    matches = lookup(tenant, anum, connectors=accounts, live=True, timeout_ms=live_budget_ms())
+    return rows_for_contacts(tenant, [m.contact_id for m in matches if m.contact_id], fields, owner)
 
 
 def decide(tenant, anum: str, bnum: str = "") -> Decision:
@@ -138,7 +212,9 @@ def decide(tenant, anum: str, bnum: str = "") -> Decision:
         return Decision(None, "no_rules")
     fields = sorted({r.field for r in rules if r.kind == RoutingKind.FIELD_VALUE})
     owner = any(r.kind == RoutingKind.OWNER for r in rules)
-    rows = caller_rows(tenant, anum, fields, owner)
+    rows, source = caller_rows(tenant, anum, fields, owner), "local"
+    if not rows:  # not in the store: the live search, bounded by the routing budget
+        rows, source = live_rows(tenant, anum, fields, owner), "live"
     if not rows:
         return Decision(None, "unknown_caller")
     ids = [r["contact_id"] for r in rows]
@@ -146,10 +222,9 @@ def decide(tenant, anum: str, bnum: str = "") -> Decision:
     for rule in rules:
         target = _apply(rule, rows, fields, bnum, region)
         if target:
-            if same_number(target, bnum, region):
-                return Decision(target, "loop_guard", rule, ids)
-            return Decision(target, "routed", rule, ids)
-    return Decision(None, "no_rule", None, ids)
+            reason = "loop_guard" if same_number(target, bnum, region) else "routed"
+            return Decision(target, reason, rule, ids, source)
+    return Decision(None, "no_rule", None, ids, source)
 
 
 def _apply(rule: RuleSpec, rows: list[dict], fields: list[str], bnum: str, region: str) -> str:

@@ -1,4 +1,4 @@
-"""The activity widget's signed tokens and its "create in CRM" links.
+"""The activity widget's signed tokens and its links to the CRMs' own new-contact forms.
 
 A token is `TimestampSigner(salt=SALT).sign_object({"t": tenant_id, "k": row_id, "e": expiry})`:
 signed with SECRET_KEY, it carries the tenant, and the WidgetToken row lets an admin revoke it.
@@ -87,15 +87,18 @@ class CreateLink:
     url: str
 
 
-def create_links(tenant, phone: str) -> list[CreateLink]:
-    """One "create contact" link per CRM account of the tenant, prefilled with the number."""
+def create_links(tenant, phone: str, exclude=()) -> list[CreateLink]:
+    """One link to the CRM's own new-contact form per CRM account, prefilled with the number
+    (for the accounts the portal does not create the caller in itself: `exclude`)."""
     links = []
     for account in ConnectorAccount.objects.for_tenant(tenant).order_by("name"):
+        if account.pk in exclude:
+            continue
         url = create_contact_url(
             account.kind, (account.settings or {}).get("instance_url", ""), phone
         )
         if url:
-            links.append(CreateLink(f"Create in {account.name}", url))
+            links.append(CreateLink(f"New contact form in {account.name}", url))
     return links
 
 

@@ -2,6 +2,9 @@
 
 from django.urls import path
 
-from realtime.widget_views import activity_widget
+from realtime.widget_views import activity_widget, activity_widget_create
 
-urlpatterns = [path("activity/", activity_widget, name="activity-widget")]
+urlpatterns = [
+    path("activity/", activity_widget, name="activity-widget"),
+    path("activity/create/", activity_widget_create, name="activity-widget-create"),
+]

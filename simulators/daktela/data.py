@@ -4,7 +4,14 @@ DEMO_TOKEN = "daktela-demo-token"
 CONTACT_FIELDS = ("name", "title", "firstname", "lastname", "email", "number", "description")
 
 AGENTS = [
-    {"name": "jdoe", "title": "John Doe", "email": "j.doe@acme.com", "extension": "201"},
+    # The agents' e-mails are their Salesforce simulator users' (simulators/salesforce/data.py
+    # USERS), so the demo's "Match by email" pairs all of them out of the box.
+    {
+        "name": "jdoe",
+        "title": "John Doe",
+        "email": "J.Doe@acme-sim.example.com",
+        "extension": "201",
+    },
     {
         "name": "asmith",
         "title": "Anna Smith",
@@ -12,10 +19,15 @@ AGENTS = [
         "extension": "202",
     },
     {
-        "name": "pnovak",
-        "title": "Petr Novák",
-        "email": "petr.novak@acme.cz",
+        "name": "jnovak",
+        "title": "Jan Novák",
+        "email": "jan.novak@acme-sim.example.com",
         "extension": "203",
     },
-    {"name": "backoffice", "title": "Back office", "email": "", "extension": "299"},
+    {
+        "name": "backoffice",
+        "title": "Back office",
+        "email": "alice.admin@acme-sim.example.com",
+        "extension": "299",
+    },
 ]

@@ -91,7 +91,7 @@ def test_widget_no_contact_in_iframe(page, live_server, tenant, desk):
     desk.open(page, widget_src(live_server, tenant, clid="+420999000111"))
     frame = page.frame_locator("#crm")
     frame.get_by_text("No contact found").wait_for()
-    assert "Create in" in frame.locator("#no-contact").inner_text()
+    assert "New contact form in" in frame.locator("#no-contact").inner_text()
     screenshot(page, "realtime-widget-no-contact")
 
 

@@ -1,7 +1,9 @@
 """Screen-pop rules (seed 002): parsing and its errors, text order of keys, placeholders, DNIS."""
 
 import pytest
+from django.utils import timezone
 
+from contacts.models import MatchingPolicy, MultipleMatches
 from realtime import screenpop
 from realtime.services import extract_dnis
 from tests.realtime.helpers import make_contact, make_pop_rule
@@ -171,6 +173,9 @@ def test_conditions_lookup_count_party_and_dnis(api, tenant):
                 "name": "Jiri H",
                 "id": contact.pk,
                 "crm_url": contact.crm_url,
+                "connector": contact.connector_id,
+                "connector_name": contact.connector.name,
+                "crm_label": "Salesforce",
             }
         ],
     }
@@ -194,9 +199,14 @@ def test_no_rule_true_pops_default_form_or_null(api, tenant):
     assert one["rule"] is None and one["url"] == contact.crm_url
     none = api.get(POP, {"direction": "inbound", "phone": "+420603000111"}).json()
     assert none["rule"] is None and none["url"] is None
-    make_contact(tenant, "602123456")  # two matches: no single default form
+    newer = make_contact(tenant, "602123456", crm_modified_at=timezone.now())
+    # two matches: the connector's policy picks (default: the most recently modified)
     two = api.get(POP, {"direction": "inbound", "phone": CALLER}).json()
-    assert two["url"] is None and len(two["matches"]) == 2
+    assert two["url"] == newer.crm_url and len(two["matches"]) == 2
+    MatchingPolicy.objects.create(
+        tenant=tenant, connector=contact.connector, multiple_matches=MultipleMatches.NONE
+    )
+    assert api.get(POP, {"direction": "inbound", "phone": CALLER}).json()["url"] is None
 
 
 def test_screen_pop_bad_direction_is_400(api):

@@ -44,7 +44,9 @@ def test_logged_in_member_sees_all_matching_contacts(client, admin_user, acme_co
     html = response.content.decode()
     assert html.count("Havicek") == 2 and "jiri@zscout.eu" in html and "Other" not in html
     assert f'href="{acme_contacts[0].crm_url}" target="_blank"' in html
-    assert "First name" in html and "Last name" in html and "Email" in html and "Phone" in html
+    assert all(f"<th>{h}</th>" in html for h in ("Name", "Phone", "Type", "CRM"))
+    assert html.count('<span class="badge">Contact</span>') == 2  # the record type
+    assert html.count(f"{acme_contacts[0].connector.name}<span") == 2  # the CRM it lives in
     assert 'class="topbar"' not in html  # compact page, not the full layout
 
 

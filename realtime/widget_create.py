@@ -1,0 +1,155 @@
+"""The widget's "Create in <CRM>" for a caller no CRM knows (the connector's unknown-caller rule).
+
+A connector offers the button when its matching policy says `create_contact` or `create_lead`
+and its CRM can create that record type (Capability.CREATE_RECORDS, provider.creatable_types).
+Creating is idempotent per (connector, number), without a claim table of our own:
+
+1. a short lock in the shared cache (CACHE_URL) keeps two agents' clicks from both creating;
+2. under it, a search first: `lookup(..., live=True)` on that connector, so a record created
+   meanwhile (by the other click, the call log's own unknown-caller rule, or a person in the
+   CRM) is found and shown instead of a second one being made;
+3. only then `create_record(NewRecord(key=...))` through the connector (the HTTP seam), with the
+   same idempotency key the call log uses ("<tenant>-<connector>-<e164>"), and the record is
+   stored with `store_found`, so every later lookup finds it locally.
+"""
+
+from dataclasses import dataclass
+
+from django.core.cache import cache
+
+from connectors.capabilities import Capability
+from connectors.errors import ConnectorError
+from connectors.models import ConnectorAccount, ConnectorStatus
+from connectors.services import explain, status_hint
+from connectors.types import CONTACT, LEAD, NewRecord
+from contacts.lookup import CREATED, Match, lookup, policies, store_found
+from contacts.models import UnknownCaller
+from portal.phones import normalize
+
+LOCK_SECONDS = 30  # longer than a create call can take (the seam's timeouts)
+RULE_TYPES = {UnknownCaller.CREATE_CONTACT: CONTACT, UnknownCaller.CREATE_LEAD: LEAD}
+
+
+@dataclass(frozen=True)
+class CreateOffer:
+    account: ConnectorAccount
+    type: str  # contact | lead
+
+    @property
+    def label(self) -> str:
+        return f"Create {self.type} in {self.account.name}"
+
+
+@dataclass
+class CreateResult:
+    ok: bool
+    message: str
+    matches: list[Match]
+
+
+def offers(tenant, accounts: list[ConnectorAccount] | None = None) -> list[CreateOffer]:
+    """The buttons for an unknown caller: one per connector whose rule creates and whose CRM can."""
+    if accounts is None:
+        accounts = list(ConnectorAccount.objects.for_tenant(tenant).order_by("name", "id"))
+    pols = policies(tenant, accounts)
+    found = []
+    for account in accounts:
+        record_type = RULE_TYPES.get(pols[account.pk].unknown_caller)
+        provider = account.provider
+        if (
+            record_type
+            and provider.can(Capability.CREATE_RECORDS)
+            and record_type in provider.creatable_types
+        ):
+            found.append(CreateOffer(account, record_type))
+    return found
+
+
+def new_record(tenant, account: ConnectorAccount, record_type: str, e164: str) -> NewRecord:
+    return NewRecord(
+        key=f"{tenant.pk}-{account.pk}-{e164}",
+        type=record_type,
+        phone=e164,
+        last_name=f"Unknown caller {e164}",
+        company="Unknown caller" if record_type == LEAD else "",
+        description="Created from the contact center's activity widget for an unknown caller.",
+    )
+
+
+def create_caller(tenant, connector_id, phone: str) -> CreateResult:
+    """Create the caller in that connector (its policy decides contact or lead), or find it.
+
+    The connector id comes from the agent's form: another tenant's is LookupError (a 404)."""
+    account = ConnectorAccount.objects.for_tenant(tenant).filter(pk=_int(connector_id)).first()
+    if account is None:
+        raise LookupError("no such connector")
+    offer = next(iter(offers(tenant, [account])), None)
+    if offer is None:
+        return CreateResult(
+            False,
+            f"{account.name} does not create records for unknown callers: an admin sets the "
+            "unknown-caller rule to \u201ccreate a contact\u201d or \u201ccreate a lead\u201d "
+            "on the connector's caller-matching settings.",
+            [],
+        )
+    e164 = normalize(phone, tenant.default_region)
+    if not e164:
+        return CreateResult(
+            False, f"{phone!r} is not a phone number, so there is nothing to create.", []
+        )
+    if account.status != ConnectorStatus.AUTHORIZED:
+        hint = status_hint(account) or "Ask a portal admin to authorize it."
+        return CreateResult(False, f"{account.name} is not connected. {hint}", [])
+    lock = f"realtime:widget-create:{account.pk}:{e164}"
+    if not cache.add(lock, 1, LOCK_SECONDS):
+        return CreateResult(
+            False,
+            f"The caller is being created in {account.name} right now (another click): "
+            "reload the widget in a few seconds.",
+            [],
+        )
+    try:
+        return _search_then_create(tenant, account, offer.type, e164)
+    finally:
+        cache.delete(lock)
+
+
+def _search_then_create(tenant, account, record_type: str, e164: str) -> CreateResult:
+    existing = lookup(tenant, e164, connectors=[account], live=True)
+    if existing:
+        return CreateResult(True, f"{account.name} already has this caller.", existing)
+    try:
+        record = account.connector.create_record(new_record(tenant, account, record_type, e164))
+    except NotImplementedError:
+        return CreateResult(
+            False, f"{account.get_kind_display()} cannot create records from the portal yet.", []
+        )
+    except ConnectorError as exc:
+        _code, hint = explain(exc)
+        return CreateResult(False, f"{account.name} refused: {exc}. {hint}".strip(), [])
+    record.type = record.type or record_type
+    if not record.phones:
+        record.phones = [e164]
+    matches = [_created(row) for row in store_found(account, [record])]
+    return CreateResult(True, f"Created the {record_type} in {account.name}.", matches)
+
+
+def _created(row) -> Match:
+    return Match(
+        connector_id=row.connector_id,
+        type=row.type,
+        crm_id=row.crm_id,
+        name=row.name,
+        crm_url=row.crm_url,
+        source=CREATED,
+        contact_id=row.pk,
+        owner_crm_id=row.owner_crm_id,
+        modified_at=row.crm_modified_at,
+    )
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
