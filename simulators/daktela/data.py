@@ -15,7 +15,7 @@ AGENTS = [
     {
         "name": "asmith",
         "title": "Anna Smith",
-        "email": "Anna.Smith@acme.com",
+        "email": "Anna.Smith@acme-sim.example.com",  # case differs: matching ignores it
         "extension": "202",
     },
     {

@@ -206,7 +206,7 @@ USERS = [
     ("Jan", "Novák", "jan.novak@acme-sim.example.com", True),
     ("Marie", "Svobodová", "marie.svobodova@acme-sim.example.com", True),
     ("John", "Doe", "j.doe@acme-sim.example.com", True),
-    ("Petra", "Malá", "anna.smith@acme.com", True),  # the demo agent asmith's e-mail
+    ("Anna", "Smith", "anna.smith@acme-sim.example.com", True),  # the demo agent asmith
     ("Timo", "Laine", "timo.laine@acme-sim.example.com", True),
     ("Sarah", "Connor", "sarah.connor@acme-sim.example.com", True),
     ("Karel", "Dvořák", "karel.dvorak@acme-sim.example.com", True),

@@ -197,7 +197,9 @@ def test_import_agents_from_daktela(member_client, tenant, sf, daktela_sim):
     agents = dict(
         UserMapping.objects.unscoped().filter(connector=sf).values_list("agent_id", "agent_email")
     )
-    assert agents["asmith"] == "Anna.Smith@acme.com" and agents["jdoe"] == "kept@x.example"
+    assert (
+        agents["asmith"] == "Anna.Smith@acme-sim.example.com" and agents["jdoe"] == "kept@x.example"
+    )
     assert len(agents) == len(daktela_sim.agents)
 
 

@@ -55,8 +55,8 @@ def test_create_button_follows_each_connectors_policy(client, admin_user, tenant
     policy(sf, unknown_caller="create_lead", live_lookup=False)
     quiet = authorized(make_connector(tenant, kind="salesforce", name="Quiet org"))
     policy(quiet, unknown_caller="log_unmatched", live_lookup=False)
-    cannot = authorized(connector_for(tenant, kind="dynamics365", name="D365"))
-    policy(cannot, unknown_caller="create_contact", live_lookup=False)  # its CRM cannot create
+    cannot = authorized(connector_for(tenant, kind="retailcrm", name="Shop"))
+    policy(cannot, unknown_caller="create_lead", live_lookup=False)  # retailCRM has no leads
     client.force_login(admin_user)
     html = client.get(URL, {"clid": UNKNOWN}).content.decode()
     assert f"Create lead in {sf.name}" in html
