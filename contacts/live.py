@@ -122,6 +122,10 @@ def search(asks: list[Ask], *, fresh: bool = False) -> None:
         if inline:
             ask.records = _run(ask)
             continue
+        # What a connector reads of its account (the tenant's region and zone) is loaded
+        # here: a pool thread has its own database connection, which a search must not need
+        # (it would not see what the caller's transaction has not committed).
+        _ = ask.account.tenant
         pool, slots = _executor()
         if not slots.acquire(blocking=False):  # saturated: skip, never queue behind others
             log.info("live lookup pool busy: connector %s not asked", ask.account.pk)
