@@ -76,7 +76,9 @@ def resolve(account, connector, policy, record: SyncRecord):
     agent_user = record.payload.get("owner_crm_id", "")
     if (record.reason_detail or {}).get("owner_source") != "mapped":
         agent_user = ""
-    found = lookup(account.tenant, phone, connectors=[account])  # live as the policy allows
+    # Live as the policy allows; strict: a CRM that did not answer fails the batch (retried,
+    # counted by the breaker) instead of passing for "unknown".
+    found = lookup(account.tenant, phone, connectors=[account], strict=True)
     found = [m for m in found if m.connector_id == account.pk]
     if found:
         return _save(record, matching.choose(found, policy, agent_user))

@@ -31,6 +31,7 @@ from django.db import connection, connections
 
 from connectors.breaker import Breaker
 from connectors.capabilities import Capability
+from connectors.errors import ConnectorError
 from connectors.models import ConnectorStatus
 from connectors.types import CrmContact
 from portal import http
@@ -103,13 +104,15 @@ class Ask:
     records: list[CrmContact] | None = None  # None: not answered (error, timeout, skipped)
     waited: bool = False  # another lookup was asking: read the store after it
     locked: bool = False
+    error: Exception | None = None  # why the CRM did not answer (records None)
     future: object = field(default=None, repr=False)
 
 
-def search(asks: list[Ask], *, fresh: bool = False) -> None:
+def search(asks: list[Ask], *, fresh: bool = False, inline: bool | None = None) -> None:
     """Ask each connector (in parallel, each within its seconds); fills ask.records / waited.
-    The caller stores what was found, then calls `release(asks)`, then `wait_for_others`."""
-    inline = thread_count() == 0
+    The caller stores what was found, then calls `release(asks)`, then `wait_for_others`.
+    `inline`: ask in this thread, one connector after the other (default: when no pool)."""
+    inline = thread_count() == 0 if inline is None else inline
     for ask in asks:
         if not fresh and is_known_unknown(ask.account.pk, ask.number):
             ask.records = []
@@ -142,6 +145,17 @@ def search(asks: list[Ask], *, fresh: bool = False) -> None:
     for ask in asks:
         if ask.records == [] and ask.locked:
             remember_unknown(ask.account.pk, ask.number, ask.policy.negative_cache_seconds)
+
+
+def raise_unanswered(asks: list[Ask]) -> None:
+    """For callers that must not take "no answer" for "unknown" (delivery): the first CRM
+    error (a transient ConnectorError for a timeout or a lookup another worker is making)."""
+    for ask in asks:
+        if ask.records is not None or ask.waited:  # waited: see wait_for_others
+            continue
+        if isinstance(ask.error, ConnectorError):
+            raise ask.error
+        raise ConnectorError(f"live lookup in connector {ask.account.pk}: no answer in time")
 
 
 def release(asks: list[Ask]) -> None:
@@ -182,6 +196,7 @@ def _run(ask: Ask) -> list[CrmContact] | None:
         with http.deadline(ask.seconds):
             found = ask.account.connector.find_contacts_by_phone(ask.phone, record_types=ask.types)
     except Exception as exc:  # noqa: BLE001 - a CRM failure must never fail the lookup
+        ask.error = exc
         log.warning(
             "live lookup in connector %s failed: %s: %s",
             ask.account.pk,

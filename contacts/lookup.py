@@ -15,6 +15,7 @@ from datetime import datetime
 
 from django.utils import timezone
 
+from connectors.errors import ConnectorError
 from connectors.models import ConnectorAccount
 from connectors.types import CONTACT, CrmContact
 from contacts import live
@@ -86,12 +87,17 @@ def lookup(
     live: bool = True,
     timeout_ms: int | None = None,
     fresh: bool = False,
+    strict: bool = False,
 ) -> list[Match]:
     """Records with this number, best first per connector: the policy's preferred types in its
     order, then the most recently modified. `connectors`: limit to these accounts (default:
     all the tenant's). `live=False`: the local store only (never waits on a CRM).
     `timeout_ms`: a caller's own bound on the live search (routing), below the policies'.
     `fresh`: ignore the negative cache (the phone tester's "search the CRM too").
+    `strict` (call-log delivery): the search runs in this thread and a CRM that did not
+    answer raises ConnectorError instead of counting as "unknown", so a worker never logs a
+    known caller unlinked or creates a second record because of a 429, a 5xx or a timeout,
+    and the delivery breaker sees the CRM's "wait".
 
     A connector without a local match is searched live (contacts/live.py) when its policy
     says so; what it finds is stored and returned with source "live". Never raises for a CRM.
@@ -110,7 +116,7 @@ def lookup(
     found = {cid: [_match(r) for r in rows] for cid, rows in by_connector.items()}
     if live:
         misses = [a for a in accounts if a.pk not in by_connector]
-        found.update(_live(tenant, phone, misses, pols, timeout_ms, fresh))
+        found.update(_live(tenant, phone, misses, pols, timeout_ms, fresh, strict))
     out: list[Match] = []
     for connector_id in sorted(found):
         order = pols[connector_id].objects_order or [CONTACT]
@@ -133,7 +139,7 @@ def _local(tenant, phone, accounts, pols) -> dict[int, list[Contact]]:
     return by_connector
 
 
-def _live(tenant, phone, misses, pols, timeout_ms, fresh) -> dict[int, list[Match]]:
+def _live(tenant, phone, misses, pols, timeout_ms, fresh, strict) -> dict[int, list[Match]]:
     now = timezone.now()
     asks = []
     for account in misses:
@@ -150,7 +156,9 @@ def _live(tenant, phone, misses, pols, timeout_ms, fresh) -> dict[int, list[Matc
         return {}
     out: dict[int, list[Match]] = {}
     try:
-        live.search(asks, fresh=fresh)
+        live.search(asks, fresh=fresh, inline=strict or None)
+        if strict:
+            live.raise_unanswered(asks)
         for ask in asks:
             if ask.records:
                 try:
@@ -162,6 +170,8 @@ def _live(tenant, phone, misses, pols, timeout_ms, fresh) -> dict[int, list[Matc
     finally:
         live.release(asks)
     done = live.wait_for_others(asks)
+    if strict and len(done) < sum(1 for a in asks if a.waited):
+        raise ConnectorError("live lookup: another worker is still searching this number")
     if done:  # another lookup asked those CRMs meanwhile: what it found is stored now
         accounts = [a.account for a in done]
         for cid, rows in _local(tenant, phone, accounts, pols).items():
