@@ -168,16 +168,26 @@ def scrub(tenant, needles: set[str]) -> int:
     return touched
 
 
-def erase(tenant, *, phone: str = "", email: str = "", actor: str = "system") -> dict:
-    """Erase the person's data in `tenant`; the counts (API.md "Erasure")."""
+def erase(
+    tenant,
+    *,
+    phone: str = "",
+    email: str = "",
+    more_phones=(),
+    actor: str = "system",
+    dry_run: bool = False,
+) -> dict:
+    """Erase the person's data in `tenant`; the counts (API.md "Erasure"). `dry_run`: the
+    same work in a transaction rolled back (the confirm step's exact preview)."""
     phone, email = (phone or "").strip(), (email or "").strip()
-    if not phone and not email:
+    numbers = [n for n in dict.fromkeys([phone, *(p.strip() for p in more_phones)]) if n]
+    if not numbers and not email:
         raise NothingToMatch("Give a phone or an email.")
     counts = empty_counts()
     needles: set[str] = set()
     with transaction.atomic():
-        if phone:
-            counts_phone(tenant, phone, counts, needles)
+        for number in numbers:
+            counts_phone(tenant, number, counts, needles)
         if email:
             contacts = Contact.objects.for_tenant(tenant).filter(email__iexact=email)
             counts["contacts"] += delete_contacts(contacts)
@@ -190,11 +200,14 @@ def erase(tenant, *, phone: str = "", email: str = "", actor: str = "system") ->
             actor=actor,
             action="erasure",
             changes={
-                "by": " and ".join(k for k, v in (("phone", phone), ("email", email)) if v),
+                "by": " and ".join(k for k, v in (("phone", numbers), ("email", email)) if v),
                 **counts,
             },
         )
-    log.info("erasure", extra={"counts": counts})
+        if dry_run:
+            transaction.set_rollback(True)
+    if not dry_run:
+        log.info("erasure", extra={"counts": counts})
     return counts
 
 
@@ -249,3 +262,15 @@ def counts_phone(tenant, phone: str, counts: dict, needles: set[str]) -> None:
         )
         ids = list(stray.values_list("pk", flat=True))
         counts["events"] += CallEvent.objects.for_tenant(tenant).filter(pk__in=ids).delete()[0]
+
+
+def summary(counts: dict) -> str:
+    labels = {
+        "contacts": "contacts",
+        "calls": "calls",
+        "events": "call events",
+        "callback_requests": "callback requests",
+        "interactions": "interactions",
+        "other": "other rows",
+    }
+    return ", ".join(f"{counts.get(k, 0)} {label}" for k, label in labels.items())
