@@ -64,10 +64,10 @@ PERIODS = [
 ]
 
 
-def purge_rows(queryset, tenant_id, deadline: float, batch: int = BATCH) -> tuple[int, bool]:
+def purge_rows(queryset, tenant_id, deadline: float, batch: int | None = None) -> tuple[int, bool]:
     """Delete the queryset's rows batch by batch (ids first, then DELETE ... WHERE id IN).
     Returns (rows deleted, finished). Counts the queryset's own model only (cascades aside)."""
-    model = queryset.model
+    model, batch = queryset.model, batch or BATCH
     deleted = 0
     while True:
         ids = list(queryset.order_by("pk").values_list("pk", flat=True)[:batch])
