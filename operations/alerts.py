@@ -156,9 +156,10 @@ def evaluate(now=None) -> dict:
     return result
 
 
-def resend_stuck(now, older_than=timedelta(minutes=10), max_age=timedelta(days=1)) -> int:
+def resend_stuck(now, older_than=timedelta(minutes=30), max_age=timedelta(days=1)) -> int:
     """Ring again notifications whose sending never finished (a lost message, a worker that
-    died between retries); give up on them after a day."""
+    died between retries); give up on them after a day. 30 minutes: after the task's own
+    retries (about 16 minutes in all), so a row is never sent by two tasks at once."""
     stuck = (
         Notification.objects.unscoped()
         .filter(created_at__lt=now - older_than, created_at__gte=now - max_age)

@@ -77,7 +77,7 @@ def test_a_forged_or_other_secret_does_not_verify(tenant, alert_settings, receiv
 
 def test_each_condition_is_detected_per_connector(tenant, alert_settings, receiver, evaluate):
     now = timezone.now()
-    reauth = make_connector(tenant, name="Reauth", status=ConnectorStatus.NEEDS_REAUTH)
+    make_connector(tenant, name="Reauth", status=ConnectorStatus.NEEDS_REAUTH)
     late = make_connector(tenant, name="Late", status=ConnectorStatus.AUTHORIZED)
     fresh = make_connector(tenant, name="Fresh", status=ConnectorStatus.AUTHORIZED)
     syncing = make_connector(tenant, name="Sync", status=ConnectorStatus.AUTHORIZED)
