@@ -106,6 +106,21 @@ def _matching_callbacks(tenant, phone: str, e164: str | None, needles) -> list[C
     ]
 
 
+def needle_pattern(needles) -> re.Pattern:
+    """The needles as one regex. A number is not matched inside a longer one: no digit after
+    it, and none but leading zeros (trunk / international prefixes) before it, so
+    "773794804" matches in "+420773794804" and "0773794804" but not in "17737948041"."""
+    parts = []
+    for needle in needles:
+        part = re.escape(needle)
+        if needle[:1].isdigit():
+            part = r"(?<![1-9])" + part
+        if needle[-1:].isdigit():
+            part += r"(?!\d)"
+        parts.append(part)
+    return re.compile("|".join(parts), re.IGNORECASE)
+
+
 def _scrub_value(value, pattern: re.Pattern):
     if isinstance(value, str):
         return pattern.sub(ERASED, value)
@@ -137,7 +152,7 @@ def scrub(tenant, needles: set[str]) -> int:
     needles = sorted({n.strip() for n in needles if _usable(n)}, key=len, reverse=True)
     if not needles:
         return 0
-    pattern = re.compile("|".join(re.escape(n) for n in needles), re.IGNORECASE)
+    pattern = needle_pattern(needles)
     touched = 0
     for model, names in tenant_text_columns():
         cond = Q()
@@ -149,7 +164,11 @@ def scrub(tenant, needles: set[str]) -> int:
                 cond |= Q(**{f"{alias}__icontains": needle})
         rows = model.objects.for_tenant(tenant).annotate(**annotations).filter(cond)
         if issubclass(model, DELETE_WHEN_NAMED):
-            ids = list(rows.values_list("pk", flat=True))
+            ids = [
+                pk
+                for pk, *texts in rows.values_list("pk", *annotations)
+                if any(pattern.search(t or "") for t in texts)
+            ]
             if ids:
                 model.objects.for_tenant(tenant).filter(pk__in=ids).delete()
                 touched += len(ids)
