@@ -139,3 +139,12 @@ def test_beat_runs_the_evaluation_and_the_purge():
         "operations.purge_expired",
         "operations.send_notification",
     } <= set(app.tasks)
+
+
+def test_a_viewer_sees_health_with_links_they_may_open(client, viewer_user, tenant):
+    bad = make_connector(tenant, name="Broken", status=ConnectorStatus.ERROR)
+    client.force_login(viewer_user)
+    body = client.get("/").content.decode()
+    assert 'href="/integrations/">Error</a>' in body
+    assert f"/integrations/{bad.pk}/configure/" not in body
+    assert client.get("/integrations/").status_code == 200
