@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "calls",
     "automations",
     "realtime",
+    "operations",  # alerts, retention and erasure, Overview health (issue 16)
     "axes",  # abuse: login throttling (django-axes)
     "csp",  # headers: Content-Security-Policy (django-csp)
 ]
@@ -220,6 +221,14 @@ CELERY_BEAT_SCHEDULE["jobs.sweep"] = {
     "task": "jobs.sweep",
     "schedule": 60.0,  # jobs of every kind: re-queues those of dead workers, rings lost doorbells
 }
+CELERY_BEAT_SCHEDULE["operations.evaluate_alerts"] = {
+    "task": "operations.evaluate_alerts",
+    "schedule": 60.0,  # alerts for tenant admins, read from the database (docs/operations.md)
+}
+CELERY_BEAT_SCHEDULE["operations.purge_expired"] = {
+    "task": "operations.purge_expired",
+    "schedule": 3600.0,  # per-tenant retention, in short primary-key batches
+}
 
 # --- input (issue 11, points 5 and 8): broker doorbells and request bodies ---
 # A web request never waits long on a broken broker (portal/celery.py `ring`): connects give up
@@ -250,6 +259,9 @@ CELERY_TASK_ROUTES = {
     "automations.sweep_callbacks": {"queue": "bulk"},
     "contacts.schedule_contact_syncs": {"queue": "bulk"},
     "jobs.sweep": {"queue": "bulk"},
+    "operations.evaluate_alerts": {"queue": "bulk"},
+    "operations.purge_expired": {"queue": "bulk"},
+    "operations.send_notification": {"queue": "bulk"},
     "contacts.run_contact_sync": {"queue": "bulk"},
     "contacts.run_contact_push": {"queue": "bulk"},
     "tenants.send_password_reset": {"queue": "realtime"},  # a person is waiting for the mail

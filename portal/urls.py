@@ -8,7 +8,16 @@ admin.site.site_header = "Portal platform administration"
 
 # Each app owns its API routes (<app>/api_urls.py) and its pages (<app>/urls.py).
 # The root URLconf names apps only as strings: portal is the bottom layer (.importlinter).
-API_APPS = ["tenants", "jobs", "connectors", "contacts", "calls", "automations", "realtime"]
+API_APPS = [
+    "tenants",
+    "jobs",
+    "connectors",
+    "contacts",
+    "calls",
+    "automations",
+    "realtime",
+    "operations",
+]
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
@@ -24,6 +33,7 @@ urlpatterns = [
     path("calls/", include(("calls.urls", "calls"))),
     path("automations/", include(("automations.urls", "automations"))),
     path("realtime/", include(("realtime.urls", "realtime"))),
+    path("operations/", include(("operations.urls", "operations"))),  # alerts, retention, erasure
     path("widget/", include("realtime.widget_urls")),  # the activity widget, framed by the CC
     path("", include(("tenants.urls", "tenants"))),
 ]

@@ -13,7 +13,6 @@ NOT_LISTS = {
     "api-schema": "the OpenAPI schema: the same document for every tenant",
     "api-docs": "Swagger UI around the schema",
     "api-settings": "the API key's own tenant settings: one object, not a list",
-    "tenants:home": "the overview: the tenant's member and key counts, no rows",
     "tenants:switch": "POST: switches to another tenant the user is a member of",
     "tenants:settings": "the current tenant's settings form: one object",
 }
