@@ -35,6 +35,7 @@ from calls.models import CreatedCaller
 from connectors.capabilities import Capability
 from connectors.errors import ConnectorError
 from connectors.types import NewRecord, WriteResult
+from contacts.batch_lookup import lookup_many
 from contacts.lookup import CREATED, lookup, store_found
 from contacts.models import UnknownCaller
 from delivery.kinds import Skipped
@@ -53,11 +54,15 @@ def deliver_call_logs(connector, records: list) -> list[WriteResult]:
     policy = matching.policies_for([account])[account.pk]
     out: list[WriteResult] = []
     to_send = []
+    pending = [r for r in records if (r.match or {}) and not r.match.get("resolved", True)]
+    # The batch's unknown numbers in a few CRM requests (raises when the CRM did not answer:
+    # the batch is retried and the breaker counts it).
+    known = lookup_many(account, [r.payload.get("phone") or "" for r in pending])
     for record in records:
         match = record.match or {}
         if match and not match.get("resolved", True):
             try:
-                outcome = resolve(account, connector, policy, record)
+                outcome = resolve(account, connector, policy, record, known)
             except InFlight as exc:
                 out.append(WriteResult(key=record.key, error=str(exc)))
                 continue
@@ -70,15 +75,19 @@ def deliver_call_logs(connector, records: list) -> list[WriteResult]:
     return out
 
 
-def resolve(account, connector, policy, record: SyncRecord):
-    """Resolve one row's unknown caller; saves the link on the row (None) or says Skipped."""
+def resolve(account, connector, policy, record: SyncRecord, known: dict | None = None):
+    """Resolve one row's unknown caller; saves the link on the row (None) or says Skipped.
+    `known`: phone -> matches already looked up for the batch (lookup_many)."""
     phone = record.payload.get("phone") or ""
     agent_user = record.payload.get("owner_crm_id", "")
     if (record.reason_detail or {}).get("owner_source") != "mapped":
         agent_user = ""
     # Live as the policy allows; strict: a CRM that did not answer fails the batch (retried,
     # counted by the breaker) instead of passing for "unknown".
-    found = lookup(account.tenant, phone, connectors=[account], strict=True)
+    if known is not None and phone in known:
+        found = known[phone]
+    else:
+        found = lookup(account.tenant, phone, connectors=[account], strict=True)
     found = [m for m in found if m.connector_id == account.pk]
     if found:
         return _save(record, matching.choose(found, policy, agent_user))
@@ -95,6 +104,8 @@ def resolve(account, connector, policy, record: SyncRecord):
         note = f"{provider.label} cannot create {record_type}s"
         return _save(record, {**base, "note": note})
     created = create_once(account, connector, record, record_type, phone)
+    if known is not None:  # stored now: the batch's next call from the number reads it
+        known.pop(phone, None)
     if created is None:
         return _save(record, {**base, "note": "the CRM refused to create the record"})
     return _save(record, created)

@@ -57,6 +57,9 @@ class Provider:
     # What an admin does in the CRM when deactivate() failed ("Switch the module off in ...").
     deactivate_by_hand: str = ""
     batch_size: int = 100  # records per write request
+    # Numbers one find_contacts_by_phones request searches (delivery's batch lookup); 1 =
+    # the CRM has no multi-number search: one find_contacts_by_phone request per number.
+    phone_search_batch: int = 1
     contact_object: str = "Contact"  # the CRM object contacts are imported from
     # Record type -> the CRM object it is imported from ("lead": "Lead"); the keys are the
     # types this CRM can import and match (API.md `type`; the matching policy's `objects`).
@@ -249,6 +252,18 @@ class Installation:
         Used by the live lookup (contacts/lookup.py) with a short timeout: one request per
         type at most, no paging beyond the first page (a few records)."""
         raise NotImplementedError
+
+    def find_contacts_by_phones(
+        self, phones: list[str], record_types: tuple[str, ...] = ("contact",)
+    ) -> list[CrmContact]:
+        """Several numbers in one search where the CRM can (provider.phone_search_batch > 1);
+        by default one find_contacts_by_phone request per number. The caller matches the
+        records to the numbers by their phones."""
+        found: dict[tuple[str, str], CrmContact] = {}
+        for phone in phones:
+            for record in self.find_contacts_by_phone(phone, record_types=record_types):
+                found.setdefault((record.type, record.crm_id), record)
+        return list(found.values())
 
     def create_record(self, record: NewRecord) -> CrmContact:
         """Create a contact or lead for an unknown caller (CREATE_RECORDS); returns it as read."""

@@ -5,6 +5,7 @@ from connectors.capabilities import Capability
 from connectors.salesforce import records
 from connectors.salesforce.connector import BATCH_SIZE, SalesforceConnector
 from connectors.salesforce.forms import SalesforceForm
+from connectors.salesforce.records import PHONES_PER_SEARCH
 from connectors.types import CONTACT, LEAD
 
 PROVIDER = Provider(
@@ -19,6 +20,7 @@ PROVIDER = Provider(
     guide_template="connectors/guides/salesforce.html",
     ticket_label="Case",
     batch_size=BATCH_SIZE,
+    phone_search_batch=PHONES_PER_SEARCH,
     contact_object="Contact",
     record_objects=records.OBJECTS,
     creatable_types=(CONTACT, LEAD),

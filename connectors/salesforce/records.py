@@ -93,9 +93,19 @@ def from_record(record_type: str, record: dict, base: str) -> CrmContact:
     return found
 
 
+PHONES_PER_SEARCH = 20  # numbers one SOSL asks for (2-3 terms each; SOSL allows thousands)
+
+
 def sosl(phone: str, record_types: tuple[str, ...], person_accounts: bool) -> str | None:
     """One SOSL search in the phone fields of every requested type (None: nothing to search)."""
-    terms = mapping.phone_search_terms(phone)
+    return sosl_many([phone], record_types, person_accounts, SEARCH_LIMIT)
+
+
+def sosl_many(
+    phones: list[str], record_types: tuple[str, ...], person_accounts: bool, limit: int
+) -> str | None:
+    """One SOSL search for several numbers (every number's terms OR'ed together)."""
+    terms = list(dict.fromkeys(t for p in phones for t in mapping.phone_search_terms(p)))
     if not terms:
         return None
     specs = []
@@ -104,7 +114,7 @@ def sosl(phone: str, record_types: tuple[str, ...], person_accounts: bool) -> st
         live = LIVE.get(record_type)
         specs.append(f"{sobject(record_type)}({fields}{f' WHERE {live}' if live else ''})")
     find = " OR ".join(sosl_escape(t) for t in terms)
-    return f"FIND {{{find}}} IN PHONE FIELDS RETURNING {', '.join(specs)} LIMIT {SEARCH_LIMIT}"
+    return f"FIND {{{find}}} IN PHONE FIELDS RETURNING {', '.join(specs)} LIMIT {limit}"
 
 
 def create_body(record: NewRecord) -> dict:
