@@ -15,11 +15,13 @@ still gets its calls logged. What is found is stored; numbers still unknown ente
 negative cache. Strict, as delivery needs: a CRM that did not answer raises ConnectorError.
 """
 
+from django.db.models import Q
 from django.utils import timezone
 
 from contacts import live
 from contacts.lookup import LIVE, Match, _local, _match, policies, store_found
-from portal.phones import MIN_MATCH_DIGITS, digits, normalize
+from contacts.models import ContactPhone
+from portal.phones import MIN_MATCH_DIGITS, digits, normalize, tail
 
 
 def lookup_many(account, phones: list[str]) -> dict[str, list[Match]]:
@@ -29,9 +31,12 @@ def lookup_many(account, phones: list[str]) -> dict[str, list[Match]]:
     policy = pols[account.pk]
     order = policy.objects_order or ["contact"]
     out: dict[str, list[Match]] = {}
-    for phone in dict.fromkeys(p for p in phones if p):
+    phones = list(dict.fromkeys(p for p in phones if p))
+    for phone in _maybe_stored(account, phones, policy.region_for(tenant)):
         rows = _local(tenant, phone, [account], pols).get(account.pk, [])
         out[phone] = _sorted([_match(r) for r in rows], order)
+    for phone in phones:
+        out.setdefault(phone, [])
     misses = [p for p, found in out.items() if not found]
     if not misses or not live.eligible(account, policy, timezone.now()):
         return out
@@ -59,12 +64,33 @@ def lookup_many(account, phones: list[str]) -> dict[str, list[Match]]:
     found = [r for r in found if (r.type or "contact") in types]
     if found:
         store_found(account, found)
+    stored = set(_maybe_stored(account, list(numbers), region)) if found else set()
     for phone, number in numbers.items():
-        rows = _local(tenant, phone, [account], pols).get(account.pk, [])
+        rows = _local(tenant, phone, [account], pols).get(account.pk, []) if phone in stored else []
         out[phone] = _sorted([_match(r, LIVE) for r in rows], order)
         if not rows:
             live.remember_unknown(account.pk, number, policy.negative_cache_seconds)
     return out
+
+
+def _maybe_stored(account, phones: list[str], region: str) -> list[str]:
+    """The phones the store may hold for this connector, in one query (E.164 or trailing
+    digits); the others need no per-number lookup. Candidates are confirmed by _local."""
+    keys = {}
+    for phone in phones:
+        e164 = normalize(phone, region)
+        keys[phone] = (e164, tail(e164 or phone))
+    e164s = {e for e, _t in keys.values() if e}
+    tails = {t for _e, t in keys.values() if t}
+    hits = set(
+        ContactPhone.objects.for_tenant(account.tenant_id)
+        .filter(contact__connector=account)
+        .filter(Q(e164__in=e164s) | Q(tail__in=tails))
+        .values_list("e164", "tail")
+    )
+    seen_e164 = {e for e, _t in hits}
+    seen_tail = {t for _e, t in hits}
+    return [p for p, (e, t) in keys.items() if (e and e in seen_e164) or (t and t in seen_tail)]
 
 
 def _sorted(matches: list[Match], order: list[str]) -> list[Match]:

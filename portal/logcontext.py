@@ -117,7 +117,10 @@ def _bind_task_context(task_id=None, task=None, **_kwargs):
         request.ccportal_log_tokens = bind(task=task.name)
         return
     clear()
-    bind(**(getattr(request, TASK_HEADER, None) or {}), task=task.name, task_id=task_id)
+    # The caller's context may itself come from a task (a task ringing another): this task's
+    # name and id win over the ones it carried.
+    carried = dict(getattr(request, TASK_HEADER, None) or {})
+    bind(**{**carried, "task": task.name, "task_id": task_id})
 
 
 @signals.task_postrun.connect

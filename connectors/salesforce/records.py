@@ -93,7 +93,7 @@ def from_record(record_type: str, record: dict, base: str) -> CrmContact:
     return found
 
 
-PHONES_PER_SEARCH = 20  # numbers one SOSL asks for (2-3 terms each; SOSL allows thousands)
+PHONES_PER_SEARCH = 50  # numbers one SOSL asks for (2-3 terms each: about 2 KB of query)
 
 
 def sosl(phone: str, record_types: tuple[str, ...], person_accounts: bool) -> str | None:
