@@ -326,7 +326,6 @@ def setup_live(args, on: bool):
     from connectors.models import ConnectorAccount
     from connectors.services import save_account
     from contacts.models import MatchingPolicy
-    from simulators.salesforce import SalesforceSimulator
     from tenants.models import Tenant
 
     bench = ConnectorAccount.objects.unscoped().filter(tenant__slug__startswith="bench")
@@ -337,11 +336,9 @@ def setup_live(args, on: bool):
         )
     if not on:
         return None
-    sim = SalesforceSimulator(contacts=5).start()
     in_crm, _absent = live_pools(args)
-    for i, number in enumerate(in_crm):
-        sim.store.add_contact({"FirstName": "Live", "LastName": f"Caller{i}", "Phone": number})
-    settings, credentials = sim.account_settings()
+    sim = SimProcess(in_crm, args.crm_latency_ms / 1000)
+    settings, credentials = sim.settings, sim.credentials
     for tenant in Tenant.objects.filter(slug__startswith="bench"):
         account = save_account(
             ConnectorAccount(tenant=tenant, kind="salesforce"),
@@ -356,9 +353,70 @@ def setup_live(args, on: bool):
             connector=account,
             defaults={"live_lookup": True, "objects_order": ["contact"]},
         )
-    sim.requests.clear()
-    sim.latency = args.crm_latency_ms / 1000
+    sim.arm()
     return sim
+
+
+# The simulator runs in its own process: in the load generator's it would share its GIL, and
+# its request threads (100 ms sleeps, SOSL parsing) delayed the client's sends by up to
+# 120 ms at p99, which then showed as slow answers of known callers.
+SIM_SCRIPT = """
+import json, sys
+import django
+django.setup()
+from simulators.salesforce import SalesforceSimulator
+cfg = json.loads(sys.argv[1])
+sim = SalesforceSimulator(contacts=5).start()
+for i, number in enumerate(cfg["numbers"]):
+    sim.store.add_contact({"FirstName": "Live", "LastName": f"Caller{i}", "Phone": number})
+print(json.dumps(sim.account_settings()), flush=True)
+for line in sys.stdin:
+    if line.strip() == "arm":
+        sim.requests.clear()
+        sim.latency = cfg["latency"]
+        print("ok", flush=True)
+    elif line.strip() == "dump":
+        print(json.dumps([list(r) for r in sim.requests]), flush=True)
+sim.stop()
+"""
+
+
+class SimProcess:
+    """A Salesforce simulator in a child process, driven over its stdin/stdout."""
+
+    def __init__(self, numbers, latency):
+        cfg = json.dumps({"numbers": list(numbers), "latency": latency})
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", SIM_SCRIPT, cfg],
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        self.settings, self.credentials = json.loads(self.proc.stdout.readline())
+        self._final = None
+
+    def _ask(self, command):
+        self.proc.stdin.write(command + "\n")
+        self.proc.stdin.flush()
+        return self.proc.stdout.readline()
+
+    def arm(self):
+        """Forget the set-up requests and start answering with the configured latency."""
+        self._ask("arm")
+
+    @property
+    def requests(self):
+        if self._final is not None:
+            return self._final
+        return [tuple(r) for r in json.loads(self._ask("dump"))]
+
+    def stop(self):
+        if self._final is None:
+            self._final = self.requests
+            self.proc.stdin.close()
+            self.proc.wait(timeout=10)
 
 
 def callers(args, keys, n):
@@ -639,7 +697,7 @@ def main():
     warmup, requests = requests[:200], requests[200:]
     warmup = [r for r in warmup if r[2] not in ("in_crm", "absent")]  # first calls are measured
     if sim:
-        sim.requests.clear()
+        sim.arm()
     port = free_port()
     access_log = f"/tmp/bench-routing-{port}.log"
     proc = start_gunicorn(args, port, access_log)

@@ -88,12 +88,14 @@ def lookup(
     timeout_ms: int | None = None,
     fresh: bool = False,
     strict: bool = False,
+    local: bool = True,
 ) -> list[Match]:
     """Records with this number, best first per connector: the policy's preferred types in its
     order, then the most recently modified. `connectors`: limit to these accounts (default:
     all the tenant's). `live=False`: the local store only (never waits on a CRM).
     `timeout_ms`: a caller's own bound on the live search (routing), below the policies'.
     `fresh`: ignore the negative cache (the phone tester's "search the CRM too").
+    `local=False`: the caller has just searched the store itself (routing's one query).
     `strict` (call-log delivery): the search runs in this thread and a CRM that did not
     answer raises ConnectorError instead of counting as "unknown", so a worker never logs a
     known caller unlinked or creates a second record because of a 429, a 5xx or a timeout,
@@ -112,7 +114,7 @@ def lookup(
     if not accounts:
         return []
     pols = policies(tenant, accounts)
-    by_connector = _local(tenant, phone, accounts, pols)
+    by_connector = _local(tenant, phone, accounts, pols) if local else {}
     found = {cid: [_match(r) for r in rows] for cid, rows in by_connector.items()}
     if live:
         misses = [a for a in accounts if a.pk not in by_connector]

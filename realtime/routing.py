@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import connection
 
 from connectors.models import ConnectorAccount
+from contacts import live
 from contacts.lookup import lookup
 from contacts.models import Contact, ContactPhone, MatchingPolicy, UserMapping
 from portal import phones
@@ -199,10 +200,18 @@ def rows_for_contacts(tenant, ids: list[int], fields: list[str], owner: bool) ->
 def live_rows(tenant, anum: str, fields: list[str], owner: bool) -> list[dict]:
     """A miss: ask the live-lookup connectors, within the routing budget (never longer)."""
     ids = live_connector_ids(tenant.pk)
-    if not ids or not (normalize(anum, tenant.default_region) or phones.tail(anum)):
+    e164 = normalize(anum, tenant.default_region)
+    if not ids or not (e164 or phones.tail(anum)):
+        return []
+    # The common miss is a number every CRM already said it does not know: answer from the
+    # negative cache without reading accounts and policies (a connector with its own region
+    # keys the number differently and is asked through lookup as usual).
+    if e164 and all(live.is_known_unknown(cid, e164) for cid in ids):
         return []
     accounts = list(ConnectorAccount.objects.for_tenant(tenant).filter(pk__in=ids))
-    matches = lookup(tenant, anum, connectors=accounts, live=True, timeout_ms=live_budget_ms())
+    matches = lookup(
+        tenant, anum, connectors=accounts, timeout_ms=live_budget_ms(), local=False
+    )  # local=False: caller_rows() has just searched the store
     return rows_for_contacts(tenant, [m.contact_id for m in matches if m.contact_id], fields, owner)
 
 

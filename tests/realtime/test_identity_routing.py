@@ -70,7 +70,7 @@ def test_a_miss_asks_only_live_connectors_within_the_routing_budget(
     connector_for(tenant, kind="retailcrm")  # never authorized: nothing to ask
     asked = []
 
-    def live_lookup(t, phone, *, connectors=None, live=True, timeout_ms=None):
+    def live_lookup(t, phone, *, connectors=None, live=True, timeout_ms=None, local=True):
         asked.append(([c.pk for c in connectors], live, timeout_ms))
         row = make_contact(t, phone, connector=live_account, type="lead", owner="005OWNER")
         return [
