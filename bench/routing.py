@@ -486,6 +486,8 @@ def start_gunicorn(args, port, access_log):
         access_log,
         "--access-logformat",
         "%(D)s %(s)s %(U)s",
+        # e.g. BENCH_GUNICORN_ARGS="-c conf.py" for a post_fork hook (switch interval, ...)
+        *os.environ.get("BENCH_GUNICORN_ARGS", "").split(),
     ]
     env = {**os.environ, "DATABASE_URL": os.environ["BENCH_SERVER_DATABASE_URL"]}
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
