@@ -114,7 +114,16 @@ def logging_config(fmt: str, level: str) -> dict:
         "formatters": {"structured": {"()": "portal.logging.formatter", "fmt": fmt}},
         "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "structured"}},
         "root": {"handlers": ["console"], "level": level},
-        "loggers": {"django.db.backends": {"level": "WARNING"}},
+        "loggers": {
+            "django.db.backends": {"level": "WARNING"},
+            # Celery says "received" and "succeeded" for every task, and beat "sending" for
+            # every tick (a sweep every 5 s): at INFO that buries the portal's own lines. Our
+            # tasks log what they did themselves; LOG_LEVEL=DEBUG shows Celery's lines again.
+            **{
+                name: {"level": "DEBUG" if level == "DEBUG" else "WARNING"}
+                for name in ("celery.app.trace", "celery.worker.strategy", "celery.beat")
+            },
+        },
     }
 
 
