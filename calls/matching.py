@@ -12,7 +12,7 @@ The outcome is recorded on the sync record as `match` (API.md "Calls"):
 {"type", "crm_id", "source": "local|live|created", "candidates": N, "rule": ..., ...}.
 """
 
-from contacts.lookup import LOCAL, Match, pick
+from contacts.lookup import LOCAL, Match, match_of, pick
 from contacts.models import Contact, ContactPhone, MatchingPolicy, UnknownCaller
 from portal.phones import matches, tail
 
@@ -69,27 +69,13 @@ def local_matches(connector, policy: MatchingPolicy, phones) -> dict[str, list[M
         rows = [contacts[i] for i in found if i in contacts]
         rows.sort(key=lambda r: (order.index(r.type), *_newest_first(r)))
         if rows:
-            out[phone] = [_match(r) for r in rows]
+            out[phone] = [match_of(r) for r in rows]
     return out
 
 
 def _newest_first(row: Contact) -> tuple[float, int]:
     stamp = row.crm_modified_at.timestamp() if row.crm_modified_at else 0.0
     return (-stamp, row.pk)
-
-
-def _match(row: Contact) -> Match:
-    return Match(
-        connector_id=row.connector_id,
-        type=row.type,
-        crm_id=row.crm_id,
-        name=row.name,
-        crm_url=row.crm_url,
-        source=LOCAL,
-        contact_id=row.pk,
-        owner_crm_id=row.owner_crm_id,
-        modified_at=row.crm_modified_at,
-    )
 
 
 def choose(found: list[Match], policy: MatchingPolicy, agent_crm_user_id: str = "") -> dict:

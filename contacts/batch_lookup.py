@@ -19,7 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from contacts import live
-from contacts.lookup import LIVE, Match, _local, _match, policies, store_found
+from contacts.lookup import LIVE, Match, _local, match_of, policies, store_found
 from contacts.models import ContactPhone
 from portal.phones import MIN_MATCH_DIGITS, digits, normalize, tail
 
@@ -34,7 +34,7 @@ def lookup_many(account, phones: list[str]) -> dict[str, list[Match]]:
     phones = list(dict.fromkeys(p for p in phones if p))
     for phone in _maybe_stored(account, phones, policy.region_for(tenant)):
         rows = _local(tenant, phone, [account], pols).get(account.pk, [])
-        out[phone] = _sorted([_match(r) for r in rows], order)
+        out[phone] = _sorted([match_of(r) for r in rows], order)
     for phone in phones:
         out.setdefault(phone, [])
     misses = [p for p, found in out.items() if not found]
@@ -67,7 +67,7 @@ def lookup_many(account, phones: list[str]) -> dict[str, list[Match]]:
     stored = set(_maybe_stored(account, list(numbers), region)) if found else set()
     for phone, number in numbers.items():
         rows = _local(tenant, phone, [account], pols).get(account.pk, []) if phone in stored else []
-        out[phone] = _sorted([_match(r, LIVE) for r in rows], order)
+        out[phone] = _sorted([match_of(r, LIVE) for r in rows], order)
         if not rows:
             live.remember_unknown(account.pk, number, policy.negative_cache_seconds)
     return out

@@ -53,7 +53,8 @@ class Match:
         }
 
 
-def _match(contact: Contact, source: str = LOCAL) -> Match:
+def match_of(contact: Contact, source: str = LOCAL) -> Match:
+    """A stored record as a Match (`source`: how it got into the store)."""
     return Match(
         connector_id=contact.connector_id,
         type=contact.type,
@@ -115,7 +116,7 @@ def lookup(
         return []
     pols = policies(tenant, accounts)
     by_connector = _local(tenant, phone, accounts, pols) if local else {}
-    found = {cid: [_match(r) for r in rows] for cid, rows in by_connector.items()}
+    found = {cid: [match_of(r) for r in rows] for cid, rows in by_connector.items()}
     if live:
         misses = [a for a in accounts if a.pk not in by_connector]
         found.update(_live(tenant, phone, misses, pols, timeout_ms, fresh, strict))
@@ -168,7 +169,7 @@ def _live(tenant, phone, misses, pols, timeout_ms, fresh, strict) -> dict[int, l
                 except Exception:  # noqa: BLE001 - odd CRM data must not fail a call's lookup
                     log.exception("storing live matches of connector %s failed", ask.account.pk)
                     continue
-                out[ask.account.pk] = [_match(r, LIVE) for r in rows]
+                out[ask.account.pk] = [match_of(r, LIVE) for r in rows]
     finally:
         live.release(asks)
     done = live.wait_for_others(asks)
@@ -177,7 +178,7 @@ def _live(tenant, phone, misses, pols, timeout_ms, fresh, strict) -> dict[int, l
     if done:  # another lookup asked those CRMs meanwhile: what it found is stored now
         accounts = [a.account for a in done]
         for cid, rows in _local(tenant, phone, accounts, pols).items():
-            out[cid] = [_match(r, LIVE) for r in rows]
+            out[cid] = [match_of(r, LIVE) for r in rows]
     return out
 
 

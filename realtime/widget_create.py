@@ -22,7 +22,7 @@ from connectors.errors import ConnectorError
 from connectors.models import ConnectorAccount, ConnectorStatus
 from connectors.services import explain, status_hint
 from connectors.types import CONTACT, LEAD, NewRecord
-from contacts.lookup import CREATED, Match, lookup, policies, store_found
+from contacts.lookup import CREATED, Match, lookup, match_of, policies, store_found
 from contacts.models import UnknownCaller
 from portal.phones import normalize
 
@@ -130,22 +130,8 @@ def _search_then_create(tenant, account, record_type: str, e164: str) -> CreateR
     record.type = record.type or record_type
     if not record.phones:
         record.phones = [e164]
-    matches = [_created(row) for row in store_found(account, [record])]
+    matches = [match_of(row, CREATED) for row in store_found(account, [record])]
     return CreateResult(True, f"Created the {record_type} in {account.name}.", matches)
-
-
-def _created(row) -> Match:
-    return Match(
-        connector_id=row.connector_id,
-        type=row.type,
-        crm_id=row.crm_id,
-        name=row.name,
-        crm_url=row.crm_url,
-        source=CREATED,
-        contact_id=row.pk,
-        owner_crm_id=row.owner_crm_id,
-        modified_at=row.crm_modified_at,
-    )
 
 
 def _int(value) -> int | None:
