@@ -24,7 +24,10 @@ def push(tenant) -> Job:
     return job
 
 
-def test_sync_then_push_creates_and_updates_contacts(tenant, sf, sf_sim, daktela_sim):
+def test_sync_then_push_creates_and_updates_contacts(tenant, sf, sf_sim, daktela_sim, settings):
+    # Salesforce stamps whole seconds: the rename below may share the first sync's second,
+    # which an incremental read without overlap would miss (production keeps an overlap).
+    settings.CONTACT_SYNC_OVERLAP_SECONDS = 2
     make_cc_account(tenant, url=daktela_sim.url, token=DEMO_TOKEN)
     FieldMapping.objects.create(
         tenant=tenant, connector=sf, crm_field="Customer_Tier__c", cc_field="tier"
