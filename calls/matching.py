@@ -12,70 +12,16 @@ The outcome is recorded on the sync record as `match` (API.md "Calls"):
 {"type", "crm_id", "source": "local|live|created", "candidates": N, "rule": ..., ...}.
 """
 
-from contacts.lookup import LOCAL, Match, match_of, pick
-from contacts.models import Contact, ContactPhone, MatchingPolicy, UnknownCaller
-from portal.phones import matches, tail
+from contacts.batch_lookup import stored_matches
+from contacts.lookup import LOCAL, Match, pick
+from contacts.models import MatchingPolicy, UnknownCaller
 
 CREATES = {UnknownCaller.CREATE_CONTACT: "contact", UnknownCaller.CREATE_LEAD: "lead"}
 
 
 def local_matches(connector, policy: MatchingPolicy, phones) -> dict[str, list[Match]]:
     """E.164 number -> the connector's records with it, best first (lookup()'s order)."""
-    phones = {p for p in phones if p}
-    if not phones:
-        return {}
-    ids: dict[str, set[int]] = {}
-    rows = ContactPhone.objects.filter(
-        tenant_id=connector.tenant_id, contact__connector=connector, e164__in=phones
-    ).values_list("e164", "contact_id")
-    for phone, contact_id in rows:
-        ids.setdefault(phone, set()).add(contact_id)
-    # Numbers stored in national format: a shared tail is confirmed with the store's rule
-    # (by_phone()): a 7-digit tail alone is not a match. Only for numbers without an exact hit.
-    by_tail: dict[str, list[str]] = {}
-    for phone in phones - set(ids):
-        if tail(phone):
-            by_tail.setdefault(tail(phone), []).append(phone)
-    if by_tail:
-        rows = ContactPhone.objects.filter(
-            tenant_id=connector.tenant_id, contact__connector=connector, tail__in=by_tail
-        ).values_list("tail", "raw", "e164", "contact_id")
-        for key, raw, stored, contact_id in rows:
-            for phone in by_tail[key]:
-                if matches(raw, stored, phone, phone):
-                    ids.setdefault(phone, set()).add(contact_id)
-    if not ids:
-        return {}
-    order = list(policy.objects_order or ["contact"])
-    contacts = {
-        c.pk: c
-        for c in Contact.objects.for_tenant(connector.tenant_id)
-        .filter(connector=connector, type__in=order, pk__in=set().union(*ids.values()))
-        .only(
-            "id",
-            "connector_id",
-            "type",
-            "crm_id",
-            "first_name",
-            "last_name",
-            "email",
-            "crm_url",
-            "owner_crm_id",
-            "crm_modified_at",
-        )  # fmt: skip
-    }
-    out = {}
-    for phone, found in ids.items():
-        rows = [contacts[i] for i in found if i in contacts]
-        rows.sort(key=lambda r: (order.index(r.type), *_newest_first(r)))
-        if rows:
-            out[phone] = [match_of(r) for r in rows]
-    return out
-
-
-def _newest_first(row: Contact) -> tuple[float, int]:
-    stamp = row.crm_modified_at.timestamp() if row.crm_modified_at else 0.0
-    return (-stamp, row.pk)
+    return stored_matches(connector, phones, policy.objects_order)
 
 
 def choose(found: list[Match], policy: MatchingPolicy, agent_crm_user_id: str = "") -> dict:

@@ -15,13 +15,13 @@ still gets its calls logged. What is found is stored; numbers still unknown ente
 negative cache. Strict, as delivery needs: a CRM that did not answer raises ConnectorError.
 """
 
-from django.db.models import Q
 from django.utils import timezone
 
+from connectors.types import CONTACT
 from contacts import live
-from contacts.lookup import LIVE, Match, _local, match_of, policies, store_found
-from contacts.models import ContactPhone
-from portal.phones import MIN_MATCH_DIGITS, digits, normalize, tail
+from contacts.lookup import LIVE, LOCAL, Match, best_first, match_of, policies, store_found
+from contacts.models import Contact, ContactPhone
+from portal.phones import MIN_MATCH_DIGITS, digits, matches, normalize, tail
 
 
 def lookup_many(account, phones: list[str]) -> dict[str, list[Match]]:
@@ -30,17 +30,12 @@ def lookup_many(account, phones: list[str]) -> dict[str, list[Match]]:
     pols = policies(tenant, [account])
     policy = pols[account.pk]
     order = policy.objects_order or ["contact"]
-    out: dict[str, list[Match]] = {}
+    region = policy.region_for(tenant)
     phones = list(dict.fromkeys(p for p in phones if p))
-    for phone in _maybe_stored(account, phones, policy.region_for(tenant)):
-        rows = _local(tenant, phone, [account], pols).get(account.pk, [])
-        out[phone] = _sorted([match_of(r) for r in rows], order)
-    for phone in phones:
-        out.setdefault(phone, [])
+    out = {p: [] for p in phones} | stored_matches(account, phones, order, region)
     misses = [p for p, found in out.items() if not found]
     if not misses or not live.eligible(account, policy, timezone.now()):
         return out
-    region = policy.region_for(tenant)
     numbers = {}
     for phone in misses:
         number = normalize(phone, region) or digits(phone)
@@ -64,36 +59,68 @@ def lookup_many(account, phones: list[str]) -> dict[str, list[Match]]:
     found = [r for r in found if (r.type or "contact") in types]
     if found:
         store_found(account, found)
-    stored = set(_maybe_stored(account, list(numbers), region)) if found else set()
+    stored = stored_matches(account, list(numbers), order, region, LIVE) if found else {}
     for phone, number in numbers.items():
-        rows = _local(tenant, phone, [account], pols).get(account.pk, []) if phone in stored else []
-        out[phone] = _sorted([match_of(r, LIVE) for r in rows], order)
-        if not rows:
+        out[phone] = stored.get(phone, [])
+        if not out[phone]:
             live.remember_unknown(account.pk, number, policy.negative_cache_seconds)
     return out
 
 
-def _maybe_stored(account, phones: list[str], region: str) -> list[str]:
-    """The phones the store may hold for this connector, in one query (E.164 or trailing
-    digits); the others need no per-number lookup. Candidates are confirmed by _local."""
-    keys = {}
-    for phone in phones:
-        e164 = normalize(phone, region)
-        keys[phone] = (e164, tail(e164 or phone))
-    e164s = {e for e, _t in keys.values() if e}
-    tails = {t for _e, t in keys.values() if t}
-    hits = set(
-        ContactPhone.objects.for_tenant(account.tenant_id)
-        .filter(contact__connector=account)
-        .filter(Q(e164__in=e164s) | Q(tail__in=tails))
-        .values_list("e164", "tail")
-    )
-    seen_e164 = {e for e, _t in hits}
-    seen_tail = {t for _e, t in hits}
-    return [p for p, (e, t) in keys.items() if (e and e in seen_e164) or (t and t in seen_tail)]
+def stored_matches(account, phones, order, region: str = "", source: str = LOCAL):
+    """phone -> the connector's stored records with it, best first, in a bounded number of
+    queries whatever the number of phones (numbers in E.164, trailing-digit candidates, the
+    records). `region`: how phones not in E.164 are read (the policy's)."""
+    keys = {p: (normalize(p, region) if region else "") or p for p in phones if p}
+    if not keys:
+        return {}
+    rows = ContactPhone.objects.filter(
+        tenant_id=account.tenant_id, contact__connector=account, e164__in=set(keys.values())
+    ).values_list("e164", "contact_id")
+    by_e164: dict[str, set[int]] = {}
+    for e164, contact_id in rows:
+        by_e164.setdefault(e164, set()).add(contact_id)
+    ids = {p: set(by_e164[k]) for p, k in keys.items() if k in by_e164}
+    # Numbers stored in national format: a shared tail is confirmed with the store's rule
+    # (by_phone()): a 7-digit tail alone is not a match. Only for numbers without an exact hit.
+    by_tail: dict[str, list[str]] = {}
+    for phone in keys.keys() - ids.keys():
+        if tail(keys[phone]):
+            by_tail.setdefault(tail(keys[phone]), []).append(phone)
+    if by_tail:
+        rows = ContactPhone.objects.filter(
+            tenant_id=account.tenant_id, contact__connector=account, tail__in=by_tail
+        ).values_list("tail", "raw", "e164", "contact_id")
+        for key, raw, stored, contact_id in rows:
+            for phone in by_tail[key]:
+                if matches(raw, stored, phone, keys[phone]):
+                    ids.setdefault(phone, set()).add(contact_id)
+    if not ids:
+        return {}
+    order = list(order or [CONTACT])
+    contacts = {
+        c.pk: c
+        for c in Contact.objects.for_tenant(account.tenant_id)
+        .filter(connector=account, type__in=order, pk__in=set().union(*ids.values()))
+        .only(*MATCH_FIELDS)
+    }
+    out = {}
+    for phone, found in ids.items():
+        rows = best_first([match_of(contacts[i], source) for i in found if i in contacts], order)
+        if rows:
+            out[phone] = rows
+    return out
 
 
-def _sorted(matches: list[Match], order: list[str]) -> list[Match]:
-    kept = [m for m in matches if m.type in order]
-    stamp = lambda m: -(m.modified_at.timestamp() if m.modified_at else 0.0)  # noqa: E731
-    return sorted(kept, key=lambda m: (order.index(m.type), stamp(m), m.contact_id or 0))
+MATCH_FIELDS = (
+    "id",
+    "connector_id",
+    "type",
+    "crm_id",
+    "first_name",
+    "last_name",
+    "email",
+    "crm_url",
+    "owner_crm_id",
+    "crm_modified_at",
+)

@@ -115,21 +115,18 @@ def lookup(
     if not accounts:
         return []
     pols = policies(tenant, accounts)
-    by_connector = _local(tenant, phone, accounts, pols) if local else {}
+    by_connector = local_rows(tenant, phone, accounts, pols) if local else {}
     found = {cid: [match_of(r) for r in rows] for cid, rows in by_connector.items()}
     if live:
         misses = [a for a in accounts if a.pk not in by_connector]
         found.update(_live(tenant, phone, misses, pols, timeout_ms, fresh, strict))
     out: list[Match] = []
     for connector_id in sorted(found):
-        order = pols[connector_id].objects_order or [CONTACT]
-        rows = [m for m in found[connector_id] if m.type in order]
-        rows.sort(key=lambda m: (order.index(m.type), _newest_first(m)))
-        out += rows
+        out += best_first(found[connector_id], pols[connector_id].objects_order)
     return out[:MAX_MATCHES]
 
 
-def _local(tenant, phone, accounts, pols) -> dict[int, list[Contact]]:
+def local_rows(tenant, phone, accounts, pols) -> dict[int, list[Contact]]:
     """connector id -> its stored records with the number (one query per distinct region)."""
     regions: dict[str, list[int]] = {}
     for account in accounts:
@@ -177,14 +174,21 @@ def _live(tenant, phone, misses, pols, timeout_ms, fresh, strict) -> dict[int, l
         raise ConnectorError("live lookup: another worker is still searching this number")
     if done:  # another lookup asked those CRMs meanwhile: what it found is stored now
         accounts = [a.account for a in done]
-        for cid, rows in _local(tenant, phone, accounts, pols).items():
+        for cid, rows in local_rows(tenant, phone, accounts, pols).items():
             out[cid] = [match_of(r, LIVE) for r in rows]
     return out
 
 
-def _newest_first(m: Match):
-    stamp = m.modified_at.timestamp() if m.modified_at else 0.0
-    return (-stamp, m.contact_id or 0)
+def best_first(matches: list[Match], order: list[str] | None) -> list[Match]:
+    """One connector's matches of the policy's types, in its order of preference, then the
+    most recently modified first (the order every lookup answers in)."""
+    order = list(order or [CONTACT])
+
+    def key(m: Match):
+        stamp = m.modified_at.timestamp() if m.modified_at else 0.0
+        return (order.index(m.type), -stamp, m.contact_id or 0)
+
+    return sorted((m for m in matches if m.type in order), key=key)
 
 
 def pick(matches: list[Match], policy: MatchingPolicy, agent_crm_user_id: str = "") -> Match | None:
