@@ -103,7 +103,18 @@ def resolve(account, connector, policy, record: SyncRecord, known: dict | None =
     if not provider.can(Capability.CREATE_RECORDS) or record_type not in provider.creatable_types:
         note = f"{provider.label} cannot create {record_type}s"
         return _save(record, {**base, "note": note})
-    created = create_once(account, connector, record, record_type, phone)
+    try:
+        created = create_once(
+            account,
+            connector,
+            record_type,
+            phone,
+            owner_crm_id=record.payload.get("owner_crm_id", ""),
+        )
+    except ConnectorError as exc:
+        if not exc.permanent:
+            raise  # the whole batch is retried; the breaker counts it
+        created = None
     if known is not None:  # stored now: the batch's next call from the number reads it
         known.pop(phone, None)
     if created is None:
@@ -111,10 +122,16 @@ def resolve(account, connector, policy, record: SyncRecord, known: dict | None =
     return _save(record, created)
 
 
-def create_once(account, connector, record, record_type: str, phone: str) -> dict | None:
-    """Create the caller's record in the CRM unless a claim says it exists or is in flight."""
+def create_once(
+    account, connector, record_type: str, phone: str, *, owner_crm_id: str = "", description=""
+) -> dict:
+    """Create the caller's record (E.164 `phone`) in the CRM unless a claim says it exists or
+    is in flight; the one create-once path of call logs and the widget's "Create in <CRM>".
+
+    Returns the match (source "created"). Raises InFlight while another worker creates it, and
+    the CRM's ConnectorError (the claim released, so a later try may create)."""
     claim = _claim(account, phone, record_type)
-    if claim.crm_id:  # created before (another call, a retry): link it
+    if claim.crm_id:  # created before (another call, a retry, a click): link it
         return _created_match(claim.type, claim.crm_id, "")
     new = NewRecord(
         key=f"{account.tenant_id}-{account.pk}-{phone}",
@@ -122,17 +139,16 @@ def create_once(account, connector, record, record_type: str, phone: str) -> dic
         phone=phone,
         last_name=f"Unknown caller {phone}",
         company="Unknown" if record_type == "lead" else "",
-        owner_crm_id=record.payload.get("owner_crm_id", ""),
-        description=f"Created by the contact-center portal for a call from {phone}.",
+        owner_crm_id=owner_crm_id,
+        description=description or f"Created by the contact-center portal for a call from {phone}.",
     )
     try:
         crm = connector.create_record(new)
-    except ConnectorError as exc:
+    except Exception:
         CreatedCaller.objects.for_tenant(account.tenant_id).filter(pk=claim.pk, crm_id="").delete()
-        if not exc.permanent:
-            raise  # the whole batch is retried; the breaker counts it
-        return None
+        raise
     crm.type = crm.type or record_type
+    crm.phones = crm.phones or [phone]  # stored findable even if the CRM echoed no number
     store_found(account, [crm])
     CreatedCaller.objects.for_tenant(account.tenant_id).filter(pk=claim.pk).update(
         crm_id=crm.crm_id[:64], type=crm.type, created_at=timezone.now()

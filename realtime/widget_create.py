@@ -2,31 +2,29 @@
 
 A connector offers the button when its matching policy says `create_contact` or `create_lead`
 and its CRM can create that record type (Capability.CREATE_RECORDS, provider.creatable_types).
-Creating is idempotent per (connector, number), without a claim table of our own:
+Creating is idempotent per (connector, number) through the same path call logs use
+(`calls.callers.create_once`: a CreatedCaller claim in the database before the CRM is asked):
 
-1. a short lock in the shared cache (CACHE_URL) keeps two agents' clicks from both creating;
-2. under it, a search first: `lookup(..., live=True)` on that connector, so a record created
-   meanwhile (by the other click, the call log's own unknown-caller rule, or a person in the
-   CRM) is found and shown instead of a second one being made;
-3. only then `create_record(NewRecord(key=...))` through the connector (the HTTP seam), with the
-   same idempotency key the call log uses ("<tenant>-<connector>-<e164>"), and the record is
-   stored with `store_found`, so every later lookup finds it locally.
+1. a search first: `lookup(..., live=True)` on that connector, so a record created meanwhile
+   (by another click, the call log's own unknown-caller rule, or a person in the CRM) is shown
+   instead of a second one being made;
+2. then `create_once`, whose claim turns a second click (or a delivery creating the same
+   caller) into "being created right now" in whatever process it runs; the record is stored
+   with `store_found`, so every later lookup finds it locally.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from django.core.cache import cache
-
+from calls.callers import InFlight, create_once
 from connectors.capabilities import Capability
 from connectors.errors import ConnectorError
 from connectors.models import ConnectorAccount, ConnectorStatus
 from connectors.services import explain, status_hint
-from connectors.types import CONTACT, LEAD, NewRecord
-from contacts.lookup import CREATED, Match, lookup, match_of, policies, store_found
+from connectors.types import CONTACT, LEAD
+from contacts.lookup import CREATED, Match, lookup, policies
 from contacts.models import UnknownCaller
 from portal.phones import normalize
 
-LOCK_SECONDS = 30  # longer than a create call can take (the seam's timeouts)
 RULE_TYPES = {UnknownCaller.CREATE_CONTACT: CONTACT, UnknownCaller.CREATE_LEAD: LEAD}
 
 
@@ -65,17 +63,6 @@ def offers(tenant, accounts: list[ConnectorAccount] | None = None) -> list[Creat
     return found
 
 
-def new_record(tenant, account: ConnectorAccount, record_type: str, e164: str) -> NewRecord:
-    return NewRecord(
-        key=f"{tenant.pk}-{account.pk}-{e164}",
-        type=record_type,
-        phone=e164,
-        last_name=f"Unknown caller {e164}",
-        company="Unknown caller" if record_type == LEAD else "",
-        description="Created from the contact center's activity widget for an unknown caller.",
-    )
-
-
 def create_caller(tenant, connector_id, phone: str) -> CreateResult:
     """Create the caller in that connector (its policy decides contact or lead), or find it.
 
@@ -100,26 +87,18 @@ def create_caller(tenant, connector_id, phone: str) -> CreateResult:
     if account.status != ConnectorStatus.AUTHORIZED:
         hint = status_hint(account) or "Ask a portal admin to authorize it."
         return CreateResult(False, f"{account.name} is not connected. {hint}", [])
-    lock = f"realtime:widget-create:{account.pk}:{e164}"
-    if not cache.add(lock, 1, LOCK_SECONDS):
+    existing = lookup(tenant, e164, connectors=[account], live=True)
+    if existing:
+        return CreateResult(True, f"{account.name} already has this caller.", existing)
+    try:
+        create_once(account, account.connector, offer.type, e164, description=DESCRIPTION)
+    except InFlight:
         return CreateResult(
             False,
             f"The caller is being created in {account.name} right now (another click): "
             "reload the widget in a few seconds.",
             [],
         )
-    try:
-        return _search_then_create(tenant, account, offer.type, e164)
-    finally:
-        cache.delete(lock)
-
-
-def _search_then_create(tenant, account, record_type: str, e164: str) -> CreateResult:
-    existing = lookup(tenant, e164, connectors=[account], live=True)
-    if existing:
-        return CreateResult(True, f"{account.name} already has this caller.", existing)
-    try:
-        record = account.connector.create_record(new_record(tenant, account, record_type, e164))
     except NotImplementedError:
         return CreateResult(
             False, f"{account.get_kind_display()} cannot create records from the portal yet.", []
@@ -127,11 +106,12 @@ def _search_then_create(tenant, account, record_type: str, e164: str) -> CreateR
     except ConnectorError as exc:
         _code, hint = explain(exc)
         return CreateResult(False, f"{account.name} refused: {exc}. {hint}".strip(), [])
-    record.type = record.type or record_type
-    if not record.phones:
-        record.phones = [e164]
-    matches = [match_of(row, CREATED) for row in store_found(account, [record])]
-    return CreateResult(True, f"Created the {record_type} in {account.name}.", matches)
+    found = lookup(tenant, e164, connectors=[account], live=False)
+    matches = [replace(m, source=CREATED) for m in found]
+    return CreateResult(True, f"Created the {offer.type} in {account.name}.", matches)
+
+
+DESCRIPTION = "Created from the contact center's activity widget for an unknown caller."
 
 
 def _int(value) -> int | None:

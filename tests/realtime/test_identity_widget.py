@@ -2,9 +2,10 @@
 following each connector's unknown-caller rule, idempotent per (connector, number)."""
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
+from django.utils import timezone
 
+from calls.models import CreatedCaller
 from connectors.errors import ConnectorError
 from connectors.salesforce.connector import SalesforceConnector
 from contacts.models import Contact
@@ -95,7 +96,9 @@ def test_create_stores_and_shows_the_record_once(client, tenant, sf, monkeypatch
 def test_a_click_while_another_creates_waits_for_it(client, tenant, sf, monkeypatch, fake_create):
     creating_provider(monkeypatch)
     policy(sf, unknown_caller="create_contact", live_lookup=False)
-    cache.add(f"realtime:widget-create:{sf.pk}:{UNKNOWN}", 1, 30)  # the other click's lock
+    CreatedCaller.objects.create(  # the other click's claim, its CRM request in flight
+        tenant=tenant, connector=sf, e164=UNKNOWN, type="contact", claimed_at=timezone.now()
+    )
     response = create(client, tenant, sf)
     assert response.status_code == 400
     assert "reload the widget in a few seconds" in response.content.decode()
