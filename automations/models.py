@@ -31,6 +31,13 @@ class Trigger(TenantScopedModel):
         max_length=32, default="create_ticket", choices=[("create_ticket", "Create a ticket")]
     )
     subject_template = models.CharField(max_length=255, default="{status} call from {caller}")
+    # When the ticket opens (API.md): at the end (default), or while the agent is on the call
+    # (ringing / answered: then completed with the call's outcome when it ends).
+    fire_on = models.CharField(
+        max_length=16,
+        default="ended",
+        choices=[("ringing", "Ringing"), ("answered", "Answered"), ("ended", "Ended")],
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

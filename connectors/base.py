@@ -27,11 +27,14 @@ from connectors.models import ConnectorStatus
 from connectors.services import notify_admins
 from connectors.types import (
     CallLog,
+    CrmCall,
     CrmContact,
     CrmField,
     CrmQueue,
     CrmUser,
+    InteractionLog,
     NewRecord,
+    TicketCompletion,
     TicketRequest,
     Token,
     WriteResult,
@@ -66,6 +69,11 @@ class Provider:
     record_objects: tuple[tuple[str, str], ...] = (("contact", "Contact"),)
     # Which of those can be created for an unknown caller (Capability.CREATE_RECORDS).
     creatable_types: tuple[str, ...] = ()
+    # The interaction channels this CRM can hold (Capability.INTERACTIONS); others are skipped
+    # with reason `unsupported_channel`.
+    interaction_channels: tuple[str, ...] = ()
+    # What the call page says when a late send cannot update a logged call (no CALL_UPDATES).
+    no_update_reason: str = ""
     capabilities: frozenset[Capability] = frozenset()
 
     def can(self, capability: Capability) -> bool:
@@ -276,11 +284,29 @@ class Installation:
         raise NotImplementedError
 
     def log_calls(self, calls: list[CallLog]) -> list[WriteResult]:
-        """Write up to provider.batch_size calls; idempotent by CallLog.key; one result each."""
+        """Write up to provider.batch_size calls; idempotent by CallLog.key; one result each.
+
+        A key written before (CallLog.crm_record_id set, or found by the key) is updated in
+        place where the CRM can (CALL_UPDATES): result.action "updated"; a CRM that cannot
+        answers "unchanged" with the record's id. `status == "callback"` is open work for the
+        agent (a planned call / open Task due at `due_at`), not a completed call."""
+        raise NotImplementedError
+
+    def log_interactions(self, items: list[InteractionLog]) -> list[WriteResult]:
+        """Write up to provider.batch_size emails / chats / SMS (INTERACTIONS); upsert by key."""
+        raise NotImplementedError
+
+    def find_calls(self, phone: str, started_at: datetime, margin_seconds: int) -> list[CrmCall]:
+        """Call activities already in the CRM with this number (E.164, any stored format)
+        starting within `margin_seconds` of `started_at` (FIND_CALLS), ours or anyone's."""
         raise NotImplementedError
 
     def create_ticket(self, ticket: TicketRequest) -> WriteResult:
         """Create one ticket (Case / incident), idempotent by TicketRequest.key."""
+        raise NotImplementedError
+
+    def complete_ticket(self, completion: TicketCompletion) -> WriteResult:
+        """Close a ticket opened during the call, with the outcome (TICKET_COMPLETION)."""
         raise NotImplementedError
 
     def send_call_event(self, event: dict) -> bool:

@@ -25,6 +25,10 @@ class Capability(StrEnum):
     CLICK_TO_CALL = "click_to_call"  # the CRM asks us to start a call (retailCRM makeCallUrl)
     CREATE_RECORDS = "create_records"  # contacts / leads created for unknown callers
     WEB_FLOW = "web_flow"  # OAuth authorization-code flow (the admin logs in on the CRM's page)
+    INTERACTIONS = "interactions"  # email / chat / SMS logged (provider.interaction_channels)
+    CALL_UPDATES = "call_updates"  # a logged call is updated in place by a later send (wrap-up)
+    FIND_CALLS = "find_calls"  # existing CRM calls searched by number (start-margin duplicates)
+    TICKET_COMPLETION = "ticket_completion"  # a ticket opened during a call is completed after
 
     @property
     def label(self) -> str:
@@ -44,6 +48,10 @@ LABELS = {
     Capability.CLICK_TO_CALL: "click-to-call",
     Capability.CREATE_RECORDS: "record creation",
     Capability.WEB_FLOW: "web login flow",
+    Capability.INTERACTIONS: "email, chat and SMS logging",
+    Capability.CALL_UPDATES: "updates of logged calls",
+    Capability.FIND_CALLS: "search of existing calls",
+    Capability.TICKET_COMPLETION: "ticket completion",
 }
 
 # The Installation methods a provider declaring the capability implements (overrides).
@@ -64,6 +72,10 @@ METHODS: dict[Capability, tuple[str, ...]] = {
     Capability.CLICK_TO_CALL: ("make_call_url",),
     Capability.CREATE_RECORDS: ("create_record",),
     Capability.WEB_FLOW: ("authorization_url", "exchange_code"),
+    Capability.INTERACTIONS: ("log_interactions",),
+    Capability.CALL_UPDATES: ("log_calls",),
+    Capability.FIND_CALLS: ("find_calls",),
+    Capability.TICKET_COMPLETION: ("complete_ticket",),
 }
 
 

@@ -100,10 +100,67 @@ class CallLog:
     queue: str = ""
     recording_url: str = ""
     queue_crm_id: str = ""  # a CRM queue to put the record in (callback phone calls)
+    # The agent's wrap-up (API.md call events: `notes`, `disposition`, `tags`): written to the
+    # CRM's own fields where it has them (Salesforce CallDisposition), else to the description.
+    notes: str = ""
+    disposition: str = ""
+    tags: list[str] = field(default_factory=list)
+    # The CRM id this key was written to before ("" the first time). A later send of the same
+    # key updates that record: by the key where the CRM upserts (Salesforce external id,
+    # Dataverse alternate key), else by this id (SugarCRM PUT); never a second record.
+    crm_record_id: str = ""
+    # callback: when the agent should call back (Salesforce open Task ActivityDate, SugarCRM
+    # planned call date_start, Dynamics 365 scheduledstart); None = started_at.
+    due_at: datetime | None = None
 
     @property
     def missed(self) -> bool:
         return self.status in ("missed", "abandoned", "busy")
+
+
+# Interaction channels (API.md Interactions); "call" is the call log above.
+EMAIL, CHAT, SMS = "email", "chat", "sms"
+INTERACTION_CHANNELS = (EMAIL, CHAT, SMS)
+
+
+@dataclass
+class InteractionLog:
+    """One email, chat or SMS conversation to log as a CRM activity (API.md Interactions).
+
+    Logged as: Salesforce Task (TaskSubtype Email for email, Task otherwise); Dynamics 365
+    `email` activity for email, `task` otherwise; SugarCRM Emails for email, Notes otherwise.
+    `key` is the idempotency key ("<tenant>:<interaction_id>"); a resend with changed content
+    updates the same record (by key or by `crm_record_id`, as CallLog).
+    """
+
+    key: str
+    channel: str  # email | chat | sms
+    direction: str  # in | out
+    address: str  # e-mail address (email) or E.164 number (chat, sms)
+    started_at: datetime
+    ended_at: datetime | None
+    subject: str
+    body: str = ""
+    description: str = ""  # our summary (queue, agent, wrap-up) appended below the body
+    owner_crm_id: str = ""
+    contact_crm_id: str = ""
+    contact_type: str = CONTACT
+    queue: str = ""
+    notes: str = ""
+    disposition: str = ""
+    tags: list[str] = field(default_factory=list)
+    crm_record_id: str = ""
+
+
+@dataclass
+class CrmCall:
+    """A call activity that already exists in the CRM (found by find_calls)."""
+
+    crm_id: str
+    phone: str = ""
+    started_at: datetime | None = None
+    subject: str = ""
+    url: str = ""
 
 
 @dataclass
@@ -119,6 +176,16 @@ class TicketRequest:
 
 
 @dataclass
+class TicketCompletion:
+    """Close a ticket opened during a call (trigger fire_on ringing|answered) with its outcome."""
+
+    key: str  # the ticket's idempotency key (TicketRequest.key)
+    crm_id: str  # the ticket's id in the CRM
+    outcome: str  # the call's status: answered | missed | abandoned | busy
+    description: str = ""  # the call's summary (duration, agent, wrap-up) added to the ticket
+
+
+@dataclass
 class WriteResult:
     """Outcome of one record in a batch write."""
 
@@ -128,6 +195,9 @@ class WriteResult:
     error: str = ""
     permanent: bool = False
     request_id: str = ""  # the CRM's id of the request that wrote it (the seam fills it in)
+    # "created" | "updated" | "linked" (an existing CRM call within the start margin) |
+    # "unchanged" (the CRM cannot update a logged record: retailCRM keeps the first upload)
+    action: str = "created"
 
     @property
     def ok(self) -> bool:

@@ -13,6 +13,7 @@ from tenants.scoping import TenantScopedModel
 
 class ContactCenterKind(models.TextChoices):
     DAKTELA = "daktela", "Daktela V6"
+    UIS = "uis", "UIS (CoMagic)"
 
 
 class ContactCenterAccount(TenantScopedModel):
@@ -24,6 +25,8 @@ class ContactCenterAccount(TenantScopedModel):
     name = models.CharField(max_length=100)
     url = models.URLField(max_length=300, help_text="e.g. https://mycompany.daktela.com")
     credentials = EncryptedJSONField(default=dict)  # {"access_token": ...}, write-only
+    # Kind-specific, not secret (uis: data_api_url, call_api_url, virtual_phone_number).
+    settings = models.JSONField(default=dict, blank=True)
     enabled = models.BooleanField(default=True, help_text="Push contacts after each sync")
     last_push_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True, default="")

@@ -5,7 +5,7 @@ from django.db import models
 from portal.phones import normalize, tail
 from tenants.scoping import TenantQuerySet, TenantScopedModel
 
-EVENT_TYPES = ("ringing", "answered", "ended", "missed", "transferred")
+EVENT_TYPES = ("ringing", "answered", "ended", "missed", "transferred", "wrapup")
 DIRECTIONS = ("in", "out", "internal")
 PRIVACIES = ("work", "private", "unclassified")
 STATUSES = ("answered", "missed", "abandoned", "busy")
@@ -72,6 +72,10 @@ class Call(TenantScopedModel):
     duration_seconds = models.IntegerField(default=0)
     wait_seconds = models.IntegerField(default=0)
     recording_url = models.CharField(max_length=500, blank=True, default="")
+    # The agent's wrap-up (API.md: `notes`, `disposition`, `tags`; the latest event's win).
+    notes = models.TextField(blank=True, default="")
+    disposition = models.CharField(max_length=128, blank=True, default="")
+    tags = models.JSONField(default=list, blank=True)
     ended = models.BooleanField(default=False)
     decided_at = models.DateTimeField(null=True, blank=True)  # sync decisions recorded
     updated_at = models.DateTimeField(auto_now=True)

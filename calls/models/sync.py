@@ -4,6 +4,12 @@ from django.db import models
 
 from tenants.scoping import TenantScopedModel
 
+CHANNELS = ("call", "email", "chat", "sms")
+
+
+def default_channels() -> list[str]:
+    return list(CHANNELS)
+
 
 class CallSyncSettings(TenantScopedModel):
     """How calls are logged to one connector (seed 001: CallDurationLimit, CallStartMargin...)."""
@@ -17,6 +23,8 @@ class CallSyncSettings(TenantScopedModel):
     default_owner_crm_id = models.CharField(max_length=64, blank=True, default="")
     sync_unclassified = models.BooleanField(default=False)
     subject_template = models.CharField(max_length=200, default="{direction} call {phone}")
+    # Which interaction channels are logged into this CRM (API.md; default all four).
+    channels = models.JSONField(default=default_channels, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     @classmethod

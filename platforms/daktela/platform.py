@@ -1,5 +1,6 @@
 """Daktela V6 (https://www.daktela.com/api/v6/): one configured account of it."""
 
+from platforms import base
 from platforms.base import Platform
 from platforms.daktela import agents, push
 from platforms.daktela.client import client_for
@@ -10,6 +11,7 @@ class DaktelaPlatform(Platform):
     kind = "daktela"
     label = "Daktela V6"
     form_path = "platforms.daktela.forms.ContactCenterForm"
+    capabilities = frozenset({base.PUSH_CONTACTS, base.AGENTS})
 
     def client(self):
         if self._client is None:  # one client per installation (a push reuses it per contact)
