@@ -296,9 +296,11 @@ class Installation:
         """Write up to provider.batch_size emails / chats / SMS (INTERACTIONS); upsert by key."""
         raise NotImplementedError
 
-    def find_calls(self, phone: str, started_at: datetime, margin_seconds: int) -> list[CrmCall]:
-        """Call activities already in the CRM with this number (E.164, any stored format)
-        starting within `margin_seconds` of `started_at` (FIND_CALLS), ours or anyone's."""
+    def find_calls(self, calls: list[CallLog], margin_seconds: int) -> dict[str, CrmCall]:
+        """Start-margin duplicates (FIND_CALLS): for each CallLog key, a call activity already
+        in the CRM (logged by anyone else: the CRM's own CTI, another integration) with the
+        same number starting within `margin_seconds` of its `started_at`. A few requests per
+        batch, not one per call; records written by us under the same key do not count."""
         raise NotImplementedError
 
     def create_ticket(self, ticket: TicketRequest) -> WriteResult:
