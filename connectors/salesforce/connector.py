@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 from connectors.base import Installation
 from connectors.errors import AuthError, ConnectorError
 from connectors.salesforce import mapping, records
+from connectors.salesforce.activities import SalesforceActivities
 from connectors.salesforce.client import SalesforceClient, soql_literal
 from connectors.types import (
     ACCOUNT,
@@ -36,7 +37,7 @@ BATCH_SIZE = 200  # sObject Collections accept at most 200 records per request
 PERSON_ACCOUNTS = TTLCache("salesforce:person-accounts", seconds=3600)
 
 
-class SalesforceConnector(Installation):
+class SalesforceConnector(SalesforceActivities, Installation):
     """One Salesforce org (its provider: connectors/salesforce/provider.py)."""
 
     def __init__(self, account, session=None):
@@ -327,13 +328,17 @@ class SalesforceConnector(Installation):
     # --- writes ------------------------------------------------------------------------------
 
     def log_calls(self, calls: list[CallLog]) -> list[WriteResult]:
-        """Upsert Tasks by the external-id field holding CallLog.key, 200 per request."""
+        """Upsert Tasks by the external-id field holding CallLog.key, 200 per request: a key
+        sent again updates its Task (action "updated", from the upsert's `created: false`)."""
         results: list[WriteResult] = []
         field = self.task_key_field
         zone = mapping.tenant_zone(self.account)
         for start in range(0, len(calls), BATCH_SIZE):
             chunk = calls[start : start + BATCH_SIZE]
             records = [mapping.task_record(call, field, zone) for call in chunk]
+            for call, record in zip(chunk, records, strict=True):
+                if call.crm_record_id:  # an update: TaskSubtype is create-only (one request)
+                    record.pop("TaskSubtype", None)
             answers = self._upsert_tasks(records, field)
             base = self._base_url()
             for call, answer in zip(chunk, answers, strict=True):

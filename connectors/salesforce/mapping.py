@@ -152,19 +152,40 @@ def phone_search_terms(phone: str) -> list[str]:
     return terms
 
 
+def wrapup_lines(notes: str, disposition: str = "", tags=()) -> list[str]:
+    """The agent's wrap-up as description lines (disposition only where no field holds it)."""
+    lines = []
+    if disposition:
+        lines.append(f"Disposition: {disposition}")
+    if notes:
+        lines.append(f"Notes: {notes}")
+    if tags:
+        lines.append(f"Tags: {', '.join(tags)}")
+    return lines
+
+
+def activity_date(value: datetime, tz: tzinfo) -> str:
+    value = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return value.astimezone(tz).date().isoformat()
+
+
 def task_record(call: CallLog, key_field: str, tz: tzinfo = UTC) -> dict:
-    """The Task for one call; ActivityDate is the call's day in the tenant's time zone."""
+    """The Task for one call; ActivityDate is the call's day in the tenant's time zone.
+
+    The wrap-up goes to CallDisposition (the disposition, else the call's status) and to the
+    Description (notes, tags). A callback is open work: Status Not Started, due on `due_at`."""
     subject = call.subject or f"{CALL_TYPES.get(call.direction, 'Inbound')} call {call.phone}"
     if call.missed and "missed" not in subject.lower():
         subject = f"Missed call: {subject}"
     lines = [call.description] if call.description else []
+    lines += wrapup_lines(call.notes, "", call.tags)
     if call.queue:
         lines.append(f"Queue: {call.queue}")
     if call.phone:
         lines.append(f"Phone: {call.phone}")
     if call.recording_url:
         lines.append(f"Recording: {call.recording_url}")
-    started = call.started_at if call.started_at.tzinfo else call.started_at.replace(tzinfo=UTC)
+    disposition = call.disposition or DISPOSITIONS.get(call.status, call.status.title())
     record = {
         key_field: call.key,
         "Subject": subject[:255],
@@ -174,10 +195,17 @@ def task_record(call: CallLog, key_field: str, tz: tzinfo = UTC) -> dict:
         "CallType": CALL_TYPES.get(call.direction, "Inbound"),
         "CallDurationInSeconds": max(0, int(call.duration_seconds or 0)),
         "CallObject": call.key[:255],
-        "CallDisposition": DISPOSITIONS.get(call.status, call.status.title())[:255],
+        "CallDisposition": disposition[:255],
         "Status": "Completed",
-        "ActivityDate": started.astimezone(tz).date().isoformat(),
+        "ActivityDate": activity_date(call.started_at, tz),
     }
+    if call.status == "callback":  # open work for the agent, due when the customer asked
+        record.update(
+            Status="Not Started", ActivityDate=activity_date(call.due_at or call.started_at, tz)
+        )
+        record.pop("CallDurationInSeconds")
+        if not call.disposition:
+            record.pop("CallDisposition")
     if call.contact_crm_id:  # a person (Contact, Lead) is the Who; an Account the What
         record["WhatId" if call.contact_type == ACCOUNT else "WhoId"] = call.contact_crm_id
     if call.owner_crm_id:
@@ -215,7 +243,10 @@ def write_result(key: str, answer: dict, sobject: str, base: str, key_field: str
     """One sObject Collections / upsert result -> WriteResult."""
     if answer.get("success"):
         crm_id = answer.get("id") or ""
-        return WriteResult(key=key, crm_id=crm_id, url=record_url(base, sobject, crm_id))
+        action = "updated" if answer.get("created") is False else "created"
+        return WriteResult(
+            key=key, crm_id=crm_id, url=record_url(base, sobject, crm_id), action=action
+        )
     errors = answer.get("errors") or []
     codes = {e.get("statusCode") or e.get("errorCode") or "" for e in errors}
     message = "; ".join(

@@ -6,14 +6,14 @@ from connectors.salesforce import records
 from connectors.salesforce.connector import BATCH_SIZE, SalesforceConnector
 from connectors.salesforce.forms import SalesforceForm
 from connectors.salesforce.records import PHONES_PER_SEARCH
-from connectors.types import CONTACT, LEAD
+from connectors.types import CHAT, CONTACT, EMAIL, LEAD, SMS
 
 PROVIDER = Provider(
     kind="salesforce",
     label="Salesforce",
     description=(
         "Salesforce CRM: contacts, leads and accounts (person accounts too) imported and "
-        "matched, calls logged as Tasks, Cases opened by triggers."
+        "matched, calls, emails, chats and SMS logged as Tasks (updated by later data), Cases opened by triggers."
     ),
     installation_class=SalesforceConnector,
     form_class=SalesforceForm,
@@ -24,6 +24,7 @@ PROVIDER = Provider(
     contact_object="Contact",
     record_objects=records.OBJECTS,
     creatable_types=(CONTACT, LEAD),
+    interaction_channels=(EMAIL, CHAT, SMS),
     capabilities=frozenset(
         {
             Capability.CONTACTS,
@@ -35,6 +36,10 @@ PROVIDER = Provider(
             Capability.CALLBACKS,
             Capability.CREATE_RECORDS,
             Capability.WEB_FLOW,
+            Capability.INTERACTIONS,
+            Capability.CALL_UPDATES,
+            Capability.FIND_CALLS,
+            Capability.TICKET_COMPLETION,
         }
     ),
 )

@@ -15,6 +15,8 @@ phone search, describe, sObject create/get/upsert, sObject Collections create/up
 (rest.py). Errors use Salesforce's bodies. docs/connectors/salesforce.md lists the helpers.
 """
 
+from datetime import datetime
+
 from connectors.models import ConnectorAccount
 from connectors.services import save_account
 from simulators.base import Simulator
@@ -47,6 +49,7 @@ class SalesforceSimulator(OAuthHandlers, RestHandlers, Simulator):
         ("GET", V + r"/sobjects/(\w+)/describe/?", "describe"),
         ("POST", V + r"/sobjects/(\w+)/?", "create"),
         ("GET", V + r"/sobjects/(\w+)/(\w{15,18})/?", "get_record"),
+        ("PATCH", V + r"/sobjects/(\w+)/(\w{15,18})/?", "patch_record"),
         ("PATCH", V + r"/sobjects/(\w+)/(\w+)/([^/]+)", "upsert"),
         ("POST", V + r"/composite/sobjects/?", "collection_create"),
         ("PATCH", V + r"/composite/sobjects/(\w+)/(\w+)/?", "collection_upsert"),
@@ -144,6 +147,24 @@ class SalesforceSimulator(OAuthHandlers, RestHandlers, Simulator):
     @property
     def tasks(self) -> dict:
         return self.store.by_key("Task", "CC_Call_Key__c")
+
+    @property
+    def activities(self) -> list[dict]:
+        """Every Task (calls, emails, chats, SMS; ours and other CTIs')."""
+        return list(self.store.records["Task"].values())
+
+    def add_call_task(self, created: datetime, duration: int = 60, **fields) -> dict:
+        """A call Task logged by someone else (the org's own CTI), created at `created`."""
+        row = self.add_record(
+            "Task",
+            TaskSubtype="Call",
+            Type="Call",
+            Status="Completed",
+            CallDurationInSeconds=duration,
+            **fields,
+        )
+        row["CreatedDate"] = created.replace(microsecond=0)
+        return row
 
     @property
     def cases(self) -> dict:

@@ -117,6 +117,16 @@ class RestHandlers:
             raise sf_error(404, "NOT_FOUND", "The requested resource does not exist")
         return record
 
+    def patch_record(self, request: Request):
+        self._auth(request)
+        sobject = self._object(request)
+        with self.lock:
+            result = self.store.update(sobject, request.match[2], self._body(request))
+        if not result["success"]:
+            status = 404 if result["errors"][0]["statusCode"] == "NOT_FOUND" else 400
+            raise Reply(status, [{"errorCode": e["statusCode"], **e} for e in result["errors"]])
+        return 204, None, {}
+
     def _check_external(self, sobject: str, field: str) -> None:
         if field not in self.store.external_ids.get(sobject, ()):
             raise sf_error(

@@ -101,6 +101,31 @@ class WriteMixin:
                 self.ext_index.setdefault((sobject, field), {})[row[field]] = row["Id"]
         return {"id": row["Id"], "success": True, "errors": [], "created": True}
 
+    def update(self, sobject: str, crm_id: str, body: dict) -> dict:
+        """PATCH /sobjects/{SObject}/{Id}: update fields of an existing record (204 when ok)."""
+        existing = self.records.get(sobject, {}).get(crm_id)
+        if existing is None or existing.get("IsDeleted"):
+            return record_error("NOT_FOUND", "The requested resource does not exist")
+        _, schema = self._schema(sobject)
+        data = {}
+        for name, value in body.items():
+            field = schema.get(name.lower())
+            if field is None:
+                return record_error(
+                    "INVALID_FIELD", f"No such column '{name}' on sobject of type {sobject}"
+                )
+            if not field["updateable"]:
+                return record_error(
+                    "INVALID_FIELD_FOR_INSERT_UPDATE", f"Unable to update fields: {name}", [name]
+                )
+            data[field["name"]] = value
+        problem = self._validate(sobject, data, existing)
+        if problem:
+            return problem
+        now = datetime.now(UTC).replace(microsecond=0)
+        existing.update(data, LastModifiedDate=now, SystemModstamp=now)
+        return {"id": crm_id, "success": True, "errors": []}
+
     def _validate(self, sobject: str, data: dict, existing: dict | None) -> dict | None:
         missing = [] if existing else [f for f in REQUIRED.get(sobject, ()) if not data.get(f)]
         if missing:
