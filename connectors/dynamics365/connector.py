@@ -2,7 +2,8 @@
 users and queues.
 
 Contacts, leads and accounts (read, searched, created) are in reads.py; writes (phonecalls in
-$batch, incidents; idempotent by alternate key) in writes.py.
+$batch, upserted by alternate key; incidents) in writes.py; emails, tasks, existing calls and
+incident completion in activities.py.
 """
 
 import re
@@ -11,6 +12,7 @@ from functools import cached_property
 
 from connectors import http
 from connectors.base import Installation
+from connectors.dynamics365.activities import DataverseActivities
 from connectors.dynamics365.auth import TokenSource
 from connectors.dynamics365.client import (
     DataverseClient,
@@ -29,7 +31,7 @@ from connectors.types import (
 _LOGICAL_NAME = re.compile(r"^[a-z][a-z0-9_]{0,99}$")
 
 
-class Dynamics365Connector(DataverseRecords, DataverseWrites, Installation):
+class Dynamics365Connector(DataverseRecords, DataverseActivities, DataverseWrites, Installation):
     """One Dataverse environment (its provider: connectors/dynamics365/provider.py)."""
 
     page_size = 500  # Prefer: odata.maxpagesize

@@ -12,7 +12,8 @@ PROVIDER = Provider(
     label="Microsoft Dynamics 365",
     description=(
         "Dynamics 365 / Dataverse: contacts, open leads and accounts imported and matched, "
-        "contacts and leads created for unknown callers, phone calls logged, "
+        "contacts and leads created for unknown callers, phone calls (updated by later data), "
+        "emails, chats and SMS logged, "
         "incidents opened by triggers."
     ),
     installation_class=Dynamics365Connector,
@@ -23,6 +24,7 @@ PROVIDER = Provider(
     contact_object="contact",  # Dataverse logical names are lower case
     record_objects=(("contact", "contact"), ("lead", "lead"), ("account", "account")),
     creatable_types=("contact", "lead"),
+    interaction_channels=("email", "chat", "sms"),
     capabilities=frozenset(
         {
             Capability.CONTACTS,
@@ -33,6 +35,10 @@ PROVIDER = Provider(
             Capability.TICKETS,
             Capability.CALLBACKS,
             Capability.CREATE_RECORDS,
+            Capability.INTERACTIONS,
+            Capability.CALL_UPDATES,
+            Capability.FIND_CALLS,
+            Capability.TICKET_COMPLETION,
         }
     ),
 )

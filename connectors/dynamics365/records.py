@@ -73,6 +73,7 @@ def phonecall_body(call: CallLog) -> dict:
     if call.missed:
         subject = subject if subject.lower().startswith("missed") else f"Missed call: {subject}"
         lines.append(f"Call status: {call.status} (not answered)")
+    lines += wrapup_lines(call.notes, call.tags)
     if call.queue:
         lines.append(f"Queue: {call.queue}")
     if call.recording_url:
@@ -86,10 +87,12 @@ def phonecall_body(call: CallLog) -> dict:
         "actualstart": iso(call.started_at),
         "actualend": iso(ended),
     }
+    if call.disposition:  # the activity's own text column for it
+        body["category"] = call.disposition[:250]
     if call.status == "callback":  # a planned call back: scheduled, not yet made
         for name in ("actualdurationminutes", "actualstart", "actualend"):
             body.pop(name)
-        body["scheduledstart"] = iso(call.started_at)
+        body["scheduledstart"] = iso(call.due_at or call.started_at)
     user = {"partyid_systemuser@odata.bind": f"/systemusers({call.owner_crm_id})"}
     contact = {f"partyid_{kind}@odata.bind": target}
     user = user if call.owner_crm_id else None
@@ -107,6 +110,13 @@ def phonecall_body(call: CallLog) -> dict:
     if call.contact_crm_id:
         body[f"regardingobjectid_{kind}_phonecall@odata.bind"] = target
     return body
+
+
+def wrapup_lines(notes: str, tags) -> list[str]:
+    lines = [f"Notes: {notes}"] if notes else []
+    if tags:
+        lines.append(f"Tags: {', '.join(tags)}")
+    return lines
 
 
 def incident_body(ticket: TicketRequest, lead_url: str = "") -> dict:

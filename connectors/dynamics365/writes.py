@@ -1,21 +1,36 @@
 """Idempotent writes to Dataverse (mixed into Dynamics365Connector).
 
-Each phonecall / incident carries our key in a custom column with an alternate key and is
-written with `PATCH /<set>(<column>='<key>')` + `If-None-Match: *`: create, never update. A
-retry after a lost reply or a crash gets 412 for records already written and looks their ids up
-instead of creating a second one. Calls go in `$batch` requests, one change set per call and
-`odata.continue-on-error`, so one bad record fails alone (why not UpsertMultiple:
-docs/connectors/dynamics365.md).
+Each phonecall / email / task carries our key in a custom column with an alternate key and is
+upserted: `PATCH /<set>(<column>='<key>')` creates it the first time and updates it on a later
+send (wrap-up, a recording), or `PATCH /<set>(<id>)` + `If-Match: *` when the stored id is
+known. A retry after a lost reply simply writes the same values again. Incidents stay
+create-once (`If-None-Match: *`, 412 when written before). Writes go in `$batch` requests, one
+change set per record and `odata.continue-on-error`, so one bad record fails alone (why not
+UpsertMultiple: docs/connectors/dynamics365.md).
 """
+
+from dataclasses import dataclass
 
 from connectors import http
 from connectors.dynamics365 import records
 from connectors.dynamics365.batch import Part
-from connectors.dynamics365.client import entity_id, error_from, odata_string
+from connectors.dynamics365.client import entity_id, error_from, is_guid, odata_string
 from connectors.errors import ConnectorError
 from connectors.types import LEAD, CallLog, TicketRequest, WriteResult
 
 BATCH_SIZE = 100  # change sets per $batch (Dataverse allows 1,000 requests)
+
+
+@dataclass(frozen=True)
+class Table:
+    entity_set: str
+    logical: str
+    id_name: str = "activityid"
+
+
+PHONECALLS = Table("phonecalls", "phonecall")
+EMAILS = Table("emails", "email")
+TASKS = Table("tasks", "task")
 
 
 class DataverseWrites:
@@ -26,18 +41,39 @@ class DataverseWrites:
         return [results[call.key] for call in calls]
 
     def _log_chunk(self, chunk: list[CallLog]) -> dict[str, WriteResult]:
-        results, sendable, changesets = {}, [], []
-        field = self.call_key_field
+        items = []
         for call in chunk:
             try:
-                body = records.phonecall_body(call)
+                items.append((call.key, call.crm_record_id, records.phonecall_body(call)))
             except ValueError as exc:
-                results[call.key] = WriteResult(call.key, error=str(exc), permanent=True)
+                items.append((call.key, "", exc))
+        results = self._upsert_chunk(PHONECALLS, self.call_key_field, items)
+        for call in chunk:  # callback phone calls go into their CRM queue
+            result = results[call.key]
+            if call.queue_crm_id and result.ok:
+                try:
+                    self._add_to_queue(call.queue_crm_id, "phonecall", result.crm_id)
+                except ConnectorError as exc:  # retried: the upsert is idempotent
+                    results[call.key] = WriteResult(
+                        call.key,
+                        error=f"Adding to the queue failed: {exc}",
+                        permanent=exc.permanent,
+                    )
+        return results
+
+    def _upsert_chunk(self, table: Table, field: str, items: list[tuple]) -> dict:
+        """Upsert (key, stored id, body or ValueError) items in one `$batch`, one change set each.
+
+        By the stored id with `If-Match: *` (update only) when known, else by the alternate key
+        (create or update). 201 = created, 200 = updated (`Prefer: return=representation`). A
+        stored id that no longer exists (404: deleted in the CRM) is written again by the key."""
+        results, sent, changesets = {}, [], []
+        for key, crm_id, body in items:
+            if isinstance(body, Exception):
+                results[key] = WriteResult(key, error=str(body), permanent=True)
                 continue
-            sendable.append(call)
-            changesets.append(
-                [self._create_once("phonecalls", field, call.key, body, "activityid")]
-            )
+            sent.append((key, crm_id, body))
+            changesets.append([self._upsert_part(table, field, key, crm_id, body)])
         if not changesets:
             return results
         groups = self.call_with_token(lambda token: self.client.batch(token, changesets))
@@ -45,35 +81,36 @@ class DataverseWrites:
         for index, group in enumerate(groups):
             cid = group[0].content_id if group else ""
             replies[int(cid) - 1 if cid.isdigit() else index] = group[0] if group else None
-        existing = []
-        for index, call in enumerate(sendable):
+        gone = []
+        for index, (key, crm_id, body) in enumerate(sent):
             reply = replies.get(index)
             if reply is None:
-                results[call.key] = WriteResult(call.key, error="no result in the $batch reply")
-            elif reply.status == 412:  # written before (a retry): look its id up
-                existing.append(call.key)
+                results[key] = WriteResult(key, error="no result in the $batch reply")
+            elif reply.status == 404 and crm_id:
+                gone.append((key, "", body))
             elif reply.status < 300:
-                crm_id = (reply.json() or {}).get("activityid") or entity_id(reply.headers)
-                results[call.key] = self._written(call.key, "phonecall", crm_id)
+                payload = reply.json() if reply.body else None
+                written = (payload or {}).get(table.id_name) or entity_id(reply.headers)
+                action = {201: "created", 200: "updated"}.get(
+                    reply.status, "updated" if crm_id else "created"
+                )
+                results[key] = self._written(key, table.logical, written or crm_id, action)
             else:
                 err = self._with_key_hint(error_from(reply.status, reply.json()), field)
-                results[call.key] = WriteResult(call.key, error=str(err), permanent=err.permanent)
-        if existing:
-            found = self._ids_by_key("phonecalls", field, "activityid", existing)
-            for key in existing:
-                results[key] = self._written(key, "phonecall", found.get(key, ""))
-        for call in sendable:  # callback phone calls go into their CRM queue
-            result = results[call.key]
-            if call.queue_crm_id and result.ok:
-                try:
-                    self._add_to_queue(call.queue_crm_id, "phonecall", result.crm_id)
-                except ConnectorError as exc:  # retried: the create is idempotent (412 path)
-                    results[call.key] = WriteResult(
-                        call.key,
-                        error=f"Adding to the queue failed: {exc}",
-                        permanent=exc.permanent,
-                    )
+                results[key] = WriteResult(key, error=str(err), permanent=err.permanent)
+        if gone:
+            results.update(self._upsert_chunk(table, field, gone))
         return results
+
+    def _upsert_part(self, table: Table, field: str, key: str, crm_id: str, body) -> Part:
+        headers = {"Prefer": "return=representation"}
+        if crm_id and is_guid(crm_id):
+            headers["If-Match"] = "*"  # update only: never re-create a row deleted in the CRM
+            path = f"{table.entity_set}({crm_id})?$select={table.id_name}"
+        else:
+            value = odata_string(records.key_value(key))
+            path = f"{table.entity_set}({field}={value})?$select={table.id_name}"
+        return Part("PATCH", self.client.url(path), body=body, headers=headers)
 
     def create_ticket(self, ticket: TicketRequest) -> WriteResult:
         lead = ticket.contact_type == LEAD and bool(ticket.contact_crm_id)
@@ -133,10 +170,13 @@ class DataverseWrites:
             )
         )
 
-    def _written(self, key: str, logical_name: str, crm_id: str) -> WriteResult:
+    def _written(
+        self, key: str, logical_name: str, crm_id: str, action: str = "created"
+    ) -> WriteResult:
         if not crm_id:
             return WriteResult(key, error="Dataverse did not return the record id")
-        return WriteResult(key, crm_id=crm_id, url=self.record_url(logical_name, crm_id))
+        url = self.record_url(logical_name, crm_id)
+        return WriteResult(key, crm_id=crm_id, url=url, action=action)
 
     @staticmethod
     def _with_key_hint(error: ConnectorError, field: str) -> ConnectorError:

@@ -39,8 +39,8 @@ from simulators.dynamics365.rows import SimulatedRows
 from simulators.dynamics365.writes import WebApiWrites
 
 API = "/api/data/v9.2"
-SETS = "contacts|leads|accounts|systemusers|queues|phonecalls|incidents"
-CREATABLE = "contacts|leads|phonecalls|incidents"
+SETS = "contacts|leads|accounts|systemusers|queues|phonecalls|incidents|emails|tasks"
+CREATABLE = "contacts|leads|phonecalls|incidents|emails|tasks"
 
 
 def aad_error(status: int, error: str, code: int, text: str) -> Reply:
@@ -81,7 +81,11 @@ class Dynamics365Simulator(SimulatedRows, WebApiHandlers, WebApiCounts, WebApiWr
         ("GET", rf"{API}/(?P<set>{SETS})", "list_rows"),
         ("POST", rf"{API}/(?P<set>{CREATABLE})", "create_row"),
         ("GET", rf"{API}/(?P<set>{SETS})\((?P<key>.+)\)", "get_row"),
-        ("PATCH", rf"{API}/(?P<set>phonecalls|incidents)\((?P<key>.+)\)", "upsert_row"),
+        (
+            "PATCH",
+            rf"{API}/(?P<set>phonecalls|incidents|emails|tasks)\((?P<key>.+)\)",
+            "upsert_row",
+        ),
     ]
 
     def seed(self) -> None:
@@ -91,7 +95,12 @@ class Dynamics365Simulator(SimulatedRows, WebApiHandlers, WebApiCounts, WebApiWr
             sim_data.TENANT_DOMAIN: sim_data.TENANT_ID,
         }
         self.apps = {sim_data.CLIENT_ID: (sim_data.TENANT_ID, sim_data.CLIENT_SECRET)}
-        self.alternate_keys = {"phonecalls": "cc_callkey", "incidents": "cc_ticketkey"}
+        self.alternate_keys = {
+            "phonecalls": "cc_callkey",
+            "incidents": "cc_ticketkey",
+            "emails": "cc_interactionkey",
+            "tasks": "cc_interactionkey",
+        }
         self.tokens: dict[str, float] = {}
         self.token_lifetime = 3600
         self.token_requests = 0
@@ -160,6 +169,22 @@ class Dynamics365Simulator(SimulatedRows, WebApiHandlers, WebApiCounts, WebApiWr
     @property
     def phonecalls(self) -> dict[str, dict]:
         return self._by_key("phonecalls", "activityid")
+
+    @property
+    def emails(self) -> dict[str, dict]:
+        return self._by_key("emails", "activityid")
+
+    @property
+    def tasks(self) -> dict[str, dict]:
+        return self._by_key("tasks", "activityid")
+
+    def add_phonecall(self, **columns) -> dict:
+        """A phone call logged by someone else (the CRM's own CTI, another integration)."""
+        row = {"activityid": str(uuid.uuid4()), "createdon": columns.get("actualstart", "")}
+        row.update(columns)
+        with self.lock:
+            self.tables["phonecalls"][row["activityid"]] = row
+        return row
 
     @property
     def incidents(self) -> dict[str, dict]:

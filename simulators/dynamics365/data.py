@@ -164,6 +164,8 @@ def seed(rng: random.Random | None = None) -> dict[str, dict[str, dict]]:
         "leads": seed_leads(random.Random(366), user_ids),
         "phonecalls": {},
         "incidents": {},
+        "emails": {},
+        "tasks": {},
     }
 
 

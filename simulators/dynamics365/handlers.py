@@ -24,6 +24,8 @@ TABLES = {  # entity set -> (logical name, primary id column)
     "queues": ("queue", "queueid"),
     "phonecalls": ("phonecall", "activityid"),
     "incidents": ("incident", "incidentid"),
+    "emails": ("email", "activityid"),
+    "tasks": ("task", "activityid"),
 }
 LOOKUPS = {  # entity set -> {lookup column: (target set, formatted value column)}
     "contacts": {
@@ -47,18 +49,38 @@ WRITABLE = {
         "scheduledstart",
         "statuscode",
         "statecode",
+        "category",
+        "subcategory",
         "phonecall_activity_parties",
+    },
+    "emails": {
+        "subject",
+        "description",
+        "directioncode",
+        "actualstart",
+        "actualend",
+        "statuscode",
+        "statecode",
+        "email_activity_parties",
+    },
+    "tasks": {
+        "subject",
+        "description",
+        "actualstart",
+        "actualend",
+        "scheduledend",
+        "category",
+        "subcategory",
+        "statuscode",
+        "statecode",
     },
     "incidents": {"title", "description", "prioritycode", "caseorigincode"},
 }
+_ACTIVITY = {"activityid", "_ownerid_value", "_regardingobjectid_value", "createdon", "modifiedon"}
 EXTRA_COLUMNS = {
-    "phonecalls": {
-        "activityid",
-        "_ownerid_value",
-        "_regardingobjectid_value",
-        "createdon",
-        "modifiedon",
-    },
+    "phonecalls": _ACTIVITY,
+    "emails": _ACTIVITY,
+    "tasks": _ACTIVITY,
     "incidents": {
         "incidentid",
         "ticketnumber",

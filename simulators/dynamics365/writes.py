@@ -17,6 +17,11 @@ BINDS = {  # "<navigation>@odata.bind" -> (stored lookup column, allowed target 
     "regardingobjectid_contact_phonecall": ("_regardingobjectid_value", ("contacts",)),
     "regardingobjectid_lead_phonecall": ("_regardingobjectid_value", ("leads",)),
     "regardingobjectid_account_phonecall": ("_regardingobjectid_value", ("accounts",)),
+    **{
+        f"regardingobjectid_{kind}_{table}": ("_regardingobjectid_value", (f"{kind}s",))
+        for kind in ("contact", "lead", "account")
+        for table in ("email", "task")
+    },
     "customerid_contact": ("_customerid_value", ("contacts",)),
     "customerid_account": ("_customerid_value", ("accounts",)),
     "partyid_systemuser": ("_partyid_value", ("systemusers",)),
@@ -26,7 +31,13 @@ BINDS = {  # "<navigation>@odata.bind" -> (stored lookup column, allowed target 
 }
 # The navigation properties each table has (any other is "Invalid property", as in Dataverse).
 NAVIGATION = {
-    "phonecalls": {"ownerid", *(n for n in BINDS if n.startswith("regardingobjectid_"))},
+    **{
+        f"{table}s": {
+            "ownerid",
+            *(n for n in BINDS if n.startswith("regardingobjectid_") and n.endswith(f"_{table}")),
+        }
+        for table in ("phonecall", "email", "task")
+    },
     "incidents": {"ownerid", "customerid_contact", "customerid_account"},
     "contacts": {"ownerid"},
     "leads": {"ownerid"},
@@ -55,7 +66,7 @@ class WebApiWrites:
                 changes[column] = self._resolve(value, targets)
                 changes[column + LOGICAL] = TABLES[targets[0]][0]  # as Dataverse reports it
             elif name in WRITABLE[entity_set] or name == self.alternate_keys.get(entity_set):
-                if name == "phonecall_activity_parties":
+                if name in ("phonecall_activity_parties", "email_activity_parties"):
                     value = [self._party(p) for p in value or []]
                 changes[name] = value
             else:
@@ -78,23 +89,30 @@ class WebApiWrites:
         return match["id"].lower()
 
     def _party(self, party: dict) -> dict:
+        """An activity party: bound to a record, or (emails) only an `addressused` (unresolved)."""
         mask = party.get("participationtypemask")
         if mask not in (1, 2, 3, 4):
             raise odata_error(400, "0x80040203", "Invalid participationtypemask.")
         binds = [k for k in party if k.endswith("@odata.bind")]
-        if len(binds) != 1:
+        unknown = [k for k in party if k not in (*binds, "participationtypemask", "addressused")]
+        if unknown:
             raise odata_error(
-                400, "0x80040203", "An activity party needs exactly one partyid binding."
+                400, "0x80060891", f"Invalid property '{unknown[0]}' on activityparty."
             )
-        nav = binds[0].removesuffix("@odata.bind")
-        if nav not in PARTIES:
-            raise odata_error(400, "0x80060891", f"Invalid property '{nav}' on activityparty.")
-        party_id = self._resolve(party[binds[0]], BINDS[nav][1])
-        return {
-            "participationtypemask": mask,
-            "_partyid_value": party_id,
-            "partytype": nav.split("_")[1],
-        }
+        if len(binds) > 1 or not (binds or party.get("addressused")):
+            raise odata_error(
+                400, "0x80040203", "An activity party needs one partyid binding or an addressused."
+            )
+        out = {"participationtypemask": mask}
+        if party.get("addressused"):
+            out["addressused"] = party["addressused"]
+        if binds:
+            nav = binds[0].removesuffix("@odata.bind")
+            if nav not in PARTIES:
+                raise odata_error(400, "0x80060891", f"Invalid property '{nav}' on activityparty.")
+            out["_partyid_value"] = self._resolve(party[binds[0]], BINDS[nav][1])
+            out["partytype"] = nav.split("_")[1]
+        return out
 
     def _insert(self, entity_set: str, body, key: tuple[str, str] | None) -> dict:
         id_name = TABLES[entity_set][1]

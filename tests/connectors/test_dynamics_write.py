@@ -99,8 +99,9 @@ def test_log_calls_twice_creates_each_phonecall_once(dyn, sim):
     assert len(sim.phonecalls) == 5
     assert [r.crm_id for r in first] == [r.crm_id for r in second]
     assert all(r.ok for r in second)
-    # create-only (If-None-Match: *): a retry never overwrites what is already in the CRM
-    assert {row["subject"] for row in sim.phonecalls.values()} == {"Call from +420773794804"}
+    assert {r.action for r in first} == {"created"} and {r.action for r in second} == {"updated"}
+    # upsert by the alternate key: a later send updates the record written the first time
+    assert {row["subject"] for row in sim.phonecalls.values()} == {"changed later"}
 
 
 def test_reply_lost_after_write_is_retried_without_duplicates(dyn, sim):
