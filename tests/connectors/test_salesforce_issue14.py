@@ -4,8 +4,12 @@ completion."""
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+from simple_salesforce.exceptions import SalesforceMalformedRequest
+
 from connectors.registry import provider
 from connectors.types import CallLog, InteractionLog, TicketCompletion, TicketRequest
+from tests.connectors.test_salesforce_simple_salesforce import oauth_client
 
 T0 = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
@@ -194,3 +198,24 @@ def test_provider_declares_the_new_capabilities():
     assert sf.interaction_channels == ("email", "chat", "sms")
     for name in ("interactions", "call_updates", "find_calls", "ticket_completion"):
         assert sf.can(name)
+
+
+def test_simple_salesforce_against_the_new_endpoints(sf_sim):
+    """The vendor client: Task upsert by external id (201 created, 200 updated: simple-salesforce
+    returns the status), SOQL over call Tasks in a CreatedDate window, Case PATCH by id."""
+    client = oauth_client(sf_sim)
+    record = {"Subject": "Chat from +420773794804", "TaskSubtype": "Task", "Status": "Completed"}
+    assert client.Task.upsert("CC_Call_Key__c/acme:ch-9", record) == 201
+    assert client.Task.upsert("CC_Call_Key__c/acme:ch-9", {"Subject": "edited"}) == 200
+    assert sf_sim.tasks["acme:ch-9"]["Subject"] == "edited" and len(sf_sim.activities) == 1
+    sf_sim.add_call_task(T0, WhoId=a_contact(sf_sim)["Id"])
+    rows = client.query(
+        "SELECT Id, CreatedDate, CallDurationInSeconds FROM Task WHERE TaskSubtype = 'Call' "
+        "AND CreatedDate >= 2026-03-02T09:00:00Z AND CreatedDate <= 2026-03-02T10:00:00Z"
+    )["records"]
+    assert len(rows) == 1 and rows[0]["CallDurationInSeconds"] == 60
+    case = client.Case.create({"Subject": "Call", "Description": "Opened"})
+    assert client.Case.update(case["id"], {"Description": "Opened\n\nOutcome: answered"}) == 204
+    assert client.Case.get(case["id"])["Description"] == "Opened\n\nOutcome: answered"
+    with pytest.raises(SalesforceMalformedRequest):
+        client.Case.update(case["id"], {"CaseNumber": "1"})  # read-only: 400 as Salesforce
