@@ -153,7 +153,9 @@ class SugarWrites:
     def find_calls(self, calls: list[CallLog], margin_seconds: int) -> dict[str, CrmCall]:
         """Calls have no phone field: the customer is the Call's parent. Parents are the matched
         record (contact_crm_id) or, without one, every record with the number (one /bulk); then
-        one Calls filter over those parents and the batch's time window (+- the margin)."""
+        one Calls filter over those parents and the batch's time window (+- the margin).
+        Calls carrying a portal key (the key field set) are ours, never a duplicate: the portal
+        checks its own calls itself; planned calls (callbacks) are not logged calls."""
         calls = [c for c in calls if c.contact_crm_id or c.phone]
         if not calls or margin_seconds < 0:
             return {}
@@ -185,8 +187,8 @@ class SugarWrites:
                 start = parse_time(r.get("date_start"))
                 if (r.get("parent_type"), r.get("parent_id")) not in parents[c.key] or not start:
                     continue
-                if r.get(key_field) == c.key or abs(start - c.started_at) > margin:
-                    continue  # our own record for this key is no duplicate
+                if r.get(key_field) or abs(start - c.started_at) > margin:
+                    continue  # a Call with our key field set is ours (this key or another)
                 if best is None or abs(start - c.started_at) < abs(best[0] - c.started_at):
                     best = (start, r)
             if best:
