@@ -147,29 +147,42 @@ class RetailCRMConnector(RetailRecords, TelephonyModule, Installation):
     # --- writes ------------------------------------------------------------------------------
 
     def log_calls(self, calls: list[CallLog]) -> list[WriteResult]:
-        """Upload calls (missed ones too); retailCRM skips an externalId it already has."""
+        """Upload calls (missed ones too). retailCRM keeps the first upload of an externalId and
+        reports a later one in `duplicateCalls` without changing it: a call we logged before
+        (crm_record_id) is not sent again, and the answer is "unchanged" (no CALL_UPDATES)."""
+        known = {
+            c.key: self._logged(c, c.crm_record_id, "unchanged") for c in calls if c.crm_record_id
+        }
+        todo = [c for c in calls if c.key not in known]
+        results = dict(known)
+        if todo:
+            results.update((r.key, r) for r in self._upload(todo))
+        return [results[c.key] for c in calls]
+
+    def _upload(self, calls: list[CallLog]) -> list[WriteResult]:
         codes = {m.crm_user_id: m.agent_id for m in self._mappings() if m.crm_user_id}
         items = [upload_item(c, self.tz, codes.get(c.owner_crm_id, "")) for c in calls]
         try:
-            self.client.post("/telephony/calls/upload", {"calls": items})
+            data = self.client.post("/telephony/calls/upload", {"calls": items})
         except ConnectorError as exc:
             if exc.permanent and len(calls) > 1 and not isinstance(exc, AuthError):
                 # One bad call must not sink the batch: upload one by one (idempotent by
                 # externalId, so the good ones already stored are simply skipped).
-                return [result for c in calls for result in self.log_calls([c])]
+                return [result for c in calls for result in self._upload([c])]
             return [
                 WriteResult(key=c.key, error=exc.message, permanent=exc.permanent) for c in calls
             ]
+        duplicates = {str(k) for k in data.get("duplicateCalls") or []}
         return [
-            WriteResult(
-                key=c.key,
-                crm_id=c.key,
-                url=self.record_url(OBJECTS.get(c.contact_type, "Contact"), c.contact_crm_id)
-                if c.contact_crm_id
-                else "",
-            )
-            for c in calls
+            self._logged(c, c.key, "unchanged" if c.key in duplicates else "created") for c in calls
         ]
+
+    def _logged(self, call: CallLog, crm_id: str, action: str) -> WriteResult:
+        """A call in retailCRM: its id is our externalId; the link is the customer's page."""
+        url = ""
+        if call.contact_crm_id:
+            url = self.record_url(OBJECTS.get(call.contact_type, "Contact"), call.contact_crm_id)
+        return WriteResult(key=call.key, crm_id=crm_id, url=url, action=action)
 
     def create_ticket(self, ticket: TicketRequest) -> WriteResult:
         """A retailCRM task; our key rides in the commentary and is looked up before create."""

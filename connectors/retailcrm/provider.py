@@ -24,6 +24,10 @@ PROVIDER = Provider(
     # retailCRM has no leads: its customers are contacts, its corporate customers accounts.
     record_objects=(("contact", "customer"), ("account", "customer_corporate")),
     creatable_types=("contact",),
+    # telephony/calls/upload keeps the first upload of an externalId (later ones come back in
+    # `duplicateCalls`, unchanged) and the API lists no calls: no CALL_UPDATES, no FIND_CALLS.
+    # No email / chat / SMS activity either: interaction_channels stays empty.
+    no_update_reason="retailCRM cannot update a logged call",
     # list_queues answers [] (retailCRM routes calls on the telephony side): no QUEUES.
     capabilities=frozenset(
         {

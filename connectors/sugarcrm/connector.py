@@ -1,9 +1,10 @@
-"""SugarCRM connector: contacts, users, Calls and Cases over REST v11 (see client.py).
+"""SugarCRM connector: contacts, users, Calls, Cases, Emails and Notes over REST v11.
 
-Idempotency: Sugar has no upsert by external id, so every Call / Case we create carries our key
-in a custom field (`cc_call_key_c` on Calls, `cc_case_key_c` on Cases, created once in Studio,
-see docs/connectors/sugarcrm.md). Before creating we look the keys up; a retry after a crash
-finds the record it already made instead of writing a second one.
+Idempotency: Sugar has no upsert by external id, so every record we create carries our key
+(`cc_call_key_c` on Calls, `cc_case_key_c` on Cases, `cc_interaction_key_c` on Notes, custom
+fields created once in Studio; an email's Message-ID), see docs/connectors/sugarcrm.md. A key
+written before is updated by PUT, by the stored id or the id the key lookup finds (writes.py);
+a retry after a crash finds the record it already made instead of writing a second one.
 """
 
 from collections.abc import Iterator
@@ -12,6 +13,7 @@ from datetime import datetime
 from connectors.base import Installation
 from connectors.errors import AuthError, ConnectorError
 from connectors.sugarcrm import records
+from connectors.sugarcrm.activities import Write
 from connectors.sugarcrm.client import SugarClient, error_from
 from connectors.sugarcrm.mapping import (
     CALL_KEY_FIELD,
@@ -23,6 +25,7 @@ from connectors.sugarcrm.mapping import (
     same_number,
     sugar_time,
 )
+from connectors.sugarcrm.writes import SugarWrites
 from connectors.types import (
     CONTACT,
     LEAD,
@@ -48,7 +51,7 @@ MODULES = {
 }
 
 
-class SugarCRMConnector(Installation):
+class SugarCRMConnector(SugarWrites, Installation):
     """One SugarCRM instance (its provider: connectors/sugarcrm/provider.py)."""
 
     page_size = 200
@@ -266,9 +269,13 @@ class SugarCRMConnector(Installation):
         return []
 
     def log_calls(self, calls: list[CallLog]) -> list[WriteResult]:
+        """Created once by key; a key written before is updated by PUT (writes.py)."""
         key_field = self.settings.get("call_key_field") or CALL_KEY_FIELD
-        records = {c.key: call_record(c, key_field) for c in calls}
-        return self._create_once("Calls", key_field, records)
+        writes = []
+        for c in calls:
+            body = call_record(c, key_field)
+            writes.append(Write(c.key, "Calls", key_field, body, body, c.crm_record_id))
+        return self._upsert(writes)
 
     def create_ticket(self, ticket: TicketRequest) -> WriteResult:
         key_field = self.settings.get("case_key_field") or CASE_KEY_FIELD
@@ -279,51 +286,3 @@ class SugarCRMConnector(Installation):
     def record_url(self, crm_object: str, crm_id: str) -> str:
         base = self.settings.get("instance_url", "").rstrip("/")
         return f"{base}/#{MODULES.get(crm_object, crm_object)}/{crm_id}"
-
-    # --- idempotent create -----------------------------------------------------------------
-
-    def _existing(self, module: str, key_field: str, keys: list[str]) -> dict[str, str]:
-        data = self._filter(
-            module,
-            {
-                "filter": [{key_field: {"$in": keys}}],
-                "max_num": len(keys),
-                "fields": f"id,{key_field}",
-            },
-        )
-        return {r[key_field]: r["id"] for r in data.get("records") or [] if r.get(key_field)}
-
-    def _create_once(
-        self, module: str, key_field: str, records: dict[str, dict]
-    ) -> list[WriteResult]:
-        """Create each record unless one with its key exists; one bulk request for the rest."""
-        keys = list(records)
-        existing = self._existing(module, key_field, keys)
-        todo = [k for k in keys if k not in existing]
-        created: dict[str, WriteResult] = {}
-        if todo:
-            requests = [{"url": f"/{module}", "method": "POST", "data": records[k]} for k in todo]
-            replies = self.call_with_token(lambda t: self.client.bulk(t, requests))
-            for key, reply in zip(todo, replies, strict=True):
-                created[key] = self._result(module, key, reply)
-        obj = module.removesuffix("s")
-        return [
-            WriteResult(key=k, crm_id=existing[k], url=self.record_url(obj, existing[k]))
-            if k in existing
-            else created[k]
-            for k in keys
-        ]
-
-    def _result(self, module: str, key: str, reply: dict) -> WriteResult:
-        status = int(reply.get("status") or 0)
-        contents = reply.get("contents") or {}
-        if 200 <= status < 300 and isinstance(contents, dict) and contents.get("id"):
-            crm_id = contents["id"]
-            return WriteResult(
-                key=key, crm_id=crm_id, url=self.record_url(module.removesuffix("s"), crm_id)
-            )
-        if status >= 500 or status == 0:
-            err = ConnectorError(f"SugarCRM {status} creating {module}", status=status)
-        else:
-            err = error_from(status, contents)
-        return WriteResult(key=key, error=err.message, permanent=err.permanent)

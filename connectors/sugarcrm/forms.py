@@ -34,6 +34,15 @@ class SugarCRMForm(ConnectorSettingsForm):
         help_text="Custom text field on Cases that stores the portal's ticket key.",
     )
 
+    interaction_key_field = forms.RegexField(
+        label="Interaction key field",
+        regex=r"^[a-z][a-z0-9_]*_c$",
+        max_length=64,
+        required=False,
+        initial="cc_interaction_key_c",
+        help_text="Custom text field on Notes that stores the portal's chat / SMS key.",
+    )
+
     def clean_call_key_field(self):
         return self.cleaned_data.get("call_key_field") or "cc_call_key_c"
 
@@ -42,3 +51,6 @@ class SugarCRMForm(ConnectorSettingsForm):
 
     def clean_platform(self):
         return self.cleaned_data.get("platform") or "ccportal"
+
+    def clean_interaction_key_field(self):
+        return self.cleaned_data.get("interaction_key_field") or "cc_interaction_key_c"

@@ -92,24 +92,40 @@ def same_number(a: str, b: str, region: str) -> bool:
     return bool(tail(a)) and tail(a) == tail(b)
 
 
+def wrapup_lines(notes: str, disposition: str, tags: list[str]) -> list[str]:
+    """The agent's wrap-up in words (Sugar's Calls, Emails and Notes have no fields for it)."""
+    lines = [f"Disposition: {disposition}" if disposition else ""]
+    lines.append(f"Tags: {', '.join(t for t in tags if t)}" if any(tags) else "")
+    lines.append(f"Notes: {notes}" if notes else "")
+    return [x for x in lines if x]
+
+
 def call_record(call: CallLog, key_field: str = CALL_KEY_FIELD) -> dict:
+    """A Call: Held / Not Held; a callback is open work, a Planned outbound call due then."""
+    callback = call.status == "callback"
     minutes = -(-max(0, int(call.duration_seconds or 0)) // 60)  # whole minutes, rounded up
     lines = [call.description, f"Phone: {call.phone}" if call.phone else ""]
     if call.queue:
         lines.append(f"Queue: {call.queue}")
     if call.recording_url:
         lines.append(f"Recording: {call.recording_url}")
+    lines += wrapup_lines(call.notes, call.disposition, call.tags)
+    if callback:
+        status, direction = "Planned", "Outbound"
+    else:
+        status = "Not Held" if call.missed else "Held"
+        direction = "Inbound" if call.direction == "in" else "Outbound"
     record = {
         "name": call.subject[:50] if call.subject else f"Call {call.phone}",
-        "direction": "Inbound" if call.direction == "in" else "Outbound",
-        "status": "Held" if not call.missed else "Not Held",
-        "date_start": sugar_time(call.started_at),
+        "direction": direction,
+        "status": status,
+        "date_start": sugar_time((call.due_at or call.started_at) if callback else call.started_at),
         "duration_hours": minutes // 60,
         "duration_minutes": minutes % 60,
         "description": "\n".join(x for x in lines if x),
         key_field: call.key,
     }
-    if call.ended_at:
+    if call.ended_at and not callback:  # a planned call ends date_start + duration later
         record["date_end"] = sugar_time(call.ended_at)
     if call.owner_crm_id:
         record["assigned_user_id"] = call.owner_crm_id

@@ -5,14 +5,14 @@ from connectors.capabilities import Capability
 from connectors.sugarcrm import records
 from connectors.sugarcrm.connector import SugarCRMConnector
 from connectors.sugarcrm.forms import SugarCRMForm
-from connectors.types import CONTACT, LEAD
+from connectors.types import CONTACT, INTERACTION_CHANNELS, LEAD
 
 PROVIDER = Provider(
     kind="sugarcrm",
     label="SugarCRM",
     description=(
-        "SugarCRM REST v11: contacts, leads and accounts imported and matched, Calls logged, "
-        "Cases opened by triggers."
+        "SugarCRM REST v11: contacts, leads and accounts imported and matched, Calls logged "
+        "and updated, emails, chats and SMS logged, Cases opened by triggers."
     ),
     installation_class=SugarCRMConnector,
     form_class=SugarCRMForm,
@@ -22,6 +22,7 @@ PROVIDER = Provider(
     contact_object="Contact",
     record_objects=records.OBJECTS,
     creatable_types=(CONTACT, LEAD),
+    interaction_channels=INTERACTION_CHANNELS,  # email: Emails; chat, SMS: Notes
     # list_queues answers [] (Sugar has no call queues): QUEUES is not declared.
     capabilities=frozenset(
         {
@@ -32,6 +33,10 @@ PROVIDER = Provider(
             Capability.TICKETS,
             Capability.CALLBACKS,
             Capability.CREATE_RECORDS,
+            Capability.INTERACTIONS,
+            Capability.CALL_UPDATES,
+            Capability.FIND_CALLS,
+            Capability.TICKET_COMPLETION,
         }
     ),
 )

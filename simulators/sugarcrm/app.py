@@ -1,6 +1,7 @@
 """A SugarCRM REST v11 simulator: OAuth2 password/refresh grants with per-platform sessions,
-filter API with offset paging, record create, bulk, metadata, me. Modules: Contacts, Leads
-(`converted` ones stay, flagged), Accounts, Users, Calls, Cases.
+filter API with offset paging, record create, update (PUT: partial, 404 for an unknown id),
+bulk, metadata, me. Modules: Contacts, Leads (`converted` ones stay, flagged), Accounts, Users,
+Calls, Cases, Emails (archived: only owner and parent can change afterwards), Notes.
 
 Tests change data as a user would: `sim.add_record("Leads", last_name=..., phone_mobile=...)`,
 `sim.convert_lead(id)`, or edit `sim.records[module][id]` directly.
@@ -21,7 +22,10 @@ from simulators.sugarcrm.data import FIELDS, seed_records
 from simulators.sugarcrm.filter import check_fields, matches
 
 PEOPLE = ("Contacts", "Leads")  # last_name required; `name` is first + last
-CREATABLE = ("Calls", "Cases", "Contacts", "Leads", "Accounts")
+CREATABLE = ("Calls", "Cases", "Contacts", "Leads", "Accounts", "Emails", "Notes")
+WRITABLE = "Calls|Cases|Contacts|Leads|Accounts|Emails|Notes"
+# /Emails/:record PUT (Sugar Developer Guide): an archived email's other fields are read-only.
+ARCHIVED_EDITABLE = {"assigned_user_id", "parent_type", "parent_id", "team_name", "message_uid"}
 USERNAME = "cc.integration"
 PASSWORD = "Sugar-Demo-2026"
 
@@ -39,7 +43,8 @@ class SugarCRMSimulator(Simulator):
         ("POST", r"/rest/v11/bulk", "bulk"),
         ("POST", r"/rest/v11/(?P<module>\w+)/filter", "filter"),
         ("POST", r"/rest/v11/(?P<module>\w+)/filter/count", "count"),
-        ("POST", r"/rest/v11/(?P<module>Calls|Cases|Contacts|Leads|Accounts)", "create"),
+        ("POST", rf"/rest/v11/(?P<module>{WRITABLE})", "create"),
+        ("PUT", rf"/rest/v11/(?P<module>{WRITABLE})/(?P<id>[\w-]+)", "update"),
         ("GET", r"/rest/v11/(?P<module>\w+)/(?P<id>[\w-]+)", "read"),
     ]
     token_ttl = 3600
@@ -49,6 +54,7 @@ class SugarCRMSimulator(Simulator):
         self.sessions: dict[str, dict] = {}  # access token -> {user, platform, expires_at}
         self.refresh_tokens: dict[str, dict] = {}  # refresh token -> {user, platform}
         self.logins = 0
+        self.updates = 0  # PUTs that changed a record
 
     # --- auth --------------------------------------------------------------------------------
 
@@ -173,13 +179,45 @@ class SugarCRMSimulator(Simulator):
         required = "last_name" if module in PEOPLE else "name"
         if not data.get(required):
             raise error(422, "missing_parameter", f"Missing parameter: {required}")
+        self._check_writable(module, data)
+        if module == "Emails":
+            data = {"state": "Archived", **data}  # the vardef default: an archived copy
+        return self.add_record(module, **data)
+
+    @staticmethod
+    def _check_writable(module: str, data: dict) -> None:
         unknown = set(data) - set(FIELDS[module])
         if unknown:
             raise error(422, "invalid_parameter", f"Unknown fields: {sorted(unknown)}")
-        locked = sorted(k for k in data if FIELDS[module][k].get("readonly"))
+        locked = sorted(k for k in data if k != "id" and FIELDS[module][k].get("readonly"))
         if locked:
             raise error(422, "invalid_parameter", f"Read-only fields: {locked}")
-        return self.add_record(module, **data)
+
+    def update(self, request):
+        self._auth(request)
+        return self._update(request.match["module"], request.match["id"], request.json())
+
+    def _update(self, module: str, rid: str, data):
+        """PUT /<module>/:record: the fields sent change, the others stay; the record back."""
+        record = self.records.get(module, {}).get(rid)
+        if not record or record.get("deleted"):
+            raise error(404, "not_found", f"Could not find record: {rid} in module: {module}")
+        if not isinstance(data, dict):
+            raise error(422, "invalid_parameter", "Request body must be an object")
+        data = {k: v for k, v in data.items() if k != "id"}
+        self._check_writable(module, data)
+        fixed = sorted(set(data) - ARCHIVED_EDITABLE)
+        if module == "Emails" and record.get("state") == "Archived" and fixed:
+            message = f"Not allowed to edit field {fixed[0]} in module: Emails"
+            raise error(403, "not_authorized", message)
+        required = "last_name" if module in PEOPLE else "name"
+        if required in data and not data[required]:
+            raise error(422, "missing_parameter", f"Missing parameter: {required}")
+        now = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
+        with self.lock:
+            record.update(data, date_modified=now)
+            self.updates += 1
+        return record
 
     def add_record(self, module: str, **fields) -> dict:
         """A record created now (tests: "a lead created in Sugar after the last import")."""
@@ -235,6 +273,8 @@ class SugarCRMSimulator(Simulator):
                 module, _, action = path.partition("/")
                 if sub.get("method") == "POST" and module in CREATABLE and not action:
                     contents, status = self._create(module, data), 200
+                elif sub.get("method") == "PUT" and module in CREATABLE and "/" not in action:
+                    contents, status = self._update(module, action, data), 200
                 elif sub.get("method") == "POST" and action == "filter":
                     contents, status = self._filter(module, data or {}), 200
                 else:

@@ -104,6 +104,30 @@ FIELDS: dict[str, dict[str, dict]] = {
             _field("cc_case_key_c", "varchar", "LBL_CC_CASE_KEY"),
         ]
     },
+    # Archived emails (Sugar 7.10+ `state`); message_id is the Message-ID header.
+    "Emails": {
+        f["name"]: f
+        for f in [
+            *_COMMON,
+            _field("state", "enum"),
+            _field("date_sent", "datetime"),
+            _field("message_id", "varchar"),
+            _field("description_html", "html"),
+            _field("direction", "enum", readonly=True),
+            _field("parent_type", "parent_type"),
+            _field("parent_id", "id"),
+        ]
+    },
+    "Notes": {
+        f["name"]: f
+        for f in [
+            *_COMMON,
+            _field("parent_type", "parent_type"),
+            _field("parent_id", "id"),
+            _field("contact_id", "id"),
+            _field("cc_interaction_key_c", "varchar", "LBL_CC_INTERACTION_KEY"),
+        ]
+    },
 }
 
 _PEOPLE = [
@@ -234,4 +258,6 @@ def seed_records() -> dict[str, dict[str, dict]]:
         "Users": users,
         "Calls": {},
         "Cases": {},
+        "Emails": {},
+        "Notes": {},
     }

@@ -5,6 +5,8 @@
 Sugar Developer Guide, REST API, endpoint "<module>/filter" (https://support.sugarcrm.com/documentation/sugar_developer/)
 """
 
+from datetime import datetime
+
 
 def _text(value) -> str:
     """Values compare as Sugar's SQL does: booleans are 1/0 (`converted` = 0 and = false match)."""
@@ -15,13 +17,29 @@ def _text(value) -> str:
     return "" if value is None else str(value)
 
 
+def _order(v, x) -> tuple:
+    """Datetimes compare as instants (Sugar answers in the user's offset), the rest as text."""
+    try:
+        a = datetime.fromisoformat(str(v).replace("Z", "+00:00"))
+        b = datetime.fromisoformat(str(x).replace("Z", "+00:00"))
+        if a.tzinfo and b.tzinfo:
+            return a, b
+    except ValueError:
+        pass
+    return _text(v), _text(x)
+
+
+def _cmp(v, x, test) -> bool:
+    return v is not None and test(*_order(v, x))
+
+
 OPS = {
     "$equals": lambda v, x: _text(v) == _text(x),
     "$not_equals": lambda v, x: _text(v) != _text(x),
-    "$gt": lambda v, x: v is not None and _text(v) > _text(x),
-    "$gte": lambda v, x: v is not None and _text(v) >= _text(x),
-    "$lt": lambda v, x: v is not None and _text(v) < _text(x),
-    "$lte": lambda v, x: v is not None and _text(v) <= _text(x),
+    "$gt": lambda v, x: _cmp(v, x, lambda a, b: a > b),
+    "$gte": lambda v, x: _cmp(v, x, lambda a, b: a >= b),
+    "$lt": lambda v, x: _cmp(v, x, lambda a, b: a < b),
+    "$lte": lambda v, x: _cmp(v, x, lambda a, b: a <= b),
     "$in": lambda v, x: _text(v) in {_text(i) for i in x or []},
     "$not_in": lambda v, x: _text(v) not in {_text(i) for i in x or []},
     "$contains": lambda v, x: bool(x) and _text(x).lower() in _text(v).lower(),

@@ -165,3 +165,21 @@ def test_integration_module_switched_off_and_on_again(client, sim):
     assert client.telephony_call_event(
         {"phone": "+420773794804", "type": "in", "codes": ["101"]}
     ).is_successful()
+
+
+def test_telephony_calls_upload_keeps_the_first_upload(client, sim):
+    """What the connector relies on for "unchanged": a second upload of an externalId, with a
+    recording added, is a duplicate and the stored call stays as first uploaded."""
+    call = {
+        "date": "2026-11-21 10:00:00",
+        "type": "in",
+        "phone": "+420773794804",
+        "result": "answered",
+        "duration": 30,
+        "externalId": "lib-keep",
+    }
+    assert client.telephony_calls_upload([call]).get_response()["processedCallsCount"] == 1
+    later = {**call, "recordUrl": "https://rec.example/x.mp3", "duration": 45}
+    second = client.telephony_calls_upload([later]).get_response()
+    assert second["duplicateCalls"] == ["lib-keep"] and second["processedCallsCount"] == 0
+    assert sim.calls["lib-keep"]["duration"] == 30 and "recordUrl" not in sim.calls["lib-keep"]
