@@ -58,6 +58,7 @@ class TriggerForm(TenantConnectorMixin, forms.ModelForm):
         label="Open the ticket when the call",
         choices=FIRE_ON,
         initial="ended",
+        required=False,  # not sent (an older form): ended, as before
         help_text=FIRE_ON_HELP,
     )
 
@@ -83,6 +84,9 @@ class TriggerForm(TenantConnectorMixin, forms.ModelForm):
         if error := template_errors(value, CALL_PLACEHOLDERS):
             raise forms.ValidationError(error)
         return value
+
+    def clean_fire_on(self):
+        return self.cleaned_data.get("fire_on") or "ended"
 
     def clean(self):
         data = super().clean()
