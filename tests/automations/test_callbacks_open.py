@@ -9,8 +9,7 @@ import pytest
 from django.utils import timezone
 
 from automations.models import CallbackProfile
-from tests.automations.fakes_tickets import ticket_connector, ticket_crm  # noqa: F401
-from tests.calls.conftest import run_on_commit  # noqa: F401
+from tests.automations.fakes_tickets import ticket_connector
 
 
 @pytest.mark.parametrize(
@@ -23,7 +22,7 @@ def test_callback_is_open_work_due_at_the_requested_time_or_window(
     ticket_crm,
     run_on_commit,
     sync_method,
-    extra,  # noqa: F811
+    extra,
 ):
     account = ticket_connector(tenant)
     CallbackProfile.objects.create(

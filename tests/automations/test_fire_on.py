@@ -8,14 +8,14 @@ from automations import tickets
 from automations.models import Trigger
 from calls.models import Call
 from delivery.models import SyncRecord
-from tests.automations.fakes_tickets import ticket_connector, ticket_crm  # noqa: F401
-from tests.calls.conftest import call_events, run_on_commit  # noqa: F401
+from tests.automations.fakes_tickets import ticket_connector
+from tests.calls.conftest import call_events
 
 RINGING, ANSWERED, ENDED = 0, 1, 2
 
 
 @pytest.fixture
-def crm(ticket_crm, tenant):  # noqa: F811
+def crm(ticket_crm, tenant):
     ticket_crm.account = ticket_connector(tenant)
     return ticket_crm
 
@@ -41,7 +41,7 @@ def rows(kind):
 
 
 @pytest.mark.parametrize("fire_on", ["ringing", "answered"])
-def test_ticket_open_during_the_call_then_completed_once(api, crm, run_on_commit, fire_on):  # noqa: F811
+def test_ticket_open_during_the_call_then_completed_once(api, crm, run_on_commit, fire_on):
     trigger(crm, fire_on, queues=["Support"], directions=["in"])
     events = call_events("R1", duration=80)
     post(api, run_on_commit, events[RINGING])
@@ -78,7 +78,7 @@ def test_ticket_open_during_the_call_then_completed_once(api, crm, run_on_commit
     ]
 
 
-def test_answered_trigger_opens_nothing_for_a_missed_call(api, crm, run_on_commit):  # noqa: F811
+def test_answered_trigger_opens_nothing_for_a_missed_call(api, crm, run_on_commit):
     trigger(crm, "answered")
     events = call_events("M1")
     post(api, run_on_commit, events[RINGING])
@@ -90,13 +90,13 @@ def test_answered_trigger_opens_nothing_for_a_missed_call(api, crm, run_on_commi
     assert crm.tickets == {} and rows("ticket") == [] and rows(tickets.TICKET_COMPLETION) == []
 
 
-def test_other_queue_opens_nothing(api, crm, run_on_commit):  # noqa: F811
+def test_other_queue_opens_nothing(api, crm, run_on_commit):
     trigger(crm, "ringing", queues=["Sales"])
     post(api, run_on_commit, *call_events("Q1"))
     assert crm.tickets == {} and rows("ticket") == []
 
 
-def test_ended_trigger_unchanged(api, crm, run_on_commit):  # noqa: F811
+def test_ended_trigger_unchanged(api, crm, run_on_commit):
     trigger(crm, "ended", statuses=["answered"])
     events = call_events("E1")
     post(api, run_on_commit, events[RINGING])
@@ -108,7 +108,7 @@ def test_ended_trigger_unchanged(api, crm, run_on_commit):  # noqa: F811
     assert "Status: Answered" in opened["request"].description
 
 
-def test_completion_waits_for_a_ticket_not_created_yet(api, crm, run_on_commit):  # noqa: F811
+def test_completion_waits_for_a_ticket_not_created_yet(api, crm, run_on_commit):
     from tests.calls.fakes import transient
 
     trigger(crm, "ringing")
@@ -133,7 +133,7 @@ def test_completion_waits_for_a_ticket_not_created_yet(api, crm, run_on_commit):
     assert SyncRecord.objects.unscoped().get(pk=waiting.pk).state == "synced"
 
 
-def test_sweeper_releases_a_completion_whose_ticket_synced_meanwhile(api, crm, run_on_commit):  # noqa: F811
+def test_sweeper_releases_a_completion_whose_ticket_synced_meanwhile(api, crm, run_on_commit):
     trigger(crm, "ringing")
     events = call_events("S1")
     post(api, run_on_commit, events[RINGING])
@@ -150,7 +150,7 @@ def test_sweeper_releases_a_completion_whose_ticket_synced_meanwhile(api, crm, r
     assert run_on_commit(tickets.release_completions) == 0
 
 
-def test_crm_without_completion_skips_with_a_reason(api, tenant, ticket_crm, run_on_commit):  # noqa: F811
+def test_crm_without_completion_skips_with_a_reason(api, tenant, ticket_crm, run_on_commit):
     account = ticket_connector(tenant, kind="faketix_open", name="Open only")
     Trigger.objects.create(tenant=tenant, connector=account, name="R", fire_on="ringing")
     events = call_events("N1")
@@ -167,14 +167,14 @@ def test_crm_without_completion_skips_with_a_reason(api, tenant, ticket_crm, run
     assert entry["state"] == "skipped" and entry["reason"] == "not_supported"
 
 
-def test_all_events_at_once_open_and_complete(api, crm, run_on_commit):  # noqa: F811
+def test_all_events_at_once_open_and_complete(api, crm, run_on_commit):
     trigger(crm, "ringing")
     post(api, run_on_commit, *call_events("A1"))
     (opened,) = crm.tickets.values()
     assert len(opened["completions"]) == 1
 
 
-def test_private_call_opens_no_ticket(api, crm, run_on_commit):  # noqa: F811
+def test_private_call_opens_no_ticket(api, crm, run_on_commit):
     trigger(crm, "ringing")
     post(api, run_on_commit, call_events("P1", privacy="private")[RINGING])
     assert crm.tickets == {}

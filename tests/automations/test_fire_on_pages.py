@@ -4,8 +4,8 @@ link to the open ticket of the agent's current call (isolated per tenant)."""
 import pytest
 
 from automations.models import Trigger
-from tests.automations.fakes_tickets import ticket_connector, ticket_crm  # noqa: F401
-from tests.calls.conftest import call_events, run_on_commit  # noqa: F401
+from tests.automations.fakes_tickets import ticket_connector
+from tests.calls.conftest import call_events
 from tests.factories import make_connector
 
 BODY = {"name": "During the call", "queues": ["Support"], "directions": ["in"]}
@@ -93,7 +93,7 @@ def test_widget_links_the_open_ticket(
     tenant,
     ticket_crm,
     run_on_commit,
-    other_tenant,  # noqa: F811
+    other_tenant,
 ):
     account = ticket_connector(tenant)
     Trigger.objects.create(tenant=tenant, connector=account, name="R", fire_on="ringing")
