@@ -4,7 +4,16 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from automations import callbacks, services
-from automations.models import DIRECTIONS, STATUSES, CallbackProfile, CallbackRequest, Trigger
+from automations.models import (
+    DIRECTIONS,
+    EARLY,
+    FIRE_ON_HELP,
+    STATUSES,
+    CallbackProfile,
+    CallbackRequest,
+    Trigger,
+    early_statuses_error,
+)
 from automations.rendering import CALL_PLACEHOLDERS, template_errors
 from connectors.capabilities import Capability, require
 from connectors.errors import ConnectorError
@@ -41,13 +50,23 @@ class TriggerSerializer(serializers.ModelSerializer):
             "directions",
             "action",
             "subject_template",
+            "fire_on",
             "created_at",
             "updated_at",
         ]
         read_only_fields = ["created_at", "updated_at"]
+        extra_kwargs = {"fire_on": {"help_text": FIRE_ON_HELP}}
 
     def validate_connector(self, value):
         return require(value, Capability.TICKETS)  # a trigger opens tickets: else 409
+
+    def validate(self, attrs):
+        instance = self.instance
+        fire_on = attrs.get("fire_on", instance.fire_on if instance else "ended")
+        statuses = attrs.get("statuses", instance.statuses if instance else [])
+        if fire_on in EARLY and statuses:
+            raise serializers.ValidationError({"statuses": early_statuses_error(fire_on)})
+        return attrs
 
     def validate_subject_template(self, value):
         if error := template_errors(value, CALL_PLACEHOLDERS):
@@ -158,7 +177,8 @@ class CallbackRequestSerializer(serializers.ModelSerializer):
 
 
 class TriggerViewSet(TenantScopedViewSet):
-    """Triggers: an ended call matching queues/statuses/directions (empty = any) opens one ticket."""
+    """Triggers: a call matching queues/statuses/directions (empty = any) opens one ticket, at
+    the end (`fire_on` ended) or during the call (ringing / answered, completed at the end)."""
 
     queryset = Trigger.objects.select_related("connector")
     serializer_class = TriggerSerializer

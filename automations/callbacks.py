@@ -2,6 +2,9 @@
 
 Requests are decided one tenant at a time in the order they were requested (duplicates rule,
 age window), then delivered through the outbox (delivery app) as kind "callback".
+A callback is open work for the agent, not a call that happened: CallLog status "callback",
+no end, no duration, `due_at` set (callback_due): Salesforce writes an open Task, SugarCRM a
+planned call, Dynamics 365 a scheduled phone call.
 """
 
 import json
@@ -120,6 +123,7 @@ def callback_plan(request, profile) -> dict:
     match = find_contact(profile.tenant, profile.connector, request.phone)
     lines = [
         f"Callback requested at {request.requested_at:%Y-%m-%d %H:%M %Z}",
+        f"Call back by {callback_due(request, profile):%Y-%m-%d %H:%M %Z}",
         f"Phone: {request.phone}",
         f"Callback list: {request.callback_list}",
         f"Queue: {request.queue or '-'}",
@@ -286,6 +290,15 @@ def enqueue_callback(request: CallbackRequest, profile: CallbackProfile):
     )
 
 
+def callback_due(request: CallbackRequest, profile: CallbackProfile):
+    """When the agent should call back: open work, never a completed call. The request's
+    time (the customer waits from then on); with the profile's age window, by the end of
+    the window (after it the request would no longer be synced)."""
+    if getattr(profile, "sync_method", "") == CallbackProfile.SyncMethod.AGE_WINDOW:
+        return request.requested_at + profile.max_age
+    return request.requested_at
+
+
 def send_callbacks(connector, records) -> list[WriteResult]:
     """Outbox handler: turn leased callback records into CRM phone calls in one batch.
 
@@ -327,6 +340,7 @@ def send_callbacks(connector, records) -> list[WriteResult]:
                 contact_type=plan["contact_type"],
                 queue=request.queue,
                 queue_crm_id=request.profile.crm_queue_id,
+                due_at=callback_due(request, request.profile),
             )
         )
     if logs:

@@ -1,6 +1,14 @@
 from django import forms
 
-from automations.models import STATUSES, CallbackProfile, Trigger
+from automations.models import (
+    EARLY,
+    FIRE_ON,
+    FIRE_ON_HELP,
+    STATUSES,
+    CallbackProfile,
+    Trigger,
+    early_statuses_error,
+)
 from automations.rendering import CALL_PLACEHOLDERS, template_errors
 from automations.services import crm_queues
 from connectors.capabilities import Capability, kinds_with
@@ -46,6 +54,13 @@ class TriggerForm(TenantConnectorMixin, forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         help_text="None ticked = any direction.",
     )
+    fire_on = forms.ChoiceField(
+        label="Open the ticket when the call",
+        choices=FIRE_ON,
+        initial="ended",
+        required=False,  # not sent (an older form): ended, as before
+        help_text=FIRE_ON_HELP,
+    )
 
     class Meta:
         model = Trigger
@@ -53,6 +68,7 @@ class TriggerForm(TenantConnectorMixin, forms.ModelForm):
             "name",
             "connector",
             "active",
+            "fire_on",
             "queues",
             "statuses",
             "directions",
@@ -68,6 +84,15 @@ class TriggerForm(TenantConnectorMixin, forms.ModelForm):
         if error := template_errors(value, CALL_PLACEHOLDERS):
             raise forms.ValidationError(error)
         return value
+
+    def clean_fire_on(self):
+        return self.cleaned_data.get("fire_on") or "ended"
+
+    def clean(self):
+        data = super().clean()
+        if data.get("fire_on") in EARLY and data.get("statuses"):
+            self.add_error("statuses", early_statuses_error(data["fire_on"]))
+        return data
 
 
 class CallbackProfileForm(TenantConnectorMixin, forms.ModelForm):

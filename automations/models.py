@@ -9,11 +9,29 @@ from tenants.scoping import TenantQuerySet, TenantScopedModel
 
 DIRECTIONS = ["in", "out", "internal"]
 STATUSES = ["answered", "missed", "abandoned", "busy"]
+FIRE_ON = [("ringing", "Ringing"), ("answered", "Answered"), ("ended", "Ended")]
+EARLY = ("ringing", "answered")  # fire_on values that open the ticket during the call
+FIRE_ON_HELP = (
+    "When the ticket opens. Ringing or Answered: while the agent is on the call (they see it "
+    "in the activity widget), completed with the call's outcome when it ends; such a trigger "
+    "cannot have statuses, which are known only at the end. Ended: after the call."
+)
+
+
+def early_statuses_error(fire_on: str) -> str:
+    return (
+        f"A trigger on {fire_on} opens the ticket before the call's status is known: "
+        "leave statuses empty, or fire on ended."
+    )
 
 
 class TriggerQuerySet(TenantQuerySet):
     def active(self):
         return self.filter(active=True)
+
+    def early(self):
+        """Triggers that open their ticket while the agent is on the call."""
+        return self.filter(fire_on__in=EARLY)
 
 
 class Trigger(TenantScopedModel):
@@ -36,7 +54,7 @@ class Trigger(TenantScopedModel):
     fire_on = models.CharField(
         max_length=16,
         default="ended",
-        choices=[("ringing", "Ringing"), ("answered", "Answered"), ("ended", "Ended")],
+        choices=FIRE_ON,
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -48,6 +66,16 @@ class Trigger(TenantScopedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def early(self) -> bool:
+        return self.fire_on in EARLY
+
+    def reached(self, call) -> bool:
+        """Whether a call (in progress or not) has reached this early trigger's moment."""
+        if self.fire_on == "answered":
+            return call.answered_at is not None
+        return self.fire_on == "ringing"
 
     def mismatch(self, call) -> str:
         """Why `call` does not match ("" when it does). Empty condition lists mean "any"."""

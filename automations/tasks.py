@@ -3,7 +3,7 @@ from datetime import timedelta
 from celery import shared_task
 from django.utils import timezone
 
-from automations import callbacks
+from automations import callbacks, tickets
 from automations.models import CallbackRequest, CallbackState
 from portal import http
 
@@ -27,3 +27,9 @@ def sweep_callbacks(older_than_seconds: float = 10.0) -> int:
         .distinct()
     )
     return sum(callbacks.process_callback_requests(tenant_id) for tenant_id in tenants)
+
+
+@shared_task(name="automations.sweep_ticket_completions")
+def sweep_ticket_completions() -> int:
+    """Completions of tickets opened during a call whose ticket is synced now (tickets.py)."""
+    return tickets.release_completions()

@@ -1,7 +1,9 @@
-"""Triggers: an ended call matching a trigger's conditions opens one CRM ticket (seed 004).
+"""Triggers: a call matching a trigger's conditions opens one CRM ticket (seed 004).
 
 `fire_triggers` subscribes to calls.signals.calls_decided (AutomationsConfig.ready) and queues
-the tickets through the outbox as kind "ticket"; `send_tickets` delivers them.
+the tickets of `fire_on=ended` triggers through the outbox as kind "ticket"; triggers on ringing
+or answered open theirs during the call and complete them at the end (automations/tickets.py,
+which also holds the senders).
 """
 
 import json
@@ -10,7 +12,7 @@ from types import SimpleNamespace
 
 from django.utils import timezone
 
-from automations.models import Trigger
+from automations.models import EARLY, Trigger
 from automations.rendering import call_description, call_values, render
 from automations.services import (
     DryRunError,
@@ -22,11 +24,11 @@ from automations.services import (
     parse_time,
 )
 from calls.models import Call
-from connectors.errors import ConnectorError
 from connectors.models import ConnectorStatus
-from connectors.types import TicketRequest, WriteResult
+from connectors.types import TicketRequest
 from delivery import outbox
 from delivery.models import SyncRecord, SyncState
+from portal.cache import TTLCache
 from portal.placeholders import TemplateError
 
 TICKET = "ticket"  # the outbox kind (registered in AutomationsConfig.ready)
@@ -84,67 +86,51 @@ def ticket_key(trigger: Trigger, call) -> str:
     return f"cc-{call.tenant_id}-t{trigger.pk}-{call.call_id}"[:255]
 
 
+def ticket_record(trigger: Trigger, call) -> SyncRecord:
+    """One trigger's ticket for one call, as an outbox row: queued, or skipped with a reason."""
+    key = ticket_key(trigger, call)
+    detail = {"trigger": trigger.name, "trigger_id": trigger.pk, "fire_on": trigger.fire_on}
+    row = SyncRecord(
+        tenant_id=call.tenant_id, connector=trigger.connector, kind=TICKET, key=key, call=call
+    )
+    try:
+        plan = ticket_plan(trigger, call)
+    except TemplateError as exc:  # saved before the check: this ticket only
+        row.state, row.reason = SyncState.SKIPPED, "bad_template"
+        row.reason_detail = {**detail, "error": str(exc)[:500]}
+        return row
+    ticket = TicketRequest(
+        key=key,
+        subject=plan["subject"],
+        description=plan["description"],
+        contact_crm_id=plan["contact_crm_id"],
+        contact_type=plan["contact_type"],
+        owner_crm_id=plan["owner_crm_id"],
+    )
+    row.payload, row.match = asdict(ticket), plan["match"]
+    row.reason_detail = {**detail, "owner_source": plan["owner_reason"]}
+    return row
+
+
+def usable_triggers(tenant, *, early: bool):
+    """Active triggers of connectors not switched off: on ringing/answered, or on ended."""
+    triggers = Trigger.objects.for_tenant(tenant).active().select_related("connector", "tenant")
+    triggers = triggers.early() if early else triggers.exclude(fire_on__in=EARLY)
+    return [t for t in triggers if t.connector.status != ConnectorStatus.DISABLED]
+
+
 def fire_triggers(tenant, calls, **_signal) -> list:
-    """Queue one ticket per matching trigger for each ended call (idempotent by ticket_key).
-    A receiver of calls_decided: returns the rows it queued."""
-
-    def ticket_row(trigger, call, key: str, *, reason_detail: dict, **fields) -> SyncRecord:
-        """One trigger's ticket for one call: queued, or skipped with a reason."""
-        return SyncRecord(
-            tenant_id=call.tenant_id,
-            connector=trigger.connector,
-            kind=TICKET,
-            key=key,
-            call=call,
-            reason_detail={"trigger": trigger.name, "trigger_id": trigger.pk, **reason_detail},
-            **fields,
-        )
-
-    triggers = [
-        t
-        for t in Trigger.objects.for_tenant(tenant).active().select_related("connector", "tenant")
-        if t.connector.status != ConnectorStatus.DISABLED
+    """Queue one ticket per matching `ended` trigger for each ended call (idempotent by
+    ticket_key). A receiver of calls_decided: returns the rows it queued. Triggers on ringing
+    or answered opened theirs during the call (automations/tickets.py)."""
+    triggers = usable_triggers(tenant, early=False)
+    records = [
+        ticket_record(trigger, call)
+        for call in calls
+        if call.privacy != "private"  # private calls never reach the CRM, tickets included
+        for trigger in triggers
+        if not trigger.mismatch(call)
     ]
-    records = []
-    for call in calls:
-        if call.privacy == "private":
-            continue  # private calls never reach the CRM, tickets included
-        for trigger in triggers:
-            if trigger.mismatch(call):
-                continue
-            key = ticket_key(trigger, call)
-            try:
-                plan = ticket_plan(trigger, call)
-            except TemplateError as exc:  # saved before the check: this ticket only
-                records.append(
-                    ticket_row(
-                        trigger,
-                        call,
-                        key,
-                        state=SyncState.SKIPPED,
-                        reason="bad_template",
-                        reason_detail={"error": str(exc)[:500]},
-                    )
-                )
-                continue
-            ticket = TicketRequest(
-                key=key,
-                subject=plan["subject"],
-                description=plan["description"],
-                contact_crm_id=plan["contact_crm_id"],
-                contact_type=plan["contact_type"],
-                owner_crm_id=plan["owner_crm_id"],
-            )
-            records.append(
-                ticket_row(
-                    trigger,
-                    call,
-                    key,
-                    payload=asdict(ticket),
-                    match=plan["match"],
-                    reason_detail={"owner_source": plan["owner_reason"]},
-                )
-            )
     if records:
         outbox.enqueue_many(records)
     return records
@@ -224,14 +210,19 @@ def recent_calls(tenant):
     return Call.objects.for_tenant(tenant).order_by("-started_at")[:20]
 
 
-def send_tickets(connector, records: list) -> list[WriteResult]:
-    """Outbox sender of kind "ticket": no batch API, one create per row, each its own result."""
-    results = []
-    for r in records:
-        try:
-            result = connector.create_ticket(TicketRequest(**r.payload))
-            result.key = r.key
-            results.append(result)
-        except ConnectorError as exc:
-            results.append(WriteResult(key=r.key, error=str(exc), permanent=exc.permanent))
-    return results
+LIVE_FOLD_SECONDS = 5.0
+_early_cache = TTLCache("automations:early-triggers", seconds=LIVE_FOLD_SECONDS)
+
+
+def wants_live_fold(tenant, **_signal) -> bool:
+    """A receiver of calls.signals.live_fold_wanted: the tenant has an active trigger on
+    ringing or answered, so its calls in progress are folded at each such event (cached for a
+    few seconds: asked on every ingest request with ringing or answered events)."""
+    return _early_cache.get(
+        tenant.pk, lambda: Trigger.objects.for_tenant(tenant).active().early().exists()
+    )
+
+
+def forget_live_fold(tenant_id: int) -> None:
+    """A trigger was saved or deleted: this process sees the change at once."""
+    _early_cache.forget(tenant_id)

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from calls.folding import END_TYPES
 from calls.models import CallEvent
+from calls.signals import live_fold
 from connectors import registry
 from connectors.capabilities import Capability
 from connectors.models import ConnectorAccount
@@ -34,6 +35,7 @@ COLUMNS = (
     "received_at",
     "folded",
 )
+LIVE_TYPES = ("ringing", "answered")
 DATA_FIELDS = (
     "direction",
     "caller",
@@ -90,8 +92,13 @@ def _kick_after_commit(tenant, inserted, source: str) -> None:
     # Only an end event can lead to a sync decision, so only those ring the fold doorbell at
     # once (a broker publish is the largest cost of a single-event request). Other events are
     # folded with the call's end event (folding reads all of a call's events) or, for calls
-    # still in progress, by the sweeper within seconds.
-    call_ids = sorted({call_id for _pk, call_id, type_ in inserted if type_ in END_TYPES})
+    # still in progress, by the sweeper within seconds (at once for a tenant that wants them
+    # folded live: calls.signals.live_fold).
+    call_ids = {call_id for _pk, call_id, type_ in inserted if type_ in END_TYPES}
+    live = {call_id for _pk, call_id, type_ in inserted if type_ in LIVE_TYPES} - call_ids
+    if live and live_fold(tenant):  # e.g. a trigger opens its ticket at ringing
+        call_ids |= live
+    call_ids = sorted(call_ids)
     tenant_id = tenant.pk
     if call_ids:
         ring("calls.fold_calls", tenant_id, call_ids)

@@ -16,10 +16,14 @@ REASONS = {
     "{margin} s, is already logged",
     "unknown_caller": "not synced: no record in the CRM has the number {phone}, and this "
     "connector's caller matching skips unknown callers",
+    # ticket completions (automations/tickets.py): the ticket stays open in the CRM
+    "not_supported": "not completed: {message}; the ticket stays open in the CRM",
+    "no_ticket": "not completed: {message}",
 }
 SYNCED_TEXT = {
     "call_log": "logged in the CRM",
     "ticket": "ticket created in the CRM",
+    "ticket_complete": "ticket completed in the CRM with the call's outcome",
     "callback": "callback created in the CRM",
 }
 OWNER_SOURCES = {

@@ -15,6 +15,7 @@ from calls.decisions import decide_calls
 from calls.folding import fold
 from calls.late import revise_calls
 from calls.models import Call, CallActivity, CallEvent
+from calls.signals import calls_folded
 from portal.phones import normalize, tail
 from tenants.models import Tenant
 
@@ -111,6 +112,9 @@ def _fold_chunk(tenant, call_ids: list[str]) -> int:
             update_fields=ACTIVITY_FIELDS,
         )
     CallEvent.objects.for_tenant(tenant).filter(id__in=event_ids, folded=False).update(folded=True)
+    progressed = [c for c in calls if c.call_id in fresh and c.decided_at is None]
+    if progressed:  # automations: tickets of triggers on ringing / answered
+        calls_folded.send(sender=None, tenant=tenant, calls=progressed)
     # Events after the decision: re-send the CRM record if what it would say has changed.
     late = [c for c in calls if c.ended and c.decided_at is not None and c.call_id in fresh]
     if late:

@@ -213,6 +213,10 @@ CELERY_BEAT_SCHEDULE["automations-sweep-callbacks"] = {
     "task": "automations.sweep_callbacks",
     "schedule": 15.0,  # callback requests whose processing message was lost
 }
+CELERY_BEAT_SCHEDULE["automations-sweep-ticket-completions"] = {
+    "task": "automations.sweep_ticket_completions",
+    "schedule": 10.0,  # ticket completions whose ticket was synced while the call ended
+}
 CELERY_BEAT_SCHEDULE["contacts.schedule_contact_syncs"] = {
     "task": "contacts.schedule_contact_syncs",
     "schedule": 60.0,  # starts due contact syncs
@@ -257,6 +261,7 @@ CELERY_TASK_ROUTES = {
     "automations.tasks.process_callback_requests": {"queue": "realtime"},
     "calls.sweep": {"queue": "bulk"},
     "automations.sweep_callbacks": {"queue": "bulk"},
+    "automations.sweep_ticket_completions": {"queue": "bulk"},
     "contacts.schedule_contact_syncs": {"queue": "bulk"},
     "jobs.sweep": {"queue": "bulk"},
     "operations.evaluate_alerts": {"queue": "bulk"},

@@ -14,7 +14,10 @@ from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 
+from automations.tickets import TICKET_COMPLETION
+from automations.triggers import TICKET
 from connectors.models import ConnectorAccount
+from delivery.models import SyncRecord, SyncState
 from realtime.models import WidgetToken
 from tenants.models import ORIGIN_RE, Tenant
 
@@ -118,3 +121,34 @@ def create_contact_url(kind: str, instance_url: str, phone: str) -> str:
     if kind == "retailcrm":
         return f"{base}/customers/add"
     return ""
+
+
+@dataclass(frozen=True)
+class TicketLink:
+    label: str  # "Case in Salesforce"
+    url: str
+    completed: bool  # completed with the call's outcome (a trigger on ringing / answered)
+
+
+def call_tickets(tenant, call_id: str) -> list[TicketLink]:
+    """The tickets opened in the CRMs for the agent's current call (`callid`), with a link:
+    those of triggers on ringing / answered appear while the agent is still on the call."""
+    if not call_id:
+        return []
+    rows = SyncRecord.objects.for_tenant(tenant).filter(call__call_id=call_id)
+    done = set(
+        rows.filter(kind=TICKET_COMPLETION, state=SyncState.SYNCED).values_list(
+            "connector_id", "key"
+        )
+    )
+    return [
+        TicketLink(
+            f"{row.connector.provider.ticket_label} in {row.connector.name}",
+            row.crm_record_url,
+            (row.connector_id, row.key) in done,
+        )
+        for row in rows.filter(kind=TICKET, state=SyncState.SYNCED)
+        .exclude(crm_record_url="")
+        .select_related("connector")
+        .order_by("id")
+    ]

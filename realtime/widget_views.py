@@ -20,7 +20,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from realtime import services, widget_create
-from realtime.widget import TokenError, create_links, frame_ancestors, verify_token
+from realtime.widget import TokenError, call_tickets, create_links, frame_ancestors, verify_token
 
 MAX_PARAM = 200
 CALL_PARAMS = ("direction", "callid", "activity")
@@ -78,6 +78,7 @@ def _page(request, tenant, data, matches, *, notice="", error="", status=200):
         **{name: _param(data, name) for name in CALL_PARAMS},
         "token": data.get("token") or "",
         "rows": rows,
+        "tickets": call_tickets(tenant, _param(data, "callid")),
         "offers": offers,
         "create_links": links,
         "notice": notice,
