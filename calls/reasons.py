@@ -16,11 +16,15 @@ REASONS = {
     "{margin} s, is already logged",
     "unknown_caller": "not synced: no record in the CRM has the number {phone}, and this "
     "connector's caller matching skips unknown callers",
+    "unsupported_channel": "not synced: {crm} cannot hold {channel} interactions",
+    "channel_off": "not synced: the {channel} channel is turned off for this connector "
+    "(call sync settings, channels)",
 }
 SYNCED_TEXT = {
     "call_log": "logged in the CRM",
     "ticket": "ticket created in the CRM",
     "callback": "callback created in the CRM",
+    "interaction_log": "logged in the CRM",
 }
 OWNER_SOURCES = {
     "mapped": "owner: the agent's mapped CRM user",
