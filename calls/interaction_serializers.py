@@ -5,8 +5,14 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from calls.interaction_decisions import INTERACTION_LOG
-from calls.interaction_validation import CHOICES, LONG_FIELDS, MAX_BATCH, MAX_TAG, MAX_TAGS
-from calls.interaction_validation import TEXT_FIELDS
+from calls.interaction_validation import (
+    CHOICES,
+    LONG_FIELDS,
+    MAX_BATCH,
+    MAX_TAG,
+    MAX_TAGS,
+    TEXT_FIELDS,
+)
 from calls.models import Interaction
 from calls.serializers import NO_CONNECTOR, SyncDetailSerializer, SyncSerializer
 from delivery.models import DeliveryAttempt, SyncRecord

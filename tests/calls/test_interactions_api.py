@@ -5,7 +5,6 @@ import pytest
 from calls.models import CallSyncSettings, Interaction
 from contacts.models import UserMapping
 from delivery.models import SyncRecord
-from tests.calls.fakes_interactions import ix_connector, ix_crm  # noqa: F401 (fixtures)
 from tests.contacts.helpers import make_contact
 
 URL = "/api/v1/interactions/"
