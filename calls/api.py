@@ -8,8 +8,8 @@ from rest_framework.response import Response
 
 from calls import ingest, signing
 from calls.daktela import activity_channel, daktela_events, daktela_interaction
-from calls.interactions import store_interactions
 from calls.filters import FILTERS, CallFilter
+from calls.interactions import store_interactions
 from calls.models import Call, CallEvent, CallSyncSettings
 from calls.retry import retry_call
 from calls.serializers import (
