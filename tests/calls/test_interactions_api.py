@@ -154,3 +154,14 @@ def test_no_connector_entry(api, post, tenant):
     pk = Interaction.objects.for_tenant(tenant).get().pk
     (sync,) = api.get(URL + f"{pk}/").json()["sync"]
     assert sync["reason"] == "no_connector" and sync["kind"] == "interaction_log"
+
+
+def test_openapi_describes_interactions(client):
+    schema = client.get("/api/schema/", {"format": "json"}).json()
+    paths = schema["paths"]
+    post = paths["/api/v1/interactions/"]["post"]
+    body = post["requestBody"]["content"]["application/json"]["schema"]
+    assert "202" in post["responses"] and len(body["oneOf"]) == 2
+    params = {p["name"] for p in paths["/api/v1/interactions/"]["get"]["parameters"]}
+    assert {"channel", "address", "agent_email", "since", "until"} <= params
+    assert "/api/v1/interactions/{id}/" in paths
