@@ -9,6 +9,7 @@
    10,000 ended calls (one `ended` event each, 1000 per request) for a tenant with one
    Salesforce connector pointing at the Salesforce simulator (50 ms added per request), and
    waits until every call is synced: prints elapsed seconds and the CRM requests used.
+3. Interactions (email, chat, SMS) per second, single and 100 per request (--skip-interactions).
 Targets: >= 500 ev/s single, >= 3,000 ev/s batched, 10,000 calls < 60 s, <= 1 request/100 calls.
 """
 
@@ -367,6 +368,95 @@ def e2e_phase(port: int, args) -> dict:
     }
 
 
+# --- interactions (email, chat, SMS): POST /api/v1/interactions/ ---------------------------------
+
+
+def interaction(prefix: str, i: int) -> dict:
+    channel = ("email", "chat", "sms")[i % 3]
+    address = f"c{i % 5000}@example.com" if channel == "email" else f"+42077{i % 10_000_000:07d}"
+    return {
+        "interaction_id": f"{prefix}-{i}",
+        "channel": channel,
+        "direction": "in",
+        "address": address,
+        "queue": "Support",
+        "agent_email": "j.doe@acme.com",
+        "started_at": "2026-11-20T10:00:05+01:00",
+        "ended_at": "2026-11-20T10:09:00+01:00",
+        "subject": "Refund",
+        "body": "Where is my refund? " * 10,
+    }
+
+
+class InteractionClient(Client):
+    """A Client that posts to the interactions endpoint."""
+
+    def run(self):
+        conn = connect(self.port)
+        headers = {"Authorization": f"Bearer {self.key}", "Content-Type": "application/json"}
+        for body in self.bodies:
+            try:
+                conn.request("POST", "/api/v1/interactions/", body, headers)
+                response = conn.getresponse()
+                data = response.read()
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                conn = connect(self.port)
+                self.errors += 1
+                continue
+            if response.status != 202:
+                self.errors += 1
+            else:
+                self.accepted += json.loads(data)["accepted"]
+
+
+def fire_interactions(port: int, key: str, bodies: list[bytes], threads: int):
+    clients = [InteractionClient(port, key, bodies[i::threads]) for i in range(threads)]
+    start = time.perf_counter()
+    for c in clients:
+        c.start()
+    for c in clients:
+        c.join()
+    elapsed = time.perf_counter() - start
+    return elapsed, sum(c.accepted for c in clients), sum(c.errors for c in clients)
+
+
+def interactions_phase(port: int, args) -> dict:
+    """Interactions per second, single and 100 per request (targets 500 / 3,000); the workers
+    are not running, so only the API (validation + one upsert per request) is measured."""
+    tenant, key = setup_tenant("bench-interactions")
+    run = uuid.uuid4().hex[:8]
+    singles = [json.dumps(interaction(f"s{run}", i)).encode() for i in range(args.single)]
+    fire_interactions(port, key, singles[:200], args.threads)  # warm up
+    elapsed, accepted, errors = fire_interactions(port, key, singles[200:], args.threads)
+    batches = [
+        json.dumps([interaction(f"b{run}-{b}", i) for i in range(100)]).encode()
+        for b in range(args.batches)
+    ]
+    b_elapsed, b_accepted, b_errors = fire_interactions(port, key, batches, args.threads)
+    return {
+        "single_per_s": round(accepted / elapsed),
+        "single_errors": errors,
+        "batched_per_s": round(b_accepted / b_elapsed),
+        "batched_errors": b_errors,
+        "tenant": tenant,
+    }
+
+
+def report_interactions(port: int, args) -> None:
+    from portal.celery import app
+
+    result = interactions_phase(port, args)
+    app.control.purge()  # the decision doorbells are not part of the next phase
+    result.pop("tenant").delete()
+    print(
+        f"interactions: single {result['single_per_s']}/s ({result['single_errors']} errors); "
+        f"batched {result['batched_per_s']}/s ({result['batched_errors']} errors); "
+        f"targets 500 / 3,000; machine load {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs",
+        flush=True,
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--single", type=int, default=6000, help="single-event requests")
@@ -380,6 +470,7 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=180)
     parser.add_argument("--skip-ingest", action="store_true")
     parser.add_argument("--skip-e2e", action="store_true")
+    parser.add_argument("--skip-interactions", action="store_true")
     args = parser.parse_args()
 
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
@@ -415,6 +506,8 @@ def main() -> None:
                 f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs",
                 flush=True,
             )
+        if not args.skip_interactions:
+            report_interactions(port, args)
         if not args.skip_e2e:
             result = e2e_phase(port, args)
             result.pop("tenant").delete()

@@ -7,8 +7,9 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from calls import ingest, signing
-from calls.daktela import daktela_events
+from calls.daktela import activity_channel, daktela_events, daktela_interaction
 from calls.filters import FILTERS, CallFilter
+from calls.interactions import store_interactions
 from calls.models import Call, CallEvent, CallSyncSettings
 from calls.retry import retry_call
 from calls.serializers import (
@@ -76,6 +77,7 @@ class DaktelaEventsView(TenantAPIView):
                 "Clid",
                 "Direction",
                 "AgentEmail",
+                "Type",
                 "access_token",
             )
         ],
@@ -88,6 +90,10 @@ class DaktelaEventsView(TenantAPIView):
                 signing.check_request(self.tenant, request)
             except signing.SignatureError as exc:
                 raise ApiError(401, "invalid_signature", str(exc))
+        if channel := activity_channel(request.query_params):  # EMAIL / CHAT / SMS
+            item = daktela_interaction(request.query_params, self.tenant, channel)
+            accepted, duplicates = store_interactions(self.tenant, [item], source="daktela")
+            return Response({"accepted": accepted, "duplicates": duplicates}, status=202)
         events = daktela_events(request.query_params, self.tenant)
         accepted, _dups = ingest.store_events(self.tenant, events, source="daktela")
         new = 1 if accepted else 0  # counted per activity: the form is one activity

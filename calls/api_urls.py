@@ -2,9 +2,11 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from calls.api import CallEventsView, CallSyncSettingsView, CallViewSet, DaktelaEventsView
+from calls.interaction_api import InteractionViewSet
 
 router = SimpleRouter()
 router.register("calls", CallViewSet, basename="call")
+router.register("interactions", InteractionViewSet, basename="interaction")
 
 urlpatterns = [
     path("call-events/", CallEventsView.as_view(), name="call-events"),

@@ -3,6 +3,7 @@ from django import forms
 from calls.decisions import TEMPLATE_FIELDS, check_template
 from calls.models import CallSyncSettings
 from calls.models.call import DIRECTIONS, STATUSES
+from calls.models.sync import CHANNELS
 from delivery.models import SyncState
 
 
@@ -33,6 +34,14 @@ class CallFilterForm(forms.Form):
 
 
 class CallSyncSettingsForm(forms.ModelForm):
+    channels = forms.MultipleChoiceField(
+        required=False,
+        choices=[(c, c) for c in CHANNELS],
+        widget=forms.CheckboxSelectMultiple,
+        label="Channels logged into this CRM",
+        help_text="Interactions (email, chat, SMS) of an unchecked channel are not logged.",
+    )
+
     class Meta:
         model = CallSyncSettings
         fields = [
@@ -42,6 +51,7 @@ class CallSyncSettingsForm(forms.ModelForm):
             "default_owner_crm_id",
             "sync_unclassified",
             "subject_template",
+            "channels",
         ]
         labels = {
             "enabled": "Log calls to this CRM",

@@ -19,12 +19,16 @@ REASONS = {
     # ticket completions (automations/tickets.py): the ticket stays open in the CRM
     "not_supported": "not completed: {message}; the ticket stays open in the CRM",
     "no_ticket": "not completed: {message}",
+    "unsupported_channel": "not synced: {crm} cannot hold {channel} interactions",
+    "channel_off": "not synced: the {channel} channel is turned off for this connector "
+    "(call sync settings, channels)",
 }
 SYNCED_TEXT = {
     "call_log": "logged in the CRM",
     "ticket": "ticket created in the CRM",
     "ticket_complete": "ticket completed in the CRM with the call's outcome",
     "callback": "callback created in the CRM",
+    "interaction_log": "logged in the CRM",
 }
 OWNER_SOURCES = {
     "mapped": "owner: the agent's mapped CRM user",

@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from calls.decisions import check_template
 from calls.models import Call, CallEvent, CallSyncSettings
+from calls.models.sync import CHANNELS
 from calls.reasons import match_text, reason_text
 from calls.validation import CHOICES, ID_FIELDS, INT_FIELDS, TEXT_FIELDS
 from delivery.models import DeliveryAttempt, SyncRecord
@@ -240,7 +241,16 @@ class CallSyncSettingsSerializer(serializers.ModelSerializer):
             "default_owner_crm_id",
             "sync_unclassified",
             "subject_template",
+            "channels",
         ]
+
+    def validate_channels(self, value):
+        if not isinstance(value, list) or not all(isinstance(c, str) for c in value):
+            raise serializers.ValidationError("A list of channels.")
+        unknown = [c for c in value if c not in CHANNELS]
+        if unknown:
+            raise serializers.ValidationError(f"Unknown channel(s) {unknown}: one of {CHANNELS}.")
+        return [c for c in CHANNELS if c in value]  # stored in the canonical order, no repeats
 
     def validate_subject_template(self, value):
         problem = check_template(value)

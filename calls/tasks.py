@@ -13,6 +13,7 @@ from django.core.cache import cache
 
 from calls import services
 from calls.ingest import event_dict
+from calls.interaction_tasks import decide_interactions, sweep_interactions  # noqa: F401 (register)
 from calls.models import CallEvent
 from connectors import breaker
 from connectors.capabilities import Capability

@@ -1,12 +1,16 @@
 from django.urls import path
 
-from calls import settings_views, views
+from calls import interaction_views, settings_views, views
 
 urlpatterns = [
     path("", views.index, name="index"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/retry/", views.retry, name="retry"),
+    path("interactions/", interaction_views.index, name="interactions"),
+    path("interactions/retry/", interaction_views.retry_filtered, name="interactions_retry"),
+    path("interactions/<int:pk>/", interaction_views.detail, name="interaction_detail"),
+    path("interactions/<int:pk>/retry/", interaction_views.retry, name="interaction_retry"),
     path("settings/", settings_views.settings_index, name="settings"),
     path("settings/<int:pk>/", settings_views.connector_settings, name="connector_settings"),
     path("settings/secrets/", settings_views.secret_generate, name="secret_generate"),

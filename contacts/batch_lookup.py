@@ -15,6 +15,7 @@ still gets its calls logged. What is found is stored; numbers still unknown ente
 negative cache. Strict, as delivery needs: a CRM that did not answer raises ConnectorError.
 """
 
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from connectors.types import CONTACT
@@ -124,3 +125,23 @@ MATCH_FIELDS = (
     "owner_crm_id",
     "crm_modified_at",
 )
+
+
+def stored_email_matches(account, emails, order, source: str = LOCAL) -> dict[str, list[Match]]:
+    """Lowercased e-mail -> the connector's stored records with it (Contact.email, compared
+    case-insensitively), best first as stored_matches(); one query (interactions' matching)."""
+    keys = {e.strip().lower() for e in emails if e and e.strip()}
+    if not keys:
+        return {}
+    order = list(order or [CONTACT])
+    rows = (
+        Contact.objects.for_tenant(account.tenant_id)
+        .filter(connector=account, type__in=order)
+        .annotate(email_l=Lower("email"))
+        .filter(email_l__in=keys)
+        .only(*MATCH_FIELDS)
+    )
+    found: dict[str, list[Match]] = {}
+    for contact in rows:
+        found.setdefault(contact.email_l, []).append(match_of(contact, source))
+    return {email: best_first(matches, order) for email, matches in found.items()}

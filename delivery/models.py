@@ -53,6 +53,14 @@ class SyncRecord(TenantScopedModel):
     call = models.ForeignKey(
         "calls.Call", null=True, blank=True, on_delete=models.CASCADE, related_name="sync_records"
     )
+    # The email / chat / SMS the write is about (interaction logs), lazy like `call`.
+    interaction = models.ForeignKey(
+        "calls.Interaction",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="sync_records",
+    )
     payload = models.JSONField(default=dict, blank=True)
     state = models.CharField(max_length=16, choices=SyncState.choices, default=SyncState.PENDING)
     reason = models.CharField(max_length=32, blank=True, default="")

@@ -209,6 +209,10 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(LOCAL_DIR / "celerybeat-schedule")
 # Periodic jobs. Each app adds its own entry here (task name -> schedule in seconds).
 CELERY_BEAT_SCHEDULE: dict = {}
 CELERY_BEAT_SCHEDULE["calls-sweep"] = {"task": "calls.sweep", "schedule": 5.0}
+CELERY_BEAT_SCHEDULE["calls-sweep-interactions"] = {
+    "task": "calls.sweep_interactions",
+    "schedule": 10.0,  # interactions whose decision doorbell was lost
+}
 CELERY_BEAT_SCHEDULE["automations-sweep-callbacks"] = {
     "task": "automations.sweep_callbacks",
     "schedule": 15.0,  # callback requests whose processing message was lost
@@ -260,6 +264,8 @@ CELERY_TASK_ROUTES = {
     "calls.send_call_event": {"queue": "realtime"},
     "automations.tasks.process_callback_requests": {"queue": "realtime"},
     "calls.sweep": {"queue": "bulk"},
+    "calls.sweep_interactions": {"queue": "bulk"},
+    "calls.decide_interactions": {"queue": "realtime"},
     "automations.sweep_callbacks": {"queue": "bulk"},
     "automations.sweep_ticket_completions": {"queue": "bulk"},
     "contacts.schedule_contact_syncs": {"queue": "bulk"},

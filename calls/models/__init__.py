@@ -2,6 +2,7 @@
 
 from calls.models.call import Call, CallActivity, CallEvent, CallQuerySet
 from calls.models.callers import CreatedCaller
+from calls.models.interaction import Interaction
 from calls.models.signing import WebhookSecret
 from calls.models.sync import CallSyncSettings
 
@@ -12,5 +13,6 @@ __all__ = [
     "CallQuerySet",
     "CallSyncSettings",
     "CreatedCaller",
+    "Interaction",
     "WebhookSecret",
 ]

@@ -8,6 +8,7 @@ from connectors import registry
 from connectors.models import ConnectorStatus
 from portal import cache as ttl_cache
 from tests.calls.fakes import FakeConnector, FakeCRM
+from tests.calls.fakes_interactions import ix_connector, ix_crm  # noqa: F401 (fixtures)
 from tests.factories import make_connector
 
 _ids = itertools.count(1)

@@ -1,5 +1,6 @@
 from calls import signing
 from calls.models import Call
+from tests.calls import isolation_interactions
 from tests.factories import make_connector
 
 
@@ -43,3 +44,7 @@ NOT_LISTS = {
     "for_tenant (calls.stats); no foreign row can be named on it",
     "calls:secret_generate": "POST: makes a signing secret for the tenant, then shows it once",
 }
+
+CASES |= isolation_interactions.CASES
+LIST_CASES |= isolation_interactions.LIST_CASES
+NOT_LISTS |= isolation_interactions.NOT_LISTS

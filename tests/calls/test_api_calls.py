@@ -94,6 +94,7 @@ def test_call_sync_settings_get_put(api, fake_connector):
         "default_owner_crm_id": "",
         "sync_unclassified": False,
         "subject_template": "{direction} call {phone}",
+        "channels": ["call", "email", "chat", "sms"],
     }
     new = {
         "enabled": False,
@@ -102,6 +103,7 @@ def test_call_sync_settings_get_put(api, fake_connector):
         "default_owner_crm_id": "005X",
         "sync_unclassified": True,
         "subject_template": "{direction} call with {phone} ({queue})",
+        "channels": ["call", "email"],
     }
     assert api.put(url, new, format="json").json() == new
     assert api.get(url).json() == new
