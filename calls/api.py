@@ -6,8 +6,8 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from calls import ingest, signing
-from calls.daktela import activity_channel, daktela_events, daktela_interaction
+from calls import daktela, ingest, signing
+from calls.daktela_channels import activity_channel, daktela_interaction
 from calls.filters import FILTERS, CallFilter
 from calls.interactions import store_interactions
 from calls.models import Call, CallEvent, CallSyncSettings
@@ -94,9 +94,8 @@ class DaktelaEventsView(TenantAPIView):
             item = daktela_interaction(request.query_params, self.tenant, channel)
             accepted, duplicates = store_interactions(self.tenant, [item], source="daktela")
             return Response({"accepted": accepted, "duplicates": duplicates}, status=202)
-        events = daktela_events(request.query_params, self.tenant)
-        accepted, _dups = ingest.store_events(self.tenant, events, source="daktela")
-        new = 1 if accepted else 0  # counted per activity: the form is one activity
+        # completed from Daktela's API before it is stored (calls/daktela.py)
+        new = daktela.receive(request.query_params, self.tenant)  # counted per activity
         return Response({"accepted": new, "duplicates": 1 - new}, status=202)
 
 

@@ -2,20 +2,62 @@
 
 platforms/daktela/adapter.py turns the form into call-event dicts; here they are validated as
 any other call events, in the tenant's time zone.
+
+Completion (issue 15): when the tenant has an enabled Daktela account, the activity is read
+from Daktela's API by `ActivityID` before the events are stored, so the call is decided with
+the caller, direction, agent and queue the URL lacks (the form's own values win). Daktela's
+events module does not resend a GET that failed, so a Daktela failure never fails the GET:
+
+- Daktela unreachable / 5xx / 429 (transient): the ringing and answered events are stored now
+  (the call exists, not ended, so nothing is decided) and `calls.complete_daktela_activity`
+  retries the completion with backoff; it stores the end event completed, or after the last
+  try with what the URL had. A broker that takes no message: the end event is stored at once.
+- Daktela refuses (bad token, no rights: permanent): the events are stored with what the URL
+  had and the account's `last_error` says what to fix.
 """
 
-from datetime import UTC, datetime
+import logging
 
 from rest_framework.exceptions import ValidationError
 
-from calls.interaction_validation import validate_interaction
+from calls import ingest
 from calls.validation import validate_events
+from connectors.errors import ConnectorError
 from platforms.daktela.adapter import form_events
+from platforms.models import ContactCenterAccount
+from platforms.registry import platform_for
+from portal.celery import publish
+
+log = logging.getLogger(__name__)
+
+FORM_PARAMS = (
+    "ID",
+    "ActivityID",
+    "CallType",
+    "QueueStart",
+    "RingingStart",
+    "CallStart",
+    "CallEnd",
+    "Answered",
+    "Duration",
+    "WaitTime",
+    "QueueId",
+    "Clid",
+    "Direction",
+    "AgentEmail",
+    "Type",
+)
+COMPLETE_TASK = "calls.complete_daktela_activity"
+COMPLETE_RETRIES = 5  # 30 s, 1, 2, 4, 8 min: about a quarter of an hour
 
 
-def daktela_events(params, tenant) -> list[dict]:
+class CompletionDelayed(Exception):
+    """Daktela could not be asked now (transient); the completion is retried later."""
+
+
+def daktela_events(params, tenant, completed: dict | None = None) -> list[dict]:
     """Validated events for one activity; raises ValidationError naming the bad parameter."""
-    events = form_events(params, tenant.zone)
+    events = form_events(params, tenant.zone, completed)
     try:
         return validate_events(events)
     except ValidationError as exc:  # map back to one flat error naming the event field
@@ -24,73 +66,61 @@ def daktela_events(params, tenant) -> list[dict]:
         raise ValidationError(first)
 
 
-# --- Type EMAIL / CHAT / SMS: the activity is an interaction (calls/interactions.py) ---------
-
-INTERACTION_TYPES = {"EMAIL": "email", "CHAT": "chat", "SMS": "sms"}
-FORM_NAMES = {  # interaction field -> the form parameter it comes from (for error messages)
-    "interaction_id": "ActivityID",
-    "channel": "Type",
-    "direction": "Direction",
-    "address": "Clid",
-    "started_at": "CallStart",
-    "ended_at": "CallEnd",
-    "queue": "QueueId",
-    "agent_email": "AgentEmail",
-    "disposition": "CallType",
-}
+def daktela_account(tenant):
+    """The tenant's enabled Daktela account (the oldest), or None."""
+    accounts = ContactCenterAccount.objects.for_tenant(tenant).filter(enabled=True, kind="daktela")
+    return accounts.order_by("pk").first()
 
 
-def activity_channel(params) -> str:
-    """'' for a call (Type absent or CALL), else the interaction channel; 400 when unknown."""
-    raw = _form_value(params, "Type").upper()
-    if raw in ("", "CALL"):
-        return ""
-    if raw not in INTERACTION_TYPES:
-        raise ValidationError({"Type": ["One of: CALL, EMAIL, CHAT, SMS."]})
-    return INTERACTION_TYPES[raw]
+def completion(account, activity_id: str) -> dict:
+    """What Daktela says of the activity (ActivityDetails.event), {} when it has none or
+    refuses (recorded on the account); raises CompletionDelayed on a transient failure."""
+    try:
+        details = platform_for(account).complete_activity(activity_id)
+    except ConnectorError as exc:
+        if not exc.permanent:
+            raise CompletionDelayed(str(exc)) from exc
+        log.warning("daktela completion refused for %s: %s", account.pk, exc)
+        ContactCenterAccount.objects.for_tenant(account.tenant_id).filter(pk=account.pk).update(
+            last_error=str(exc)[:1000]
+        )
+        return {}
+    return details.event if details is not None else {}
 
 
-def daktela_interaction(params, tenant, channel: str) -> dict:
-    """The validated interaction of one email / chat / SMS activity (idempotent by ActivityID)."""
-    direction = _form_value(params, "Direction").lower()
-    activity_id = _form_value(params, "ActivityID")
-    item = {
-        "interaction_id": f"daktela:{activity_id}" if activity_id else "",
-        "channel": channel,
-        "direction": "out" if direction.startswith("out") else "in",
-        "address": _form_value(params, "Clid"),
-        "started_at": _form_time(params, ("CallStart", "RingingStart", "QueueStart"), tenant),
-        "ended_at": _form_time(params, ("CallEnd",), tenant),
-        "queue": _form_value(params, "QueueId"),
-        "agent_email": _form_value(params, "AgentEmail"),
-        "disposition": _form_value(params, "CallType"),
-    }
-    if not item["started_at"]:
-        item["started_at"] = item["ended_at"]
-    clean, errors = validate_interaction(item, tenant.default_region)
-    if errors:
-        raise ValidationError({FORM_NAMES.get(k, k): v for k, v in errors.items()})
-    return clean
+def receive(params, tenant) -> int:
+    """Store one events-module GET (completed from Daktela's API); 1 when the activity is new."""
+    form = {k: params[k] for k in FORM_PARAMS if params.get(k) not in (None, "")}
+    events = daktela_events(form, tenant)  # the URL alone: a bad parameter is a 400 before any
+    account = daktela_account(tenant) if form.get("ActivityID") else None
+    if account is None:
+        return _store(tenant, events)
+    try:
+        completed = completion(account, form["ActivityID"])
+    except CompletionDelayed as exc:
+        log.info("daktela activity %s completed later: %s", form["ActivityID"], exc)
+        accepted = _store(tenant, events[:-1])  # the call is open: not decided yet
+        if not publish(COMPLETE_TASK, tenant.pk, account.pk, form):
+            _store(tenant, events[-1:])  # no broker: decide with what the URL had
+        return accepted or 0
+    return _store(tenant, daktela_events(form, tenant, completed) if completed else events)
 
 
-def _form_value(params, name: str) -> str:
-    raw = (params.get(name) or "").strip()
-    if not raw or (raw.startswith("{") and raw.endswith("}")) or "\x00" in raw:
-        return ""  # an unset Daktela placeholder arrives literally
-    return raw
-
-
-def _form_time(params, names, tenant) -> str:
-    """The first given of `names` as ISO 8601 (no offset: the tenant's zone; digits: unix)."""
-    for name in names:
-        raw = _form_value(params, name)
-        if not raw:
-            continue
+def complete_later(tenant, account_id: int, form: dict, last_try: bool) -> bool:
+    """The Celery task's work: store the activity's events completed; False to retry."""
+    account = ContactCenterAccount.objects.for_tenant(tenant).filter(pk=account_id).first()
+    completed: dict = {}
+    if account is not None and account.enabled:
         try:
-            parsed = datetime.fromisoformat(raw.replace("T", " ", 1))
-        except ValueError:
-            if not (raw.isdigit() and len(raw) <= 12):
-                return raw  # validation names it
-            parsed = datetime.fromtimestamp(int(raw), tz=UTC)
-        return (parsed if parsed.tzinfo else parsed.replace(tzinfo=tenant.zone)).isoformat()
-    return ""
+            completed = completion(account, form["ActivityID"])
+        except CompletionDelayed as exc:
+            if not last_try:
+                return False
+            log.warning("daktela activity %s not completed: %s", form["ActivityID"], exc)
+    _store(tenant, daktela_events(form, tenant, completed))
+    return True
+
+
+def _store(tenant, events: list[dict]) -> int:
+    accepted, _dups = ingest.store_events(tenant, events, source="daktela") if events else (0, 0)
+    return 1 if accepted else 0

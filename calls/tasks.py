@@ -11,7 +11,7 @@ import logging
 from celery import shared_task
 from django.core.cache import cache
 
-from calls import services
+from calls import daktela, services
 from calls.ingest import event_dict
 from calls.interaction_tasks import decide_interactions, sweep_interactions  # noqa: F401 (register)
 from calls.models import CallEvent
@@ -22,6 +22,7 @@ from connectors.models import ConnectorAccount
 from delivery import outbox
 from portal import http
 from portal.celery import ring_once
+from tenants.models import Tenant
 
 log = logging.getLogger(__name__)
 
@@ -75,3 +76,21 @@ def send_call_event(connector_id: int, event_pk: int) -> None:
             connector.send_call_event(event_dict(event))
     except ConnectorError as exc:
         log.warning("call event %s to connector %s failed: %s", event.event_id, connector_id, exc)
+
+
+@shared_task(name=daktela.COMPLETE_TASK)
+def complete_daktela_activity(tenant_id: int, account_id: int, form: dict, attempt: int = 0):
+    """An events-module GET whose Daktela completion failed transiently (calls/daktela.py):
+    tried again with backoff; stores the end event (completed, else as the URL had it)."""
+    tenant = Tenant.objects.filter(pk=tenant_id).first()
+    if tenant is None:
+        return
+    last = attempt >= daktela.COMPLETE_RETRIES
+    if daktela.complete_later(tenant, account_id, form, last_try=last):
+        return
+    args = (tenant_id, account_id, form, attempt + 1)
+    try:
+        complete_daktela_activity.apply_async(args, countdown=30 * 2**attempt)
+    except Exception:  # no broker for the next try: store what the URL had now
+        log.exception("daktela completion not rescheduled")
+        daktela.complete_later(tenant, account_id, form, last_try=True)

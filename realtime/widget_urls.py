@@ -2,9 +2,10 @@
 
 from django.urls import path
 
-from realtime.widget_views import activity_widget, activity_widget_create
+from realtime.widget_views import activity_widget, activity_widget_call, activity_widget_create
 
 urlpatterns = [
     path("activity/", activity_widget, name="activity-widget"),
     path("activity/create/", activity_widget_create, name="activity-widget-create"),
+    path("activity/call/", activity_widget_call, name="activity-widget-call"),
 ]

@@ -19,7 +19,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from realtime import services, widget_create
+from realtime import services, widget_call, widget_create
 from realtime.widget import TokenError, call_tickets, create_links, frame_ancestors, verify_token
 
 MAX_PARAM = 200
@@ -81,6 +81,8 @@ def _page(request, tenant, data, matches, *, notice="", error="", status=200):
         "tickets": call_tickets(tenant, _param(data, "callid")),
         "offers": offers,
         "create_links": links,
+        # the Call link: a signed-in agent only (a token names a tenant, not an agent)
+        "can_call": not data.get("token") and bool(rows) and widget_call.can_call(tenant),
         "notice": notice,
         "error": error,
     }
@@ -117,3 +119,17 @@ def activity_widget_create(request):
         return _page(request, tenant, request.POST, result.matches, notice=result.message)
     matches = services.find_matches(tenant, clid)
     return _page(request, tenant, request.POST, matches, error=result.message, status=400)
+
+
+@require_POST
+@xframe_options_exempt
+def activity_widget_call(request):
+    """Place a call to one of the caller's numbers for the signed-in agent (session + CSRF)."""
+    tenant, refused = _tenant(request, None)
+    if refused:
+        return refused
+    outcome = widget_call.place(tenant, request.user, _param(request.POST, "number"))
+    matches = services.find_matches(tenant, _clid(request.POST))
+    if outcome.ok:
+        return _page(request, tenant, request.POST, matches, notice=outcome.message)
+    return _page(request, tenant, request.POST, matches, error=outcome.message, status=400)

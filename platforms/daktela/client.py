@@ -107,6 +107,24 @@ class DaktelaClient:
         status, _ = self.call("DELETE", f"contacts/{quote(name, safe='')}", ok_status=(404,))
         return status != 404
 
+    def get_activity(self, name: str) -> dict | None:
+        """One activity (`/activities/{name}.json`, its call / e-mail / chat as `item`); None
+        when Daktela has no activity of that name."""
+        status, result = self.call("GET", f"activities/{quote(name, safe='')}", ok_status=(404,))
+        return None if status == 404 or not isinstance(result, dict) else result
+
+    def get_call(self, id_call: str) -> dict | None:
+        """One call (`/activitiesCall/{id_call}.json`); None when Daktela has no such call."""
+        path = f"activitiesCall/{quote(id_call, safe='')}"
+        status, result = self.call("GET", path, ok_status=(404,))
+        return None if status == 404 or not isinstance(result, dict) else result
+
+    def place_call(self, payload: dict) -> dict:
+        """Originate a call for a user (`POST /activitiesCall.json`): the user's phone rings,
+        then Daktela dials `number`. Returns the new call (its `id_call`)."""
+        _status, result = self.call("POST", "activitiesCall", json=payload)
+        return result if isinstance(result, dict) else {}
+
     def list_users(self, take: int = 1000) -> list[dict]:
         users, skip = [], 0
         while True:

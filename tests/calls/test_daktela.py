@@ -6,7 +6,8 @@ URL = "/api/v1/call-events/daktela/"
 PARAMS = {
     "ID": "1WS.58184",
     "ActivityID": "activities_181s-d845",
-    "CallType": "in",
+    "CallType": "Complaint",
+    "Direction": "in",
     "QueueStart": "2026-11-20 10:00:00",
     "RingingStart": "2026-11-20 10:00:03",
     "CallStart": "2026-11-20 10:00:10",

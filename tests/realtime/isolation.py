@@ -54,4 +54,7 @@ NOT_LISTS = {
     "realtime:widget",
     "activity-widget-create": "POST: creates the caller in one of the tenant's CRMs (a foreign "
     "connector id is a 404: tests/realtime/test_identity_widget.py) and re-renders the widget",
+    "activity-widget-call": "POST: places a call through the signed-in user's own tenant's "
+    "platform for its own user mapping (another tenant's user reaches none of this tenant's: "
+    "tests/platforms/test_daktela_click_to_call.py) and re-renders the widget",
 }
