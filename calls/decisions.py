@@ -225,6 +225,7 @@ def subject_for(call, template: str) -> str:
         "agent": call.agent_email or call.agent_id,
         "status": call.status,
         "duration": call.duration_seconds,
+        "disposition": call.disposition,
     }
     subject = placeholders.render(template, values, max_length=255)
     if call.status and call.status != "answered":
@@ -257,10 +258,24 @@ def _call_log(call, conf, owner: str, contact: str) -> CallLog:
         contact_crm_id=contact,
         queue=call.queue,
         recording_url=call.recording_url,
+        # The wrap-up: each connector writes it to its CRM's own fields, else the description.
+        notes=call.notes,
+        disposition=call.disposition,
+        tags=list(call.tags or []),
     )
 
 
-TEMPLATE_FIELDS = ("direction", "phone", "caller", "callee", "queue", "agent", "status", "duration")
+TEMPLATE_FIELDS = (
+    "direction",
+    "phone",
+    "caller",
+    "callee",
+    "queue",
+    "agent",
+    "status",
+    "duration",
+    "disposition",
+)
 
 
 def check_template(template: str) -> str:

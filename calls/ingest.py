@@ -46,6 +46,9 @@ DATA_FIELDS = (
     "privacy",
     "status",
     "recording_url",
+    "notes",
+    "disposition",
+    "tags",  # [] is kept: a wrap-up that clears the tags
 )
 
 
@@ -57,7 +60,7 @@ def store_events(tenant, events: list[dict], source: str = "api") -> tuple[int, 
     row = "(" + ", ".join(["%s"] * 6 + [f"%s{json_cast}"] + ["%s"] * 3) + ")"
     params: list = []
     for ev in events:
-        data = {k: ev.get(k) for k in DATA_FIELDS if ev.get(k) not in (None, "")}
+        data = {k: ev.get(k) for k in DATA_FIELDS if ev.get(k) is not None and ev.get(k) != ""}
         params += [
             tenant.pk,
             ev["event_id"],
