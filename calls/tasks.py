@@ -13,6 +13,7 @@ from django.core.cache import cache
 
 from calls import services
 from calls.ingest import event_dict
+from calls.retry_jobs import run_call_retry
 from calls.models import CallEvent
 from connectors import breaker
 from connectors.capabilities import Capability
@@ -74,3 +75,9 @@ def send_call_event(connector_id: int, event_pk: int) -> None:
             connector.send_call_event(event_dict(event))
     except ConnectorError as exc:
         log.warning("call event %s to connector %s failed: %s", event.event_id, connector_id, exc)
+
+
+@shared_task(name="calls.run_call_retry")
+def run_call_retry_task(job_id: int) -> None:
+    """The bulk retry job (calls/retry_jobs.py; default queue: bulk)."""
+    run_call_retry(job_id)
