@@ -94,7 +94,8 @@ def _kick_after_commit(tenant, inserted, source: str) -> None:
     # once (a broker publish is the largest cost of a single-event request). Other events are
     # folded with the call's end event (folding reads all of a call's events) or, for calls
     # still in progress, by the sweeper within seconds.
-    call_ids = sorted({call_id for _pk, call_id, type_ in inserted if type_ in END_TYPES})
+    # A wrap-up too: it usually comes after the end and updates the CRM record.
+    call_ids = sorted({call_id for _pk, call_id, type_ in inserted if type_ in FOLD_NOW})
     tenant_id = tenant.pk
     if call_ids:
         ring("calls.fold_calls", tenant_id, call_ids)
@@ -105,6 +106,7 @@ def _kick_after_commit(tenant, inserted, source: str) -> None:
                 ring("calls.send_call_event", connector_id, pk)
 
 
+FOLD_NOW = (*END_TYPES, "wrapup")
 CACHE_SECONDS = 5.0
 _connectors_cache = TTLCache("calls:call-event-connectors", seconds=CACHE_SECONDS)
 
