@@ -161,9 +161,7 @@ class CallViewSet(TenantScopedReadOnlyViewSet):
         outcomes = redecide(call)
         others = SyncRecord.objects.for_tenant(self.tenant).filter(call=call)
         requeued = sum(o.queued for o in outcomes) + outbox.retry(others.exclude(kind=CALL_LOG))
-        said = [
-            {"connector": o.connector_id, "state": o.after, "note": o.note} for o in outcomes
-        ]
+        said = [{"connector": o.connector_id, "state": o.after, "note": o.note} for o in outcomes]
         return Response({"requeued": requeued, "outcomes": said}, status=202)
 
     @extend_schema(

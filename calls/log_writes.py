@@ -26,9 +26,7 @@ log = logging.getLogger(__name__)
 
 
 def send_call_logs(connector, records: list) -> list[WriteResult]:
-    logs = [
-        replace(call_log_from(r.payload), crm_record_id=r.crm_record_id or "") for r in records
-    ]
+    logs = [replace(call_log_from(r.payload), crm_record_id=r.crm_record_id or "") for r in records]
     linked = _find_existing(connector, [x for x in logs if not x.crm_record_id])
     to_write = [x for x in logs if x.key not in linked]
     results = list(linked.values())
