@@ -7,10 +7,10 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from calls import ingest, signing
+from calls.call_logs import CALL_LOG
 from calls.daktela import daktela_events
 from calls.filters import FILTERS, CallFilter
 from calls.models import Call, CallEvent, CallSyncSettings
-from calls.call_logs import CALL_LOG
 from calls.retry import redecide
 from calls.retry_jobs import BadFilter, filter_params, start_bulk_retry
 from calls.serializers import (

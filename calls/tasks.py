@@ -13,8 +13,8 @@ from django.core.cache import cache
 
 from calls import services
 from calls.ingest import event_dict
-from calls.retry_jobs import run_call_retry
 from calls.models import CallEvent
+from calls.retry_jobs import run_call_retry
 from connectors import breaker
 from connectors.capabilities import Capability
 from connectors.errors import ConnectorError

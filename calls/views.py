@@ -10,12 +10,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from calls.call_logs import CALL_LOG
 from calls.dashboard import backlog, chart, daily_counts
 from calls.filters import CallFilter
 from calls.forms import CallFilterForm
 from calls.models import Call, CallEvent
 from calls.reasons import ATTEMPT_BADGE, STATE_BADGE, match_text, owner_text, reason_text
-from calls.call_logs import CALL_LOG
 from calls.retry import redecide
 from calls.retry_jobs import KIND as RETRY_KIND
 from calls.retry_jobs import BadFilter, filter_params, start_bulk_retry
