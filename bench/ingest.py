@@ -9,8 +9,12 @@
    10,000 ended calls (one `ended` event each, 1000 per request) for a tenant with one
    Salesforce connector pointing at the Salesforce simulator (50 ms added per request), and
    waits until every call is synced: prints elapsed seconds and the CRM requests used.
+   Then each call's agent wrap-up (a `wrapup` event after its end: notes, disposition, tags;
+   1000 per request) and waits until every CRM record was updated: prints the extra CRM
+   requests the updates cost (they go in the connector's batches, not one per call).
 3. Interactions (email, chat, SMS) per second, single and 100 per request (--skip-interactions).
-Targets: >= 500 ev/s single, >= 3,000 ev/s batched, 10,000 calls < 60 s, <= 1 request/100 calls.
+Targets: >= 500 ev/s single, >= 3,000 ev/s batched, 10,000 calls < 60 s, <= 1 request/100 calls;
+wrap-up updates <= 1 extra request/100 calls; interactions as the call events.
 """
 
 # Project modules are imported inside functions on purpose: a benchmark sets its environment
@@ -26,6 +30,7 @@ import sys
 import threading
 import time
 import uuid
+from datetime import datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -86,6 +91,21 @@ def event(call_id: str, type_: str, i: int) -> dict:
         "wait_seconds": i % 40,
         "privacy": "work",
         "status": "answered",
+    }
+
+
+def wrapup(call_id: str, i: int) -> dict:
+    """The agent's after-call work, 5 minutes after the call's end event (event(..., i))."""
+    ended = datetime.fromisoformat(event(call_id, "ended", i)["occurred_at"])
+    return {
+        "event_id": f"{call_id}-wrapup",
+        "call_id": call_id,
+        "activity_id": f"{call_id}-a1",
+        "type": "wrapup",
+        "occurred_at": (ended + timedelta(minutes=5)).isoformat(),
+        "notes": f"Agent notes for call {i}",
+        "disposition": ("Resolved", "Callback", "Complaint")[i % 3],
+        "tags": ["bench", f"t{i % 7}"],
     }
 
 
@@ -344,6 +364,32 @@ def e2e_phase(port: int, args) -> dict:
             break
         time.sleep(0.25)
     elapsed = time.perf_counter() - start
+    # The wrap-ups, after every call was logged: each one updates a synced CRM record.
+    after_logs = len(sim.requests)
+    wrap_bodies = [
+        json.dumps([wrapup(f"e{run}-{j}", j) for j in range(b, min(b + per, args.calls))]).encode()
+        for b in range(0, args.calls, per)
+    ]
+    wrap_start = time.perf_counter()
+    _elapsed, wrap_accepted, wrap_errors = fire(port, key, wrap_bodies, 4)
+    updated = 0
+    while time.perf_counter() - wrap_start < args.timeout:
+        updated = (
+            SyncRecord.objects.for_tenant(account.tenant_id)
+            .filter(connector=account, state="synced", last_action="updated")
+            .count()
+        )
+        if updated >= args.calls:
+            break
+        time.sleep(0.25)
+    wrap_elapsed = time.perf_counter() - wrap_start
+    time.sleep(1)  # anything still in flight is counted too
+    update_requests = len(sim.requests) - after_logs
+    kinds: dict[str, int] = {}
+    for method, path in sim.requests[after_logs:]:
+        shape = f"{method} {path.split('?')[0].rsplit('/', 1)[0]}"
+        kinds[shape] = kinds.get(shape, 0) + 1
+    with_disposition = sum(1 for t in sim.tasks.values() if t.get("CallDisposition"))
     stop(workers)
     sim.stop()
     states = dict(
@@ -352,8 +398,16 @@ def e2e_phase(port: int, args) -> dict:
         .values_list("state")
         .annotate(n=Count("id"))
     )
-    crm_requests = len(sim.requests) - before
+    crm_requests = after_logs - before
     return {
+        "wrapup_events": wrap_accepted,
+        "wrapup_errors": wrap_errors,
+        "updated": updated,
+        "update_seconds": round(wrap_elapsed, 2),
+        "update_requests": update_requests,
+        "update_requests_per_100_calls": round(100 * update_requests / max(1, args.calls), 2),
+        "tasks_with_disposition": with_disposition,
+        "update_request_kinds": kinds,
         "calls": args.calls,
         "accepted_events": accepted,
         "ingest_errors": errors,
@@ -517,6 +571,17 @@ def main() -> None:
                 f"{result['crm_requests']} CRM requests "
                 f"({result['crm_requests_per_100_calls']} per 100 calls), "
                 f"{result['tasks_in_simulator']} Tasks in the simulator, states {result['states']}",
+                flush=True,
+            )
+            print(
+                f"wrap-ups: {result['wrapup_events']} accepted ({result['wrapup_errors']} errors), "
+                f"{result['updated']}/{result['calls']} CRM records updated in "
+                f"{result['update_seconds']} s with {result['update_requests']} extra CRM requests "
+                f"({result['update_requests_per_100_calls']} per 100 calls; target <= 1: "
+                f"{result['update_request_kinds']}), "
+                f"{result['tasks_in_simulator']} Tasks in the simulator "
+                f"({result['tasks_with_disposition']} with CallDisposition: written by the "
+                "connector where it maps the wrap-up)",
                 flush=True,
             )
     finally:

@@ -7,11 +7,13 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from calls import daktela, ingest, signing
+from calls.call_logs import CALL_LOG
 from calls.daktela_channels import activity_channel, daktela_interaction
 from calls.filters import FILTERS, CallFilter
 from calls.interactions import store_interactions
 from calls.models import Call, CallEvent, CallSyncSettings
-from calls.retry import retry_call
+from calls.retry import redecide
+from calls.retry_jobs import BadFilter, filter_params, start_bulk_retry
 from calls.serializers import (
     ACCEPTED,
     EVENTS_BODY,
@@ -24,6 +26,9 @@ from calls.serializers import (
 from calls.validation import validate_events
 from connectors.capabilities import Capability, require
 from connectors.models import ConnectorAccount
+from delivery import outbox
+from delivery.models import SyncRecord
+from jobs.api import JobSerializer
 from portal import logcontext, metrics
 from portal.api import ApiError
 from portal.parsers import json_body
@@ -102,6 +107,23 @@ class DaktelaEventsView(TenantAPIView):
 # --- calls (audit) ---------------------------------------------------------------------------
 
 
+RETRY_RESULT = inline_serializer(
+    "CallRetry",
+    {
+        "requeued": serializers.IntegerField(),
+        "outcomes": inline_serializer(
+            "CallRetryOutcome",
+            {
+                "connector": serializers.IntegerField(),
+                "state": serializers.CharField(),
+                "note": serializers.CharField(help_text="what changed, in words"),
+            },
+            many=True,
+        ),
+    },
+)
+
+
 class CallViewSet(TenantScopedReadOnlyViewSet):
     """Calls folded from events, with their activities, timeline and CRM sync state."""
 
@@ -134,12 +156,40 @@ class CallViewSet(TenantScopedReadOnlyViewSet):
 
     @extend_schema(
         request=None,
-        responses={202: inline_serializer("CallRetry", {"requeued": serializers.IntegerField()})},
+        responses={202: RETRY_RESULT},
+        description="Decide the call again with today's settings, mappings and contacts: "
+        "failed or dead syncs are rebuilt, a skip whose reason no longer holds is sent.",
     )
     @action(detail=True, methods=["post"])
     def retry(self, request, pk=None):
         call = self.get_object()
-        return Response({"requeued": retry_call(call)}, status=202)
+        outcomes = redecide(call)
+        others = SyncRecord.objects.for_tenant(self.tenant).filter(call=call)
+        requeued = sum(o.queued for o in outcomes) + outbox.retry(others.exclude(kind=CALL_LOG))
+        said = [{"connector": o.connector_id, "state": o.after, "note": o.note} for o in outcomes]
+        return Response({"requeued": requeued, "outcomes": said}, status=202)
+
+    @extend_schema(
+        request=None,
+        parameters=[OpenApiParameter(n, str) for n in FILTERS],
+        responses={202: JobSerializer},
+        description="Bulk retry: every decided call matching the list's filters (query "
+        "parameters, or the same names in a JSON body) is decided again by a background job; "
+        "202 with the job (GET /jobs/{id}/ for progress and, when done, what changed per call).",
+    )
+    @action(detail=False, methods=["post"], url_path="retry")
+    def retry_all(self, request):
+        params = filter_params(request.query_params)
+        if request.body:
+            body = json_body(request)
+            if not isinstance(body, dict):
+                raise ApiError(400, "invalid", "Send the filters as a JSON object.")
+            params |= filter_params(body)
+        try:
+            job = start_bulk_retry(self.tenant, params)
+        except BadFilter as exc:
+            raise ValidationError(exc.problems) from None
+        return Response(JobSerializer(job).data, status=202)
 
 
 # --- call sync settings ----------------------------------------------------------------------

@@ -1,14 +1,17 @@
-"""The call-log kind of outbox row: its payload (a CallLog as JSON) and how a batch is sent.
+"""The call-log kind of outbox row: its payload (a CallLog as JSON).
 
-Registered with the delivery app in CallsConfig.ready (kind "call_log", CRM object "Task").
+Registered with the delivery app in CallsConfig.ready (kind "call_log", CRM object "Task");
+a batch is written by calls/log_writes.py (send_call_logs). No model imports here: apps.py
+imports this module before the app registry is ready.
 """
 
 from dataclasses import asdict
 from datetime import datetime
 
-from connectors.types import CallLog, WriteResult
+from connectors.types import CallLog
 
 CALL_LOG = "call_log"
+DATES = ("started_at", "ended_at", "due_at")
 
 
 def _dt(value):
@@ -17,17 +20,14 @@ def _dt(value):
 
 def call_log_from(payload: dict) -> CallLog:
     data = dict(payload)
-    data["started_at"], data["ended_at"] = _dt(data.get("started_at")), _dt(data.get("ended_at"))
+    for name in DATES:
+        data[name] = _dt(data.get(name))
     return CallLog(**data)
 
 
 def call_log_payload(log_: CallLog) -> dict:
     data = asdict(log_)
-    for name in ("started_at", "ended_at"):
-        if data[name] is not None:
+    for name in DATES:
+        if data.get(name) is not None:
             data[name] = data[name].isoformat()
     return data
-
-
-def send_call_logs(connector, records: list) -> list[WriteResult]:
-    return connector.log_calls([call_log_from(r.payload) for r in records])

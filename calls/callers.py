@@ -30,7 +30,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from calls import matching
-from calls.call_logs import send_call_logs
+from calls.log_writes import send_call_logs
 from calls.models import CreatedCaller
 from connectors.capabilities import Capability
 from connectors.errors import ConnectorError

@@ -105,6 +105,26 @@ def _decide_for_connector(connector, conf, policy, calls: list) -> list[SyncReco
 UNKNOWN_CALLER = "unknown_caller"
 
 
+def decide_one(connector, conf, call) -> tuple[str, dict, tuple | None]:
+    """Decide one call for one connector again, as `decide_calls` would today (the call's
+    own row on that connector does not count as a duplicate): (reason, detail, built) where
+    `built` is (payload, reason_detail, match) when the call is to be sent, else None."""
+    policy = matching.policies_for([connector])[connector.pk]
+    margin = timedelta(seconds=conf.start_margin_seconds)
+    recent = _recent_by_phone(connector, [call], margin)
+    reason, detail = _skip_reason(connector, conf, call, recent, margin)
+    if reason:
+        return reason, detail, None
+    found = matching.local_matches(connector, policy, {call.phone_e164})
+    try:
+        built = _payload(call, conf, policy, _owners(connector, [call]), found)
+    except placeholders.TemplateError as exc:
+        return "bad_template", {"error": str(exc)[:500]}, None
+    if _skip_unknown(built[2]):
+        return UNKNOWN_CALLER, {"phone": call.phone_e164}, None
+    return "", {}, built
+
+
 def _skip_unknown(match: dict) -> bool:
     """Skip now: no local match, the rule is skip and nothing is left to ask the CRM."""
     return bool(match.get("resolved")) and match.get("unknown_caller") == UnknownCaller.SKIP
@@ -225,6 +245,7 @@ def subject_for(call, template: str) -> str:
         "agent": call.agent_email or call.agent_id,
         "status": call.status,
         "duration": call.duration_seconds,
+        "disposition": call.disposition,
     }
     subject = placeholders.render(template, values, max_length=255)
     if call.status and call.status != "answered":
@@ -257,10 +278,24 @@ def _call_log(call, conf, owner: str, contact: str) -> CallLog:
         contact_crm_id=contact,
         queue=call.queue,
         recording_url=call.recording_url,
+        # The wrap-up: each connector writes it to its CRM's own fields, else the description.
+        notes=call.notes,
+        disposition=call.disposition,
+        tags=list(call.tags or []),
     )
 
 
-TEMPLATE_FIELDS = ("direction", "phone", "caller", "callee", "queue", "agent", "status", "duration")
+TEMPLATE_FIELDS = (
+    "direction",
+    "phone",
+    "caller",
+    "callee",
+    "queue",
+    "agent",
+    "status",
+    "duration",
+    "disposition",
+)
 
 
 def check_template(template: str) -> str:

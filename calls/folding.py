@@ -12,12 +12,17 @@ arrival give the same result. Rules:
 * The call has ended when an `ended`/`missed` event exists and every known activity has
   closed (`ended`, `missed` or `transferred`); a transfer closes one agent's leg only.
 * The call's agent is the agent of the last answered activity, else of the last activity.
+* notes / disposition / tags (the agent's wrap-up): the latest event that carries them
+  (tags: the latest event with a `tags` list, even an empty one). A `wrapup` event carries
+  wrap-up data (and may add a recording or change privacy) but no call facts: it opens no
+  leg, and its status, duration and time change nothing (it may arrive after `ended`).
 """
 
 from dataclasses import dataclass, field
 from datetime import datetime
 
-TYPE_RANK = {"ringing": 0, "answered": 1, "transferred": 2, "missed": 3, "ended": 4}
+TYPE_RANK = {"ringing": 0, "answered": 1, "transferred": 2, "missed": 3, "ended": 4, "wrapup": 5}
+WRAPUP = "wrapup"
 END_TYPES = ("ended", "missed")
 CLOSING_TYPES = ("ended", "missed", "transferred")
 
@@ -48,6 +53,9 @@ class CallState:
     duration_seconds: int = 0
     wait_seconds: int = 0
     recording_url: str = ""
+    notes: str = ""
+    disposition: str = ""
+    tags: list[str] = field(default_factory=list)
     ended: bool = False
     activities: dict[str, ActivityState] = field(default_factory=dict)
 
@@ -69,8 +77,14 @@ def fold(events) -> CallState:
         _first(state, "callee", d.get("callee"))
         _last(state, "queue", d.get("queue"))
         _last(state, "recording_url", d.get("recording_url"))
+        _last(state, "notes", d.get("notes"))
+        _last(state, "disposition", d.get("disposition"))
+        if isinstance(d.get("tags"), list):
+            state.tags = list(d["tags"])
         if d.get("privacy"):
             privacies.append(d["privacy"])
+        if ev.type == WRAPUP:  # after-call work: no call facts (times, status, legs)
+            continue
         if d.get("duration_seconds") is not None:
             durations.append(int(d["duration_seconds"]))
         if d.get("wait_seconds") is not None:
@@ -102,7 +116,9 @@ def fold(events) -> CallState:
         state.wait_seconds = max(0, int((until - state.started_at).total_seconds()))
     all_closed = all(a.ended_at is not None for a in state.activities.values())
     state.ended = state.ended_at is not None and all_closed
-    _pick_agent(state, ordered)
+    if state.started_at is None and ordered:  # only wrap-up events so far
+        state.started_at = ordered[0].occurred_at
+    _pick_agent(state, [ev for ev in ordered if ev.type != WRAPUP] or ordered)
     return state
 
 

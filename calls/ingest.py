@@ -36,6 +36,7 @@ COLUMNS = (
     "folded",
 )
 LIVE_TYPES = ("ringing", "answered")
+FOLD_NOW = (*END_TYPES, "wrapup")  # folded at once (a wrap-up updates the CRM record)
 DATA_FIELDS = (
     "direction",
     "caller",
@@ -48,6 +49,9 @@ DATA_FIELDS = (
     "privacy",
     "status",
     "recording_url",
+    "notes",
+    "disposition",
+    "tags",  # [] is kept: a wrap-up that clears the tags
 )
 
 
@@ -59,7 +63,7 @@ def store_events(tenant, events: list[dict], source: str = "api") -> tuple[int, 
     row = "(" + ", ".join(["%s"] * 6 + [f"%s{json_cast}"] + ["%s"] * 3) + ")"
     params: list = []
     for ev in events:
-        data = {k: ev.get(k) for k in DATA_FIELDS if ev.get(k) not in (None, "")}
+        data = {k: ev.get(k) for k in DATA_FIELDS if ev.get(k) is not None and ev.get(k) != ""}
         params += [
             tenant.pk,
             ev["event_id"],
@@ -93,8 +97,9 @@ def _kick_after_commit(tenant, inserted, source: str) -> None:
     # once (a broker publish is the largest cost of a single-event request). Other events are
     # folded with the call's end event (folding reads all of a call's events) or, for calls
     # still in progress, by the sweeper within seconds (at once for a tenant that wants them
-    # folded live: calls.signals.live_fold).
-    call_ids = {call_id for _pk, call_id, type_ in inserted if type_ in END_TYPES}
+    # folded live: calls.signals.live_fold). A wrap-up too: it usually comes after the end and
+    # updates the CRM record.
+    call_ids = {call_id for _pk, call_id, type_ in inserted if type_ in FOLD_NOW}
     live = {call_id for _pk, call_id, type_ in inserted if type_ in LIVE_TYPES} - call_ids
     if live and live_fold(tenant):  # e.g. a trigger opens its ticket at ringing
         call_ids |= live

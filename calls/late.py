@@ -5,8 +5,9 @@ that had been decided, have ended and had new events in this fold. For each of t
 call-log rows that is queued or delivered, the CallLog payload is rebuilt with the
 decisions' own builders and compared with the stored one; only a different payload is
 written, so a re-delivered or irrelevant event causes no CRM traffic. The row then goes
-back through the outbox under the same key, and the connectors' upsert by key updates the
-same CRM record:
+back through the outbox under the same key with its stored crm_record_id, and the connector
+updates that CRM record where its CRM can (Capability.CALL_UPDATES), else answers
+"unchanged" and the call page says so (calls/log_writes.py, SyncRecord.last_action):
 
 - pending / failed / dead: the new payload replaces the old one; state, attempts and
   next_attempt_at are kept (a dead row sends the current data when retried by hand);
@@ -15,7 +16,8 @@ same CRM record:
   the row is due when that lease would have expired, so the old request cannot land after
   the new one; the old request's outcome is discarded (the row is no longer ours).
 
-Skipped decisions are final, and tickets and callbacks are not revisited. A call that a
+Skipped decisions are not revisited here (a retry decides them again: calls/retry.py), and
+tickets and callbacks are not revisited. A call that a
 late event made private sends nothing more: rows not delivered yet become skipped
 ("private"); what the CRM already has stays.
 """

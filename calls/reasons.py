@@ -1,5 +1,8 @@
 """Sync states and reasons in plain words, for the console and the API's `reason_text`."""
 
+from django.utils import timezone
+
+from connectors.capabilities import Capability
 from delivery.models import AttemptOutcome, SyncState
 
 REASONS = {
@@ -47,7 +50,7 @@ def reason_text(record) -> str:
         template = REASONS.get(record.reason, "not synced: {reason}")
         return template.format_map(_Keep(record.reason_detail or {}, reason=record.reason))
     if record.state == SyncState.SYNCED:
-        return SYNCED_TEXT.get(record.kind, "written to the CRM")
+        return synced_text(record)
     if record.state == SyncState.DEAD:
         return f"gave up after {record.attempts} attempt(s): {record.last_error}"
     if record.state == SyncState.FAILED:
@@ -55,6 +58,30 @@ def reason_text(record) -> str:
     if record.state == SyncState.RUNNING:
         return "being sent to the CRM now"
     return "queued for the CRM"
+
+
+def no_update_text(provider) -> str:
+    return provider.no_update_reason or f"{provider.label} cannot update a logged call"
+
+
+def synced_text(record) -> str:
+    """What the last write did: "logged in the CRM", "updated in Salesforce at 12:40",
+    "already in the CRM (logged by someone else): linked", or why it could not update."""
+    base = SYNCED_TEXT.get(record.kind, "written to the CRM")
+    action = getattr(record, "last_action", "")
+    provider = record.connector.provider if record.connector_id else None
+    if action == "linked":
+        return "already in the CRM (logged by someone else): linked"
+    if provider is None:
+        return base
+    if action == "updated":
+        when = record.crm_updated_at or record.synced_at
+        at = f" at {timezone.localtime(when):%H:%M}" if when else ""
+        return f"updated in {provider.label}{at}"
+    late = record.late_updates and record.kind == "call_log"
+    if action == "unchanged" or (late and not provider.can(Capability.CALL_UPDATES)):
+        return f"{base}; the later data was not written: {no_update_text(provider)}"
+    return base
 
 
 def owner_text(record) -> str:

@@ -8,7 +8,7 @@ from calls.decisions import check_template
 from calls.models import Call, CallEvent, CallSyncSettings
 from calls.models.sync import CHANNELS
 from calls.reasons import match_text, reason_text
-from calls.validation import CHOICES, ID_FIELDS, INT_FIELDS, TEXT_FIELDS
+from calls.validation import CHOICES, ID_FIELDS, INT_FIELDS, MAX_TAG, MAX_TAGS, TEXT_FIELDS
 from delivery.models import DeliveryAttempt, SyncRecord
 
 ACCEPTED = inline_serializer(
@@ -23,7 +23,9 @@ class CallEventSerializer(serializers.Serializer):
     event_id = serializers.CharField(max_length=128)
     call_id = serializers.CharField(max_length=128)
     activity_id = serializers.CharField(max_length=128, required=False)
-    type = serializers.ChoiceField(["ringing", "answered", "ended", "missed", "transferred"])
+    type = serializers.ChoiceField(
+        ["ringing", "answered", "ended", "missed", "transferred", "wrapup"]
+    )
     direction = serializers.ChoiceField(["in", "out", "internal"], required=False)
     caller = serializers.CharField(required=False)
     callee = serializers.CharField(required=False)
@@ -36,6 +38,9 @@ class CallEventSerializer(serializers.Serializer):
     privacy = serializers.ChoiceField(["work", "private", "unclassified"], required=False)
     status = serializers.ChoiceField(["answered", "missed", "abandoned", "busy"], required=False)
     recording_url = serializers.CharField(required=False, allow_null=True)
+    notes = serializers.CharField(required=False, max_length=4000)
+    disposition = serializers.CharField(required=False, max_length=128)
+    tags = serializers.ListField(child=serializers.CharField(max_length=64), required=False)
 
 
 def _event_schema() -> dict:
@@ -45,6 +50,12 @@ def _event_schema() -> dict:
     props |= {name: {"type": "integer", "minimum": 0, "nullable": True} for name in INT_FIELDS}
     props["occurred_at"] = {"type": "string", "format": "date-time"}
     props["recording_url"] |= {"nullable": True, "description": "An http(s) URL."}
+    props["tags"] = {
+        "type": "array",
+        "maxItems": MAX_TAGS,
+        "items": {"type": "string", "maxLength": MAX_TAG},
+        "description": "The agent's wrap-up labels; the latest event's list wins.",
+    }
     return {
         "type": "object",
         "required": ["event_id", "call_id", "type", "occurred_at"],
@@ -105,7 +116,18 @@ class SyncSerializer(serializers.Serializer):
     late_updated_at = serializers.DateTimeField(allow_null=True)
     match = serializers.SerializerMethodField()
     match_text = serializers.SerializerMethodField()
-    updated_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField(
+        source="crm_updated_at",
+        allow_null=True,
+        help_text="when the CRM record was last written (created or updated); null: not yet",
+    )
+    last_action = serializers.CharField(
+        help_text="what the last write did: created | updated | linked (an existing CRM call "
+        "within the start margin) | unchanged (the CRM cannot update a logged call); '' = none"
+    )
+    changed_at = serializers.DateTimeField(source="updated_at", help_text="this entry's change")
+    retry_note = serializers.CharField(help_text="what the last retry changed; '' = none")
+    retried_at = serializers.DateTimeField(allow_null=True)
 
     def get_state(self, record) -> str:
         return "pending" if record.state == "running" else record.state  # leased = still pending
@@ -168,6 +190,9 @@ class CallSerializer(serializers.ModelSerializer):
             "agent_id",
             "agent_email",
             "recording_url",
+            "notes",
+            "disposition",
+            "tags",
             "ended",
             "activities",
             "events",
@@ -207,6 +232,10 @@ NO_CONNECTOR = {
     "match": None,
     "match_text": "",
     "updated_at": None,
+    "last_action": "",
+    "changed_at": None,
+    "retry_note": "",
+    "retried_at": None,
 }
 
 

@@ -42,6 +42,9 @@ CALL_FIELDS = [
     "duration_seconds",
     "wait_seconds",
     "recording_url",
+    "notes",
+    "disposition",
+    "tags",
     "ended",
     "decided_at",
     "updated_at",
@@ -148,6 +151,9 @@ def _apply(call: Call, state, region: str) -> None:
         "duration_seconds",
         "wait_seconds",
         "recording_url",
+        "notes",
+        "disposition",
+        "tags",
         "ended",
     ):
         setattr(call, name, getattr(state, name))

@@ -15,6 +15,7 @@ from calls import daktela, services
 from calls.ingest import event_dict
 from calls.interaction_tasks import decide_interactions, sweep_interactions  # noqa: F401 (register)
 from calls.models import CallEvent
+from calls.retry_jobs import run_call_retry
 from connectors import breaker
 from connectors.capabilities import Capability
 from connectors.errors import ConnectorError
@@ -94,3 +95,9 @@ def complete_daktela_activity(tenant_id: int, account_id: int, form: dict, attem
     except Exception:  # no broker for the next try: store what the URL had now
         log.exception("daktela completion not rescheduled")
         daktela.complete_later(tenant, account_id, form, last_try=True)
+
+
+@shared_task(name="calls.run_call_retry")
+def run_call_retry_task(job_id: int) -> None:
+    """The bulk retry job (calls/retry_jobs.py; default queue: bulk)."""
+    run_call_retry(job_id)

@@ -22,7 +22,10 @@ TEXT_FIELDS = {
     "agent_id": 128,
     "agent_email": 254,
     "recording_url": 500,
+    "notes": 4000,  # the agent's wrap-up (API.md): written to the CRM record's description
+    "disposition": 128,
 }
+MAX_TAGS, MAX_TAG = 20, 64
 CHOICES = {
     "type": EVENT_TYPES,
     "direction": DIRECTIONS,
@@ -32,7 +35,7 @@ CHOICES = {
 INT_FIELDS = ("duration_seconds", "wait_seconds")
 MAX_INT = 10 * 365 * 24 * 3600
 MIN_YEAR, MAX_YEAR = dates.MIN_YEAR, dates.MAX_YEAR
-KNOWN = {*ID_FIELDS, *TEXT_FIELDS, *CHOICES, *INT_FIELDS, "occurred_at"}
+KNOWN = {*ID_FIELDS, *TEXT_FIELDS, *CHOICES, *INT_FIELDS, "occurred_at", "tags"}
 
 
 def validate_events(body) -> list[dict]:
@@ -106,8 +109,27 @@ def validate_event(item) -> tuple[dict, dict]:
             errors[name] = ["Must be a whole number of seconds, 0 or more."]
         else:
             clean[name] = value
+    clean["tags"] = _tags(item.get("tags"), errors)
     clean["occurred_at"] = _parse_time(item.get("occurred_at"), errors)
     return clean, errors
+
+
+def _tags(value, errors) -> list[str] | None:
+    """Short labels (Aircall tags): a list of at most MAX_TAGS strings of at most MAX_TAG
+    characters; blanks and repeats are dropped. None = the event says nothing about tags."""
+    if value is None:
+        return None
+    if not isinstance(value, list) or len(value) > MAX_TAGS:
+        errors["tags"] = [f"Must be a list of at most {MAX_TAGS} strings."]
+        return None
+    tags: list[str] = []
+    for tag in value:
+        if not isinstance(tag, str) or len(tag) > MAX_TAG or "\x00" in tag:
+            errors["tags"] = [f"Each tag must be a string of at most {MAX_TAG} characters."]
+            return None
+        if tag.strip() and tag.strip() not in tags:
+            tags.append(tag.strip())
+    return tags
 
 
 def _parse_time(value, errors) -> datetime | None:

@@ -1,21 +1,29 @@
 """The audit console: calls list (+ CSV), call page with decisions and Retry, dashboard."""
 
 import csv
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from calls.call_logs import CALL_LOG
 from calls.dashboard import backlog, chart, daily_counts
 from calls.filters import CallFilter
 from calls.forms import CallFilterForm
 from calls.models import Call, CallEvent
 from calls.reasons import ATTEMPT_BADGE, STATE_BADGE, match_text, owner_text, reason_text
-from calls.retry import retry_call
+from calls.retry import redecide
+from calls.retry_jobs import KIND as RETRY_KIND
+from calls.retry_jobs import BadFilter, filter_params, start_bulk_retry
 from calls.serializers import calls_with_details
 from connectors.models import ConnectorAccount
+from delivery import outbox
+from delivery.models import SyncRecord
+from jobs.models import Job
 from tenants.scoping import get_for_tenant, tenant_view
 
 
@@ -135,9 +143,8 @@ def detail(request, pk):
             "events": events.order_by("occurred_at", "id"),
             "syncs": syncs,
             "can_retry": request.membership.has_role("support"),
-            "retryable": any(
-                r.state in ("failed", "dead") or r.reason == "unknown_caller" for r in syncs
-            ),
+            "retryable": bool(call.decided_at)
+            and any(r.state in ("failed", "dead", "skipped") for r in syncs),
         },
     )
 
@@ -146,12 +153,45 @@ def detail(request, pk):
 @tenant_view("support")
 def retry(request, pk):
     call = get_for_tenant(Call, request.tenant, pk=pk)
-    n = retry_call(call)
+    outcomes = redecide(call)
+    others = SyncRecord.objects.for_tenant(call.tenant_id).filter(call=call).exclude(kind=CALL_LOG)
+    n = sum(o.queued for o in outcomes) + outbox.retry(others)
+    said = "; ".join(f"{o.connector}: {o.note}" for o in outcomes)
     if n:
-        messages.success(request, f"Re-queued {n} sync(s); they are sent within seconds.")
+        messages.success(request, f"Decided again, {n} sync(s) queued. {said}")
     else:
-        messages.info(request, "Nothing to retry: no failed or dead sync for this call.")
+        messages.info(request, f"Decided again, nothing to send. {said}")
     return redirect("calls:detail", pk=call.pk)
+
+
+@require_POST
+@tenant_view("support")
+def retry_all(request):
+    """The calls list's "Retry all matching": a background job deciding them again."""
+    try:
+        job = start_bulk_retry(request.tenant, filter_params(request.GET))
+    except BadFilter:
+        messages.error(request, "Fix the filter first: some of its values are not valid.")
+        return redirect(f"{reverse('calls:index')}?{request.GET.urlencode()}")
+    return redirect("calls:retry_job", pk=job.pk)
+
+
+@tenant_view("viewer")
+def retry_job(request, pk):
+    job = get_for_tenant(Job.objects.filter(kind=RETRY_KIND), request.tenant, pk=pk)
+    filters = (job.result or {}).get("filters") or {}
+    return render(
+        request,
+        "calls/retry_job.html",
+        {"job": job, "back": f"{reverse('calls:index')}?{urlencode(filters)}"},
+    )
+
+
+@tenant_view("viewer")
+def retry_job_progress(request, pk):
+    """The progress partial; htmx re-fetches it every second while the job runs."""
+    job = get_for_tenant(Job.objects.filter(kind=RETRY_KIND), request.tenant, pk=pk)
+    return render(request, "calls/_retry_progress.html", {"job": job})
 
 
 @tenant_view("viewer")

@@ -82,6 +82,15 @@ class SyncRecord(TenantScopedModel):
     # (calls/late.py): how many times, and when last.
     late_updates = models.PositiveIntegerField(default=0)
     late_updated_at = models.DateTimeField(null=True, blank=True)
+    # What the last successful write did in the CRM (connectors.types.WriteResult.action):
+    # created | updated | linked (an existing CRM record, start margin) | unchanged (the CRM
+    # cannot update a logged record); and when the CRM record was last written (created or
+    # updated: the API's sync `updated_at`).
+    last_action = models.CharField(max_length=16, blank=True, default="")
+    crm_updated_at = models.DateTimeField(null=True, blank=True)
+    # What the last manual retry (decide again) changed, in words, and when.
+    retry_note = models.CharField(max_length=300, blank=True, default="")
+    retried_at = models.DateTimeField(null=True, blank=True)
 
     objects = SyncRecordQuerySet.as_manager()
 

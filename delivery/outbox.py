@@ -265,10 +265,14 @@ def succeed_many(
         now = timezone.now()
         ours = set()
         for record, result in pairs:
+            action = write_action(record, result)
+            written = {"crm_updated_at": now} if action in WRITTEN else {}
             if _mine(record).update(
                 state=SyncState.SYNCED,
                 crm_record_id=result.crm_id[:128],
                 crm_record_url=_record_url(record, result, connector),
+                last_action=action,
+                **written,
                 last_error="",
                 next_attempt_at=None,
                 locked_until=None,
@@ -294,24 +298,41 @@ def succeed_many(
     )
 
 
+WRITTEN = ("created", "updated")  # the CRM record changed: the sync entry's `updated_at`
+ACTIONS = ("created", "updated", "linked", "unchanged")
+
+
+def write_action(record: SyncRecord, result: WriteResult) -> str:
+    """What the write did (WriteResult.action). A connector that upserts by key without
+    saying so answers "created" with the id it had: that record was updated."""
+    action = result.action if result.action in ACTIONS else "created"
+    same = record.crm_record_id and result.crm_id == record.crm_record_id
+    return "updated" if action == "created" and same else action
+
+
 def _succeed_postgres(pairs, connector) -> set[int]:
     ops = connection.ops
     now = ops.adapt_datetimefield_value(timezone.now())
     lease = pairs[0][0].lease
     values, params = [], []
     for record, result in pairs:
-        values.append("(%s, %s, %s)")
-        params += [record.pk, result.crm_id[:128], _record_url(record, result, connector)]
+        values.append("(%s, %s, %s, %s)")
+        action = write_action(record, result)
+        params += [record.pk, result.crm_id[:128], _record_url(record, result, connector), action]
     table = SyncRecord._meta.db_table
+    written = ", ".join(f"'{a}'" for a in WRITTEN)  # constants
     sql = (
         f"UPDATE {table} SET state = %s, crm_record_id = v.crm_id, crm_record_url = v.url, "  # noqa: S608
+        f"last_action = v.action, crm_updated_at = CASE WHEN v.action IN ({written}) "
+        f"THEN %s ELSE {table}.crm_updated_at END, "
         "last_error = '', next_attempt_at = NULL, locked_until = NULL, lease = NULL, "
-        f"synced_at = %s, updated_at = %s FROM (VALUES {', '.join(values)}) AS v(id, crm_id, url) "
+        f"synced_at = %s, updated_at = %s FROM (VALUES {', '.join(values)}) "
+        f"AS v(id, crm_id, url, action) "
         f"WHERE {table}.id = v.id AND {table}.lease = %s AND {table}.state = %s "
         f"RETURNING {table}.id"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [SyncState.SYNCED, now, now, *params, lease, SyncState.RUNNING])
+        cursor.execute(sql, [SyncState.SYNCED, now, now, now, *params, lease, SyncState.RUNNING])
         return {pk for (pk,) in cursor.fetchall()}
 
 

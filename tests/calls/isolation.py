@@ -1,5 +1,6 @@
 from calls import signing
 from calls.models import Call
+from jobs.models import Job
 from tests.calls import isolation_interactions
 from tests.factories import make_connector
 
@@ -16,7 +17,13 @@ CASES = {
     "calls:retry": lambda t: {"pk": make_call(t).pk},
     "calls:connector_settings": lambda t: {"pk": make_connector(t, name="iso").pk},
     "calls:secret_retire": lambda t: {"pk": signing.create_secret(t)[0].pk},
+    "calls:retry_job": lambda t: {"pk": make_retry_job(t).pk},
+    "calls:retry_job_progress": lambda t: {"pk": make_retry_job(t).pk},
 }
+
+
+def make_retry_job(tenant):
+    return Job.objects.create(tenant=tenant, kind="call_retry", result={"filters": {}})
 
 
 def _named_call(t) -> list:
@@ -42,6 +49,10 @@ NOT_LISTS = {
     "call-events-daktela": "POST/GET: Daktela's event form ingest, signed per tenant",
     "calls:dashboard": "figures, not rows: daily counts and the backlog, computed with "
     "for_tenant (calls.stats); no foreign row can be named on it",
+    "call-retry-all": "POST: a bulk retry job over the key's tenant's calls (CallFilter is "
+    "tenant-scoped; tests/calls/test_retry_redecide.py proves a foreign tenant's run leaves "
+    "ours alone)",
+    "calls:retry_all": "POST: the same bulk retry from the calls list, then a redirect",
     "calls:secret_generate": "POST: makes a signing secret for the tenant, then shows it once",
 }
 

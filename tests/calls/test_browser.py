@@ -76,7 +76,7 @@ def test_console(page, support_user, console_data, fake_connector):
     page.click("#calls tbody tr a")
     assert "HTTP 503 from fake: maintenance" in page.locator("#sync").inner_text()
     screenshot(page, "calls-detail-dead")
-    page.click("button:has-text('Retry failed syncs')")
+    page.click("button:has-text('Retry (decide again)')")
     page.wait_for_load_state("networkidle")
     assert "Synced" in page.locator("#sync").inner_text()
     assert SyncRecord.objects.unscoped().filter(state="dead").count() == 0

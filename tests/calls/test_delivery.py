@@ -84,7 +84,7 @@ def test_dead_after_max_attempts_then_manual_retry(
     record = SyncRecord.objects.unscoped().get()
     assert record.state == "dead" and record.attempts == 3 and record.next_attempt_at is None
     response = run_on_commit(api.post, f"/api/v1/calls/{record.call_id}/retry/")
-    assert response.status_code == 202 and response.json() == {"requeued": 1}
+    assert response.status_code == 202 and response.json()["requeued"] == 1
     record.refresh_from_db()
     assert record.state == "synced" and len(crm.records) == 1
 

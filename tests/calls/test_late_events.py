@@ -1,11 +1,12 @@
 """Events after the decision update the same CRM record (Salesforce simulator over HTTP)."""
 
+import re
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
-from calls import call_logs, tasks
+from calls import log_writes, tasks
 from calls.models import Call, CallSyncSettings
 from delivery import outbox
 from delivery import tasks as delivery_tasks
@@ -165,7 +166,7 @@ def test_late_event_while_old_payload_in_flight(
     assert record.state == "pending" and record.lease is None
     assert record.next_attempt_at >= claimed.locked_until
     connector = sf.connector
-    results = call_logs.send_call_logs(connector, [claimed])  # the old request lands
+    results = log_writes.send_call_logs(connector, [claimed])  # the old request lands
     outbox.succeed_many([(claimed, results[0])], connector)  # ... and is not ours any more
     record.refresh_from_db()
     assert record.state == "pending" and record.payload["duration_seconds"] == 180
@@ -196,6 +197,11 @@ def test_call_page_shows_the_late_update(
     post(api, run_on_commit, [late_end(event_id="late-page")])
     client.force_login(viewer_user)
     page = client.get(f"/calls/{Call.objects.unscoped().get().pk}/").content.decode()
-    assert "updated after a late event" in page and "the CRM record was updated" in page
+    record = SyncRecord.objects.unscoped().get()
+    assert record.last_action == "updated" and record.crm_updated_at is not None
+    assert "updated after a late event" in page
+    assert re.search(r"updated in Salesforce at \d\d:\d\d", page), "the page says when"
     body = api.get(f"/api/v1/calls/{Call.objects.unscoped().get().pk}/").json()
     assert body["sync"][0]["late_updates"] == 1
+    assert body["sync"][0]["last_action"] == "updated"
+    assert body["sync"][0]["updated_at"] == record.crm_updated_at.isoformat().replace("+00:00", "Z")

@@ -192,7 +192,7 @@ def test_retry_links_a_record_imported_since_a_skip(api, tenant, account, crm, r
     assert row.state == "skipped"
     stored(tenant, account, "003IMPORTED")
     response = run_on_commit(api.post, f"/api/v1/calls/{row.call_id}/retry/")
-    assert response.status_code == 202 and response.json() == {"requeued": 1}
+    assert response.status_code == 202 and response.json()["requeued"] == 1
     row.refresh_from_db()
     assert row.state == "synced" and row.match["crm_id"] == "003IMPORTED"
     assert crm.records[row.key]["log"].contact_crm_id == "003IMPORTED"
@@ -215,7 +215,7 @@ def test_retry_keeps_a_skip_that_still_holds(api, tenant, account, crm, run_on_c
     policy(account, unknown_caller="skip", live_lookup=False)
     send(api, run_on_commit, "U1")
     row = record(tenant, "U1")
-    assert run_on_commit(api.post, f"/api/v1/calls/{row.call_id}/retry/").json() == {"requeued": 0}
+    assert run_on_commit(api.post, f"/api/v1/calls/{row.call_id}/retry/").json()["requeued"] == 0
     row.refresh_from_db()
     assert row.state == "skipped"
 

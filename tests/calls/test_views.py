@@ -35,7 +35,7 @@ def test_list_and_detail_for_viewer_without_retry(client, viewer_user, failed_ca
 
 def test_support_retries(client, support_user, failed_call, django_capture_on_commit_callbacks):
     client.force_login(support_user)
-    assert "Retry failed syncs" in client.get(f"/calls/{failed_call.pk}/").content.decode()
+    assert "Retry (decide again)" in client.get(f"/calls/{failed_call.pk}/").content.decode()
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(f"/calls/{failed_call.pk}/retry/")
     assert response.status_code == 302

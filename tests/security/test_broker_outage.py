@@ -121,7 +121,7 @@ def test_retry_is_202_and_the_sweeper_delivers(broker_down, api, tenant, fake_co
     record.save()
     app.conf.task_always_eager = settings.CELERY_TASK_ALWAYS_EAGER = False
     response, took = _timed(api.post, f"/api/v1/calls/{record.call_id}/retry/")
-    assert response.status_code == 202 and response.json() == {"requeued": 1}
+    assert response.status_code == 202 and response.json()["requeued"] == 1
     assert took < BOUND
     record.refresh_from_db()
     assert record.state == SyncState.PENDING
