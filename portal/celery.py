@@ -15,6 +15,7 @@ that rings many doorbells pays for one failed connect, not one per doorbell). Th
 import contextvars
 import logging
 import os
+import threading
 import time
 
 from celery import Celery
@@ -39,6 +40,7 @@ PUBLISH_RETRY_POLICY = {
     "interval_step": 0.1,
     "interval_max": 0.1,
 }
+_IMPORT_LOCK = threading.RLock()
 _down_until = 0.0  # monotonic time until which this process does not try the broker again
 
 
@@ -52,7 +54,11 @@ def task_named(task):
     if not isinstance(task, str):
         return task
     if task not in app.tasks:
-        app.loader.import_default_modules()
+        # One thread imports; the others wait for it (gthread workers: two first requests at
+        # once used to find the modules half-imported and answer 500 NotRegistered).
+        with _IMPORT_LOCK:
+            if task not in app.tasks:
+                app.loader.import_default_modules()
     return app.tasks[task]
 
 
