@@ -6,6 +6,7 @@ from calls.models import (
     CallEvent,
     CallSyncSettings,
     CreatedCaller,
+    Interaction,
     WebhookSecret,
 )
 from tenants.scoping import TenantScopedAdmin
@@ -51,3 +52,11 @@ class CreatedCallerAdmin(TenantScopedAdmin):
     list_display = ["e164", "connector", "type", "crm_id", "claimed_at", "created_at"]
     list_select_related = ["tenant", "connector"]
     search_fields = ["e164", "crm_id"]
+
+
+@admin.register(Interaction)
+class InteractionAdmin(TenantScopedAdmin):
+    list_display = ["interaction_id", "channel", "direction", "address", "started_at"]
+    list_filter = ["tenant", "channel", "direction"]
+    list_select_related = ["tenant"]
+    search_fields = ["interaction_id", "address"]
