@@ -1,0 +1,8 @@
+"""Isolation cases for the contact-center platform routes (tests/test_isolation.py)."""
+
+from tests.platforms.helpers import make_uis_account
+
+CASES = {
+    "contact-center-test": lambda t: {"pk": make_uis_account(t).pk},
+    "contacts:cc_toggle": lambda t: {"pk": make_uis_account(t).pk},
+}
