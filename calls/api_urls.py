@@ -2,6 +2,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from calls.api import CallEventsView, CallSyncSettingsView, CallViewSet, DaktelaEventsView
+from calls.uis import UisNotificationsView
 
 router = SimpleRouter()
 router.register("calls", CallViewSet, basename="call")
@@ -9,6 +10,11 @@ router.register("calls", CallViewSet, basename="call")
 urlpatterns = [
     path("call-events/", CallEventsView.as_view(), name="call-events"),
     path("call-events/daktela/", DaktelaEventsView.as_view(), name="call-events-daktela"),
+    path(
+        "contact-center/<int:pk>/uis/notifications/",
+        UisNotificationsView.as_view(),
+        name="contact-center-uis-notifications",
+    ),
     path(
         "connectors/<int:pk>/call-sync-settings/",
         CallSyncSettingsView.as_view(),

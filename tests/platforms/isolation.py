@@ -5,4 +5,5 @@ from tests.platforms.helpers import make_uis_account
 CASES = {
     "contact-center-test": lambda t: {"pk": make_uis_account(t).pk},
     "contacts:cc_toggle": lambda t: {"pk": make_uis_account(t).pk},
+    "contact-center-uis-notifications": lambda t: {"pk": make_uis_account(t).pk},
 }
