@@ -90,7 +90,10 @@ class ContactCenterAccountSerializer(serializers.ModelSerializer):
         cls = platform_class(kind)
         if "settings" in attrs or not self.instance:
             try:
-                attrs["settings"] = cls.clean_settings(attrs.get("settings") or {})
+                given = attrs.get("settings") or {}
+                if self.instance and isinstance(given, dict):  # PATCH: merged into the stored
+                    given = {**(self.instance.settings or {}), **given}
+                attrs["settings"] = cls.clean_settings(given)
             except DjangoValidationError as exc:
                 if _refused_by_policy(exc):
                     field = next(iter(exc.message_dict))

@@ -172,3 +172,17 @@ def test_edit_page_keeps_the_token_when_left_empty(member_client, tenant, uis_si
     account.refresh_from_db()
     assert account.name == "Renamed" and account.credentials["access_token"] == DEMO_TOKEN
     assert account.settings["virtual_phone_number"] == "74950000000"
+
+
+def test_patch_settings_merges_into_the_stored_ones(api, tenant, uis_sim):
+    account = make_uis_account(tenant, uis_sim.url)
+    response = api.patch(
+        f"{URL}{account.pk}/", {"settings": {"virtual_phone_number": "74950000000"}}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    account.refresh_from_db()
+    assert account.settings == {
+        "data_api_url": f"{uis_sim.url}/v2.0",
+        "call_api_url": f"{uis_sim.url}/v4.0",
+        "virtual_phone_number": "74950000000",
+    }

@@ -3,8 +3,11 @@
 import pytest
 
 from connectors.errors import AuthError, ConnectorError
+from platforms.models import ContactCenterAccount
 from platforms.registry import platform_for
 from platforms.types import CallRequest
+from simulators.registry import SIMULATORS
+from simulators.uis import UisSimulator
 from tests.platforms.helpers import make_uis_account
 
 pytestmark = pytest.mark.django_db
@@ -100,3 +103,13 @@ def test_set_agent_status_updates_calls_available(uis_account, uis_sim):
         {"access_token": uis_sim.updates[1]["access_token"], "id": 13422, "calls_available": True},
     ]
     assert uis_sim.employee(13421)["calls_available"] is False
+
+
+def test_seed_demo_account_works_against_the_simulator(tenant, uis_sim):
+    assert SIMULATORS["uis"][0] == "simulators.uis.app.UisSimulator"
+    UisSimulator.seed_demo(tenant, uis_sim.url)
+    UisSimulator.seed_demo(tenant, uis_sim.url)  # idempotent
+    (account,) = ContactCenterAccount.objects.for_tenant(tenant).filter(kind="uis")
+    assert platform_for(account).whoami() == "Acme (UIS simulator)"
+    call_id = platform_for(account).place_call(CallRequest(agent_id="13421", number="79261234567"))
+    assert call_id and uis_sim.started
