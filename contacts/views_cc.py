@@ -23,7 +23,7 @@ KINDS = dict(KIND_CHOICES)
 
 
 def _kind(request) -> str:
-    kind = request.GET.get("kind") or request.POST.get("kind_choice") or "daktela"
+    kind = request.GET.get("kind") or "daktela"  # the add form posts to ?kind=<kind>
     if kind not in KINDS:
         raise Http404("Unknown contact-center kind.")
     return kind
