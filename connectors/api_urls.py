@@ -1,4 +1,3 @@
-from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
 from connectors.api import ConnectorViewSet
@@ -7,4 +6,3 @@ router = SimpleRouter()
 router.register("connectors", ConnectorViewSet, basename="connector")
 
 urlpatterns = router.urls
-urlpatterns += [path("", include("connectors.retailcrm.urls"))]  # retailCRM click-to-call

@@ -20,8 +20,9 @@ from connectors.errors import AuthError, ConnectorError
 from contacts.models import Contact, ContactDeletion
 from jobs.models import Job
 from jobs.runner import JobRunner, heartbeat
+from platforms.base import PUSH_CONTACTS
 from platforms.models import ContactCenterAccount
-from platforms.registry import platform_for
+from platforms.registry import kinds_with, platform_for
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ def start_push(tenant_id: int) -> tuple[Job | None, bool]:
     with transaction.atomic():
         accounts = list(
             ContactCenterAccount.objects.select_for_update()
-            .filter(tenant_id=tenant_id, enabled=True)
+            .filter(tenant_id=tenant_id, enabled=True, kind__in=kinds_with(PUSH_CONTACTS))
             .order_by("pk")
         )
         if not accounts:
@@ -90,7 +91,11 @@ def _record_error(tenant_id: int, message: str) -> None:
 
 
 def push_pending(job: Job) -> dict:
-    accounts = list(ContactCenterAccount.objects.filter(tenant_id=job.tenant_id, enabled=True))
+    accounts = list(
+        ContactCenterAccount.objects.filter(
+            tenant_id=job.tenant_id, enabled=True, kind__in=kinds_with(PUSH_CONTACTS)
+        )
+    )
     platforms = [platform_for(a) for a in accounts]
     pending = Contact.objects.for_tenant(job.tenant_id).filter(pushed_at__isnull=True)
     deletions = ContactDeletion.objects.for_tenant(job.tenant_id)

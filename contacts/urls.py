@@ -39,4 +39,5 @@ urlpatterns = [
     path("contact-center/<int:pk>/", views_cc.cc_edit, name="cc_edit"),
     path("contact-center/<int:pk>/delete/", views_cc.cc_delete, name="cc_delete"),
     path("contact-center/<int:pk>/test/", views_cc.cc_test, name="cc_test"),
+    path("contact-center/<int:pk>/toggle/", views_cc.cc_toggle, name="cc_toggle"),
 ]

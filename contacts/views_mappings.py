@@ -16,6 +16,7 @@ from contacts.matching import crm_users, match_users
 from contacts.models import FieldMapping, MatchedBy, UserMapping
 from contacts.sync import request_full_sync
 from contacts.views import connectors_of
+from platforms import agent_status
 from platforms.models import ContactCenterAccount
 from platforms.registry import platform_for
 from tenants.scoping import get_for_tenant, tenant_view
@@ -113,7 +114,10 @@ def user_mappings(request):
             users = crm_users(account)
         except (ConnectorError, NotImplementedError) as exc:
             users_error = str(exc) or "not supported"
-    mappings = UserMapping.objects.for_tenant(request.tenant).filter(connector=account)
+    mappings = list(UserMapping.objects.for_tenant(request.tenant).filter(connector=account))
+    status_of = agent_status.statuses(request.tenant, [m.agent_id for m in mappings])
+    for m in mappings:
+        m.agent_status = status_of.get(m.agent_id)  # platforms.models.AgentStatus or None
     return render(
         request,
         "contacts/user_mappings.html",

@@ -16,8 +16,11 @@ NAME_TAKEN = "An account with this name already exists."
 
 
 @transaction.atomic
-def save_cc_account(account: ContactCenterAccount, values: dict, token: str = ""):
-    """Create `account` or update it with `values` (field -> value) and a new `token`."""
+def save_cc_account(
+    account: ContactCenterAccount, values: dict, token: str = "", secrets: dict | None = None
+):
+    """Create `account` or update it with `values` (field -> value), a new `token` and other
+    new write-only `secrets` (credentials key -> value; empty values keep the stored one)."""
     creating = account.pk is None
     if not creating:
         account.refresh_from_db(
@@ -28,8 +31,9 @@ def save_cc_account(account: ContactCenterAccount, values: dict, token: str = ""
     for field, value in values.items():
         setattr(account, field, value)
     fields = list(values)
-    if token:
-        account.credentials = {**(account.credentials or {}), "access_token": token}
+    new = {k: v for k, v in {**(secrets or {}), "access_token": token}.items() if v}
+    if new:
+        account.credentials = {**(account.credentials or {}), **new}
         fields.append("credentials")
     with unique_fields.as_field_error(ContactCenterAccount, {"name": NAME_TAKEN}):
         if creating:

@@ -34,9 +34,18 @@ class Platform:
     capabilities: ClassVar[frozenset[str]] = frozenset()
     guide_template: ClassVar[str] = ""  # "How to get authorization data" (docs/platforms/)
 
+    # Write-only secrets the kind takes besides `access_token` (credentials keys).
+    extra_secrets: ClassVar[tuple[str, ...]] = ()
+
     @classmethod
     def can(cls, capability: str) -> bool:
         return capability in cls.capabilities
+
+    @classmethod
+    def clean_settings(cls, value: dict) -> dict:
+        """The kind's `settings` validated (API and form); raises django ValidationError
+        {field: [message]}. Kinds without settings keep none."""
+        return {}
 
     def __init__(self, account, session=None):
         self.account = account

@@ -12,6 +12,7 @@ API_APPS = [
     "tenants",
     "jobs",
     "connectors",
+    "platforms",
     "contacts",
     "calls",
     "automations",

@@ -21,6 +21,7 @@ SIMULATORS: dict[str, tuple[str, int]] = {
     "sugarcrm": ("simulators.sugarcrm.app.SugarCRMSimulator", 2),
     "retailcrm": ("simulators.retailcrm.app.RetailCRMSimulator", 3),
     "daktela": ("simulators.daktela.app.DaktelaSimulator", 4),
+    "uis": ("simulators.uis.app.UisSimulator", 5),
 }
 
 STATE_FILE = settings.LOCAL_DIR / "simulators.json"

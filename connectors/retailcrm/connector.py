@@ -4,7 +4,7 @@ corporate customers (contacts and accounts) are in records.py.
 
 Authorize = check the API key, then register our telephony module with
 `integration-modules/{code}/edit`; its `clientId` is a random per-connector secret that
-retailCRM sends back on every click-to-call request (connectors/retailcrm/views.py checks it).
+retailCRM sends back on every click-to-call request (platforms/retailcrm_module.py checks it).
 Disconnect (deactivate) posts the same module with `active: false`.
 """
 

@@ -30,6 +30,10 @@ class TelephonyModule:
         path = reverse("retailcrm-make-call", kwargs={"connector_id": self.account.pk})
         return f"{django_settings.PUBLIC_URL}{path}"
 
+    def change_user_status_url(self) -> str:
+        path = reverse("retailcrm-user-status", kwargs={"connector_id": self.account.pk})
+        return f"{django_settings.PUBLIC_URL}{path}"
+
     def module_payload(self) -> dict:
         base = django_settings.PUBLIC_URL
         return {
@@ -44,6 +48,7 @@ class TelephonyModule:
             "integrations": {
                 "telephony": {
                     "makeCallUrl": self.make_call_url(),
+                    "changeUserStatusUrl": self.change_user_status_url(),
                     "allowEdit": False,
                     "inputEventSupported": True,
                     "outputEventSupported": True,

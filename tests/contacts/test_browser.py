@@ -102,7 +102,7 @@ def test_contact_center_pages(page, admin_user, tenant, daktela_sim):
     page.wait_for_load_state("networkidle")
     assert "Daktela sim answers: logged in as" in page.content()
     screenshot(page, "contacts-contact-center")
-    page.click("a:has-text('Edit')")
+    page.click("a:has-text('Configure')")
     page.wait_for_load_state("networkidle")
     page.fill("#id_name", "Daktela renamed")
     screenshot(page, "contacts-contact-center-edit")

@@ -2,7 +2,9 @@ import pytest
 
 from platforms.models import ContactCenterAccount
 from simulators.daktela import DEMO_TOKEN
+from simulators.uis import UisSimulator
 from tests.calls.conftest import run_on_commit  # noqa: F401  (the fixture)
+from tests.platforms.helpers import make_uis_account
 
 
 @pytest.fixture
@@ -12,3 +14,13 @@ def daktela(tenant, daktela_sim):
     account.credentials = {"access_token": DEMO_TOKEN}
     account.save()
     return account
+
+
+@pytest.fixture
+def uis_sim(start_simulator):
+    return start_simulator(UisSimulator)
+
+
+@pytest.fixture
+def uis_account(tenant, uis_sim):
+    return make_uis_account(tenant, uis_sim.url)
