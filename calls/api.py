@@ -67,24 +67,7 @@ class DaktelaEventsView(TenantAPIView):
     @extend_schema(
         parameters=[
             OpenApiParameter(name, str, required=name in ("ID", "ActivityID", "CallEnd"))
-            for name in (
-                "ID",
-                "ActivityID",
-                "CallType",
-                "QueueStart",
-                "RingingStart",
-                "CallStart",
-                "CallEnd",
-                "Answered",
-                "Duration",
-                "WaitTime",
-                "QueueId",
-                "Clid",
-                "Direction",
-                "AgentEmail",
-                "Type",
-                "access_token",
-            )
+            for name in (*daktela.FORM_PARAMS, "access_token")
         ],
         responses={202: ACCEPTED},
     )
