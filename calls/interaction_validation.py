@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
-from rest_framework.exceptions import ValidationError
 
 from calls.models.interaction import INTERACTION_CHANNELS, INTERACTION_DIRECTIONS
+from calls.validation import validate_batch
 from portal import dates
 from portal.phones import MIN_MATCH_DIGITS, digits, normalize
 
@@ -23,28 +23,7 @@ CHOICES = {"channel": INTERACTION_CHANNELS, "direction": INTERACTION_DIRECTIONS}
 
 
 def validate_interactions(body, region: str) -> list[dict]:
-    if isinstance(body, dict):
-        clean, errors = validate_interaction(body, region)
-        if errors:
-            raise ValidationError(errors)
-        return [clean]
-    if not isinstance(body, list):
-        raise ValidationError({"non_field_errors": ["Send one object or an array of them."]})
-    if not body:
-        raise ValidationError({"non_field_errors": ["The array is empty."]})
-    if len(body) > MAX_BATCH:
-        raise ValidationError(
-            {"non_field_errors": [f"At most {MAX_BATCH} items per request; got {len(body)}."]}
-        )
-    cleaned, errors = [], {}
-    for i, item in enumerate(body):
-        clean, item_errors = validate_interaction(item, region)
-        if item_errors:
-            errors[str(i)] = item_errors
-        cleaned.append(clean)
-    if errors:
-        raise ValidationError(errors)
-    return cleaned
+    return validate_batch(body, lambda item: validate_interaction(item, region), "interaction")
 
 
 def _text(item, name, limit, errors, clean) -> None:

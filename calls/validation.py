@@ -38,29 +38,37 @@ MIN_YEAR, MAX_YEAR = dates.MIN_YEAR, dates.MAX_YEAR
 KNOWN = {*ID_FIELDS, *TEXT_FIELDS, *CHOICES, *INT_FIELDS, "occurred_at", "tags"}
 
 
-def validate_events(body) -> list[dict]:
+def validate_batch(body, validate_one, noun: str = "event") -> list[dict]:
+    """One object or an array of up to MAX_BATCH, each checked by `validate_one(item) ->
+    (clean, errors)`; a bad item raises ValidationError naming its index (nothing kept)."""
     if isinstance(body, dict):
-        clean, errors = validate_event(body)
+        clean, errors = validate_one(body)
         if errors:
             raise ValidationError(errors)
         return [clean]
     if not isinstance(body, list):
-        raise ValidationError({"non_field_errors": ["Send one event object or an array of them."]})
+        raise ValidationError(
+            {"non_field_errors": [f"Send one {noun} object or an array of them."]}
+        )
     if not body:
         raise ValidationError({"non_field_errors": ["The array is empty."]})
     if len(body) > MAX_BATCH:
         raise ValidationError(
-            {"non_field_errors": [f"At most {MAX_BATCH} events per request; got {len(body)}."]}
+            {"non_field_errors": [f"At most {MAX_BATCH} {noun}s per request; got {len(body)}."]}
         )
     cleaned, errors = [], {}
     for i, item in enumerate(body):
-        clean, item_errors = validate_event(item)
+        clean, item_errors = validate_one(item)
         if item_errors:
             errors[str(i)] = item_errors
         cleaned.append(clean)
     if errors:
         raise ValidationError(errors)
     return cleaned
+
+
+def validate_events(body) -> list[dict]:
+    return validate_batch(body, validate_event)
 
 
 def validate_event(item) -> tuple[dict, dict]:
