@@ -89,6 +89,8 @@ def test_seed_url_yields_call_logged_with_agents_owner(
     assert row.state == "synced", row.last_error
     task = salesforce_sim.tasks[row.key]
     assert task["WhoId"] == contact["Id"] and task["OwnerId"] == agent_user
+    # CallType (the activity's status title) is the disposition, in the CRM's own field
+    assert call.disposition == SEED["CallType"] and task["CallDisposition"] == SEED["CallType"]
     # the direction is Daktela's, not a guess from CallType (the status title)
     assert all(e.data.get("direction") == "in" for e in CallEvent.objects.for_tenant(tenant))
     again = get(client, api, run_on_commit)
