@@ -23,10 +23,9 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from calls import matching
+from calls import matching, rollup
 from calls.call_logs import CALL_LOG, call_log_payload
 from calls.models import CallSyncSettings
-from calls import rollup
 from calls.signals import calls_decided
 from connectors.models import ConnectorAccount, ConnectorStatus
 from connectors.types import CallLog

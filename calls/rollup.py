@@ -117,8 +117,8 @@ def recount(tenant, first=None, last=None) -> int:
 def recount_open() -> int:
     """Count again the days whose call logs may have moved since (see the module docstring)."""
     wanted: dict[int, set] = {}
-    for tenant_id, day in CallDay.objects.unscoped().filter(open__gt=0).values_list(
-        "tenant_id", "day"
+    for tenant_id, day in (
+        CallDay.objects.unscoped().filter(open__gt=0).values_list("tenant_id", "day")
     ):
         wanted.setdefault(tenant_id, set()).add(day)
     hours = (

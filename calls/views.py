@@ -9,8 +9,8 @@ from django.views.decorators.http import require_POST
 
 from calls import export
 from calls.call_logs import CALL_LOG
-from calls.export import _safe  # noqa: F401 (interaction_views, tests)
 from calls.dashboard import backlog, chart, daily_counts
+from calls.export import _safe  # noqa: F401 (interaction_views, tests)
 from calls.filters import CALLS_KEYSET, CallFilter
 from calls.forms import CallFilterForm
 from calls.models import Call, CallEvent

@@ -23,7 +23,5 @@ class CallDay(TenantScopedModel):
             models.UniqueConstraint(fields=["tenant", "day", "connector"], name="uniq_call_day")
         ]
         indexes = [
-            models.Index(
-                fields=["day"], name="call_day_open", condition=models.Q(open__gt=0)
-            )
+            models.Index(fields=["day"], name="call_day_open", condition=models.Q(open__gt=0))
         ]
