@@ -120,6 +120,10 @@ class Contact(TenantScopedModel):
         ]
         indexes = [
             models.Index(fields=["tenant", "email"]),
+            # `?email=` (iexact: UPPER(email) = UPPER(%s))
+            models.Index(
+                models.F("tenant"), models.functions.Upper("email"), name="contact_email_ci"
+            ),
             # The list's keyset order (last_name, first_name, id), alone and per filter.
             models.Index(
                 fields=["tenant", "type", "last_name", "first_name", "id"], name="contact_type_name"
