@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from calls import daktela, ingest, signing
 from calls.call_logs import CALL_LOG
 from calls.daktela_channels import activity_channel, daktela_interaction
-from calls.filters import FILTERS, CallFilter
+from calls.filters import CALLS_KEYSET, FILTERS, CallFilter
 from calls.interactions import store_interactions
 from calls.models import Call, CallEvent, CallSyncSettings
 from calls.retry import redecide
@@ -31,6 +31,7 @@ from delivery.models import SyncRecord
 from jobs.api import JobSerializer
 from portal import logcontext, metrics
 from portal.api import ApiError
+from portal.paging import KeysetPagination
 from portal.parsers import json_body
 from tenants.scoping import TenantAPIView, TenantScopedReadOnlyViewSet, get_for_tenant
 
@@ -112,6 +113,8 @@ class CallViewSet(TenantScopedReadOnlyViewSet):
 
     queryset = Call.objects.all()
     serializer_class = CallSerializer
+    pagination_class = KeysetPagination
+    keyset = CALLS_KEYSET  # newest first; a cursor per page (portal/paging.py)
 
     def get_serializer_class(self):
         return CallDetailSerializer if self.action == "retrieve" else CallSerializer
@@ -122,7 +125,7 @@ class CallViewSet(TenantScopedReadOnlyViewSet):
         filters = CallFilter(self.request.query_params, tenant=self.tenant)
         if filters.problems:
             raise ValidationError(filters.problems)
-        return calls_with_details(filters.qs).order_by("-started_at", "-id")
+        return calls_with_details(filters.qs)  # ordered by the keyset pagination
 
     @extend_schema(parameters=[OpenApiParameter(n, str) for n in FILTERS])
     def list(self, request, *args, **kwargs):

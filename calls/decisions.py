@@ -23,7 +23,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from calls import matching
+from calls import matching, rollup
 from calls.call_logs import CALL_LOG, call_log_payload
 from calls.models import CallSyncSettings
 from calls.signals import calls_decided
@@ -65,6 +65,7 @@ def decide_calls(tenant, calls: list) -> list[SyncRecord]:
         conf, policy = settings_rows[connector.pk], policies[connector.pk]
         records += _decide_for_connector(connector, conf, policy, calls)
     outbox.enqueue_many(records)
+    rollup.decided(tenant, records)  # the dashboard's daily counts, after the commit
     # Announce the decision: the apps above queue their own writes (automations: tickets).
     for _receiver, queued in calls_decided.send(sender=None, tenant=tenant, calls=calls):
         records += queued or []

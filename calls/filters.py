@@ -12,10 +12,15 @@ import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q
 
-from calls.models import Call
+from calls.models import Call, CallActivity
 from delivery.models import SyncRecord, SyncState
 from portal import dates
 from portal.filters import TenantFilterSet
+from portal.paging import Keyset
+
+# The lists' order (newest first), paged by keyset (portal/paging.py); every filter below has
+# an index ending in (started_at, id) or selecting few rows (calls/models/call.py).
+CALLS_KEYSET = Keyset(("started_at", "id"), descending=True)
 
 # The query parameters, in the order the API schema lists them.
 FILTERS = (
@@ -120,8 +125,9 @@ class CallFilter(TenantFilterSet):
         return qs.by_phone(value, self.tenant.default_region)
 
     def by_agent_email(self, qs, name, value):
-        q = Q(agent_email__iexact=value) | Q(activities__agent_email__iexact=value)
-        return qs.filter(q).distinct()
+        # The call's agent or one of its legs' (a subquery, not a join: no DISTINCT to sort)
+        legs = CallActivity.objects.for_tenant(self.tenant).filter(agent_email__iexact=value)
+        return qs.filter(Q(agent_email__iexact=value) | Q(pk__in=legs.values("call_id")))
 
     def by_sync_record(self, qs, name, value):
         return qs  # both at once, below

@@ -11,7 +11,7 @@ import logging
 from celery import shared_task
 from django.core.cache import cache
 
-from calls import daktela, services
+from calls import daktela, rollup, services
 from calls.ingest import event_dict
 from calls.interaction_tasks import decide_interactions, sweep_interactions  # noqa: F401 (register)
 from calls.models import CallEvent
@@ -101,3 +101,9 @@ def complete_daktela_activity(tenant_id: int, account_id: int, form: dict, attem
 def run_call_retry_task(job_id: int) -> None:
     """The bulk retry job (calls/retry_jobs.py; default queue: bulk)."""
     run_call_retry(job_id)
+
+
+@shared_task(name="calls.recount_call_days")
+def recount_call_days() -> int:
+    """Beat: the dashboard's daily rollup, counted again where call logs may have moved."""
+    return rollup.recount_open()

@@ -1,18 +1,17 @@
 """The audit console: calls list (+ CSV), call page with decisions and Retry, dashboard."""
 
-import csv
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from calls import export
 from calls.call_logs import CALL_LOG
 from calls.dashboard import backlog, chart, daily_counts
-from calls.filters import CallFilter
+from calls.export import _safe  # noqa: F401 (interaction_views, tests)
+from calls.filters import CALLS_KEYSET, CallFilter
 from calls.forms import CallFilterForm
 from calls.models import Call, CallEvent
 from calls.reasons import ATTEMPT_BADGE, STATE_BADGE, match_text, owner_text, reason_text
@@ -24,6 +23,7 @@ from connectors.models import ConnectorAccount
 from delivery import outbox
 from delivery.models import SyncRecord
 from jobs.models import Job
+from portal.paging import html_page
 from tenants.scoping import get_for_tenant, tenant_view
 
 
@@ -42,14 +42,13 @@ def index(request):
     filters = CallFilter(request.GET, tenant=request.tenant)
     qs, errors = filters.qs, filters.problems
     if request.GET.get("export") == "csv":
-        return _csv(calls_with_details(qs.order_by("-started_at", "-id")))
-    page = Paginator(calls_with_details(qs.order_by("-started_at", "-id")), 50).get_page(
-        request.GET.get("page")
-    )
+        return export.csv_response(qs)
+    page = html_page(calls_with_details(qs), CALLS_KEYSET, request.GET)
     for call in page:
         call.syncs = [_decorate(r) for r in call.sync_records.all()]
     query = request.GET.copy()
     query.pop("page", None)
+    query.pop("cursor", None)
     return render(
         request,
         "calls/index.html",
@@ -58,70 +57,11 @@ def index(request):
             "errors": errors,
             "page": page,
             "query": query.urlencode(),
-            "filtered": any(v for k, v in request.GET.items() if k != "page"),
+            "filtered": any(v for k, v in request.GET.items() if k not in ("page", "cursor")),
             "has_calls": Call.objects.for_tenant(request.tenant).exists(),
             "can_retry": request.membership.has_role("support"),
         },
     )
-
-
-def _csv(calls) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="calls.csv"'
-    writer = csv.writer(response)
-    writer.writerow(
-        [
-            "call_id",
-            "started_at",
-            "direction",
-            "caller",
-            "callee",
-            "queue",
-            "status",
-            "duration_seconds",
-            "agent_email",
-            "privacy",
-            "sync",
-        ]
-    )
-    for call in calls.iterator(chunk_size=500):
-        sync = "; ".join(
-            f"{r.connector.name}: {r.state}{' (' + r.reason + ')' if r.reason else ''}"
-            for r in call.sync_records.all()
-        )
-        writer.writerow(
-            [
-                _safe(v)
-                for v in (
-                    call.call_id,
-                    call.started_at.isoformat() if call.started_at else "",
-                    call.direction,
-                    call.caller,
-                    call.callee,
-                    call.queue,
-                    call.status,
-                    call.duration_seconds,
-                    call.agent_email,
-                    call.privacy,
-                    sync,
-                )
-            ]
-        )
-    return response
-
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
-
-
-def _safe(value):
-    """Neutralise spreadsheet formulas in exported text (CSV injection, OWASP rule).
-
-    A cell starting with = + - @ tab or CR is prefixed with a single quote, so the spreadsheet
-    shows it as text. No exceptions: "-2+3" and "+1-1" are formulas too, and a phone number
-    such as +420... is shown as '+420... rather than evaluated. Leading spaces are skipped when
-    looking (some spreadsheets trim them before evaluating)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.lstrip(" ").startswith(FORMULA_STARTS) else text
 
 
 @tenant_view("viewer")

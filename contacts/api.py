@@ -9,13 +9,14 @@ from rest_framework.response import Response
 from connectors.capabilities import Capability, require
 from connectors.errors import ConnectorError
 from connectors.models import ConnectorAccount
-from contacts.filters import ContactFilter
+from contacts.filters import CONTACTS_KEYSET, ContactFilter
 from contacts.models import (
     Contact,
     ContactSyncSettings,
 )
 from contacts.sync import start_contact_sync
 from portal.api import ApiError
+from portal.paging import KeysetPagination
 from tenants.scoping import (
     TenantAPIView,
     TenantScopedReadOnlyViewSet,
@@ -64,6 +65,8 @@ class ContactViewSet(TenantScopedReadOnlyViewSet):
 
     queryset = Contact.objects.all()
     serializer_class = ContactSerializer
+    pagination_class = KeysetPagination
+    keyset = CONTACTS_KEYSET  # by name; a cursor per page (portal/paging.py)
 
     def get_queryset(self):
         filters = ContactFilter(

@@ -10,6 +10,11 @@ from django import forms
 
 from contacts.models import Contact, RecordType
 from portal.filters import TenantFilterSet
+from portal.paging import Keyset
+
+# The lists' order, paged by keyset (portal/paging.py): indexes contact_name,
+# contact_type_name and contact_connector_name serve it with each filter.
+CONTACTS_KEYSET = Keyset(("last_name", "first_name", "id"))
 
 
 class RawParam(forms.Field):

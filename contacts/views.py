@@ -1,17 +1,17 @@
 """Pages: the contacts list and detail, contact sync (schedule, Sync now, jobs with progress)."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from connectors.capabilities import Capability, refusal
 from connectors.models import ConnectorAccount
-from contacts.filters import ContactFilter
+from contacts.filters import CONTACTS_KEYSET, ContactFilter
 from contacts.forms import SyncSettingsForm
 from contacts.models import Contact, ContactSyncSettings, MatchingPolicy, RecordType
 from contacts.sync import KIND, start_contact_sync
 from jobs.models import Job
+from portal.paging import html_page
 from tenants.scoping import get_for_tenant, tenant_view
 
 
@@ -31,7 +31,7 @@ def index(request):
         queryset=Contact.objects.for_tenant(tenant).select_related("connector"),
         tenant=tenant,
     )
-    page = Paginator(filters.qs, 50).get_page(request.GET.get("page"))
+    page = html_page(filters.qs, CONTACTS_KEYSET, request.GET)
     return render(
         request,
         "contacts/index.html",
@@ -42,7 +42,7 @@ def index(request):
             "type": record_type,
             "types": RecordType.choices,
             "connectors": connectors_of(tenant),
-            "total": Contact.objects.for_tenant(tenant).count() if not (q or record_type) else None,
+            "total": page.count,  # exact up to 10,000, else an estimate (portal/paging.py)
             "tab": "contacts",
         },
     )

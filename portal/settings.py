@@ -213,6 +213,10 @@ CELERY_BEAT_SCHEDULE["calls-sweep-interactions"] = {
     "task": "calls.sweep_interactions",
     "schedule": 10.0,  # interactions whose decision doorbell was lost
 }
+CELERY_BEAT_SCHEDULE["calls-recount-call-days"] = {
+    "task": "calls.recount_call_days",
+    "schedule": 30.0,  # the dashboard's daily rollup, for call logs delivered since
+}
 CELERY_BEAT_SCHEDULE["automations-sweep-callbacks"] = {
     "task": "automations.sweep_callbacks",
     "schedule": 15.0,  # callback requests whose processing message was lost
@@ -265,6 +269,7 @@ CELERY_TASK_ROUTES = {
     "automations.tasks.process_callback_requests": {"queue": "realtime"},
     "calls.sweep": {"queue": "bulk"},
     "calls.sweep_interactions": {"queue": "bulk"},
+    "calls.recount_call_days": {"queue": "bulk"},
     "calls.decide_interactions": {"queue": "realtime"},
     "automations.sweep_callbacks": {"queue": "bulk"},
     "automations.sweep_ticket_completions": {"queue": "bulk"},

@@ -2,6 +2,7 @@
 
 from calls.models.call import Call, CallActivity, CallEvent, CallQuerySet
 from calls.models.callers import CreatedCaller
+from calls.models.daily import CallDay
 from calls.models.interaction import Interaction
 from calls.models.signing import WebhookSecret
 from calls.models.sync import CallSyncSettings
@@ -9,6 +10,7 @@ from calls.models.sync import CallSyncSettings
 __all__ = [
     "Call",
     "CallActivity",
+    "CallDay",
     "CallEvent",
     "CallQuerySet",
     "CallSyncSettings",

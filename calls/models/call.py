@@ -1,6 +1,8 @@
 """Raw call events (append-only, unique per tenant + event_id) and the calls folded from them."""
 
 from django.db import models
+from django.db.models import F
+from django.db.models.functions import Upper
 
 from portal.phones import normalize, tail
 from tenants.scoping import TenantQuerySet, TenantScopedModel
@@ -86,7 +88,13 @@ class Call(TenantScopedModel):
         ordering = ["-started_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["tenant", "call_id"], name="uniq_call_id")]
         indexes = [
-            models.Index(fields=["tenant", "started_at"]),
+            # The console's keyset order (started_at, id), alone and per filter it offers.
+            models.Index(fields=["tenant", "started_at", "id"], name="call_started"),
+            models.Index(fields=["tenant", "queue", "started_at", "id"], name="call_queue"),
+            models.Index(fields=["tenant", "status", "started_at", "id"], name="call_status"),
+            models.Index(
+                F("tenant"), Upper("agent_email"), F("started_at"), F("id"), name="call_agent_ci"
+            ),
             models.Index(fields=["tenant", "caller_e164"]),
             models.Index(fields=["tenant", "callee_e164"]),
             models.Index(fields=["tenant", "caller_tail"]),
@@ -119,3 +127,4 @@ class CallActivity(TenantScopedModel):
         constraints = [
             models.UniqueConstraint(fields=["call", "activity_id"], name="uniq_call_activity")
         ]
+        indexes = [models.Index(F("tenant"), Upper("agent_email"), name="call_activity_agent_ci")]
