@@ -396,6 +396,9 @@ PASSWORD_RESET_WINDOW_MINUTES = env.int("PASSWORD_RESET_WINDOW_MINUTES", default
 # Per API key (and, for the few unauthenticated endpoints, per client IP). 60,000/min is 1,000
 # requests/s per key: the ingest benchmark's single-event run (~600 requests/s for ~10 s with
 # one key) and the routing benchmark (200 requests/s) stay far below it.
+# API-key lookups are cached this long in the shared cache (tenants/keycache.py); a revoke, a
+# deleted key or a changed tenant is honoured at once (a cache version), not after this. 0: off.
+API_KEY_CACHE_SECONDS = env.float("API_KEY_CACHE_SECONDS", default=5.0)
 API_THROTTLE_RATE = env.str("API_THROTTLE_RATE", default="60000/min")
 API_ANON_THROTTLE_RATE = env.str("API_ANON_THROTTLE_RATE", default="1200/min")
 REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = [
