@@ -116,8 +116,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 30,
     }
-elif env.bool("DATABASE_POOL", default=False):
-    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {"min_size": 2, "max_size": 20}
+else:
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    if env.bool("DATABASE_POOL", default=False):
+        _options["pool"] = {"min_size": 2, "max_size": 20}
+    # Parameter binding (docs/deploy.md "Database connections"; bench/db_binding.py measures it).
+    # Server-side binding sends the SQL and its values apart, so one query text serves every
+    # value; with DB_PREPARE_THRESHOLD=N psycopg prepares a statement after its N-th run on a
+    # connection and skips the planning after that. Named prepared statements need a direct
+    # connection, the pool, or PgBouncer >= 1.21 with max_prepared_statements set; with older
+    # PgBouncer transaction pooling leave DB_PREPARE_THRESHOLD empty (no prepared statements).
+    _options["server_side_binding"] = env.bool("DB_SERVER_SIDE_BINDING", default=True)
+    _threshold = env.str("DB_PREPARE_THRESHOLD", default="5")
+    _options["prepare_threshold"] = int(_threshold) if _threshold.strip() else None
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
