@@ -27,8 +27,14 @@ SLUG = "bench-binding"
 CONFIGS = [
     ("client-side binding (Django's default)", {"DB_SERVER_SIDE_BINDING": "false"}),
     ("server-side, not prepared", {"DB_SERVER_SIDE_BINDING": "true", "DB_PREPARE_THRESHOLD": ""}),
-    ("server-side, prepared (threshold 5)", {"DB_SERVER_SIDE_BINDING": "true", "DB_PREPARE_THRESHOLD": "5"}),
-    ("client-side + prepare_threshold 5", {"DB_SERVER_SIDE_BINDING": "false", "DB_PREPARE_THRESHOLD": "5"}),
+    (
+        "server-side, prepared (threshold 5)",
+        {"DB_SERVER_SIDE_BINDING": "true", "DB_PREPARE_THRESHOLD": "5"},
+    ),
+    (
+        "client-side + prepare_threshold 5",
+        {"DB_SERVER_SIDE_BINDING": "false", "DB_PREPARE_THRESHOLD": "5"},
+    ),
 ]
 
 
@@ -80,7 +86,6 @@ def measure(n: int, rounds: int) -> dict:
         settings.DATABASES[f"c{i}"] = {**default, "OPTIONS": options}
     django.setup()
     from django.db import connections
-
     from django.db.models import Q
 
     from contacts.models import Contact, ContactPhone

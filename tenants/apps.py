@@ -5,11 +5,11 @@ class TenantsConfig(AppConfig):
     name = "tenants"
 
     def ready(self) -> None:
-        # The lowest app registers the portal's own system checks (portal is not an app).
-        from portal import checks  # noqa: F401
-
+        # The lowest app registers the portal's own system checks (portal is not an app), and
+        # the API-key cache's invalidation (models load only once apps are ready).
         from django.db.models.signals import post_delete, post_save
 
+        from portal import checks  # noqa: F401
         from tenants import keycache
         from tenants.models import ApiKey, Tenant
 

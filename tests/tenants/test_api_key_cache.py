@@ -87,7 +87,9 @@ def test_last_used_at_is_written_once_a_minute(api, tenant):
     key.refresh_from_db()
     assert key.last_used_at is not None
     # a minute later the next request records use again, although the row was cached
-    ApiKey.objects.filter(pk=key.pk).update(last_used_at=timezone.now() - timezone.timedelta(minutes=2))
+    ApiKey.objects.filter(pk=key.pk).update(
+        last_used_at=timezone.now() - timezone.timedelta(minutes=2)
+    )
     keycache.forget(key.key_hash)
     api.get(URL)
     api.get(URL)
