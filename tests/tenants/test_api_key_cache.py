@@ -159,7 +159,5 @@ def test_a_revoke_in_another_process_is_honoured_through_redis(api, tenant, redi
     # as ApiKey.revoke() does there.
     ApiKey.objects.filter(tenant=tenant).update(revoked_at=timezone.now())
     env = {**os.environ, "DATABASE_URL": "sqlite:///:memory:"}
-    started = time.monotonic()
     subprocess.run([sys.executable, "-c", BUMP, url, prefix], cwd=ROOT, env=env, check=True)
-    assert api.get(URL).status_code == 401
-    assert time.monotonic() - started < 10  # (the child's start-up; the refusal is immediate)
+    assert api.get(URL).status_code == 401  # the very next request, no TTL wait
