@@ -116,8 +116,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 30,
     }
-elif env.bool("DATABASE_POOL", default=False):
-    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {"min_size": 2, "max_size": 20}
+else:
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    if env.bool("DATABASE_POOL", default=False):
+        _options["pool"] = {"min_size": 2, "max_size": 20}
+    # Parameter binding (docs/deploy.md "Database connections"; bench/db_binding.py measures it).
+    # Server-side binding sends the SQL and its values apart, so one query text serves every
+    # value; with DB_PREPARE_THRESHOLD=N psycopg prepares a statement after its N-th run on a
+    # connection and skips the planning after that. Named prepared statements need a direct
+    # connection, the pool, or PgBouncer >= 1.21 with max_prepared_statements set; with older
+    # PgBouncer transaction pooling leave DB_PREPARE_THRESHOLD empty (no prepared statements).
+    _options["server_side_binding"] = env.bool("DB_SERVER_SIDE_BINDING", default=True)
+    _threshold = env.str("DB_PREPARE_THRESHOLD", default="5")
+    _options["prepare_threshold"] = int(_threshold) if _threshold.strip() else None
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -401,6 +412,9 @@ PASSWORD_RESET_WINDOW_MINUTES = env.int("PASSWORD_RESET_WINDOW_MINUTES", default
 # Per API key (and, for the few unauthenticated endpoints, per client IP). 60,000/min is 1,000
 # requests/s per key: the ingest benchmark's single-event run (~600 requests/s for ~10 s with
 # one key) and the routing benchmark (200 requests/s) stay far below it.
+# API-key lookups are cached this long in the shared cache (tenants/keycache.py); a revoke, a
+# deleted key or a changed tenant is honoured at once (a cache version), not after this. 0: off.
+API_KEY_CACHE_SECONDS = env.float("API_KEY_CACHE_SECONDS", default=5.0)
 API_THROTTLE_RATE = env.str("API_THROTTLE_RATE", default="60000/min")
 API_ANON_THROTTLE_RATE = env.str("API_ANON_THROTTLE_RATE", default="1200/min")
 REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = [

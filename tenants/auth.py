@@ -11,6 +11,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions
 
 from portal import logcontext
+from tenants import keycache
 from tenants.models import ApiKey, Tenant, hash_key
 
 
@@ -51,7 +52,8 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         key = find_active_key(hash_key(raw))
         if key is None:
             raise exceptions.AuthenticationFailed("Invalid or revoked API key.")
-        key.touch()
+        if key.touch():  # the cached row gets the new last_used_at, under the same version
+            keycache.store(key.key_hash, key._cache_version, _values(key))
         request._request.tenant = key.tenant
         logcontext.bind_tenant(key.tenant)
         return ApiPrincipal(key), key
@@ -89,7 +91,32 @@ def _key_query(vendor: str):
 
 
 def find_active_key(key_hash: str) -> ApiKey | None:
-    """The unrevoked key of an active tenant with this hash, its tenant loaded; else None."""
+    """The unrevoked key of an active tenant with this hash, its tenant loaded; else None.
+
+    Through tenants/keycache.py: a few seconds in the shared cache, refused again as soon as a
+    key or tenant changes."""
+    version, values = keycache.lookup(key_hash)
+    if values is None:
+        values = _load(key_hash)
+        if values is None:
+            return None
+        keycache.store(key_hash, version, values)
+    n = len(ApiKey._meta.concrete_fields)
+    key = ApiKey.from_db(connection.alias, None, values[:n])
+    key.tenant = Tenant.from_db(connection.alias, None, values[n:])
+    key._cache_version = version  # a later store (touch) never outlives a revoke
+    return key
+
+
+def _values(key: ApiKey) -> list:
+    """The cached form of a key and its tenant (what _load returns)."""
+    return [getattr(key, f.attname) for f in ApiKey._meta.concrete_fields] + [
+        getattr(key.tenant, f.attname) for f in Tenant._meta.concrete_fields
+    ]
+
+
+def _load(key_hash: str) -> list | None:
+    """The converted column values of the key and its tenant, from the database."""
     sql, converters = _key_query(connection.vendor)
     with connection.cursor() as cursor:
         cursor.execute(sql, [key_hash])
@@ -101,10 +128,7 @@ def find_active_key(key_hash: str) -> ApiKey | None:
         for convert in convs:
             value = convert(value, col, connection)
         values.append(value)
-    n = len(ApiKey._meta.concrete_fields)
-    key = ApiKey.from_db(connection.alias, None, values[:n])
-    key.tenant = Tenant.from_db(connection.alias, None, values[n:])
-    return key
+    return values
 
 
 class HasTenant(permissions.BasePermission):

@@ -150,9 +150,12 @@ class ApiKey(models.Model):
             self.revoked_at = timezone.now()
             self.save(update_fields=["revoked_at"])
 
-    def touch(self) -> None:
-        """Record use, at most once a minute (no write per request on a hot endpoint)."""
+    def touch(self) -> bool:
+        """Record use, at most once a minute (no write per request on a hot endpoint); True
+        when it wrote."""
         now = timezone.now()
         if self.last_used_at is None or now - self.last_used_at > timedelta(minutes=1):
             ApiKey.objects.filter(pk=self.pk).update(last_used_at=now)
             self.last_used_at = now
+            return True
+        return False

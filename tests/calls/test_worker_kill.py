@@ -35,8 +35,8 @@ pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL"),
     pytest.mark.skipif(
-        not os.environ.get("CELERY_BROKER_URL", "").startswith("redis"),
-        reason="needs CELERY_BROKER_URL=redis://... for a real worker",
+        not os.environ.get("CELERY_BROKER_URL", "").startswith(("redis", "amqp")),
+        reason="needs CELERY_BROKER_URL=redis://... or amqp://... for a real worker",
     ),
 ]
 
