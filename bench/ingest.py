@@ -363,11 +363,9 @@ class LockSampler(threading.Thread):
 
 
 def e2e_phase(port: int, args, n_workers: int) -> dict:
-    from django.db.models import Count
 
     from connectors.models import ConnectorAccount
     from connectors.services import save_account
-    from delivery.models import SyncRecord
     from simulators.salesforce import SalesforceSimulator
 
     tenant, key = setup_tenant("bench-e2e")
@@ -384,6 +382,18 @@ def e2e_phase(port: int, args, n_workers: int) -> dict:
     sim.latency = 0.05
     before = len(sim.requests)
     workers = start_workers(n_workers, args.concurrency)
+    try:
+        return _e2e_run(port, args, n_workers, tenant, key, sim, account, before)
+    finally:
+        stop(workers)
+        sim.stop()
+
+
+def _e2e_run(port, args, n_workers, tenant, key, sim, account, before) -> dict:
+    from django.db.models import Count
+
+    from delivery.models import SyncRecord
+
     time.sleep(3)  # let the workers connect to the broker
     sampler = LockSampler()
     sampler.start()
@@ -436,8 +446,6 @@ def e2e_phase(port: int, args, n_workers: int) -> dict:
         shape = f"{method} {path.split('?')[0].rsplit('/', 1)[0]}"
         kinds[shape] = kinds.get(shape, 0) + 1
     with_disposition = sum(1 for t in sim.tasks.values() if t.get("CallDisposition"))
-    stop(workers)
-    sim.stop()
     states = dict(
         SyncRecord.objects.for_tenant(account.tenant_id)
         .filter(connector=account)

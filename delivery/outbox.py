@@ -18,11 +18,13 @@ died) or discarded (its result came after the row was taken over).
 Fairness (delivery/admission.py, connectors/breaker.py): a claim is refused while the
 connector's circuit breaker is open or DELIVERY_MAX_IN_FLIGHT_PER_CONNECTOR of its batches are
 in flight; a batch is sent with the HTTP seam's inline waits off, and its failure feeds the
-breaker (a 429 / Retry-After pauses the connector and pushes its due rows past the pause).
+breaker (a 429 / Retry-After pauses the connector and pushes its due rows past the pause);
+slow connectors together hold at most DELIVERY_MAX_SLOW_IN_FLIGHT slots (admission.py).
 """
 
 import logging
 import random
+import time
 from dataclasses import replace
 from datetime import timedelta
 
@@ -173,6 +175,7 @@ def deliver_batch(account, kind: str) -> int:
         return 0
     entry = kinds.get(kind)
     tries: list[DeliveryAttempt] = []  # this batch's attempt rows, written in one INSERT
+    sending = time.monotonic()
     try:
         if entry is None:
             raise ConnectorError(f"No delivery handler for {kind!r} records", permanent=True)
@@ -188,8 +191,11 @@ def deliver_batch(account, kind: str) -> int:
         if until is not None:
             admission.pause_rows(account.pk, until)
             log.warning("connector %s paused until %s: %s", account.pk, until, exc)
+        else:
+            admission.record_pace(account, time.monotonic() - sending, timezone.now())
         return len(records)
     breaker.record_success(account)
+    admission.record_pace(account, time.monotonic() - sending, timezone.now())
     batch_id = http.last_request_id()  # the CRM's id of the (last) request of this batch
     by_key = {r.key: r if r.request_id else replace(r, request_id=batch_id) for r in results}
     synced = []
