@@ -39,7 +39,7 @@ from connectors.models import ConnectorAccount
 from connectors.registry import connector_for
 from connectors.types import WriteResult
 from delivery import admission, kinds
-from delivery.models import AttemptOutcome, DeliveryAttempt, SyncRecord, SyncState
+from delivery.models import DUE_STATES, AttemptOutcome, DeliveryAttempt, SyncRecord, SyncState
 from portal import http, metrics
 from portal.celery import ring, ring_once
 
@@ -130,14 +130,24 @@ def claim(connector_id: int, kind: str, limit: int) -> list[SyncRecord]:
     with transaction.atomic():
         if not admission.admit(connector_id, now):
             return []
+        # Two ordered reads that stop at `limit` (an OR of both would sort the whole backlog):
+        # rows whose lease expired (a dead worker's), then due pending / failed rows through
+        # the partial index sync_due_by_connector.
+        mine = SyncRecord.objects.unscoped().filter(connector_id=connector_id, kind=kind)
+        fields = ("id", "tenant_id", "state", "attempts", "locked_until")
         rows = list(
-            SyncRecord.objects.unscoped()  # a delivery worker: keyed by connector, any tenant
-            .due(now)
-            .filter(connector_id=connector_id, kind=kind)
-            .order_by("next_attempt_at", "id")
+            mine.filter(state=SyncState.RUNNING, locked_until__lt=now)
+            .order_by("locked_until", "id")
             .select_for_update(skip_locked=True)
-            .values_list("id", "tenant_id", "state", "attempts", "locked_until")[:limit]
+            .values_list(*fields)[:limit]
         )
+        if len(rows) < limit:
+            rows += list(
+                mine.filter(state__in=DUE_STATES, next_attempt_at__lte=now)
+                .order_by("next_attempt_at", "id")
+                .select_for_update(skip_locked=True)
+                .values_list(*fields)[: limit - len(rows)]
+            )
         if not rows:
             return []
         ids = [row[0] for row in rows]
