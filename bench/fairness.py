@@ -16,6 +16,7 @@ Each run (`--runs 429 slow`):
 3. A's CRM recovers; the script waits until every one of A's calls is synced and counts Tasks
    in A's CRM: each call exactly once.
 Prints B's p50/p95 alone vs with A loaded (target: p95 within 1 s of alone) and A's outcome.
+`--tenants 200` (bench/fairness_tenants.py): 200 tenants, 50 of them backlogged at once.
 """
 
 # Project modules are imported inside functions on purpose: a benchmark sets its environment
@@ -276,7 +277,17 @@ def main() -> None:
     parser.add_argument("--slots", type=int, default=4, help="realtime worker concurrency")
     parser.add_argument("--recover-timeout", type=float, default=600)
     parser.add_argument("--log", help="file for the output of gunicorn, workers and beat")
+    parser.add_argument(
+        "--tenants",
+        type=int,
+        default=0,
+        help="many tenants (bench/fairness_tenants.py): --backlogged of them turn bad, the "
+        "others are probed; --a-calls is then per backlogged tenant",
+    )
+    parser.add_argument("--backlogged", type=int, default=50)
     args = parser.parse_args()
+    if args.tenants and args.a_calls == parser.get_default("a_calls"):
+        args.a_calls = 200  # per backlogged tenant: 50 x 200 = 10,000 calls
     if args.log:
         global LOG
         LOG = open(args.log, "w")  # noqa: SIM115
@@ -290,6 +301,8 @@ def main() -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+    # The many-tenants runs use this module's helpers (imported here, not at the top: no cycle).
+    import fairness_tenants
     from django.core.cache import cache
 
     from portal.celery import app
@@ -303,7 +316,10 @@ def main() -> None:
             wait_http(port)
             time.sleep(3)  # workers connect to the broker
             for mode in args.runs:
-                report(one_run(mode, port, args), args)
+                if args.tenants:
+                    fairness_tenants.report(fairness_tenants.one_run(mode, port, args), args)
+                else:
+                    report(one_run(mode, port, args), args)
         finally:
             stop(procs)
             app.control.purge()

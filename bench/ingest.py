@@ -12,6 +12,9 @@
    Then each call's agent wrap-up (a `wrapup` event after its end: notes, disposition, tags;
    1000 per request) and waits until every CRM record was updated: prints the extra CRM
    requests the updates cost (they go in the connector's batches, not one per call).
+   `--workers 1,2` runs this phase once per worker count and prints the speed-up over the
+   first, and the share of the database's active backends found waiting on a lock
+   (pg_stat_activity sampled every 50 ms while the calls are delivered).
 3. Interactions (email, chat, SMS) per second, single and 100 per request (--skip-interactions).
 Targets: >= 500 ev/s single, >= 3,000 ev/s batched, 10,000 calls < 60 s, <= 1 request/100 calls;
 wrap-up updates <= 1 extra request/100 calls; interactions as the call events.
@@ -62,7 +65,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_http(port: int, timeout: float = 30) -> None:
+def wait_http(port: int, timeout: float = 120) -> None:
     deadline = time.time() + timeout
     while time.time() < deadline:
         try:
@@ -319,12 +322,50 @@ def ingest_phase(port: int, args) -> dict:
     }
 
 
-def e2e_phase(port: int, args) -> dict:
-    from django.db.models import Count
+class LockSampler(threading.Thread):
+    """Samples pg_stat_activity every 50 ms: of the database's active backends, how many wait
+    on a lock (wait_event_type 'Lock': row, transaction, advisory...), per wait event."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.halt = threading.Event()
+        self.active = 0
+        self.waits: dict[str, int] = {}
+
+    def run(self):
+        from django.db import connection
+
+        sql = (
+            "SELECT wait_event_type, wait_event, count(*) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND state = 'active' "
+            "AND pid <> pg_backend_pid() GROUP BY 1, 2"
+        )
+        try:
+            while not self.halt.wait(0.05):
+                with connection.cursor() as cursor:
+                    cursor.execute(sql)
+                    for kind, name, n in cursor.fetchall():
+                        self.active += n
+                        if kind == "Lock":
+                            self.waits[name] = self.waits.get(name, 0) + n
+        finally:
+            connection.close()
+
+    def stop(self) -> dict:
+        self.halt.set()
+        self.join(5)
+        waiting = sum(self.waits.values())
+        return {
+            "lock_wait_share": round(waiting / max(1, self.active), 3),
+            "lock_waits": dict(sorted(self.waits.items(), key=lambda kv: -kv[1])),
+            "active_samples": self.active,
+        }
+
+
+def e2e_phase(port: int, args, n_workers: int) -> dict:
 
     from connectors.models import ConnectorAccount
     from connectors.services import save_account
-    from delivery.models import SyncRecord
     from simulators.salesforce import SalesforceSimulator
 
     tenant, key = setup_tenant("bench-e2e")
@@ -340,8 +381,22 @@ def e2e_phase(port: int, args) -> dict:
     account.connector.authorize()
     sim.latency = 0.05
     before = len(sim.requests)
-    workers = start_workers(args.workers, args.concurrency)
+    workers = start_workers(n_workers, args.concurrency)
+    try:
+        return _e2e_run(port, args, n_workers, tenant, key, sim, account, before)
+    finally:
+        stop(workers)
+        sim.stop()
+
+
+def _e2e_run(port, args, n_workers, tenant, key, sim, account, before) -> dict:
+    from django.db.models import Count
+
+    from delivery.models import SyncRecord
+
     time.sleep(3)  # let the workers connect to the broker
+    sampler = LockSampler()
+    sampler.start()
     run = uuid.uuid4().hex[:8]
     per = 1000
     bodies = [
@@ -364,6 +419,7 @@ def e2e_phase(port: int, args) -> dict:
             break
         time.sleep(0.25)
     elapsed = time.perf_counter() - start
+    locks = sampler.stop()
     # The wrap-ups, after every call was logged: each one updates a synced CRM record.
     after_logs = len(sim.requests)
     wrap_bodies = [
@@ -390,8 +446,6 @@ def e2e_phase(port: int, args) -> dict:
         shape = f"{method} {path.split('?')[0].rsplit('/', 1)[0]}"
         kinds[shape] = kinds.get(shape, 0) + 1
     with_disposition = sum(1 for t in sim.tasks.values() if t.get("CallDisposition"))
-    stop(workers)
-    sim.stop()
     states = dict(
         SyncRecord.objects.for_tenant(account.tenant_id)
         .filter(connector=account)
@@ -400,6 +454,9 @@ def e2e_phase(port: int, args) -> dict:
     )
     crm_requests = after_logs - before
     return {
+        "workers": n_workers,
+        "concurrency": args.concurrency,
+        **locks,
         "wrapup_events": wrap_accepted,
         "wrapup_errors": wrap_errors,
         "updated": updated,
@@ -511,6 +568,33 @@ def report_interactions(port: int, args) -> None:
     )
 
 
+def report_e2e(result: dict) -> dict:
+    result.pop("tenant").delete()
+    print(
+        f"end-to-end ({result['workers']} worker(s) x {result['concurrency']}): "
+        f"{result['synced']}/{result['calls']} calls synced in "
+        f"{result['elapsed_seconds']} s (ingest {result['ingest_seconds']} s), "
+        f"{result['crm_requests']} CRM requests "
+        f"({result['crm_requests_per_100_calls']} per 100 calls), "
+        f"{result['tasks_in_simulator']} Tasks in the simulator, states {result['states']}; "
+        f"lock waits {100 * result['lock_wait_share']:.0f}% of active backend samples "
+        f"{result['lock_waits']}",
+        flush=True,
+    )
+    print(
+        f"wrap-ups: {result['wrapup_events']} accepted ({result['wrapup_errors']} errors), "
+        f"{result['updated']}/{result['calls']} CRM records updated in "
+        f"{result['update_seconds']} s with {result['update_requests']} extra CRM requests "
+        f"({result['update_requests_per_100_calls']} per 100 calls; target <= 1: "
+        f"{result['update_request_kinds']}), "
+        f"{result['tasks_in_simulator']} Tasks in the simulator "
+        f"({result['tasks_with_disposition']} with CallDisposition: written by the "
+        "connector where it maps the wrap-up)",
+        flush=True,
+    )
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--single", type=int, default=6000, help="single-event requests")
@@ -519,7 +603,12 @@ def main() -> None:
     parser.add_argument("--gunicorn-workers", type=int, default=4)
     parser.add_argument("--gunicorn-threads", type=int, default=4)
     parser.add_argument("--calls", type=int, default=10_000)
-    parser.add_argument("--workers", type=int, default=1, help="celery worker processes")
+    parser.add_argument(
+        "--workers",
+        default="1",
+        help="celery worker processes; a list (1,2) runs the end-to-end phase once per count "
+        "and prints the speed-up over the first",
+    )
     parser.add_argument("--concurrency", type=int, default=4, help="pool size per worker")
     parser.add_argument("--timeout", type=float, default=180)
     parser.add_argument("--skip-ingest", action="store_true")
@@ -563,27 +652,22 @@ def main() -> None:
         if not args.skip_interactions:
             report_interactions(port, args)
         if not args.skip_e2e:
-            result = e2e_phase(port, args)
-            result.pop("tenant").delete()
-            print(
-                f"end-to-end: {result['synced']}/{result['calls']} calls synced in "
-                f"{result['elapsed_seconds']} s (ingest {result['ingest_seconds']} s), "
-                f"{result['crm_requests']} CRM requests "
-                f"({result['crm_requests_per_100_calls']} per 100 calls), "
-                f"{result['tasks_in_simulator']} Tasks in the simulator, states {result['states']}",
-                flush=True,
-            )
-            print(
-                f"wrap-ups: {result['wrapup_events']} accepted ({result['wrapup_errors']} errors), "
-                f"{result['updated']}/{result['calls']} CRM records updated in "
-                f"{result['update_seconds']} s with {result['update_requests']} extra CRM requests "
-                f"({result['update_requests_per_100_calls']} per 100 calls; target <= 1: "
-                f"{result['update_request_kinds']}), "
-                f"{result['tasks_in_simulator']} Tasks in the simulator "
-                f"({result['tasks_with_disposition']} with CallDisposition: written by the "
-                "connector where it maps the wrap-up)",
-                flush=True,
-            )
+            counts = [int(n) for n in str(args.workers).split(",") if n.strip()]
+            runs = [report_e2e(e2e_phase(port, args, n)) for n in counts]
+            if len(runs) > 1:
+                base = runs[0]
+                print(
+                    "workers: "
+                    + ", ".join(
+                        f"{r['workers']} -> {r['elapsed_seconds']} s "
+                        f"({base['elapsed_seconds'] / max(0.001, r['elapsed_seconds']):.2f}x, "
+                        f"lock waits {100 * r['lock_wait_share']:.0f}% of active backends)"
+                        for r in runs
+                    )
+                    + f" (target >= 1.7x with 2; machine load {os.getloadavg()[0]:.1f} on "
+                    f"{os.cpu_count()} CPUs)",
+                    flush=True,
+                )
     finally:
         stop([server])
 

@@ -5,7 +5,8 @@ not_authorized, unclassified, below_min_duration (answered calls only: missed ca
 logged as missed), duplicate (another call with the same customer number already queued or
 logged on that connector, started within start_margin_seconds, inclusive). Otherwise the
 call is queued as a CallLog. Rows are unique per (connector, kind, key), so deciding twice
-changes nothing.
+changes nothing. Concurrent decisions wait for each other only for the same number on the
+same connector (calls/number_locks.py: the duplicate rule); the settings are read, not locked.
 
 The record a call is linked to comes from the local store with the connector's matching
 policy (calls/matching.py: lookup(live=False) + pick(), batched) and is recorded as the sync
@@ -23,7 +24,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from calls import matching, rollup
+from calls import matching, number_locks, rollup
 from calls.call_logs import CALL_LOG, call_log_payload
 from calls.models import CallSyncSettings
 from calls.signals import calls_decided
@@ -51,15 +52,13 @@ def decide_calls(tenant, calls: list) -> list[SyncRecord]:
     calls = sorted(calls, key=lambda c: (c.started_at or c.ended_at, c.call_id))
     connectors = list(ConnectorAccount.objects.for_tenant(tenant).order_by("pk"))
     records: list[SyncRecord] = []
-    for connector in connectors:
-        CallSyncSettings.for_connector(connector)
-    settings_rows = {
-        s.connector_id: s
-        for s in CallSyncSettings.objects.for_tenant(tenant)  # one decider per connector:
-        .select_for_update()
-        .filter(connector__in=connectors)
-        .order_by("connector_id")
-    }
+    settings_rows = CallSyncSettings.for_connectors(connectors)  # read, not locked
+    # Serialise only what the duplicate rule needs: these numbers on these connectors.
+    number_locks.lock_numbers(
+        tenant.pk,
+        [c.pk for c in connectors if _checks_duplicates(settings_rows[c.pk])],
+        {c.phone_e164 for c in calls if c.phone_e164 and c.started_at},
+    )
     policies = matching.policies_for(connectors)
     for connector in connectors:
         conf, policy = settings_rows[connector.pk], policies[connector.pk]
@@ -70,6 +69,10 @@ def decide_calls(tenant, calls: list) -> list[SyncRecord]:
     for _receiver, queued in calls_decided.send(sender=None, tenant=tenant, calls=calls):
         records += queued or []
     return records
+
+
+def _checks_duplicates(conf: CallSyncSettings) -> bool:
+    return bool(conf.enabled and conf.start_margin_seconds)
 
 
 def _decide_for_connector(connector, conf, policy, calls: list) -> list[SyncRecord]:
@@ -193,6 +196,8 @@ def _recent_by_phone(connector, calls, margin) -> dict:
         .filter(
             connector=connector,
             kind=CALL_LOG,
+            # The call's tenant too: the (tenant, phone_e164, started_at) index of calls.
+            call__tenant_id=connector.tenant_id,
             call__phone_e164__in=phones,
             call__started_at__range=(min(starts) - margin, max(starts) + margin),
         )

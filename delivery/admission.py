@@ -6,10 +6,21 @@ holder re-kicks delivery), so the count of batches in flight and the claim that 
 one decision. A batch in flight = one live lease (rows running, lease not expired), so a killed
 worker stops counting when its lease expires. The cap keeps one connector from occupying more
 than DELIVERY_MAX_IN_FLIGHT_PER_CONNECTOR worker slots, whatever its backlog.
+
+Many slow CRMs at once (issue 18: 50 tenants' CRMs at 2 s a request) would still fill every
+slot with a per-connector cap alone. So a connector whose last batch took longer than
+DELIVERY_SLOW_BATCH_SECONDS is marked slow (`state["pace"] = {"slow_until": epoch}`, for
+DELIVERY_SLOW_MARK_SECONDS, cleared by its next quick batch), and all slow connectors together
+hold at most DELIVERY_MAX_SLOW_IN_FLIGHT batches: a slow claim over that share returns nothing
+at once and the sweeper rings the connector again; the other slots stay free for the rest.
+The slow count is taken under one advisory transaction lock on PostgreSQL (slow claims only),
+so two slow claims never both take the last place.
 """
 
 from datetime import datetime
 
+from django.conf import settings
+from django.db import connection
 from django.db.models import Count
 
 from connectors import breaker
@@ -38,7 +49,50 @@ def admit(connector_id: int, now: datetime) -> bool:
     if account is None:  # gone, or its row is locked by someone working on it
         return False
     allowed = breaker.slots(account, now)
-    return allowed > 0 and in_flight(connector_id, now) < allowed
+    if not (allowed > 0 and in_flight(connector_id, now) < allowed):
+        return False
+    return not is_slow(account, now) or _slow_room(now)
+
+
+PACE = "pace"  # ConnectorAccount.state key: {"slow_until": epoch seconds, "seconds": last batch}
+SLOW_LOCK = 0x0C0FFEE5  # the advisory lock of the slow share (any constant of this app)
+
+
+def is_slow(account: ConnectorAccount, now: datetime) -> bool:
+    pace = (account.state or {}).get(PACE)
+    return isinstance(pace, dict) and float(pace.get("slow_until") or 0) > now.timestamp()
+
+
+def _slow_room(now: datetime) -> bool:
+    """Is the slow connectors' share of worker slots not full? (inside the claim's transaction)"""
+    cap = int(settings.DELIVERY_MAX_SLOW_IN_FLIGHT)
+    if cap <= 0:
+        return True
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SLOW_LOCK])
+    slow = ConnectorAccount.objects.unscoped().filter(  # every tenant's slow connectors
+        state__pace__slow_until__gt=now.timestamp()
+    )
+    running = (
+        SyncRecord.objects.unscoped()  # their batches in flight, any tenant
+        .filter(connector__in=slow.values("id"), state=SyncState.RUNNING, locked_until__gte=now)
+        .aggregate(n=Count("lease", distinct=True))["n"]
+    )
+    return running < cap
+
+
+def record_pace(account: ConnectorAccount, seconds: float, now: datetime) -> None:
+    """After a batch: mark the connector slow when it took long, unmark it when it did not
+    (one write per change; `account.state` is fresh: the breaker re-read it)."""
+    if seconds > float(settings.DELIVERY_SLOW_BATCH_SECONDS):
+        until = now.timestamp() + float(settings.DELIVERY_SLOW_MARK_SECONDS)
+        pace = (account.state or {}).get(PACE)
+        left = float(pace.get("slow_until") or 0) - now.timestamp() if isinstance(pace, dict) else 0
+        if left < float(settings.DELIVERY_SLOW_MARK_SECONDS) / 2:  # new, or half gone: extend
+            account.set_state_key(PACE, {"slow_until": until, "seconds": round(seconds, 2)})
+    elif PACE in (account.state or {}):
+        account.set_state_key(PACE, None)
 
 
 def pause_rows(connector_id: int, until: datetime) -> int:

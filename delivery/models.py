@@ -104,6 +104,13 @@ class SyncRecord(TenantScopedModel):
             models.Index(fields=["state", "next_attempt_at"]),
             models.Index(fields=["connector", "kind", "state", "next_attempt_at"]),
             models.Index(fields=["tenant", "state"]),
+            # A claim reads a connector's due rows in order and stops at its batch size, however
+            # long the backlog (delivery/outbox.py claim()).
+            models.Index(
+                fields=["connector", "kind", "next_attempt_at", "id"],
+                condition=models.Q(state__in=DUE_STATES),
+                name="sync_due_by_connector",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -18,11 +18,13 @@ died) or discarded (its result came after the row was taken over).
 Fairness (delivery/admission.py, connectors/breaker.py): a claim is refused while the
 connector's circuit breaker is open or DELIVERY_MAX_IN_FLIGHT_PER_CONNECTOR of its batches are
 in flight; a batch is sent with the HTTP seam's inline waits off, and its failure feeds the
-breaker (a 429 / Retry-After pauses the connector and pushes its due rows past the pause).
+breaker (a 429 / Retry-After pauses the connector and pushes its due rows past the pause);
+slow connectors together hold at most DELIVERY_MAX_SLOW_IN_FLIGHT slots (admission.py).
 """
 
 import logging
 import random
+import time
 from dataclasses import replace
 from datetime import timedelta
 
@@ -37,7 +39,7 @@ from connectors.models import ConnectorAccount
 from connectors.registry import connector_for
 from connectors.types import WriteResult
 from delivery import admission, kinds
-from delivery.models import AttemptOutcome, DeliveryAttempt, SyncRecord, SyncState
+from delivery.models import DUE_STATES, AttemptOutcome, DeliveryAttempt, SyncRecord, SyncState
 from portal import http, metrics
 from portal.celery import ring, ring_once
 
@@ -128,14 +130,24 @@ def claim(connector_id: int, kind: str, limit: int) -> list[SyncRecord]:
     with transaction.atomic():
         if not admission.admit(connector_id, now):
             return []
+        # Two ordered reads that stop at `limit` (an OR of both would sort the whole backlog):
+        # rows whose lease expired (a dead worker's), then due pending / failed rows through
+        # the partial index sync_due_by_connector.
+        mine = SyncRecord.objects.unscoped().filter(connector_id=connector_id, kind=kind)
+        fields = ("id", "tenant_id", "state", "attempts", "locked_until")
         rows = list(
-            SyncRecord.objects.unscoped()  # a delivery worker: keyed by connector, any tenant
-            .due(now)
-            .filter(connector_id=connector_id, kind=kind)
-            .order_by("next_attempt_at", "id")
+            mine.filter(state=SyncState.RUNNING, locked_until__lt=now)
+            .order_by("locked_until", "id")
             .select_for_update(skip_locked=True)
-            .values_list("id", "tenant_id", "state", "attempts", "locked_until")[:limit]
+            .values_list(*fields)[:limit]
         )
+        if len(rows) < limit:
+            rows += list(
+                mine.filter(state__in=DUE_STATES, next_attempt_at__lte=now)
+                .order_by("next_attempt_at", "id")
+                .select_for_update(skip_locked=True)
+                .values_list(*fields)[: limit - len(rows)]
+            )
         if not rows:
             return []
         ids = [row[0] for row in rows]
@@ -173,6 +185,7 @@ def deliver_batch(account, kind: str) -> int:
         return 0
     entry = kinds.get(kind)
     tries: list[DeliveryAttempt] = []  # this batch's attempt rows, written in one INSERT
+    sending = time.monotonic()
     try:
         if entry is None:
             raise ConnectorError(f"No delivery handler for {kind!r} records", permanent=True)
@@ -188,8 +201,11 @@ def deliver_batch(account, kind: str) -> int:
         if until is not None:
             admission.pause_rows(account.pk, until)
             log.warning("connector %s paused until %s: %s", account.pk, until, exc)
+        else:
+            admission.record_pace(account, time.monotonic() - sending, timezone.now())
         return len(records)
     breaker.record_success(account)
+    admission.record_pace(account, time.monotonic() - sending, timezone.now())
     batch_id = http.last_request_id()  # the CRM's id of the (last) request of this batch
     by_key = {r.key: r if r.request_id else replace(r, request_id=batch_id) for r in results}
     synced = []

@@ -310,6 +310,12 @@ DELIVERY_BREAKER_MAX_SECONDS = env.float("DELIVERY_BREAKER_MAX_SECONDS", default
 DELIVERY_DOORBELL_TTL_SECONDS = env.int("DELIVERY_DOORBELL_TTL_SECONDS", default=30)
 # The doorbells are deduplicated in the shared cache (CACHES, CACHE_URL, below): Redis in
 # production so every worker sees one doorbell.
+# Slow CRMs (delivery/admission.py): a connector whose last batch took longer than
+# DELIVERY_SLOW_BATCH_SECONDS is "slow" for DELIVERY_SLOW_MARK_SECONDS; all slow connectors
+# together hold at most DELIVERY_MAX_SLOW_IN_FLIGHT batches (worker slots) at once (0: no cap).
+DELIVERY_SLOW_BATCH_SECONDS = env.float("DELIVERY_SLOW_BATCH_SECONDS", default=3.0)
+DELIVERY_SLOW_MARK_SECONDS = env.float("DELIVERY_SLOW_MARK_SECONDS", default=60.0)
+DELIVERY_MAX_SLOW_IN_FLIGHT = env.int("DELIVERY_MAX_SLOW_IN_FLIGHT", default=2)
 # --- end fairness ---
 
 # The outbox of CRM writes (docs/calls.md "Delivery"): a claimed batch is leased this long (a

@@ -1,6 +1,14 @@
-"""Per-connector call sync settings (the outbox rows themselves live in delivery.models)."""
+"""Per-connector call sync settings (the outbox rows themselves live in delivery.models).
+
+Every connector has its row from its creation on (a post_save receiver here; migration
+calls 0007 for the connectors before it), so deciding calls only reads settings.
+`for_connector` / `for_connectors` still create a missing row (a connector inserted without
+signals, e.g. bulk_create): get_or_create, safe under concurrency (the connector is unique).
+"""
 
 from django.db import models
+from django.db.models.signals import post_save
+from django.dispatch import receiver
 
 from tenants.scoping import TenantScopedModel
 
@@ -31,3 +39,29 @@ class CallSyncSettings(TenantScopedModel):
     def for_connector(cls, connector) -> "CallSyncSettings":
         obj, _ = cls.objects.get_or_create(connector=connector, tenant_id=connector.tenant_id)
         return obj
+
+    @classmethod
+    def for_connectors(cls, connectors) -> dict[int, "CallSyncSettings"]:
+        """connector id -> its settings, in one query (the rows exist from creation on)."""
+        connectors = list(connectors)
+        if not connectors:
+            return {}
+        rows = {
+            s.connector_id: s
+            for s in cls.objects.for_tenant(connectors[0].tenant_id).filter(
+                connector__in=connectors
+            )
+        }
+        for c in connectors:
+            if c.pk not in rows:  # created without signals: the slow, safe path
+                rows[c.pk] = cls.for_connector(c)
+        return rows
+
+
+@receiver(
+    post_save, sender="connectors.ConnectorAccount", dispatch_uid="calls.create_sync_settings"
+)
+def create_sync_settings(sender, instance, created, raw=False, **kwargs) -> None:
+    """A new connector gets its settings row now, in the transaction that creates it."""
+    if created and not raw:
+        CallSyncSettings.objects.get_or_create(connector=instance, tenant_id=instance.tenant_id)

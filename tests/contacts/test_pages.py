@@ -207,7 +207,9 @@ def test_user_mappings_page_shows_the_calls_default_owner(member_client, tenant,
     url = reverse("contacts:user_mappings")
     page = member_client.get(url, {"connector": sf.pk, "users": "0"}).content.decode()
     assert "not set" in page
-    CallSyncSettings.objects.create(tenant=tenant, connector=sf, default_owner_crm_id="005OWNER")
+    # The connector's settings row exists from its creation on (calls/models/sync.py).
+    settings_rows = CallSyncSettings.objects.for_tenant(tenant).filter(connector=sf)
+    assert settings_rows.update(default_owner_crm_id="005OWNER") == 1
     page = member_client.get(url, {"connector": sf.pk, "users": "0"}).content.decode()
     assert "005OWNER" in page
     assert reverse("calls:connector_settings", args=[sf.pk]) in page
