@@ -47,3 +47,15 @@ def test_retry_single_and_bulk(member_client, api, tenant, ix_connector, ix_crm,
     run_on_commit(member_client.post, "/calls/interactions/retry/", {"channel": "email"})
     assert rows.get(interaction__interaction_id="e-2").state == "synced"
     assert rows.get(interaction__interaction_id="c-1").state == "skipped"  # not in the filter
+
+
+def test_sidebar_has_interactions_and_marks_only_it_active(member_client):
+    html = member_client.get("/calls/interactions/").content.decode()
+    assert (
+        '<a href="/calls/interactions/" class="active" aria-current="page">' in html
+        and "<span>Interactions</span>" in html
+    )
+    assert '<a href="/calls/" class="active"' not in html
+    calls = member_client.get("/calls/").content.decode()
+    assert '<a href="/calls/" class="active"' in calls
+    assert '<a href="/calls/interactions/" class="active"' not in calls
