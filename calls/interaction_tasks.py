@@ -6,6 +6,7 @@ from django.core.cache import cache
 from django.db import transaction
 
 from calls.interaction_decisions import decide_interactions as decide
+from calls.interaction_retry_jobs import InteractionRetry
 from calls.interactions import DECIDE_TASK, doorbell, undecided
 from calls.models import Interaction
 from portal.celery import ring_once
@@ -51,3 +52,9 @@ def sweep_interactions() -> int:
         if ring_once(_doorbell(tenant_id), decide_interactions, tenant_id, ids, swept=True):
             rung += len(ids)
     return rung
+
+
+@shared_task(name="calls.run_interaction_retry")
+def run_interaction_retry(job_id: int) -> None:
+    """The interactions' bulk retry job (calls/interaction_retry_jobs.py; queue: bulk)."""
+    InteractionRetry.handle(job_id)
