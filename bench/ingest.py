@@ -539,13 +539,20 @@ def interactions_phase(port: int, args) -> dict:
     run = uuid.uuid4().hex[:8]
     singles = [json.dumps(interaction(f"s{run}", i)).encode() for i in range(args.single)]
     fire_interactions(port, key, singles[:200], args.threads)  # warm up
+    pids = stack_pids(args.server_pid)
+    cpu0 = cpu_used(pids)
     elapsed, accepted, errors = fire_interactions(port, key, singles[200:], args.threads)
+    single_cpu_ms = 1000 * (cpu_used(pids) - cpu0) / max(1, accepted)
     batches = [
         json.dumps([interaction(f"b{run}-{b}", i) for i in range(100)]).encode()
         for b in range(args.batches)
     ]
+    cpu0 = cpu_used(pids)
     b_elapsed, b_accepted, b_errors = fire_interactions(port, key, batches, args.threads)
+    batch_cpu_ms = 1000 * (cpu_used(pids) - cpu0) / max(1, b_accepted)
     return {
+        "single_cpu_ms": round(single_cpu_ms, 2),
+        "batched_cpu_ms": round(batch_cpu_ms, 3),
         "single_per_s": round(accepted / elapsed),
         "single_errors": errors,
         "batched_per_s": round(b_accepted / b_elapsed),
@@ -563,7 +570,8 @@ def report_interactions(port: int, args) -> None:
     print(
         f"interactions: single {result['single_per_s']}/s ({result['single_errors']} errors); "
         f"batched {result['batched_per_s']}/s ({result['batched_errors']} errors); "
-        f"targets 500 / 3,000; machine load {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs",
+        f"CPU per interaction (gunicorn + PostgreSQL + client): {result['single_cpu_ms']} ms "
+        f"single, {result['batched_cpu_ms']} ms batched; targets 500 / 3,000; machine load {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs",
         flush=True,
     )
 

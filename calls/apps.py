@@ -12,6 +12,7 @@ class CallsConfig(AppConfig):
         # Inside ready(): these modules import models, which load only after the registry.
         from calls.callers import deliver_call_logs
         from calls.interaction_decisions import INTERACTION_LOG, send_interaction_logs
+        from calls.interaction_retry_jobs import InteractionRetry
         from calls.retry_jobs import CallRetry
         from calls.settings_views import default_owner
         from jobs.runner import register
@@ -21,3 +22,4 @@ class CallsConfig(AppConfig):
         kinds.register(INTERACTION_LOG, "Interaction log", send_interaction_logs, crm_object="Task")
         hooks.set_default_owner_lookup(default_owner)
         register(CallRetry)
+        register(InteractionRetry)

@@ -5,8 +5,9 @@ channel: provider.interaction_channels / Capability.INTERACTIONS), sync_disabled
 not_authorized, channel_off (not in the call sync settings' `channels`). Otherwise an
 InteractionLog is queued in the outbox (kind "interaction_log"): owner from the user mappings
 by agent_email (else the default owner), the customer matched in the local store by address
-(e-mail: Contact.email case-insensitively; phone: the calls' store lookup), with the
-connector's matching policy; an unknown address is logged without a link.
+(e-mail: Contact.email case-insensitively; phone: the calls' store lookup, then the live
+lookup at delivery: calls/interaction_callers.py), with the connector's matching policy; an
+unknown address is logged without a link.
 
 Deciding again (a resend with changed content, a retry) revises the existing rows: a changed
 payload re-sends the same record (same key; `crm_record_id` once known), a skip whose reason
@@ -22,6 +23,7 @@ from django.utils import timezone
 
 from calls import matching
 from calls.decisions import NOT_AUTHORIZED
+from calls.interaction_callers import resolve_addresses
 from calls.models import CallSyncSettings, Interaction
 from connectors import breaker
 from connectors.capabilities import Capability
@@ -241,6 +243,7 @@ def interaction_log_from(payload: dict) -> InteractionLog:
 
 def send_interaction_logs(connector, records: list) -> list[WriteResult]:
     """The outbox sender of kind "interaction_log" (registered in CallsConfig.ready)."""
+    resolve_addresses(connector, records)  # chat / SMS numbers the store did not know: live
     items = []
     for r in records:
         log_ = interaction_log_from(r.payload)

@@ -7,17 +7,23 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from calls.interaction_filters import InteractionFilter
-from calls.interaction_retry import BULK_LIMIT, retry_interaction, retry_interactions
+from calls.interaction_retry import retry_interaction
+from calls.interaction_retry_jobs import KIND as RETRY_KIND
+from calls.interaction_retry_jobs import filter_params, start_interaction_retry
 from calls.interaction_serializers import with_sync
 from calls.models import Interaction
 from calls.models.interaction import INTERACTION_CHANNELS
 from calls.reasons import ATTEMPT_BADGE, STATE_BADGE, match_text, owner_text, reason_text
+from calls.retry_jobs import BadFilter
 from calls.views import _safe
 from connectors.models import ConnectorAccount
 from delivery.models import SyncState
+from jobs.models import Job
 from tenants.scoping import get_for_tenant, tenant_view
 
 
@@ -75,7 +81,6 @@ def index(request):
             "filtered": any(v for k, v in request.GET.items() if k != "page"),
             "has_rows": Interaction.objects.for_tenant(request.tenant).exists(),
             "can_retry": request.membership.has_role("support"),
-            "bulk_limit": BULK_LIMIT,
         },
     )
 
@@ -142,14 +147,27 @@ def retry(request, pk):
 @require_POST
 @tenant_view("support")
 def retry_filtered(request):
-    """Decide again every interaction the current filter shows whose sync is not synced."""
-    filters = InteractionFilter(request.POST, tenant=request.tenant)
-    ids = (
-        filters.qs.exclude(sync_records__state=SyncState.SYNCED)
-        .filter(sync_records__isnull=False)
-        .values_list("pk", flat=True)
-        .distinct()
-    )
-    n = retry_interactions(request.tenant, list(ids[:BULK_LIMIT]))
-    messages.success(request, f"Decided again; {n} sync(s) queued.")
-    return redirect("calls:interactions")
+    """ "Retry all not synced": a background job deciding again every interaction the current
+    filter shows whose sync is not synced (calls/interaction_retry_jobs.py)."""
+    params = filter_params(request.POST)
+    try:
+        job = start_interaction_retry(request.tenant, params)
+    except BadFilter:
+        messages.error(request, "Fix the filter first: some of its values are not valid.")
+        return redirect(f"{reverse('calls:interactions')}?{urlencode(params)}")
+    return redirect("calls:interaction_retry_job", pk=job.pk)
+
+
+@tenant_view("viewer")
+def retry_job(request, pk):
+    job = get_for_tenant(Job.objects.filter(kind=RETRY_KIND), request.tenant, pk=pk)
+    filters = (job.result or {}).get("filters") or {}
+    back = f"{reverse('calls:interactions')}?{urlencode(filters)}"
+    return render(request, "calls/interactions/retry_job.html", {"job": job, "back": back})
+
+
+@tenant_view("viewer")
+def retry_job_progress(request, pk):
+    """The progress partial; htmx re-fetches it every second while the job runs."""
+    job = get_for_tenant(Job.objects.filter(kind=RETRY_KIND), request.tenant, pk=pk)
+    return render(request, "calls/interactions/_retry_progress.html", {"job": job})

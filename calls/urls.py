@@ -9,6 +9,16 @@ urlpatterns = [
     path("<int:pk>/retry/", views.retry, name="retry"),
     path("interactions/", interaction_views.index, name="interactions"),
     path("interactions/retry/", interaction_views.retry_filtered, name="interactions_retry"),
+    path(
+        "interactions/retry-jobs/<int:pk>/",
+        interaction_views.retry_job,
+        name="interaction_retry_job",
+    ),
+    path(
+        "interactions/retry-jobs/<int:pk>/progress/",
+        interaction_views.retry_job_progress,
+        name="interaction_retry_job_progress",
+    ),
     path("interactions/<int:pk>/", interaction_views.detail, name="interaction_detail"),
     path("interactions/<int:pk>/retry/", interaction_views.retry, name="interaction_retry"),
     path("retry/", views.retry_all, name="retry_all"),

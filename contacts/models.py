@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.functions import Lower
 
 from portal.phones import matches, normalize, significant, tail
 from tenants.scoping import TenantQuerySet, TenantScopedModel
@@ -133,6 +134,9 @@ class Contact(TenantScopedModel):
                 fields=["tenant", "connector", "last_name", "first_name", "id"],
                 name="contact_connector_name",
             ),
+            # Interactions' e-mail matching: lower(email) IN (...) per connector
+            # (contacts.batch_lookup.stored_email_matches).
+            models.Index(models.F("connector"), Lower("email"), name="contact_email_lower"),
             models.Index(
                 fields=["tenant", "id"],
                 condition=models.Q(pushed_at__isnull=True),

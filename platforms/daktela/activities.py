@@ -9,7 +9,8 @@ here in the tenant's (as the events-module form's are).
 `event` holds API.md call-event fields (caller, callee, direction, agent_id, agent_email,
 queue, duration_seconds, wait_seconds, recording_url, disposition, status) plus the times as
 ISO 8601 with offset: `queued_at`, `ringing_at`, `answered_at`, `ended_at` (= `occurred_at`).
-Only what Daktela said is set.
+Other channels: `address` (the item's address / clid), `direction` and `subject` (the
+activity's title) instead of the call fields. Only what Daktela said is set.
 """
 
 from datetime import datetime
@@ -83,6 +84,11 @@ def activity_details(activity: dict, tz) -> ActivityDetails:
     }
     if channel == "call":
         event.update(_call_fields(item))
+    else:  # email / chat / SMS: the customer's address, the direction, the title as subject
+        address = item.get("address") or item.get("email") or item.get("clid") or item.get("number")
+        event["address"] = str(address or "")
+        event["direction"] = DIRECTIONS.get(str(item.get("direction") or "").lower(), "")
+        event["subject"] = str(activity.get("title") or "")
     event["occurred_at"] = event["ended_at"]
     clean = {k: v for k, v in event.items() if v not in (None, "")}
     return ActivityDetails(

@@ -38,6 +38,12 @@ SECTIONS = [
     ),
     Section("calls:index", "Calls", "Call events and how they were synced to the CRM.", "phone"),
     Section(
+        "calls:interactions",
+        "Interactions",
+        "E-mails, chats and SMS and how they were logged in the CRM.",
+        "mail",
+    ),
+    Section(
         "automations:index",
         "Automations",
         "Triggers that open CRM tickets; callback requests turned into CRM phone calls.",
@@ -82,6 +88,7 @@ ICONS = {
     "route": "M6 3v12M6 21a3 3 0 1 0 0-6 3 3 0 0 0 0 6zM18 9a3 3 0 1 0 0-6 3 3 0 0 0 0 6zM18 9a9 9 0 0 1-9 9",
     "sliders": "M4 21v-7M4 10V3M12 21v-9M12 8V3M20 21v-5M20 12V3M1 14h6M9 8h6M17 16h6",
     "key": "M15 7a2 2 0 1 1 0 .01M10.6 12.4a5 5 0 1 1 2.9-2.9L21 17v4h-4v-2h-2v-2h-2z",
+    "mail": "M4 4h16a2 2 0 0 1 2 2v12a2 2 0 0 1-2 2H4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2zM22 6l-10 7L2 6",
     "bell": "M18 8a6 6 0 0 0-12 0c0 7-3 9-3 9h18s-3-2-3-9M13.7 21a2 2 0 0 1-3.4 0",
     "book": "M4 19.5A2.5 2.5 0 0 1 6.5 17H20V3H6.5A2.5 2.5 0 0 0 4 5.5zM4 19.5A2.5 2.5 0 0 0 6.5 22H20v-5",
     "logout": "M9 21H5a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2h4M16 17l5-5-5-5M21 12H9",
@@ -124,9 +131,14 @@ def portal_sections(context):
                 "label": section.label,
                 "description": section.description,
                 "icon": section.icon,
-                "active": path.startswith(url) and url != "/",
+                "active": False,
             }
         )
+    # The deepest section containing the page is active (/calls/interactions/: Interactions,
+    # not Calls too).
+    under = [s for s in found if path.startswith(s["url"]) and s["url"] != "/"]
+    if under:
+        max(under, key=lambda s: len(s["url"]))["active"] = True
     return found
 
 

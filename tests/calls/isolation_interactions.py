@@ -3,6 +3,7 @@
 from django.utils import timezone
 
 from calls.models import Interaction
+from jobs.models import Job
 
 
 def make_interaction(tenant, iid=None) -> Interaction:
@@ -25,7 +26,13 @@ def _named(t) -> list:
     return [ix, ix.interaction_id]
 
 
+def make_retry_job(tenant) -> Job:
+    return Job.objects.create(tenant=tenant, kind="interaction_retry", result={"filters": {}})
+
+
 CASES = {
+    "calls:interaction_retry_job": lambda t: {"pk": make_retry_job(t).pk},
+    "calls:interaction_retry_job_progress": lambda t: {"pk": make_retry_job(t).pk},
     "interaction-detail": lambda t: {"pk": make_interaction(t).pk},
     "interaction-retry": lambda t: {"pk": make_interaction(t).pk},
     "calls:interaction_detail": lambda t: {"pk": make_interaction(t).pk},
@@ -36,6 +43,6 @@ LIST_CASES = {
     "calls:interactions": lambda t: _named(t)[1:],
 }
 NOT_LISTS = {
-    "calls:interactions_retry": "POST: re-decides the tenant's filtered interactions "
-    "(for_tenant), then redirects to the list; it shows no rows",
+    "calls:interactions_retry": "POST: queues a retry job over the tenant's filtered "
+    "interactions (for_tenant), then redirects to the job; it shows no rows",
 }

@@ -2,6 +2,7 @@
 
 from calls.models import CallSyncSettings, Interaction
 from delivery.models import SyncRecord
+from jobs.models import Job
 from tests.calls.test_interactions_api import URL, item
 
 
@@ -44,6 +45,37 @@ def test_retry_single_and_bulk(member_client, api, tenant, ix_connector, ix_crm,
     response = run_on_commit(member_client.post, f"/calls/interactions/{e1.pk}/retry/")
     assert response.status_code == 302
     assert rows.get(interaction=e1).state == "synced" and ix_crm.requests == 1
-    run_on_commit(member_client.post, "/calls/interactions/retry/", {"channel": "email"})
+    response = run_on_commit(
+        member_client.post, "/calls/interactions/retry/", {"channel": "email", "page": "2"}
+    )
+    job = Job.objects.for_tenant(tenant).get(kind="interaction_retry")
+    assert response.status_code == 302
+    assert response.url == f"/calls/interactions/retry-jobs/{job.pk}/"
+    assert job.result["filters"] == {"channel": "email"} and job.total == 1  # e-1 is synced
     assert rows.get(interaction__interaction_id="e-2").state == "synced"
     assert rows.get(interaction__interaction_id="c-1").state == "skipped"  # not in the filter
+    page = member_client.get(response.url).content.decode()
+    assert "Succeeded" in page and "1 / 1 interactions" in page and "1 sync(s) queued" in page
+    assert "channel=email" in page
+    progress = member_client.get(f"{response.url}progress/").content.decode()
+    assert "hx-get" not in progress  # finished: no more polling
+
+
+def test_bulk_retry_with_a_bad_filter_says_so(member_client, tenant, ix_connector):
+    response = member_client.post(
+        "/calls/interactions/retry/", {"since": "not a date"}, follow=True
+    )
+    assert "Fix the filter first" in response.content.decode()
+    assert not Job.objects.for_tenant(tenant).exists()
+
+
+def test_sidebar_has_interactions_and_marks_only_it_active(member_client):
+    html = member_client.get("/calls/interactions/").content.decode()
+    assert (
+        '<a href="/calls/interactions/" class="active" aria-current="page">' in html
+        and "<span>Interactions</span>" in html
+    )
+    assert '<a href="/calls/" class="active"' not in html
+    calls = member_client.get("/calls/").content.decode()
+    assert '<a href="/calls/" class="active"' in calls
+    assert '<a href="/calls/interactions/" class="active"' not in calls

@@ -88,3 +88,41 @@ def test_email_and_chat_logged_on_each_crm(crm, api, tenant, run_on_commit, deli
     assert len(found["chat"]) == 1 and "Solved on chat" in text_of(found["chat"][0])
     row = SyncRecord.objects.for_tenant(tenant).get(interaction__interaction_id="ch-1")
     assert row.state == "synced" and row.crm_record_id == rows["ch-1"].crm_record_id
+
+
+SMS_PHONE = "+420605777888"
+
+
+def crm_only_contact(sim, kind) -> str:
+    """A contact with SMS_PHONE that exists in the CRM only (not imported): its CRM id."""
+    if kind == "salesforce":
+        return sim.add_record("Contact", LastName="Live Only", Phone="+420 605 777 888")["Id"]
+    if kind == "dynamics365":
+        cid = "0000bbbb-0000-0000-0000-00000000abcd"
+        sim.tables["contacts"][cid] = {
+            "contactid": cid,
+            "firstname": "Live",
+            "lastname": "Only",
+            "fullname": "Live Only",
+            "telephone1": SMS_PHONE,
+            "statecode": 0,
+        }
+        return cid
+    return sim.add_record("Contacts", last_name="Live Only", phone_mobile=SMS_PHONE)["id"]
+
+
+@pytest.mark.parametrize("crm", ["salesforce", "dynamics365", "sugarcrm"], indirect=True)
+def test_an_sms_from_a_number_only_the_crm_knows_is_linked_by_the_live_lookup(
+    crm, api, tenant, run_on_commit, deliver
+):
+    sim, account = crm
+    contact_id = crm_only_contact(sim, account.kind)
+    answer = run_on_commit(api.post, URL, item("sms-1", "sms", SMS_PHONE), format="json")
+    assert answer.status_code == 202
+    deliver()
+    row = SyncRecord.objects.for_tenant(tenant).get(interaction__interaction_id="sms-1")
+    assert row.state == "synced", row.last_error
+    assert row.match["crm_id"].lower() == contact_id.lower() and row.match["resolved"]
+    assert row.payload["contact_crm_id"].lower() == contact_id.lower()
+    found = stored(sim, account.kind)["chat"]
+    assert len(found) == 1 and contact_id.lower() in text_of(found[0]).lower()
