@@ -21,9 +21,12 @@ from django.utils import timezone
 from automations.models import EARLY
 from automations.rendering import call_description
 from automations.triggers import TICKET, ticket_key, ticket_record, usable_triggers
+from calls import matching
+from calls.models import Call
 from connectors.capabilities import Capability, refusal
 from connectors.errors import ConnectorError
 from connectors.types import TicketCompletion, TicketRequest, WriteResult
+from contacts.batch_lookup import lookup_many
 from delivery import kinds, outbox
 from delivery.models import SyncRecord, SyncState
 
@@ -161,6 +164,7 @@ def release_completions() -> int:
 
 def send_tickets(connector, records: list) -> list[WriteResult]:
     """Outbox sender of kind "ticket": no batch API, one create per row, each its own result."""
+    resolve_contacts(connector, records)
     results = []
     for r in records:
         try:
@@ -173,6 +177,47 @@ def send_tickets(connector, records: list) -> list[WriteResult]:
     if created:
         release_waiting(connector.account, created)
     return results
+
+
+def resolve_contacts(connector, records: list) -> None:
+    """Tickets for callers the store did not know when the trigger matched: the caller's number
+    is looked up as call logs' are at delivery (the store, then the CRM's live search), so the
+    ticket is linked to the record the CRM has (Dynamics 365 refuses an incident without one).
+    A CRM that does not answer fails the batch (retried), as for calls."""
+    pending = [r for r in records if not r.payload.get("contact_crm_id") and r.call_id]
+    if not pending:
+        return
+    account = connector.account
+    phones = dict(
+        Call.objects.for_tenant(account.tenant_id)
+        .filter(pk__in=[r.call_id for r in pending])
+        .exclude(phone_e164="")
+        .values_list("pk", "phone_e164")
+    )
+    if not phones:
+        return
+    policy = matching.policies_for([account])[account.pk]
+    known = lookup_many(account, list(phones.values()))
+    for record in pending:
+        found = [
+            m
+            for m in known.get(phones.get(record.call_id, "")) or []
+            if m.connector_id == account.pk
+        ]
+        match = (
+            matching.choose(found, policy, record.payload.get("owner_crm_id", "")) if found else {}
+        )
+        if not match.get("crm_id"):
+            continue
+        payload = {
+            **record.payload,
+            "contact_crm_id": match["crm_id"],
+            "contact_type": match["type"] or "contact",
+        }
+        SyncRecord.objects.for_tenant(record.tenant_id).filter(
+            pk=record.pk, lease=record.lease, state=SyncState.RUNNING
+        ).update(payload=payload, match={**match, "resolved": True})
+        record.payload, record.match = payload, {**match, "resolved": True}
 
 
 def send_completions(connector, records: list) -> list[WriteResult]:
