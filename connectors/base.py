@@ -59,6 +59,9 @@ class Provider:
     ticket_label: str = "ticket"  # what create_ticket makes there: Case, incident, task
     # What an admin does in the CRM when deactivate() failed ("Switch the module off in ...").
     deactivate_by_hand: str = ""
+    # What to check when the CRM rejects the login (connectors.services.explain): the fields of
+    # this kind's form, not another kind's ("API key", not "user name, password, client ID").
+    login_hint: str = "Check the credentials in the settings, then click Authorize again."
     batch_size: int = 100  # records per write request
     # Numbers one find_contacts_by_phones request searches (delivery's batch lookup); 1 =
     # the CRM has no multi-number search: one find_contacts_by_phone request per number.

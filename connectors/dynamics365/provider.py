@@ -19,6 +19,10 @@ PROVIDER = Provider(
     installation_class=Dynamics365Connector,
     form_class=Dynamics365Form,
     guide_template="connectors/guides/dynamics365.html",
+    login_hint=(
+        "Check the Application (client) ID, Directory (tenant) ID and Application "
+        "secret of the app registration, then click Authorize again."
+    ),
     ticket_label="incident",
     batch_size=BATCH_SIZE,
     contact_object="contact",  # Dataverse logical names are lower case
