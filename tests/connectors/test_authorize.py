@@ -68,7 +68,7 @@ def test_authorize_rejected_login_shows_reason_and_what_to_do(member_client, ten
     assert account.last_error == "invalid_grant: authentication failure"
     assert account.token == {}
     assert "invalid_grant: authentication failure" in msgs[0]
-    assert "Check the User name, Password and Security token" in msgs[0]  # Salesforce fields
+    assert "then click Authorize again" in msgs[0]  # the hint (per kind: test_error_hints.py)
     assert actions(account) == ["created", "authorize_failed"]
     html = member_client.get(reverse("connectors:index")).content.decode()
     assert "invalid_grant: authentication failure" in html and "badge err" in html
