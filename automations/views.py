@@ -112,18 +112,24 @@ def dry_run(request):
     kind = request.POST.get("kind") or request.GET.get("kind") or "call"
     text = request.POST.get("payload", "")
     call_id = request.POST.get("call") or request.GET.get("call")
-    if request.method == "POST" or call_id:
+    example = callbacks.EXAMPLE_CALLBACK if kind == "callback" else triggers.EXAMPLE_CALL
+    if request.method == "POST" and not text.strip() and not (kind != "callback" and call_id):
+        # An empty box is not "an empty call": say what to do instead of evaluating {}.
+        what = "a callback request" if kind == "callback" else "a call, or pick a recent call"
+        error = f"Nothing to dry-run: paste {what}. The example is back in the box."
+        text = example
+    elif request.method == "POST" or call_id:
         try:
             if kind == "callback":
-                result = callbacks.dry_run_callback(tenant, parsers.loads(text or "{}"))
-            elif call_id and not text:
+                result = callbacks.dry_run_callback(tenant, parsers.loads(text))
+            elif call_id:  # a picked call wins over the box (which starts with the example)
                 result = triggers.dry_run_call(tenant, triggers.stored_call(tenant, call_id))
             else:
-                result = triggers.dry_run_call(
-                    tenant, triggers.call_from_json(parsers.loads(text or "{}"))
-                )
+                result = triggers.dry_run_call(tenant, triggers.call_from_json(parsers.loads(text)))
         except (ValueError, services.DryRunError) as exc:
             error = str(exc)
+    elif not text:
+        text = example  # a real example to run or edit, not a placeholder that runs as {}
     return render(
         request,
         "automations/dry_run.html",
@@ -133,7 +139,6 @@ def dry_run(request):
             "result": result,
             "error": error,
             "recent_calls": triggers.recent_calls(tenant),
-            "example_call": triggers.EXAMPLE_CALL,
-            "example_callback": callbacks.EXAMPLE_CALLBACK,
+            "example": example,
         },
     )

@@ -83,7 +83,7 @@ def test_dry_run_pages_create_nothing(member_client, tenant, connector):
     )
     assert "phone call in" in r.content.decode()
     r = member_client.post("/automations/dry-run/", {"kind": "callback", "payload": "not json"})
-    assert r.status_code == 200 and "alert err" in r.content.decode()
+    assert r.status_code == 200 and "errorlist" in r.content.decode()
 
     assert not SyncRecord.objects.unscoped().exists()
 

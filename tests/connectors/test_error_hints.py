@@ -73,7 +73,9 @@ def test_salesforce_hint_does_not_repeat_the_message(member_client, tenant, sale
 
 def test_unreachable_crm_says_so_in_words(member_client, tenant):
     settings = {"instance_url": f"http://127.0.0.1:{closed_port()}", "integration_code": "x"}
-    account = make_connector(tenant, kind="retailcrm", settings=settings, credentials={"api_key": "k"})
+    account = make_connector(
+        tenant, kind="retailcrm", settings=settings, credentials={"api_key": "k"}
+    )
     message = authorize(member_client, account)
     assert "unreachable" in message and "the connection failed" in message
     assert "ConnectionError" not in message and "Error:" not in message
