@@ -10,7 +10,6 @@ import contextlib
 
 from portal.errors import HttpError
 
-
 # The hint of an error whose own message already says what to check: not said twice.
 FIX_AND_AUTHORIZE = "Fix it in the settings, then click Authorize again."
 
