@@ -8,6 +8,7 @@ from automations.forms import CallbackProfileForm, TriggerForm, load_queues
 from automations.models import CallbackProfile, CallbackRequest, Trigger
 from connectors.models import ConnectorAccount
 from portal import parsers  # bounded JSON: deep nesting is an error, not a 500
+from tenants import confirm
 from tenants.scoping import get_for_tenant, tenant_view
 from tenants.unique_fields import save_form
 
@@ -85,6 +86,8 @@ def delete(request, kind, pk):
     if model is None:
         raise Http404("Unknown kind")  # was a KeyError: a 500
     obj = get_for_tenant(model, request.tenant, pk=pk)
+    if page := confirm.ask(request, f"Delete {obj}?", action="Delete"):
+        return page
     obj.delete()
     messages.success(request, f"Deleted {obj}.")
     return redirect("automations:index")

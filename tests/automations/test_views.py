@@ -27,7 +27,12 @@ def test_admin_creates_and_deletes_trigger(member_client, tenant, connector):
     assert r.status_code == 302
     trigger = Trigger.objects.for_tenant(tenant).get()
     assert trigger.queues == ["Support", "Sales"] and trigger.statuses == ["missed"]
-    assert member_client.post(f"/automations/trigger/{trigger.pk}/delete/").status_code == 302
+    assert (
+        member_client.post(
+            f"/automations/trigger/{trigger.pk}/delete/", {"confirmed": "yes"}
+        ).status_code
+        == 302
+    )
     assert not Trigger.objects.unscoped().exists()
 
 
