@@ -6,7 +6,7 @@ from django.views.decorators.http import require_POST
 from automations import callbacks, services, triggers
 from automations.forms import CallbackProfileForm, TriggerForm, load_queues
 from automations.models import CallbackProfile, CallbackRequest, Trigger
-from connectors.models import ConnectorAccount
+from connectors.models import ConnectorAccount, ConnectorStatus
 from portal import parsers  # bounded JSON: deep nesting is an error, not a 500
 from tenants import confirm
 from tenants.scoping import get_for_tenant, tenant_view
@@ -16,18 +16,34 @@ from tenants.unique_fields import save_form
 @tenant_view("viewer")
 def index(request):
     tenant = request.tenant
+    profiles = list(CallbackProfile.objects.for_tenant(tenant).select_related("connector"))
+    names = queue_names({p.connector for p in profiles if p.crm_queue_id})
+    for p in profiles:  # the CRM queue's name where the CRM tells it, else its id
+        p.crm_queue_name = names.get((p.connector_id, p.crm_queue_id), "")
     return render(
         request,
         "automations/index.html",
         {
             "triggers": Trigger.objects.for_tenant(tenant).select_related("connector"),
-            "profiles": CallbackProfile.objects.for_tenant(tenant).select_related("connector"),
+            "profiles": profiles,
             "requests": CallbackRequest.objects.for_tenant(tenant).select_related(
                 "profile", "bundled_with"
             )[:50],
             "has_connectors": ConnectorAccount.objects.for_tenant(tenant).exists(),
         },
     )
+
+
+def queue_names(connectors) -> dict[tuple[int, str], str]:
+    """{(connector id, CRM queue id): name} from the CRMs' queue lists (cached briefly by
+    services.crm_queues); an account that is not authorized or cannot tell adds nothing."""
+    names = {}
+    for connector in connectors:
+        if connector.status != ConnectorStatus.AUTHORIZED:
+            continue
+        queues, _error = load_queues(connector)
+        names.update({(connector.pk, q.crm_id): q.name for q in queues})
+    return names
 
 
 def _edit(request, form_class, instance, template, extra_form_kwargs=None):
