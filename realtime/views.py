@@ -117,7 +117,7 @@ def routing_test(request):
     if form.is_bound and form.is_valid():
         routing.invalidate(request.tenant.pk)  # the tester always sees the rules as saved
         decision = routing.decide(
-            request.tenant, form.cleaned_data["anum"], form.cleaned_data["bnum"]
+            request.tenant, form.cleaned_data["anum"], form.cleaned_data["bnum"], explain=True
         )
     if request.headers.get("HX-Request"):
         return render(
