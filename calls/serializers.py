@@ -17,7 +17,7 @@ ACCEPTED = inline_serializer(
 )
 
 
-# What each call-event field means (Swagger shows these; ../shared/API.md "Call events").
+# What each call-event field means (Swagger shows these; docs/api.md "Call events").
 EVENT_FIELD_HELP = {
     "event_id": "Idempotency key per tenant: an event with a known event_id is a duplicate "
     "(counted, not stored again).",

@@ -3,7 +3,7 @@
 drf-spectacular only describes the success response of most views, so clients (and the
 schemathesis fuzz test) would see 400/401/404 as undocumented. Every API error has the one shape
 of portal.api.error_body; this hook adds it wherever an operation does not document that status
-itself (../shared/API.md, "Errors").
+itself (docs/api.md, "Errors").
 """
 
 ERROR_SCHEMA = {
