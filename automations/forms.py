@@ -35,6 +35,7 @@ class TenantConnectorMixin:
         self.fields["connector"].queryset = ConnectorAccount.objects.for_tenant(tenant).filter(
             kind__in=kinds_with(self.capability)
         )
+        self.fields["connector"].empty_label = "Choose a CRM connector"  # not "---------"
 
 
 class TriggerForm(TenantConnectorMixin, forms.ModelForm):

@@ -6,8 +6,9 @@ from django.views.decorators.http import require_POST
 from automations import callbacks, services, triggers
 from automations.forms import CallbackProfileForm, TriggerForm, load_queues
 from automations.models import CallbackProfile, CallbackRequest, Trigger
-from connectors.models import ConnectorAccount
+from connectors.models import ConnectorAccount, ConnectorStatus
 from portal import parsers  # bounded JSON: deep nesting is an error, not a 500
+from tenants import confirm
 from tenants.scoping import get_for_tenant, tenant_view
 from tenants.unique_fields import save_form
 
@@ -15,18 +16,34 @@ from tenants.unique_fields import save_form
 @tenant_view("viewer")
 def index(request):
     tenant = request.tenant
+    profiles = list(CallbackProfile.objects.for_tenant(tenant).select_related("connector"))
+    names = queue_names({p.connector for p in profiles if p.crm_queue_id})
+    for p in profiles:  # the CRM queue's name where the CRM tells it, else its id
+        p.crm_queue_name = names.get((p.connector_id, p.crm_queue_id), "")
     return render(
         request,
         "automations/index.html",
         {
             "triggers": Trigger.objects.for_tenant(tenant).select_related("connector"),
-            "profiles": CallbackProfile.objects.for_tenant(tenant).select_related("connector"),
+            "profiles": profiles,
             "requests": CallbackRequest.objects.for_tenant(tenant).select_related(
                 "profile", "bundled_with"
             )[:50],
             "has_connectors": ConnectorAccount.objects.for_tenant(tenant).exists(),
         },
     )
+
+
+def queue_names(connectors) -> dict[tuple[int, str], str]:
+    """{(connector id, CRM queue id): name} from the CRMs' queue lists (cached briefly by
+    services.crm_queues); an account that is not authorized or cannot tell adds nothing."""
+    names = {}
+    for connector in connectors:
+        if connector.status != ConnectorStatus.AUTHORIZED:
+            continue
+        queues, _error = load_queues(connector)
+        names.update({(connector.pk, q.crm_id): q.name for q in queues})
+    return names
 
 
 def _edit(request, form_class, instance, template, extra_form_kwargs=None):
@@ -85,6 +102,8 @@ def delete(request, kind, pk):
     if model is None:
         raise Http404("Unknown kind")  # was a KeyError: a 500
     obj = get_for_tenant(model, request.tenant, pk=pk)
+    if page := confirm.ask(request, f"Delete {obj}?", action="Delete"):
+        return page
     obj.delete()
     messages.success(request, f"Deleted {obj}.")
     return redirect("automations:index")
@@ -112,18 +131,24 @@ def dry_run(request):
     kind = request.POST.get("kind") or request.GET.get("kind") or "call"
     text = request.POST.get("payload", "")
     call_id = request.POST.get("call") or request.GET.get("call")
-    if request.method == "POST" or call_id:
+    example = callbacks.EXAMPLE_CALLBACK if kind == "callback" else triggers.EXAMPLE_CALL
+    if request.method == "POST" and not text.strip() and not (kind != "callback" and call_id):
+        # An empty box is not "an empty call": say what to do instead of evaluating {}.
+        what = "a callback request" if kind == "callback" else "a call, or pick a recent call"
+        error = f"Nothing to dry-run: paste {what}. The example is back in the box."
+        text = example
+    elif request.method == "POST" or call_id:
         try:
             if kind == "callback":
-                result = callbacks.dry_run_callback(tenant, parsers.loads(text or "{}"))
-            elif call_id and not text:
+                result = callbacks.dry_run_callback(tenant, parsers.loads(text))
+            elif call_id:  # a picked call wins over the box (which starts with the example)
                 result = triggers.dry_run_call(tenant, triggers.stored_call(tenant, call_id))
             else:
-                result = triggers.dry_run_call(
-                    tenant, triggers.call_from_json(parsers.loads(text or "{}"))
-                )
+                result = triggers.dry_run_call(tenant, triggers.call_from_json(parsers.loads(text)))
         except (ValueError, services.DryRunError) as exc:
             error = str(exc)
+    elif not text:
+        text = example  # a real example to run or edit, not a placeholder that runs as {}
     return render(
         request,
         "automations/dry_run.html",
@@ -133,7 +158,6 @@ def dry_run(request):
             "result": result,
             "error": error,
             "recent_calls": triggers.recent_calls(tenant),
-            "example_call": triggers.EXAMPLE_CALL,
-            "example_callback": callbacks.EXAMPLE_CALLBACK,
+            "example": example,
         },
     )

@@ -4,6 +4,7 @@ from calls.decisions import TEMPLATE_FIELDS, check_template
 from calls.models import CallSyncSettings
 from calls.models.call import DIRECTIONS, STATUSES
 from calls.models.sync import CHANNELS
+from contacts.matching import user_label
 from delivery.models import SyncState
 
 
@@ -57,7 +58,7 @@ class CallSyncSettingsForm(forms.ModelForm):
             "enabled": "Log calls to this CRM",
             "min_duration_seconds": "Minimum duration (seconds)",
             "start_margin_seconds": "Duplicate margin (seconds)",
-            "default_owner_crm_id": "Default owner (CRM user id)",
+            "default_owner_crm_id": "Default owner",
             "sync_unclassified": "Also log unclassified calls",
         }
         help_texts = {
@@ -70,6 +71,36 @@ class CallSyncSettingsForm(forms.ModelForm):
             "subject_template": "Placeholders: "
             + ", ".join("{" + f + "}" for f in TEMPLATE_FIELDS),
         }
+
+    def __init__(self, *args, connector=None, users=None, users_error: str = "", **kwargs):
+        """`users`: the CRM's users (contacts.matching.crm_users) for the default-owner
+        dropdown, as on the user-mappings page; None or an error keeps a checked text box."""
+        super().__init__(*args, **kwargs)
+        self.connector = connector
+        field = self.fields["default_owner_crm_id"]
+        if users:
+            current = self.initial.get("default_owner_crm_id") or ""
+            choices = [("", "- none: the integration's own user -")] + [
+                (u.crm_id, user_label(u) + ("" if u.active else " (inactive)")) for u in users
+            ]
+            if current and current not in dict(choices):
+                choices.append((current, f"{current} (not in the CRM's user list)"))
+            self.fields["default_owner_crm_id"] = forms.ChoiceField(
+                label="Default owner", choices=choices, required=False, help_text=field.help_text
+            )
+        else:
+            field.label = "Default owner (CRM user id)"
+            if users_error:
+                field.help_text = f"{field.help_text} Could not load the CRM's users: {users_error}"
+
+    def clean_default_owner_crm_id(self):
+        value = (self.cleaned_data.get("default_owner_crm_id") or "").strip()
+        provider = self.connector.provider if self.connector is not None else None
+        if value and provider is not None and not provider.valid_user_id(value):
+            raise forms.ValidationError(
+                f"Not a {provider.label} user id: expected {provider.user_id_help}."
+            )
+        return value
 
     def clean_subject_template(self):
         value = self.cleaned_data["subject_template"]

@@ -17,30 +17,82 @@ ACCEPTED = inline_serializer(
 )
 
 
+# What each call-event field means (Swagger shows these; docs/api.md "Call events").
+EVENT_FIELD_HELP = {
+    "event_id": "Idempotency key per tenant: an event with a known event_id is a duplicate "
+    "(counted, not stored again).",
+    "call_id": "The platform's id of the call; all events of one call share it.",
+    "activity_id": "The platform's id of the agent's activity (one leg of the call).",
+    "type": "What happened: ringing, answered, ended, missed, transferred, or wrapup (the "
+    "agent's after-call work: notes, disposition, tags; may arrive after ended).",
+    "direction": "in (the customer called), out (the agent called), internal.",
+    "caller": "The calling number (anum), any format; normalised with the tenant's region.",
+    "callee": "The called number (bnum), any format.",
+    "queue": "The queue's name on the platform (triggers and callback profiles match it).",
+    "agent_id": "The agent's login on the platform (user mappings link it to a CRM user).",
+    "agent_email": "The agent's e-mail (user mappings match agents by it too).",
+    "occurred_at": "When it happened: ISO 8601 with offset, years 1970-2200.",
+    "duration_seconds": "Talk time in seconds (ended events); null or absent: unknown.",
+    "wait_seconds": "Seconds the caller waited before an answer; null or absent: unknown.",
+    "privacy": "work (logged), private (never logged), unclassified (logged only with the "
+    "connector's sync_unclassified).",
+    "status": "The call's outcome: answered, missed, abandoned, busy.",
+    "recording_url": "The recording, an http(s) URL; null: none.",
+    "notes": "The agent's notes (wrapup).",
+    "disposition": "The agent's outcome label (wrapup).",
+    "tags": "The agent's wrap-up labels; the latest event's list wins.",
+}
+
+
 class CallEventSerializer(serializers.Serializer):
     """Documentation of one event (validation is calls/validation.py, for speed)."""
 
-    event_id = serializers.CharField(max_length=128)
-    call_id = serializers.CharField(max_length=128)
-    activity_id = serializers.CharField(max_length=128, required=False)
-    type = serializers.ChoiceField(
-        ["ringing", "answered", "ended", "missed", "transferred", "wrapup"]
+    event_id = serializers.CharField(max_length=128, help_text=EVENT_FIELD_HELP["event_id"])
+    call_id = serializers.CharField(max_length=128, help_text=EVENT_FIELD_HELP["call_id"])
+    activity_id = serializers.CharField(
+        max_length=128, required=False, help_text=EVENT_FIELD_HELP["activity_id"]
     )
-    direction = serializers.ChoiceField(["in", "out", "internal"], required=False)
-    caller = serializers.CharField(required=False)
-    callee = serializers.CharField(required=False)
-    queue = serializers.CharField(required=False)
-    agent_id = serializers.CharField(required=False)
-    agent_email = serializers.CharField(required=False)
-    occurred_at = serializers.DateTimeField()
-    duration_seconds = serializers.IntegerField(required=False, allow_null=True)
-    wait_seconds = serializers.IntegerField(required=False, allow_null=True)
-    privacy = serializers.ChoiceField(["work", "private", "unclassified"], required=False)
-    status = serializers.ChoiceField(["answered", "missed", "abandoned", "busy"], required=False)
-    recording_url = serializers.CharField(required=False, allow_null=True)
-    notes = serializers.CharField(required=False, max_length=4000)
-    disposition = serializers.CharField(required=False, max_length=128)
-    tags = serializers.ListField(child=serializers.CharField(max_length=64), required=False)
+    type = serializers.ChoiceField(
+        ["ringing", "answered", "ended", "missed", "transferred", "wrapup"],
+        help_text=EVENT_FIELD_HELP["type"],
+    )
+    direction = serializers.ChoiceField(
+        ["in", "out", "internal"], required=False, help_text=EVENT_FIELD_HELP["direction"]
+    )
+    caller = serializers.CharField(required=False, help_text=EVENT_FIELD_HELP["caller"])
+    callee = serializers.CharField(required=False, help_text=EVENT_FIELD_HELP["callee"])
+    queue = serializers.CharField(required=False, help_text=EVENT_FIELD_HELP["queue"])
+    agent_id = serializers.CharField(required=False, help_text=EVENT_FIELD_HELP["agent_id"])
+    agent_email = serializers.CharField(required=False, help_text=EVENT_FIELD_HELP["agent_email"])
+    occurred_at = serializers.DateTimeField(help_text=EVENT_FIELD_HELP["occurred_at"])
+    duration_seconds = serializers.IntegerField(
+        required=False, allow_null=True, help_text=EVENT_FIELD_HELP["duration_seconds"]
+    )
+    wait_seconds = serializers.IntegerField(
+        required=False, allow_null=True, help_text=EVENT_FIELD_HELP["wait_seconds"]
+    )
+    privacy = serializers.ChoiceField(
+        ["work", "private", "unclassified"], required=False, help_text=EVENT_FIELD_HELP["privacy"]
+    )
+    status = serializers.ChoiceField(
+        ["answered", "missed", "abandoned", "busy"],
+        required=False,
+        help_text=EVENT_FIELD_HELP["status"],
+    )
+    recording_url = serializers.CharField(
+        required=False, allow_null=True, help_text=EVENT_FIELD_HELP["recording_url"]
+    )
+    notes = serializers.CharField(
+        required=False, max_length=4000, help_text=EVENT_FIELD_HELP["notes"]
+    )
+    disposition = serializers.CharField(
+        required=False, max_length=128, help_text=EVENT_FIELD_HELP["disposition"]
+    )
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=64),
+        required=False,
+        help_text=EVENT_FIELD_HELP["tags"],
+    )
 
 
 def _event_schema() -> dict:
@@ -49,13 +101,15 @@ def _event_schema() -> dict:
     props |= {name: {"type": "string", "enum": list(v)} for name, v in CHOICES.items()}
     props |= {name: {"type": "integer", "minimum": 0, "nullable": True} for name in INT_FIELDS}
     props["occurred_at"] = {"type": "string", "format": "date-time"}
-    props["recording_url"] |= {"nullable": True, "description": "An http(s) URL."}
+    props["recording_url"] |= {"nullable": True}
     props["tags"] = {
         "type": "array",
         "maxItems": MAX_TAGS,
         "items": {"type": "string", "maxLength": MAX_TAG},
-        "description": "The agent's wrap-up labels; the latest event's list wins.",
     }
+    for name, prop in props.items():
+        if name in EVENT_FIELD_HELP:
+            prop["description"] = EVENT_FIELD_HELP[name]
     return {
         "type": "object",
         "required": ["event_id", "call_id", "type", "occurred_at"],

@@ -9,7 +9,9 @@ from calls import signing
 from calls.forms import CallSyncSettingsForm, SecretForm
 from calls.models import CallSyncSettings, WebhookSecret
 from connectors.capabilities import Capability, refusal
-from connectors.models import ConnectorAccount
+from connectors.errors import ConnectorError
+from connectors.models import ConnectorAccount, ConnectorStatus
+from contacts.matching import crm_users
 from tenants.scoping import get_for_tenant, tenant_view
 
 
@@ -52,7 +54,21 @@ def connector_settings(request, pk):
         messages.error(request, refusal(connector.kind, Capability.CALL_LOG))
         return redirect("calls:settings")
     conf = CallSyncSettings.for_connector(connector)
-    form = CallSyncSettingsForm(request.POST or None, instance=conf)
+    users, users_error = [], ""
+    if connector.status != ConnectorStatus.AUTHORIZED:
+        users_error = "authorize the connector first"
+    elif connector.provider.can(Capability.USERS):
+        try:  # the default-owner dropdown, as on the user-mappings page
+            users = crm_users(connector)
+        except (ConnectorError, NotImplementedError) as exc:
+            users_error = str(exc) or "not supported"
+    form = CallSyncSettingsForm(
+        request.POST or None,
+        instance=conf,
+        connector=connector,
+        users=users,
+        users_error=users_error,
+    )
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, f"Call sync settings of {connector.name} saved.")

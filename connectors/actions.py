@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from connectors import services, ui
 from connectors.models import ConnectorAccount
+from tenants import confirm
 from tenants.scoping import get_for_tenant, tenant_view
 
 
@@ -70,6 +71,14 @@ def test(request, pk: int):
 @tenant_view("admin")
 def disconnect(request, pk: int):
     account = _account(request, pk)
+    if page := confirm.ask(
+        request,
+        f"Disconnect {account.name}?",
+        action="Disconnect",
+        detail="The CRM's token is dropped (and the integration switched off in the CRM where "
+        "Authorize registered one); syncing stops until you authorize again. Settings stay.",
+    ):
+        return page
     # Tells the CRM first where the connector registered something there (retailCRM's module):
     # one call bounded by portal.http's timeouts; the local disconnect happens either way.
     report(request, services.disconnect_account(account, actor=request.user))
@@ -89,6 +98,13 @@ def enable(request, pk: int):
 @tenant_view("admin")
 def disable(request, pk: int):
     account = _account(request, pk)
+    if page := confirm.ask(
+        request,
+        f"Disable {account.name}?",
+        action="Disable",
+        detail="Nothing syncs through it until it is enabled again.",
+    ):
+        return page
     services.set_enabled(account, actor=request.user, enabled=False)
     messages.success(request, f"{account.name} is disabled: nothing syncs through it.")
     return back(request, account)

@@ -11,6 +11,7 @@ Sentry's split (integrations/base.py: IntegrationProvider vs IntegrationInstalla
 """
 
 import logging
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
@@ -59,6 +60,13 @@ class Provider:
     ticket_label: str = "ticket"  # what create_ticket makes there: Case, incident, task
     # What an admin does in the CRM when deactivate() failed ("Switch the module off in ...").
     deactivate_by_hand: str = ""
+    # What to check when the CRM rejects the login (connectors.services.explain): the fields of
+    # this kind's form, not another kind's ("API key", not "user name, password, client ID").
+    login_hint: str = "Check the credentials in the settings, then click Authorize again."
+    # A CRM user id typed by hand must match this (regex; "" = any), e.g. Dataverse's GUIDs;
+    # `user_id_help` says what one looks like (forms that take a CRM user id).
+    user_id_pattern: str = ""
+    user_id_help: str = ""
     batch_size: int = 100  # records per write request
     # Numbers one find_contacts_by_phones request searches (delivery's batch lookup); 1 =
     # the CRM has no multi-number search: one find_contacts_by_phone request per number.
@@ -86,6 +94,9 @@ class Provider:
     def crm_object(self, record_type: str) -> str:
         """The CRM object of a record type ("lead" -> "Lead"); KeyError when not supported."""
         return dict(self.record_objects)[record_type]
+
+    def valid_user_id(self, value: str) -> bool:
+        return not self.user_id_pattern or bool(re.fullmatch(self.user_id_pattern, value))
 
     def secret_fields(self) -> tuple[str, ...]:
         return self.form_class.secret_fields

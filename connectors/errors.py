@@ -10,6 +10,9 @@ import contextlib
 
 from portal.errors import HttpError
 
+# The hint of an error whose own message already says what to check: not said twice.
+FIX_AND_AUTHORIZE = "Fix it in the settings, then click Authorize again."
+
 
 class ConnectorError(Exception):
     """A CRM call failed.
@@ -28,6 +31,7 @@ class ConnectorError(Exception):
         status: int | None = None,
         code: str = "",
         request_id: str = "",
+        hint: str = "",
     ):
         super().__init__(message)
         self.message = message
@@ -36,6 +40,9 @@ class ConnectorError(Exception):
         self.status = status
         self.code = code
         self.request_id = request_id  # the CRM's id of the failed request, when it sent one
+        # What the admin should do, when the connector knows better than the generic hint of
+        # its kind (connectors.services.explain), e.g. "check the Authority host".
+        self.hint = hint
 
     def __str__(self) -> str:
         return self.message

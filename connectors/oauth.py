@@ -70,7 +70,7 @@ def start(request, pk: int):
         url = connector.authorization_url(state, callback_url(request))
     except ConnectorError as exc:
         pop_state(request, state)
-        messages.error(request, f"{exc} {services.explain(exc)[1]}")
+        messages.error(request, f"{exc} {services.explain(exc, account.kind)[1]}")
         return redirect("connectors:configure", pk=account.pk)
     return redirect(url)
 

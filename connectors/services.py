@@ -134,10 +134,7 @@ class ActionResult:
     warning: bool = False  # done, but with something the admin must finish (`hint`)
 
 
-HINT_AUTH = (
-    "The CRM rejected the login: check the user name, password, secrets and client ID in the "
-    "settings, then click Authorize again."
-)
+HINT_AUTH = "Check the credentials in the settings, then click Authorize again."
 HINT_PERMANENT = (
     "The CRM refused the request: check the settings (Instance URI, the app's permissions in "
     "the CRM), then click Authorize again."
@@ -159,15 +156,23 @@ HINT_ADDRESS = (
 )
 
 
-def explain(exc: Exception) -> tuple[str, str]:
-    """(API error code, hint) for a failed CRM call."""
+def explain(exc: Exception, kind: str = "") -> tuple[str, str]:
+    """(API error code, hint) for a failed CRM call of a CRM `kind` (its login fields).
+
+    The connector's own `exc.hint` wins (it knows e.g. that the sign-in service failed, not
+    the CRM); an unknown kind gets the generic login hint.
+    """
     if getattr(exc, "code", "") == "address_not_allowed":  # portal.netpolicy refused the host
         return "address_not_allowed", HINT_ADDRESS
-    if isinstance(exc, AuthError):
-        return "authorization_failed", HINT_AUTH
+    auth = isinstance(exc, AuthError)
+    code = "authorization_failed" if auth else "crm_error"
+    if getattr(exc, "hint", ""):
+        return code, exc.hint
+    if auth:
+        return code, registry.provider(kind).login_hint if kind in registry.PROVIDERS else HINT_AUTH
     if isinstance(exc, ConnectorError) and exc.permanent:
-        return "crm_error", HINT_PERMANENT
-    return "crm_error", HINT_TRANSIENT
+        return code, HINT_PERMANENT
+    return code, HINT_TRANSIENT
 
 
 def status_hint(account: ConnectorAccount) -> str:
@@ -203,7 +208,7 @@ def _call(account: ConnectorAccount, fn):
 
 
 def _failed(account: ConnectorAccount, actor, exc: ConnectorError, action: str) -> ActionResult:
-    code, hint = explain(exc)
+    code, hint = explain(exc, account.kind)
     message = str(exc) or "The CRM gave no reason."
     stored = ConnectorAccount.objects.for_tenant(account.tenant_id).filter(pk=account.pk).first()
     if not exc.permanent and stored and stored.status == ConnectorStatus.AUTHORIZED:
@@ -287,7 +292,7 @@ def test_account(account: ConnectorAccount) -> ActionResult:
             account.mark_authorized()
         info = info if isinstance(info, dict) else {}
         return ActionResult(True, "The connection works.", info=info)
-    code, hint = explain(exc)
+    code, hint = explain(exc, account.kind)
     account.refresh_from_db(fields=["status"])
     if isinstance(exc, AuthError):
         account.mark_failed(ConnectorStatus.NEEDS_REAUTH, str(exc))

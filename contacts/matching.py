@@ -9,8 +9,11 @@ inactive ones with the same email). Manual choices are never overwritten.
 from django.db import transaction
 
 from connectors.agents import AgentLink
+from connectors.errors import ConnectorError
+from connectors.models import ConnectorStatus
 from connectors.types import CrmUser
 from contacts.models import MatchedBy, UserMapping
+from portal.cache import TTLCache
 
 
 def agent_links(account) -> list[AgentLink]:
@@ -21,6 +24,30 @@ def agent_links(account) -> list[AgentLink]:
 
 def crm_users(account) -> list[CrmUser]:
     return sorted(account.connector.list_users(), key=lambda u: (u.name or u.email).lower())
+
+
+# CRM users by account for pages that show a name instead of an id (contact owner, default
+# owner): one CRM call per account every few minutes, never for an account that is not
+# authorized (an id is shown then).
+USER_NAMES = TTLCache("contacts:crm-user-names", seconds=300.0)
+
+
+def user_label(user: CrmUser) -> str:
+    return f"{user.name} <{user.email}>" if user.name and user.email else user.name or user.email
+
+
+def crm_user_names(account) -> dict[str, str]:
+    """{crm user id: "Name <email>"} of an authorized account; {} when it cannot tell."""
+    if account is None or account.status != ConnectorStatus.AUTHORIZED:
+        return {}
+
+    def load() -> dict[str, str]:
+        try:
+            return {u.crm_id: user_label(u) for u in crm_users(account)}
+        except (ConnectorError, NotImplementedError):
+            return {}
+
+    return USER_NAMES.get(account.pk, load)
 
 
 def users_by_email(users: list[CrmUser]) -> dict[str, CrmUser]:

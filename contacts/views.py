@@ -8,6 +8,7 @@ from connectors.capabilities import Capability, refusal
 from connectors.models import ConnectorAccount
 from contacts.filters import CONTACTS_KEYSET, ContactFilter
 from contacts.forms import SyncSettingsForm
+from contacts.matching import crm_user_names
 from contacts.models import Contact, ContactSyncSettings, MatchingPolicy, RecordType
 from contacts.sync import KIND, start_contact_sync
 from jobs.models import Job
@@ -59,6 +60,7 @@ def detail(request, pk):
             "contact": contact,
             "phone_rows": contact.phone_numbers.all(),
             "region": region,
+            "owner_name": crm_user_names(contact.connector).get(contact.owner_crm_id, ""),
             "tab": "contacts",
         },
     )

@@ -193,8 +193,12 @@ def request(
                 sleep(wait)
                 attempt += 1
                 continue
-            kind = "timed out" if isinstance(exc, requests.exceptions.Timeout) else "unreachable"
-            raise HttpError(f"{_host(url)} {kind}: {exc.__class__.__name__}") from exc
+            # Words, not the exception's class name (the message is shown to tenant admins).
+            if isinstance(exc, requests.exceptions.Timeout):
+                what = "timed out: no answer in time"
+            else:
+                what = "unreachable: the connection failed (wrong address or host down)"
+            raise HttpError(f"{_host(url)} {what}") from exc
         except requests.exceptions.RequestException as exc:
             raise HttpError(f"Bad request to {_host(url)}: {exc}", permanent=True) from exc
 

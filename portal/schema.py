@@ -3,7 +3,7 @@
 drf-spectacular only describes the success response of most views, so clients (and the
 schemathesis fuzz test) would see 400/401/404 as undocumented. Every API error has the one shape
 of portal.api.error_body; this hook adds it wherever an operation does not document that status
-itself (../shared/API.md, "Errors").
+itself (docs/api.md, "Errors").
 """
 
 ERROR_SCHEMA = {
@@ -14,7 +14,7 @@ ERROR_SCHEMA = {
             "type": "object",
             "required": ["code", "message", "fields"],
             "properties": {
-                "code": {"type": "string", "example": "validation_error"},
+                "code": {"type": "string", "description": "snake_case, stable: see the example"},
                 "message": {"type": "string"},
                 "fields": {"type": "object", "additionalProperties": True},
             },
@@ -30,6 +30,22 @@ DESCRIPTIONS = {
     "409": "The connector's CRM cannot do this (`not_supported`: it lacks the capability; "
     "`capabilities` on the connector lists what it can do).",
 }
+# The example of each status: its real code (Swagger shows it; a 401 is not validation_error).
+EXAMPLES = {
+    "400": ("validation_error", "name: This field is required.", {"name": ["required"]}),
+    "401": ("not_authenticated", "Authentication credentials were not provided.", {}),
+    "404": ("not_found", "Not found.", {}),
+    "409": ("not_supported", "retailCRM cannot list queues.", {}),
+    "413": ("payload_too_large", "The request body is too large.", {}),
+    "415": ("unsupported_media_type", 'Unsupported media type "text/plain" in request.', {}),
+}
+
+
+def example(status: str) -> dict:
+    code, message, fields = EXAMPLES[status]
+    return {"error": {"code": code, "message": message, "fields": fields}}
+
+
 # Operations refused with 409 not_supported when the connector's kind lacks the capability
 # (connectors/capabilities.py require()): path suffix -> methods.
 CAPABILITY_GATED = {
@@ -62,12 +78,15 @@ def _error_statuses(path: str, method: str, operation: dict) -> list[str]:
 
 def document_errors(result, generator, request, public):
     result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
-    ref = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    schema = {"$ref": "#/components/schemas/Error"}
     for path, operations in result.get("paths", {}).items():
         for method, operation in operations.items():
             if method not in METHODS:
                 continue
             responses = operation.setdefault("responses", {})
             for status in _error_statuses(path, method, operation):
-                responses.setdefault(status, {"description": DESCRIPTIONS[status], "content": ref})
+                content = {"application/json": {"schema": schema, "example": example(status)}}
+                responses.setdefault(
+                    status, {"description": DESCRIPTIONS[status], "content": content}
+                )
     return result

@@ -103,6 +103,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "tenants.context_processors.tenant",
             ],
+            # `|when`: the one date format, tenant's zone named (tenants/templatetags/portal_dates.py)
+            "builtins": ["tenants.templatetags.portal_dates"],
         },
     },
 ]

@@ -58,6 +58,9 @@ class Decision:
     rule: RuleSpec | None = None
     contact_ids: list[int] = field(default_factory=list)
     source: str = "local"  # local | live (found by the live CRM search on a miss)
+    # The tester's "why": (rule, why it did not match) for each rule tried before the outcome
+    # (decide(..., explain=True) only; the API's hot path does not compute them).
+    skipped: list[tuple[RuleSpec, str]] = field(default_factory=list)
 
     @property
     def message(self) -> str:
@@ -215,7 +218,7 @@ def live_rows(tenant, anum: str, fields: list[str], owner: bool) -> list[dict]:
     return rows_for_contacts(tenant, [m.contact_id for m in matches if m.contact_id], fields, owner)
 
 
-def decide(tenant, anum: str, bnum: str = "") -> Decision:
+def decide(tenant, anum: str, bnum: str = "", *, explain: bool = False) -> Decision:
     rules = tenant_rules(tenant.pk)
     if not rules:  # nothing could match: answer without looking the caller up
         return Decision(None, "no_rules")
@@ -228,12 +231,33 @@ def decide(tenant, anum: str, bnum: str = "") -> Decision:
         return Decision(None, "unknown_caller")
     ids = [r["contact_id"] for r in rows]
     region = tenant.default_region
+    skipped = []
     for rule in rules:
         target = _apply(rule, rows, fields, bnum, region)
         if target:
             reason = "loop_guard" if same_number(target, bnum, region) else "routed"
-            return Decision(target, reason, rule, ids, source)
-    return Decision(None, "no_rule", None, ids, source)
+            return Decision(target, reason, rule, ids, source, skipped)
+        if explain:
+            skipped.append((rule, why_skipped(rule, rows, fields, bnum)))
+    return Decision(None, "no_rule", None, ids, source, skipped)
+
+
+def why_skipped(rule: RuleSpec, rows: list[dict], fields: list[str], bnum: str) -> str:
+    """Why `rule` gave no target for this caller, in words (the tester)."""
+    if rule.kind == RoutingKind.OWNER:
+        return (
+            "no record of this caller has an owner mapped to an agent with a phone "
+            "(Contacts & Mappings > User mappings)"
+        )
+    if rule.kind == RoutingKind.FIELD_VALUE:
+        column = f"f{fields.index(rule.field)}"
+        seen = sorted({str(r[column]) for r in rows if r.get(column) not in (None, "")})
+        have = ", ".join(f"\u201c{v}\u201d" for v in seen) if seen else "empty"
+        return f"the caller's {rule.field} is {have}, not \u201c{rule.value}\u201d"
+    if rule.kind == RoutingKind.BNUM:
+        on = bnum or "no number (bnum not given)"
+        return f"the call is on {on}, not {rule.bnum}"
+    return "unknown rule kind"
 
 
 def _apply(rule: RuleSpec, rows: list[dict], fields: list[str], bnum: str, region: str) -> str:

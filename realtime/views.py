@@ -17,6 +17,7 @@ from realtime.forms import (
 )
 from realtime.models import RoutingRule, ScreenPopRule, WidgetToken
 from realtime.screenpop import RuleError, parse
+from tenants import confirm
 from tenants.scoping import get_for_tenant, tenant_view
 from tenants.unique_fields import save_form
 
@@ -81,6 +82,10 @@ def routing_rule_edit(request, pk):
 @require_POST
 def routing_rule_delete(request, pk):
     rule = get_for_tenant(RoutingRule, request.tenant, pk=pk)
+    if page := confirm.ask(
+        request, f"Delete the routing rule \u201c{rule.name}\u201d?", action="Delete"
+    ):
+        return page
     rule.delete()
     messages.success(request, f"Routing rule \u201c{rule.name}\u201d deleted.")
     return redirect("realtime:index")
@@ -112,7 +117,7 @@ def routing_test(request):
     if form.is_bound and form.is_valid():
         routing.invalidate(request.tenant.pk)  # the tester always sees the rules as saved
         decision = routing.decide(
-            request.tenant, form.cleaned_data["anum"], form.cleaned_data["bnum"]
+            request.tenant, form.cleaned_data["anum"], form.cleaned_data["bnum"], explain=True
         )
     if request.headers.get("HX-Request"):
         return render(
@@ -186,6 +191,8 @@ def screen_pop_rule_edit(request, pk):
 @require_POST
 def screen_pop_rule_delete(request, pk):
     rule = get_for_tenant(ScreenPopRule, request.tenant, pk=pk)
+    if page := confirm.ask(request, f"Delete the screen-pop rule {rule.key}?", action="Delete"):
+        return page
     rule.delete()
     messages.success(request, f"Screen-pop rule {rule.key} deleted.")
     return redirect("realtime:screen_pop")
@@ -241,6 +248,13 @@ def widget_token_add(request):
 @require_POST
 def widget_token_revoke(request, pk):
     token = get_for_tenant(WidgetToken, request.tenant, pk=pk)
+    if page := confirm.ask(
+        request,
+        f"Revoke the widget URL \u201c{token.name}\u201d?",
+        action="Revoke",
+        detail="Agents using it see an error from now on.",
+    ):
+        return page
     token.revoke()
     messages.success(request, f"Widget URL \u201c{token.name}\u201d revoked: it stops working now.")
     return redirect("realtime:widget")

@@ -104,7 +104,7 @@ def create_caller(tenant, connector_id, phone: str) -> CreateResult:
             False, f"{account.get_kind_display()} cannot create records from the portal yet.", []
         )
     except ConnectorError as exc:
-        _code, hint = explain(exc)
+        _code, hint = explain(exc, account.kind)
         return CreateResult(False, f"{account.name} refused: {exc}. {hint}".strip(), [])
     found = lookup(tenant, e164, connectors=[account], live=False)
     matches = [replace(m, source=CREATED) for m in found]

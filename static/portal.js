@@ -3,12 +3,22 @@
 (function () {
   "use strict";
 
-  // <form data-confirm="Delete this rule?">: ask before submitting.
+  // <form data-confirm="Delete this rule?">: ask before submitting; on OK say so to the server
+  // (confirmed=yes), which otherwise answers its own confirm page (tenants/confirm.py).
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    if (form.dataset && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+    if (!form.dataset || !form.dataset.confirm) return;
+    if (!window.confirm(form.dataset.confirm)) {
       event.preventDefault();
       event.stopImmediatePropagation();
+      return;
+    }
+    if (!form.querySelector("input[name=confirmed]")) {
+      var flag = document.createElement("input");
+      flag.type = "hidden";
+      flag.name = "confirmed";
+      flag.value = "yes";
+      form.appendChild(flag);
     }
   }, true);
 

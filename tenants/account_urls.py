@@ -3,6 +3,7 @@ without a namespace: Django's reset mail and views reverse these names)."""
 
 from django.urls import path
 
+from tenants.members_views import accept as accept_invitation
 from tenants.password_reset import ThrottledPasswordResetView, UnlockingPasswordResetConfirmView
 
 urlpatterns = [
@@ -13,4 +14,6 @@ urlpatterns = [
         UnlockingPasswordResetConfirmView.as_view(),
         name="password_reset_confirm",
     ),
+    # the link of a members invitation (tenants/members.py): open to anyone holding the token
+    path("invitation/<str:token>/", accept_invitation, name="invitation_accept"),
 ]

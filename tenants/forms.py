@@ -1,11 +1,13 @@
-"""Forms of the tenant pages: settings (validated by the Tenant model's validators) and API keys."""
+"""Forms of the tenant pages: settings (validated by the Tenant model's validators), API keys,
+members and invitations."""
 
 from zoneinfo import available_timezones
 
 import phonenumbers
 from django import forms
+from django.contrib.auth import get_user_model, password_validation
 
-from tenants.models import Tenant
+from tenants.models import Role, Tenant
 
 
 class TenantSettingsForm(forms.ModelForm):
@@ -84,3 +86,46 @@ class ApiKeyForm(forms.Form):
         if not name:
             raise forms.ValidationError("Give the key a name.")
         return name
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label="E-mail", help_text="The invitation link is sent here.")
+    role = forms.ChoiceField(
+        label="Role",
+        choices=Role.choices,
+        initial=Role.VIEWER,
+        help_text="Admin configures; support also audits and retries; viewer reads.",
+    )
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(label="Role", choices=Role.choices)
+
+
+class JoinForm(forms.Form):
+    """The invited person's password, when they have no account yet."""
+
+    password1 = forms.CharField(
+        label="Password", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+    password2 = forms.CharField(
+        label="Password again", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+
+    def __init__(self, *args, email: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.email = email
+
+    def clean(self):
+        data = super().clean()
+        one, two = data.get("password1"), data.get("password2")
+        if one and two and one != two:
+            self.add_error("password2", "The two passwords differ.")
+        elif one:
+            try:
+                password_validation.validate_password(
+                    one, get_user_model()(username=self.email, email=self.email)
+                )
+            except forms.ValidationError as exc:
+                self.add_error("password1", exc)
+        return data

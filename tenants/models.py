@@ -159,3 +159,35 @@ class ApiKey(models.Model):
             self.last_used_at = now
             return True
         return False
+
+
+INVITATION_DAYS = 7
+
+
+class Invitation(models.Model):
+    """An e-mail invitation to join a tenant with a role (tenants/members.py).
+
+    The link carries a random token; only its SHA-256 is stored. One use, INVITATION_DAYS long.
+    """
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.VIEWER)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.email} -> {self.tenant} ({self.role})"
+
+    @property
+    def pending(self) -> bool:
+        return not self.accepted_at and not self.revoked_at and self.expires_at > timezone.now()

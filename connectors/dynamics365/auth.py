@@ -14,11 +14,13 @@ import requests
 from msal.authority import WELL_KNOWN_AUTHORITY_HOSTS
 
 from connectors import http
-from connectors.errors import AuthError, ConnectorError
+from connectors.errors import FIX_AND_AUTHORIZE, AuthError, ConnectorError
 from connectors.types import Token
 from portal import urlpolicy
 
 DEFAULT_AUTHORITY = "https://login.microsoftonline.com"
+# An error whose message already says what to check (a known AADSTS code) gets only this hint.
+AFTER_FIX = FIX_AND_AUTHORIZE
 # msal reads OAuth error bodies itself; 429 and 5xx stay with the seam (retry, then transient error).
 _OAUTH_ERROR_STATUS = tuple(s for s in range(400, 500) if s != 429)
 
@@ -100,7 +102,9 @@ class TokenSource:
             except ValueError as exc:  # the authority's openid-configuration could not be read
                 # msal re-raises the discovery error; the AADSTS text is on the original one
                 detail = f"{exc} {exc.__context__ or ''}"
-                raise AuthError(_authority_message(detail, authority)) from exc
+                raise AuthError(_authority_message(detail, authority), hint=AFTER_FIX) from exc
+            except ConnectorError as exc:
+                raise _blame_authority(exc, authority) from exc
         return self._app
 
     def fetch(self) -> Token:
@@ -108,7 +112,10 @@ class TokenSource:
         cache = app.token_cache
         for item in list(cache.search(msal.TokenCache.CredentialType.ACCESS_TOKEN)):
             cache.remove_at(item)
-        result = app.acquire_token_for_client(scopes=[scope_of(self.settings)])
+        try:
+            result = app.acquire_token_for_client(scopes=[scope_of(self.settings)])
+        except ConnectorError as exc:
+            raise _blame_authority(exc, authority_of(self.settings)[0]) from exc
         if "access_token" not in result:
             raise token_error(result)
         return Token(
@@ -124,9 +131,22 @@ def token_error(result: dict) -> ConnectorError:
     codes = [str(c) for c in result.get("error_codes") or []]
     for code, hint in AADSTS_HINTS.items():
         if code in codes or f"AADSTS{code}:" in description:
-            return AuthError(f"{hint} (AADSTS{code})", code=result.get("error", ""))
+            return AuthError(f"{hint} (AADSTS{code})", code=result.get("error", ""), hint=AFTER_FIX)
     first_line = description.splitlines()[0] if description else result.get("error", "unknown")
     return AuthError(f"Microsoft Entra ID refused the token request: {first_line}")
+
+
+def _blame_authority(exc: ConnectorError, authority: str) -> ConnectorError:
+    """A seam failure while talking to the sign-in service: the Authority host is to check, not
+    the Instance URI (Dataverse was not asked yet)."""
+    if isinstance(exc, AuthError) or exc.hint or exc.code == "address_not_allowed":
+        return exc
+    exc.hint = (
+        f"The sign-in service {urlsplit(authority).hostname} could not be reached. Check the "
+        "Authority host (leave it empty for Microsoft's public cloud); if it is right, try "
+        "again in a few minutes."
+    )
+    return exc
 
 
 def _authority_message(detail: str, authority: str) -> str:

@@ -19,6 +19,12 @@ PROVIDER = Provider(
     installation_class=Dynamics365Connector,
     form_class=Dynamics365Form,
     guide_template="connectors/guides/dynamics365.html",
+    login_hint=(
+        "Check the Application (client) ID, Directory (tenant) ID and Application "
+        "secret of the app registration, then click Authorize again."
+    ),
+    user_id_pattern=r"[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}",
+    user_id_help="a systemuser id: a GUID like 3f2504e0-4f89-11d3-9a0c-0305e82c3301",
     ticket_label="incident",
     batch_size=BATCH_SIZE,
     contact_object="contact",  # Dataverse logical names are lower case

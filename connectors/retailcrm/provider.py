@@ -17,6 +17,10 @@ PROVIDER = Provider(
     installation_class=RetailCRMConnector,
     form_class=RetailCRMForm,
     guide_template="connectors/guides/retailcrm.html",
+    login_hint=(
+        "Check the API key (retailCRM: Administration > Integration > API access keys; "
+        "it needs the telephony and customers methods), then click Authorize again."
+    ),
     ticket_label="task",
     deactivate_by_hand="Switch the module off in retailCRM under Administration > Integration",
     batch_size=50,

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from urllib.parse import quote
 
 from connectors import http
-from connectors.errors import AuthError, ConnectorError
+from connectors.errors import FIX_AND_AUTHORIZE, AuthError, ConnectorError
 from portal import urlpolicy
 
 API_VERSION = "v62.0"
@@ -63,7 +63,9 @@ def token_error(response, grant: str = "password") -> AuthError | ConnectorError
     message = TOKEN_ERRORS.get(code) or f"Salesforce login failed: {code} {detail}".strip()
     if code == "invalid_grant" and detail and "authentication failure" not in detail:
         message = f"{message} ({detail})"
-    return AuthError(message, code=code, status=response.status_code)
+    # A known code's message names what to check: the hint does not repeat it.
+    hint = FIX_AND_AUTHORIZE if code in TOKEN_ERRORS else ""
+    return AuthError(message, code=code, status=response.status_code, hint=hint)
 
 
 def rest_error(response) -> ConnectorError:

@@ -18,6 +18,11 @@ PROVIDER = Provider(
     installation_class=SalesforceConnector,
     form_class=SalesforceForm,
     guide_template="connectors/guides/salesforce.html",
+    login_hint=(
+        "Check the User name, Password and Security token (a new token is e-mailed after a "
+        "password change) and the connected app's Client ID and Client secret, then click Authorize "
+        "again."
+    ),
     ticket_label="Case",
     batch_size=BATCH_SIZE,
     phone_search_batch=PHONES_PER_SEARCH,

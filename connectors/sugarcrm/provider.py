@@ -17,6 +17,10 @@ PROVIDER = Provider(
     installation_class=SugarCRMConnector,
     form_class=SugarCRMForm,
     guide_template="connectors/guides/sugarcrm.html",
+    login_hint=(
+        "Check the User name, Password and Platform in the settings (the user must be "
+        "allowed to log in through the REST API), then click Authorize again."
+    ),
     ticket_label="Case",
     batch_size=50,
     contact_object="Contact",

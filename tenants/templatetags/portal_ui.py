@@ -70,6 +70,13 @@ SECTIONS = [
         "admin",
     ),
     Section(
+        "tenants:members",
+        "Members",
+        "Who can sign in to this tenant, with which role; invitations by e-mail.",
+        "users",
+        "admin",
+    ),
+    Section(
         "tenants:api_keys",
         "API keys",
         "Keys for the telephony platform and scripts.",

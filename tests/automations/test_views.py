@@ -27,7 +27,12 @@ def test_admin_creates_and_deletes_trigger(member_client, tenant, connector):
     assert r.status_code == 302
     trigger = Trigger.objects.for_tenant(tenant).get()
     assert trigger.queues == ["Support", "Sales"] and trigger.statuses == ["missed"]
-    assert member_client.post(f"/automations/trigger/{trigger.pk}/delete/").status_code == 302
+    assert (
+        member_client.post(
+            f"/automations/trigger/{trigger.pk}/delete/", {"confirmed": "yes"}
+        ).status_code
+        == 302
+    )
     assert not Trigger.objects.unscoped().exists()
 
 
@@ -83,7 +88,7 @@ def test_dry_run_pages_create_nothing(member_client, tenant, connector):
     )
     assert "phone call in" in r.content.decode()
     r = member_client.post("/automations/dry-run/", {"kind": "callback", "payload": "not json"})
-    assert r.status_code == 200 and "alert err" in r.content.decode()
+    assert r.status_code == 200 and "errorlist" in r.content.decode()
 
     assert not SyncRecord.objects.unscoped().exists()
 

@@ -54,7 +54,7 @@ def test_ui_changes_are_audited_with_the_user(member_client, admin_user, tenant)
         "security_token": "new-token-value",
     }
     assert member_client.post(url, data).status_code == 302
-    member_client.post(reverse("connectors:disable", args=[account.pk]))
+    member_client.post(reverse("connectors:disable", args=[account.pk]), {"confirmed": "yes"})
     entries = list(ConnectorAuditEntry.objects.unscoped().filter(connector=account).order_by("id"))
     assert [e.action for e in entries] == ["created", "updated", "disabled"]
     assert entries[1].actor == admin_user.email

@@ -68,7 +68,7 @@ def test_authorize_rejected_login_shows_reason_and_what_to_do(member_client, ten
     assert account.last_error == "invalid_grant: authentication failure"
     assert account.token == {}
     assert "invalid_grant: authentication failure" in msgs[0]
-    assert "The CRM rejected the login: check the user name" in msgs[0]
+    assert "then click Authorize again" in msgs[0]  # the hint (per kind: test_error_hints.py)
     assert actions(account) == ["created", "authorize_failed"]
     html = member_client.get(reverse("connectors:index")).content.decode()
     assert "invalid_grant: authentication failure" in html and "badge err" in html
@@ -114,7 +114,7 @@ def test_test_connection_before_authorize(member_client, account, stub):
 
 def test_disconnect_drops_the_token(member_client, tenant, stub):
     account = authorized(tenant)
-    response, msgs = post(member_client, "disconnect", account)
+    response, msgs = post(member_client, "disconnect", account, confirmed="yes")
     assert [m.level_tag for m in get_messages(response.wsgi_request)] == ["success"]
     assert msgs == ["Live org is disconnected: its token was dropped."]
     assert stub.calls == []  # Salesforce registered nothing in the CRM: nothing to undo there
@@ -135,7 +135,7 @@ def test_disconnect_when_the_crm_cannot_be_told(member_client, tenant, stub, mon
     monkeypatch.setattr(stub, "deactivate", refuse)
     monkeypatch.setattr(stub, "deactivate_by_hand", "Remove the app in Salesforce Setup")
     account = authorized(tenant)
-    response, msgs = post(member_client, "disconnect", account)
+    response, msgs = post(member_client, "disconnect", account, confirmed="yes")
     assert [m.level_tag for m in get_messages(response.wsgi_request)] == ["warning"]
     assert msgs == [
         "Live org is disconnected here, but Salesforce could not be told: HTTP 503 from "
@@ -150,7 +150,7 @@ def test_disconnect_when_the_crm_cannot_be_told(member_client, tenant, stub, mon
 
 def test_disable_then_enable_restores_the_status(member_client, tenant, stub):
     account = authorized(tenant)
-    post(member_client, "disable", account)
+    post(member_client, "disable", account, confirmed="yes")
     assert account.status == ConnectorStatus.DISABLED
     assert not ConnectorAccount.objects.unscoped().usable().filter(pk=account.pk).exists()
     _, msgs = post(member_client, "authorize", account)

@@ -23,7 +23,7 @@ def account(tenant, salesforce_sim):
 
 
 def act(client, action, account):
-    response = client.post(reverse(f"connectors:{action}", args=[account.pk]))
+    response = client.post(reverse(f"connectors:{action}", args=[account.pk]), {"confirmed": "yes"})
     account.refresh_from_db()
     return [str(m) for m in get_messages(response.wsgi_request)][-1]
 

@@ -70,7 +70,8 @@ def test_wrong_password_shows_salesforce_reason(page, salesforce_sim, tenant, ad
     page.get_by_role("button", name="Authorize", exact=True).click()
     page.wait_for_load_state("networkidle")
     message = page.locator(".messages").inner_text()
-    assert "authentication failure" in message and "check the user name, password" in message
+    assert "authentication failure: check user name, password" in message
+    assert "Fix it in the settings, then click Authorize again." in message
     assert page.locator(".card [data-status]").first.inner_text() == "Error"
     screenshot(page, "connectors-configure-error")
     assert ConnectorAuditEntry.objects.unscoped().filter(action="authorize_failed").count() == 1

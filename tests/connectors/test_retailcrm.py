@@ -494,7 +494,9 @@ def test_disconnect_before_any_authorize_sends_nothing(account, sim):
 
 
 def post_disconnect(client, account) -> list:
-    response = client.post(reverse("connectors:disconnect", args=[account.pk]))
+    response = client.post(
+        reverse("connectors:disconnect", args=[account.pk]), {"confirmed": "yes"}
+    )
     assert response.status_code == 302
     account.refresh_from_db()
     return list(get_messages(response.wsgi_request))

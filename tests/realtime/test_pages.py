@@ -29,6 +29,9 @@ def test_tabs_render_for_every_role(viewer_client, tenant):
     assert "Owners first" in html and "Add rule" not in html and "Edit" not in html
 
 
+CONFIRMED = {"confirmed": "yes"}  # what static/portal.js adds after the confirm dialog
+
+
 def test_viewer_cannot_change_anything(viewer_client, tenant):
     rule = make_rule(tenant, "owner")
     pop = make_pop_rule(tenant)
@@ -93,7 +96,7 @@ def test_admin_adds_edits_reorders_and_deletes_rules(member_client, tenant):
     )
     vip.refresh_from_db()
     assert (vip.name, vip.value) == ("VIP desk", "Gold")
-    member_client.post(reverse("realtime:routing_rule_delete", args=[vip.pk]))
+    member_client.post(reverse("realtime:routing_rule_delete", args=[vip.pk]), CONFIRMED)
     assert list(RoutingRule.objects.unscoped().values_list("name", flat=True)) == ["Owner"]
 
 
@@ -141,7 +144,7 @@ def test_screen_pop_page_validates_and_tests(member_client, tenant):
     assert member_client.post(edit, {"key": "01", "rule": "direction=inbound"}).status_code == 200
     rule.refresh_from_db()
     assert rule.rule.endswith("{phone}")  # invalid edit not saved
-    member_client.post(reverse("realtime:screen_pop_rule_delete", args=[rule.pk]))
+    member_client.post(reverse("realtime:screen_pop_rule_delete", args=[rule.pk]), CONFIRMED)
     assert not ScreenPopRule.objects.unscoped().exists()
 
 
@@ -160,7 +163,7 @@ def test_widget_url_builder(member_client, viewer_user, tenant):
     viewer.force_login(viewer_user)
     assert token[:20] not in viewer.get(reverse("realtime:widget")).content.decode()
     row = WidgetToken.objects.unscoped().get()
-    member_client.post(reverse("realtime:widget_token_revoke", args=[row.pk]))
+    member_client.post(reverse("realtime:widget_token_revoke", args=[row.pk]), CONFIRMED)
     assert "revoked" in member_client.get(reverse("realtime:widget")).content.decode()
 
 

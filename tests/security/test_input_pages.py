@@ -58,7 +58,9 @@ def test_unknown_kinds_in_page_urls_are_404(member_client, path):
 
 def test_known_kind_still_deletes(member_client, tenant, fake_connector):
     trigger = Trigger.objects.create(tenant=tenant, connector=fake_connector, name="T")
-    response = member_client.post(f"/automations/trigger/{trigger.pk}/delete/")
+    response = member_client.post(
+        f"/automations/trigger/{trigger.pk}/delete/", {"confirmed": "yes"}
+    )
     assert (
         response.status_code == 302
         and not Trigger.objects.unscoped().filter(pk=trigger.pk).exists()
