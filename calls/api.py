@@ -156,6 +156,7 @@ class CallViewSet(TenantScopedReadOnlyViewSet):
         return Response({"requeued": requeued, "outcomes": said}, status=202)
 
     @extend_schema(
+        operation_id="v1_calls_bulk_retry",
         request=None,
         parameters=[OpenApiParameter(n, str) for n in FILTERS],
         responses={202: JobSerializer},
