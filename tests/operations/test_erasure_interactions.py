@@ -129,3 +129,4 @@ def test_the_erasure_form_previews_and_counts_interactions(client, admin_user, a
     )
     assert "2 interactions" in done.content.decode()
     assert not Interaction.objects.for_tenant(tenant).exists()
+    assert "2 interactions" in client.get("/operations/retention/").content.decode()
