@@ -47,15 +47,18 @@ def environment(mode: str, tmp: Path) -> dict:
 def run(script: list[str], mode: str, tmp: Path) -> tuple[str, int]:
     log = tmp / f"{Path(script[0]).stem}-{mode}.log"
     with open(log, "ab") as stderr:
-        out = subprocess.run(
+        done = subprocess.run(
             [sys.executable, *script],
             cwd=ROOT,
             env=environment(mode, tmp),
             stdout=subprocess.PIPE,
             stderr=stderr,
             text=True,
-            check=True,
-        ).stdout
+        )
+    if done.returncode:
+        tail = log.read_bytes()[-3000:].decode(errors="replace")
+        raise SystemExit(f"{' '.join(script)} ({mode}) failed:\n{done.stdout[-2000:]}\n{tail}")
+    out = done.stdout
     lines = sum(1 for line in log.read_bytes().splitlines() if line.startswith(b"{"))
     return out, lines
 

@@ -3,11 +3,13 @@
 1. The person's rows are found the way the portal matches people: contacts by phone
    (Contact.by_phone: E.164, else confirmed trailing digits) or e-mail; calls whose caller or
    callee is the number (tail candidates confirmed with phones.matches, so a number that merely
-   shares its last digits is left alone); callback requests of the number.
+   shares its last digits is left alone); interactions (email / chat / SMS) whose address is
+   the e-mail (any case) or the number (any format: the stored E.164 or digits key, tail
+   candidates confirmed likewise); callback requests of the number.
 2. They are deleted: contacts (their phone rows with them; a contact center the contacts were
    pushed to is told through ContactDeletion, as for any deleted contact), calls (their
-   activities, CRM sync records and delivery attempts with them), the calls' raw events, the
-   callback requests and their outbox rows, the unknown-caller claims of the number.
+   activities, CRM sync records and delivery attempts with them), interactions (their CRM sync
+   records and delivery attempts with them), the calls' raw events, the callback requests and their outbox rows, the unknown-caller claims of the number.
 3. Every other tenant-owned text or JSON column that still holds the number (in the forms seen
    above: E.164, without "+", the national number, the raw strings the matched rows stored) or
    the address is scrubbed: outbox rows and call events naming it are deleted, any other value
@@ -29,7 +31,7 @@ from django.db.models.functions import Cast
 
 from automations.callbacks import callback_key
 from automations.models import CallbackRequest
-from calls.models import Call, CallEvent, CreatedCaller
+from calls.models import Call, CallEvent, CreatedCaller, Interaction
 from connectors.models import ConnectorAuditEntry
 from contacts.importer import delete_contacts
 from contacts.models import Contact, ContactPhone
@@ -55,7 +57,7 @@ def empty_counts() -> dict:
     return {
         "contacts": 0,
         "calls": 0,
-        "interactions": 0,  # the contract's key; interactions are not stored yet
+        "interactions": 0,
         "events": 0,
         "callback_requests": 0,
         "other": 0,  # other rows deleted or anonymised because they held the number/address
@@ -104,6 +106,33 @@ def _matching_callbacks(tenant, phone: str, e164: str | None, needles) -> list[C
         for r in rows
         if r.phone_e164 == e164 or phones.matches(r.phone, r.phone_e164, phone, e164)
     ]
+
+
+def _matching_interactions(tenant, phone: str, e164: str | None) -> list[Interaction]:
+    """Chat / SMS interactions with the number: address_key is the E.164 (or the digits when
+    it did not parse); a tail candidate is confirmed with phones.matches like calls."""
+    keys = {k for k in (e164, phones.digits(phone), phones.digits(e164)) if k}
+    cond = Q(address_key__in=keys)
+    key = phones.tail(e164 or phone)
+    if key:
+        cond |= Q(address_key__endswith=key)
+    rows = Interaction.objects.for_tenant(tenant).exclude(channel="email").filter(cond)
+    return [
+        ix
+        for ix in rows.only("pk", "address", "address_key")
+        if ix.address_key in keys or phones.matches(ix.address, ix.address_key, phone, e164)
+    ]
+
+
+def erase_interactions(tenant, rows, needles: set[str]) -> int:
+    """Delete the interactions (their outbox rows and delivery attempts cascade); their
+    addresses join the needles so copies elsewhere are scrubbed too."""
+    rows = list(rows)
+    for ix in rows:
+        needles |= {ix.address, ix.address_key}
+    ids = [ix.pk for ix in rows]
+    deleted = Interaction.objects.for_tenant(tenant).filter(pk__in=ids).delete()[1]
+    return deleted.get(Interaction._meta.label, 0)
 
 
 def needle_pattern(needles) -> re.Pattern:
@@ -210,6 +239,10 @@ def erase(
         if email:
             contacts = Contact.objects.for_tenant(tenant).filter(email__iexact=email)
             counts["contacts"] += delete_contacts(contacts)
+            mails = Interaction.objects.for_tenant(tenant).filter(
+                channel="email", address_key=email.lower()
+            )
+            counts["interactions"] += erase_interactions(tenant, mails, needles)
             needles.add(email)
         counts["other"] += scrub(tenant, needles)
         ConnectorAuditEntry.objects.create(
@@ -254,6 +287,9 @@ def counts_phone(tenant, phone: str, counts: dict, needles: set[str]) -> None:
     counts["events"] += events.delete()[0]
     deleted = Call.objects.for_tenant(tenant).filter(pk__in=[c.pk for c in calls]).delete()[1]
     counts["calls"] += deleted.get(Call._meta.label, 0)
+
+    matched = _matching_interactions(tenant, phone, e164)
+    counts["interactions"] += erase_interactions(tenant, matched, needles)
 
     callbacks = _matching_callbacks(tenant, phone, e164, needles)
     needles |= {r.phone for r in callbacks}

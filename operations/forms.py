@@ -110,7 +110,7 @@ class RetentionSettingsForm(forms.ModelForm):
         fields = ["call_events_days", "calls_days", "audit_days", "jobs_days"]
         labels = {
             "call_events_days": "Call events (days)",
-            "calls_days": "Calls (days)",
+            "calls_days": "Calls and interactions (days)",
             "audit_days": "Audit log (days)",
             "jobs_days": "Background jobs (days)",
         }

@@ -137,7 +137,10 @@ class RetentionSettings(TenantScopedModel):
     """How long a tenant's rows are kept (days; empty: for ever). Purged by a beat job."""
 
     call_events_days = _days("Raw call events (folded ones), by the time they were received.")
-    calls_days = _days("Calls with their CRM sync records and delivery attempts, by start time.")
+    calls_days = _days(
+        "Calls and interactions (email, chat, SMS) with their CRM sync records and delivery"
+        " attempts, by start time."
+    )
     audit_days = _days("Audit log entries (connector changes, erasures).")
     jobs_days = _days("Finished background jobs (contact imports and pushes).")
     last_run_at = models.DateTimeField(null=True, blank=True)

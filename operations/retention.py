@@ -6,10 +6,11 @@ What each period covers (RetentionSettings):
   call_events_days  CallEvent rows already folded, by received_at
   calls_days        Call rows (their activities, outbox rows and delivery attempts go with
                     them), by started_at (updated_at when it never started); calls with a CRM
-                    write still open (pending, running, failed) wait until it ends
+                    write still open (pending, running, failed) wait until it ends.
+                    Interactions (email / chat / SMS) too, the same way: by started_at, their
+                    outbox rows and attempts with them, an open write waits
   audit_days        ConnectorAuditEntry rows, by created_at
   jobs_days         finished Job rows, by finished_at (created_at when it has none)
-Interactions do not exist yet; their period joins here when they do.
 """
 
 import logging
@@ -20,7 +21,7 @@ from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
-from calls.models import Call, CallEvent
+from calls.models import Call, CallEvent, Interaction
 from connectors.models import ConnectorAuditEntry
 from delivery.models import OPEN_STATES, SyncRecord
 from jobs.models import Job, JobStatus
@@ -36,6 +37,14 @@ def _calls(tenant_id, cutoff):
     open_write = SyncRecord.objects.unscoped().filter(call=OuterRef("pk"), state__in=OPEN_STATES)
     old = Q(started_at__lt=cutoff) | Q(started_at__isnull=True, updated_at__lt=cutoff)
     return Call.objects.for_tenant(tenant_id).filter(old).exclude(Exists(open_write))
+
+
+def _interactions(tenant_id, cutoff):
+    open_write = SyncRecord.objects.unscoped().filter(
+        interaction=OuterRef("pk"), state__in=OPEN_STATES
+    )
+    rows = Interaction.objects.for_tenant(tenant_id).filter(started_at__lt=cutoff)
+    return rows.exclude(Exists(open_write))
 
 
 def _events(tenant_id, cutoff):
@@ -59,6 +68,7 @@ def _jobs(tenant_id, cutoff):
 PERIODS = [
     ("call_events", "call_events_days", _events),
     ("calls", "calls_days", _calls),
+    ("interactions", "calls_days", _interactions),
     ("audit", "audit_days", _audit),
     ("jobs", "jobs_days", _jobs),
 ]

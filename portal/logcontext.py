@@ -74,6 +74,9 @@ def connector_kind() -> str:
 class RequestContextMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
+        # A bound logger, not the lazy proxy: no proxy lookup per request (settings configured
+        # structlog before any middleware is built).
+        self.log = log.bind()
 
     def __call__(self, request):
         clear()
@@ -85,7 +88,7 @@ class RequestContextMiddleware:
             response = self.get_response(request)
             response[REQUEST_ID_HEADER] = request_id
             quiet = request.path.startswith(QUIET_PATHS)
-            (log.debug if quiet else log.info)(
+            (self.log.debug if quiet else self.log.info)(
                 "request",
                 method=request.method,
                 path=request.path,

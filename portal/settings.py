@@ -378,8 +378,8 @@ if env.str("PROMETHEUS_MULTIPROC_DIR", default=""):  # created before prometheus
     Path(env.str("PROMETHEUS_MULTIPROC_DIR")).mkdir(parents=True, exist_ok=True)
 if METRICS_ENABLED:
     INSTALLED_APPS.append("django_prometheus")
-    MIDDLEWARE.insert(0, "django_prometheus.middleware.PrometheusBeforeMiddleware")
-    MIDDLEWARE.append("django_prometheus.middleware.PrometheusAfterMiddleware")
+    # django-prometheus' HTTP series that are read, in one middleware (portal/metrics_http.py)
+    MIDDLEWARE.insert(0, "portal.metrics_http.HttpMetricsMiddleware")
     _engine = DATABASES["default"]["ENGINE"].rsplit(".", 1)[1]  # postgresql, sqlite3
     DATABASES["default"]["ENGINE"] = f"django_prometheus.db.backends.{_engine}"
 # --- end operations ---

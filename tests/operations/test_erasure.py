@@ -174,9 +174,9 @@ def bystanders(tenant, crm):
         )
 
 
-def traces(tenant) -> list[str]:
+def traces(tenant, confirm=THE_NUMBER, needles=TRACES) -> list[str]:
     """Every text/JSON column of every model (this tenant's rows of tenant-owned ones) that
-    still contains the number: a full-table search."""
+    still contains the number (or `confirm`'s match of `needles`): a full-table search."""
     found = []
     for model in apps.get_models():
         fields = [
@@ -193,10 +193,10 @@ def traces(tenant) -> list[str]:
         annotations = {f"_t_{f}": Cast(f, models.TextField()) for f in fields}
         cond = Q()
         for alias in annotations:
-            for trace in TRACES:
+            for trace in needles:
                 cond |= Q(**{f"{alias}__icontains": trace})
         for pk, *texts in rows.annotate(**annotations).filter(cond).values_list("pk", *annotations):
-            if any(THE_NUMBER.search(t or "") for t in texts):
+            if any(confirm.search(t or "") for t in texts):
                 found.append(f"{model._meta.label}#{pk}")
     return found
 

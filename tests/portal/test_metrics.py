@@ -8,6 +8,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.test import RequestFactory
+from django.urls import ResolverMatch
 from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 from rest_framework.test import APIClient
@@ -16,6 +18,7 @@ from delivery.models import SyncRecord
 from jobs.models import Job
 from jobs.runner import finish
 from portal import metrics
+from portal.metrics_http import HttpMetricsMiddleware
 from tests.calls.conftest import call_events
 from tests.factories import authorized_salesforce
 
@@ -94,7 +97,22 @@ def test_a_delivery_shows_counts_and_histogram_buckets(
         value(after, "ccportal_connectors", connector_kind="salesforce", status="authorized") == 1
     )
     assert value(after, "ccportal_collector_up", collector="OutboxCollector") == 1
-    assert "django_http_requests_total_by_method_total" in scrape.text  # django-prometheus
+    # django-prometheus' HTTP series that the dashboard reads (portal/metrics_http.py): the
+    # three POSTs by view, their statuses, their latency; the unread ones are not recorded.
+    view = {"view": "call-events", "method": "POST"}
+    assert (
+        delta("django_http_requests_total_by_view_transport_method_total", transport="http", **view)
+        == 3
+    )
+    assert delta("django_http_responses_total_by_status_total", status="202") == 2
+    assert delta("django_http_responses_total_by_status_total", status="400") == 1
+    assert delta("django_http_requests_latency_seconds_by_view_method_count", **view) == 3
+    assert (
+        delta("django_http_requests_latency_seconds_by_view_method_bucket", le="+Inf", **view) == 3
+    )
+    assert "django_db_execute_total" in scrape.text  # django-prometheus' database wrapper
+    for unread in ("django_http_requests_body_total_bytes", "django_http_requests_total_by_method"):
+        assert unread not in scrape.text
 
     # The backlog gauges read the table at scrape time: one dead row, one pending for 10 min.
     first, second, _third = SyncRecord.objects.for_tenant(tenant).order_by("id")
@@ -200,3 +218,18 @@ def test_the_grafana_dashboard_uses_metrics_the_endpoint_serves(client, settings
     used = {re.sub(r"_(total|bucket|count|sum)$", "", name) for name in names}
     assert len(used) >= 12 and not used - served, used - served
     assert not any("tenant" in e for e in exprs)
+
+
+def test_an_unhandled_exception_is_counted_by_type_and_view(scrape):
+    def view(request):
+        raise LookupError("boom")
+
+    request = RequestFactory().get("/x/")
+    request.resolver_match = ResolverMatch(view, (), {}, url_name="boom-view")
+    before = scrape()
+    HttpMetricsMiddleware(view).process_exception(request, LookupError("boom"))
+    after = scrape()
+    name = "django_http_exceptions_total_by_type_total"
+    assert value(after, name, type="LookupError") - value(before, name, type="LookupError") == 1
+    name = "django_http_exceptions_total_by_view_total"
+    assert value(after, name, view="boom-view") - value(before, name, view="boom-view") == 1
