@@ -30,12 +30,12 @@ LONG_ERROR = (
 @pytest.fixture
 def demo(request, api, tenant, salesforce_sim, settings, viewer_user):
     # the calls tests' fake CRMs (imported above so that pytest finds them here too)
-    fake_connector = request.getfixturevalue("fake_connector")
-    fake_crm = request.getfixturevalue("fake_crm")
+    sync_crm = request.getfixturevalue("fake_connector")
+    sync_fake = request.getfixturevalue("fake_crm")
     request.getfixturevalue("ix_connector")
     settings.CALLS_MAX_ATTEMPTS = 1
     sf = authorized_salesforce(tenant, salesforce_sim, "Salesforce Production Europe")
-    conf = CallSyncSettings.for_connector(fake_connector)
+    conf = CallSyncSettings.for_connector(sync_crm)
     conf.min_duration_seconds = 10
     conf.save()
     api.post(CALLS, call_events("1WS.100", start="2026-11-20T09:00:00+01:00"), format="json")
@@ -59,7 +59,7 @@ def demo(request, api, tenant, salesforce_sim, settings, viewer_user):
         ],
         format="json",
     )
-    fake_crm.faults.append(transient(LONG_ERROR))
+    sync_fake.faults.append(transient(LONG_ERROR))
     api.post(
         CALLS,
         call_events(
