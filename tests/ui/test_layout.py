@@ -5,6 +5,7 @@ accessibility violation. Screenshots land in test-artifacts/layout-*.png.
 The list of pages is checked against the URL conf: a new GET page that is not listed here (or
 named as an action/fragment below) fails `test_every_page_is_listed`."""
 
+import os
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text()
 WIDTHS = (1280, 390)
+# while fixing one page: LAYOUT_ONLY=calls:index,connectors:index pytest tests/ui/
+ONLY = set(filter(None, os.environ.get("LAYOUT_ONLY", "").split(",")))
 
 # name -> path, with `d` the demo fixture (tests/ui/conftest.py)
 ADMIN_PAGES = {
@@ -181,6 +184,8 @@ def test_every_page_is_listed():
 
 
 def check(page, name, path, problems, prefix="layout", widths=WIDTHS):
+    if ONLY and name not in ONLY:
+        return
     for width in widths:
         page.set_viewport_size({"width": width, "height": 860})
         try:
