@@ -60,6 +60,45 @@ def reason_text(record) -> str:
     return "queued for the CRM"
 
 
+# One line for the calls list (the call page says it in full, REASONS above); codes stay in the API.
+SHORT_REASONS = {
+    "private": "private call: never synced",
+    "unclassified": "unclassified call: only work calls are synced",
+    "sync_disabled": "call sync is off for this connector",
+    "not_authorized": "the connector is not authorized",
+    "no_connector": "no CRM connector",
+    "below_min_duration": "shorter than the {min} s minimum ({duration} s)",
+    "bad_template": "the subject template is broken",
+    "duplicate": "already logged as call {other_call_id}",
+    "unknown_caller": "unknown caller: skipped",
+    "not_supported": "the CRM cannot complete tickets",
+    "no_ticket": "no open ticket to complete",
+    "unsupported_channel": "{crm} cannot hold {channel}",
+    "channel_off": "the {channel} channel is off",
+}
+SHORT_ERROR = 90
+
+
+def _clip(text: str) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= SHORT_ERROR else text[: SHORT_ERROR - 1].rstrip() + "…"
+
+
+def short_text(record) -> str:
+    """Why, in one short line under the list's badge: "" for a plain success."""
+    if record.state == SyncState.SKIPPED:
+        template = SHORT_REASONS.get(record.reason, "not synced ({reason})")
+        return template.format_map(_Keep(record.reason_detail or {}, reason=record.reason))
+    if record.state == SyncState.DEAD:
+        n = record.attempts
+        return f"gave up after {n} attempt{'' if n == 1 else 's'}: {_clip(record.last_error)}"
+    if record.state == SyncState.FAILED:
+        when = record.next_attempt_at
+        at = f" at {timezone.localtime(when):%H:%M}" if when else ""
+        return f"will retry{at}: {_clip(record.last_error)}"
+    return ""
+
+
 def no_update_text(provider) -> str:
     return provider.no_update_reason or f"{provider.label} cannot update a logged call"
 

@@ -14,7 +14,14 @@ from calls.export import _safe  # noqa: F401 (interaction_views, tests)
 from calls.filters import CALLS_KEYSET, CallFilter
 from calls.forms import CallFilterForm
 from calls.models import Call, CallEvent
-from calls.reasons import ATTEMPT_BADGE, STATE_BADGE, match_text, owner_text, reason_text
+from calls.reasons import (
+    ATTEMPT_BADGE,
+    STATE_BADGE,
+    match_text,
+    owner_text,
+    reason_text,
+    short_text,
+)
 from calls.retry import redecide
 from calls.retry_jobs import KIND as RETRY_KIND
 from calls.retry_jobs import BadFilter, filter_params, start_bulk_retry
@@ -29,6 +36,7 @@ from tenants.scoping import get_for_tenant, tenant_view
 
 def _decorate(record):
     record.reason_text = reason_text(record)
+    record.short_text = short_text(record)
     record.owner_text = owner_text(record)
     record.match_text = match_text(record)
     record.badge = STATE_BADGE.get(record.state, "muted")
