@@ -185,6 +185,8 @@ def deletion_summary(account: ConnectorAccount) -> list[str]:
     for rel in account._meta.related_objects:
         if rel.on_delete is not models.CASCADE or rel.many_to_many:
             continue
+        if rel.one_to_one:  # the account's own settings rows ("with its settings" says so)
+            continue
         count = rel.related_model._base_manager.filter(**{rel.field.name: account}).count()
         if count:
             meta = rel.related_model._meta
