@@ -268,10 +268,10 @@ def load(args):
                 pid += 1
                 raw = FORMATS[g % len(FORMATS)](national(g))
                 e164 = f"+420{national(g)}"
-                yield (pid, tenant_id, cid, raw, e164, tail(e164))
+                yield (pid, tenant_id, cid, raw, e164, tail(e164), True)
 
     # the stored rows must be exactly what the contact sync would store
-    for raw, e164, key in [(r[3], r[4], r[5]) for r, _ in zip(phones(), range(500), strict=False)]:
+    for raw, e164, key in [r[3:6] for r, _ in zip(phones(), range(500), strict=False)]:
         assert phone_row(raw, "CZ") == (raw, e164, key), (raw, phone_row(raw, "CZ"))
     with transaction.atomic(), connection.cursor() as cur:
         raw_conn = connection.connection  # psycopg 3: COPY ... FROM STDIN
@@ -282,7 +282,7 @@ def load(args):
             raw_conn.cursor(),
             ContactPhone,
             phones(),
-            ["id", "tenant", "contact", "raw", "e164", "tail"],
+            ["id", "tenant", "contact", "raw", "e164", "tail", "valid"],
         )
         for model in (Contact, ContactPhone):
             cur.execute(
