@@ -3,6 +3,7 @@ from django.contrib import admin
 from calls.models import (
     Call,
     CallActivity,
+    CallDay,
     CallEvent,
     CallSyncSettings,
     CreatedCaller,
@@ -60,3 +61,10 @@ class InteractionAdmin(TenantScopedAdmin):
     list_filter = ["tenant", "channel", "direction"]
     list_select_related = ["tenant"]
     search_fields = ["interaction_id", "address"]
+
+
+@admin.register(CallDay)
+class CallDayAdmin(TenantScopedAdmin):
+    list_display = ["day", "connector", "synced", "skipped", "failed", "open"]
+    list_filter = ["tenant"]
+    list_select_related = ["tenant", "connector"]

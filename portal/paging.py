@@ -105,6 +105,7 @@ class Page:
     previous_cursor: str | None
     count: int | None = None  # set by the pages (cheap_count)
     count_exact: bool = True
+    past_end: bool = False  # `?page=N` beyond the last page: this is the first page instead
 
     def __iter__(self):
         return iter(self.rows)
@@ -153,7 +154,9 @@ def page_of(qs, keyset: Keyset, *, size: int, cursor: str = "", page: str = "") 
         has_next, has_prev = len(rows) > size, number > 1
         rows = rows[:size]
         if not rows and number > 1:  # past the end: the first page, as Paginator.get_page did
-            return page_of(qs, keyset, size=size)
+            first = page_of(qs, keyset, size=size)
+            first.past_end = True
+            return first
     return Page(
         rows,
         keyset.encode(rows[-1], "n") if rows and has_next else None,
@@ -230,6 +233,8 @@ class KeysetPagination(pagination.BasePagination):
             )
         except BadCursor as exc:
             raise exceptions.ValidationError({"cursor": [str(exc)]}) from None
+        if self.page.past_end:  # the API answers a page that does not exist as DRF did: 404
+            raise exceptions.NotFound("Invalid page.")
         self.count = cheap_count(queryset)
         return self.page.rows
 

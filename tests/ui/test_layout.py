@@ -49,6 +49,7 @@ ADMIN_PAGES = {
     "calls:interactions": lambda d: "/calls/interactions/",
     "calls:interaction_detail": lambda d: f"/calls/interactions/{d.interaction.pk}/",
     "calls:retry_job": lambda d: f"/calls/retry-jobs/{d.job.pk}/",
+    "tenants:members": lambda d: "/members/",
     "calls:settings": lambda d: "/calls/settings/",
     "calls:connector_settings": lambda d: f"/calls/settings/{d.sf.pk}/",
     "automations:index": lambda d: "/automations/",
@@ -121,6 +122,13 @@ NOT_PAGES = {
     "calls:interactions_retry",
     "calls:interaction_retry",
     "calls:retry_job_progress",
+    "calls:interaction_retry_job",  # the same job page as calls:retry_job (walked)
+    "calls:interaction_retry_job_progress",
+    "tenants:member_invite",  # POST actions of the members page
+    "tenants:member_remove",
+    "tenants:member_role",
+    "tenants:invitation_revoke",
+    "invitation_accept",  # needs an invitation token (tests/tenants/test_members.py)
     "calls:secret_generate",
     "calls:secret_retire",
     "automations:delete",
