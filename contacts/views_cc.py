@@ -8,6 +8,7 @@ shows what each kind can do (its capability flags).
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from connectors.errors import ConnectorError
@@ -16,6 +17,7 @@ from contacts.push import start_push
 from platforms import audit
 from platforms.models import ContactCenterAccount, PlatformAuditEntry
 from platforms.registry import KIND_CHOICES, account_form, capability_labels, platform_for
+from tenants import confirm
 from tenants.scoping import get_for_tenant, tenant_view
 from tenants.unique_fields import save_form
 
@@ -86,6 +88,15 @@ def cc_edit(request, pk):
 @tenant_view("admin")
 def cc_delete(request, pk):
     account = get_for_tenant(ContactCenterAccount, request.tenant, pk=pk)
+    if page := confirm.ask(
+        request,
+        f"Remove {account.name}?",
+        action="Remove",
+        detail="The portal stops pushing contacts to it and accepting its events; nothing is "
+        "changed in the platform itself.",
+        cancel_url=reverse("contacts:cc_index"),
+    ):
+        return page
     audit.record(account, request.user, "deleted")
     account.delete()
     messages.success(request, f"{account.name} removed.")
@@ -97,6 +108,16 @@ def cc_delete(request, pk):
 def cc_toggle(request, pk):
     """Disable (or enable again): a disabled account pushes, accepts and places nothing."""
     account = get_for_tenant(ContactCenterAccount, request.tenant, pk=pk)
+    if account.enabled and (
+        page := confirm.ask(
+            request,
+            f"Disable {account.name}?",
+            action="Disable",
+            detail="A disabled account pushes, accepts and places nothing until it is enabled.",
+            cancel_url=reverse("contacts:cc_index"),
+        )
+    ):
+        return page
     account.enabled = not account.enabled
     account.save(update_fields=["enabled"])
     audit.record(account, request.user, "enabled" if account.enabled else "disabled")

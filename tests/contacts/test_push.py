@@ -159,9 +159,19 @@ def test_removing_the_last_contact_center_drops_its_pending_deletes(tenant, memb
     first = make_cc_account(tenant, url="https://a.daktela.test", token="t")
     second = ContactCenterAccount.objects.create(tenant=tenant, name="B", url="https://b.test")
     delete_contacts(Contact.objects.unscoped().filter(pk=make_contact(tenant, crm_id="A").pk))
-    assert member_client.post(f"/contacts/contact-center/{first.pk}/delete/").status_code == 302
+    assert (
+        member_client.post(
+            f"/contacts/contact-center/{first.pk}/delete/", {"confirmed": "yes"}
+        ).status_code
+        == 302
+    )
     assert ContactDeletion.objects.unscoped().count() == 1  # the other account still gets it
-    assert member_client.post(f"/contacts/contact-center/{second.pk}/delete/").status_code == 302
+    assert (
+        member_client.post(
+            f"/contacts/contact-center/{second.pk}/delete/", {"confirmed": "yes"}
+        ).status_code
+        == 302
+    )
     assert (
         not ContactCenterAccount.objects.unscoped().exists()
         and not ContactDeletion.objects.unscoped().exists()

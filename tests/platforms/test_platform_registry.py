@@ -146,7 +146,12 @@ def test_page_test_and_disable(member_client, tenant, uis_sim):
     account = make_uis_account(tenant, uis_sim.url)
     response = member_client.post(reverse("contacts:cc_test", args=[account.pk]), follow=True)
     assert "logged in as Acme (UIS simulator)" in response.content.decode()
-    member_client.post(reverse("contacts:cc_toggle", args=[account.pk]))
+    url = reverse("contacts:cc_toggle", args=[account.pk])
+    asked = member_client.post(url)  # a plain POST (no JavaScript): the confirm page first
+    assert asked.status_code == 200 and f"Disable {account.name}?" in asked.content.decode()
+    account.refresh_from_db()
+    assert account.enabled is True
+    member_client.post(url, {"confirmed": "yes"})
     account.refresh_from_db()
     assert account.enabled is False
     assert (
