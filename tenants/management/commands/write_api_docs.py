@@ -42,6 +42,8 @@ def _type(schema: dict, prop: dict) -> str:
     kind = prop.get("type", "object")
     if kind == "array":
         return f"array of {_type(schema, prop.get('items', {}))}"
+    if kind == "integer":  # drf-spectacular says int64 on SQLite only (its column ranges)
+        return "integer"
     return prop.get("format", kind)
 
 
