@@ -133,14 +133,19 @@ class CallFilter(TenantFilterSet):
         return qs  # both at once, below
 
     def filter_queryset(self, queryset):
-        qs = super().filter_queryset(queryset)
-        connector = self.form.cleaned_data.get("connector") or ""
-        sync_state = self.form.cleaned_data.get("sync_state") or ""
-        if sync_state or connector:
-            records = SyncRecord.objects.filter(call=OuterRef("pk"))
-            if connector:
-                records = records.filter(connector_id=int(connector))
-            if sync_state:
-                records = records.filter(state=sync_state)
-            qs = qs.filter(Exists(records))
+        return by_sync_records(super().filter_queryset(queryset), self.form.cleaned_data, "call")
+
+
+def by_sync_records(qs, cleaned: dict, link: str):
+    """Rows with a sync record of the `connector` and/or `sync_state` filters (both on one
+    record); `link` is the record's field pointing at the row ("call", "interaction")."""
+    connector = cleaned.get("connector") or ""
+    sync_state = cleaned.get("sync_state") or ""
+    if not (sync_state or connector):
         return qs
+    records = SyncRecord.objects.filter(**{link: OuterRef("pk")})
+    if connector:
+        records = records.filter(connector_id=int(connector))
+    if sync_state:
+        records = records.filter(state=sync_state)
+    return qs.filter(Exists(records))

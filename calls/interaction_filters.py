@@ -2,11 +2,14 @@
 (`GET /interactions/?channel=&address=&agent_email=&since=&until=`; also sync_state,
 connector, queue). Parameters are read as the calls filters read them (calls/filters.py)."""
 
-from django.db.models import Exists, OuterRef
-
-from calls.filters import ConnectorFilter, SyncStateFilter, TextFilter, WhenFilter
+from calls.filters import (
+    ConnectorFilter,
+    SyncStateFilter,
+    TextFilter,
+    WhenFilter,
+    by_sync_records,
+)
 from calls.models import Interaction
-from delivery.models import SyncRecord
 from portal.filters import TenantFilterSet
 from portal.phones import digits, normalize
 
@@ -54,13 +57,4 @@ class InteractionFilter(TenantFilterSet):
 
     def filter_queryset(self, queryset):
         qs = super().filter_queryset(queryset)
-        connector = self.form.cleaned_data.get("connector") or ""
-        sync_state = self.form.cleaned_data.get("sync_state") or ""
-        if sync_state or connector:
-            records = SyncRecord.objects.filter(interaction=OuterRef("pk"))
-            if connector:
-                records = records.filter(connector_id=int(connector))
-            if sync_state:
-                records = records.filter(state=sync_state)
-            qs = qs.filter(Exists(records))
-        return qs
+        return by_sync_records(qs, self.form.cleaned_data, "interaction")
