@@ -15,19 +15,14 @@ from django.utils import timezone
 
 from calls import tasks
 from calls.models import Call
-from connectors.models import ConnectorAccount
 from connectors.registry import provider
-from connectors.services import save_account
 from contacts.lookup import LIVE, LOCAL, lookup
 from contacts.models import Contact
 from contacts.sync import run_contact_sync, start_contact_sync
 from delivery.models import SyncRecord
 from jobs.models import JobStatus
-from simulators.dynamics365 import Dynamics365Simulator
-from simulators.retailcrm import RetailCRMSimulator
-from simulators.salesforce import SalesforceSimulator
-from simulators.sugarcrm import SugarCRMSimulator
 from tests.calls.conftest import call_events
+from tests.crms.conftest import authorized
 from tests.realtime.helpers import make_rule
 from tests.realtime.identity import policy
 
@@ -98,34 +93,12 @@ CASES = [
 CASE_IDS = [c.id for c in CASES]
 CASE_IDS[2] = "salesforce-person-account"
 
-SIMULATORS = {
-    "salesforce": (SalesforceSimulator, lambda sim: sim.account_settings()),
-    "dynamics365": (
-        Dynamics365Simulator,
-        lambda sim: (sim.account_settings(), sim.account_credentials()),
-    ),
-    "sugarcrm": (SugarCRMSimulator, lambda sim: SugarCRMSimulator.demo_account(sim.url)),
-    "retailcrm": (RetailCRMSimulator, lambda sim: RetailCRMSimulator.demo_account(sim.url)),
-}
-
 
 @pytest.fixture
 def crm(request, tenant, start_simulator, monkeypatch):
     """An authorized connector of the case's kind, imported once, every record type on."""
     kind = request.param
-    sim_class, account_of = SIMULATORS[kind]
-    sim = start_simulator(sim_class)
-    if kind == "dynamics365":
-        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(sim.ca_file()))
-    settings, credentials = account_of(sim)
-    account = save_account(
-        ConnectorAccount(tenant=tenant, kind=kind),
-        actor="test",
-        name=f"{kind} org",
-        settings=settings,
-        credentials=credentials,
-    )
-    account.connector.authorize()
+    sim, account = authorized(kind, tenant, start_simulator, monkeypatch)
     policy(account, objects_order=list(provider(kind).record_types))
     job, _ = start_contact_sync(account)
     run_contact_sync(job.pk)

@@ -25,10 +25,8 @@ SIMULATORS = {
 }
 
 
-@pytest.fixture
-def crm(request, tenant, start_simulator, monkeypatch):
-    """(simulator, authorized connector account) of the parametrized kind."""
-    kind = request.param
+def authorized(kind, tenant, start_simulator, monkeypatch):
+    """(simulator, authorized connector account) of `kind`, over real HTTP."""
     sim_class, account_of = SIMULATORS[kind]
     sim = start_simulator(sim_class)
     if kind == "dynamics365":
@@ -43,6 +41,12 @@ def crm(request, tenant, start_simulator, monkeypatch):
     )
     account.connector.authorize()
     return sim, account
+
+
+@pytest.fixture
+def crm(request, tenant, start_simulator, monkeypatch):
+    """(simulator, authorized connector account) of the parametrized kind."""
+    return authorized(request.param, tenant, start_simulator, monkeypatch)
 
 
 @pytest.fixture
