@@ -133,6 +133,8 @@ def mixed(prefix: str, i: int) -> dict:
 class Client(threading.Thread):
     """Posts its share of bodies over one keep-alive connection."""
 
+    path = "/api/v1/call-events/"
+
     def __init__(self, port: int, key: str, bodies: list[bytes]):
         super().__init__(daemon=True)
         self.port, self.key, self.bodies, self.errors, self.accepted = port, key, bodies, 0, 0
@@ -142,7 +144,7 @@ class Client(threading.Thread):
         headers = {"Authorization": f"Bearer {self.key}", "Content-Type": "application/json"}
         for body in self.bodies:
             try:
-                conn.request("POST", "/api/v1/call-events/", body, headers)
+                conn.request("POST", self.path, body, headers)
                 response = conn.getresponse()
                 data = response.read()
             except (OSError, http.client.HTTPException):
@@ -502,23 +504,7 @@ def interaction(prefix: str, i: int) -> dict:
 class InteractionClient(Client):
     """A Client that posts to the interactions endpoint."""
 
-    def run(self):
-        conn = connect(self.port)
-        headers = {"Authorization": f"Bearer {self.key}", "Content-Type": "application/json"}
-        for body in self.bodies:
-            try:
-                conn.request("POST", "/api/v1/interactions/", body, headers)
-                response = conn.getresponse()
-                data = response.read()
-            except (OSError, http.client.HTTPException):
-                conn.close()
-                conn = connect(self.port)
-                self.errors += 1
-                continue
-            if response.status != 202:
-                self.errors += 1
-            else:
-                self.accepted += json.loads(data)["accepted"]
+    path = "/api/v1/interactions/"
 
 
 def fire_interactions(port: int, key: str, bodies: list[bytes], threads: int):
