@@ -393,6 +393,9 @@ CACHES = {
     # Per process, for portal.cache.TTLCache (hot read paths, a few seconds stale at most).
     "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ttl"},
 }
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # One redis-py client per pool instead of one per cache call (portal/rediscache.py).
+    CACHES["default"]["BACKEND"] = "portal.rediscache.RedisCache"
 # The cache alias of portal.cache.TTLCache: "local" (per process, no round trip) or "default".
 TTL_CACHE_ALIAS = env.str("TTL_CACHE_ALIAS", default="local")
 # Reverse proxies trusted to append the client address to X-Forwarded-For (0: use the socket's

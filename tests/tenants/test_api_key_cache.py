@@ -130,7 +130,7 @@ def redis_cache(settings):
     settings.CACHES = {
         **settings.CACHES,
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "portal.rediscache.RedisCache",
             "LOCATION": url,
             "KEY_PREFIX": f"test-keycache-{uuid.uuid4().hex}",
         },
