@@ -86,6 +86,13 @@ def main() -> None:
     parser.add_argument("--page-size", type=int, default=2000, help="SOQL page size (max 2000)")
     parser.add_argument("--lookups", type=int, default=1000)
     parser.add_argument("--keep", action="store_true", help="keep the bench tenant afterwards")
+    parser.add_argument(
+        "--progress",
+        type=int,
+        default=0,
+        metavar="EVERY",
+        help="print a time split every EVERY contacts (bench/import_progress.py)",
+    )
     parser.add_argument("--serve-sim", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_sim:
@@ -138,6 +145,13 @@ def main() -> None:
             credentials=credentials,
         )
         account.connector.authorize()
+        progress = None
+        if args.progress:
+            from bench.import_progress import Progress
+
+            progress = Progress(child.pid, args.progress)
+            progress.install()
+            progress.start()
         rss_before = rss_mb()
         started = time.perf_counter()
         job, _ = start_contact_sync(account)
