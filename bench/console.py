@@ -2,14 +2,15 @@
 
     .venv/bin/python bench/console.py                         # 1,000,000 calls, 2,000,000 contacts
     .venv/bin/python bench/console.py --calls 200000 --contacts 400000
-    .venv/bin/python bench/console.py --reuse                 # keep the loaded database
+    .venv/bin/python bench/console.py --reuse                 # keep the loaded database (migrated)
 
 1. (Re)creates its own PostgreSQL database (--db-url, default ccportal_bench_console), migrates
    it and loads one tenant's calls (with a sync record each, a second agent leg on a fifth of
    them) and contacts with COPY, then counts the dashboard's daily rollup (rollup_calls).
 2. Times every console page and list endpoint in-process (Django's test client: middleware,
-   views, templates and SQL, no HTTP socket), --runs times each after a warm-up: median, p95
-   and the SQL queries per request. "last" is the last page, reached by cursor (what the
+   views, templates and SQL, no HTTP socket), --runs times each after a warm-up: median, p95,
+   this process's CPU time (median) and the SQL queries per request. The database runs with
+   random_page_cost = --random-page-cost (1.1: data in RAM or on SSD, docs/operations.md). "last" is the last page, reached by cursor (what the
    Older / next links lead to); "page=N" is the old OFFSET link, kept for old clients.
 3. Streams the CSV export of the --csv-calls newest calls: first byte, total, peak RSS growth.
 Targets: each under 150 ms, page 1 and the last page within 1.5x, the dashboard under 100 ms,
@@ -48,6 +49,7 @@ def parse_args():
     p.add_argument("--csv-calls", type=int, default=200_000)
     p.add_argument("--runs", type=int, default=15)
     p.add_argument("--reuse", action="store_true", help="keep a loaded database")
+    p.add_argument("--random-page-cost", type=float, default=1.1)
     p.add_argument(
         "--db-url",
         default=os.environ.get(
@@ -223,17 +225,30 @@ class Timer:
 
     def time(self, call):
         call()  # warm-up (plans cached by the OS page cache, not by Django)
-        times = []
+        times, cpu = [], []
         with self.connection.execute_wrapper(self._count):
             self.queries = 0
             for _ in range(self.runs):
-                t = time.perf_counter()
+                t, c = time.perf_counter(), time.process_time()
                 response = call()
                 times.append((time.perf_counter() - t) * 1000)
+                cpu.append((time.process_time() - c) * 1000)
                 assert response.status_code == 200, (response.status_code, response.content[:300])
         times.sort()
         p95 = times[min(len(times) - 1, int(len(times) * 0.95))]
-        return statistics.median(times), p95, self.queries / self.runs
+        return statistics.median(times), p95, statistics.median(cpu), self.queries / self.runs
+
+
+def set_page_cost(args):
+    import psycopg
+
+    name = args.db_url.rsplit("/", 1)[1]
+    with psycopg.connect(args.db_url, autocommit=True) as conn:
+        conn.execute(f'ALTER DATABASE "{name}" SET random_page_cost = {args.random_page_cost}')
+
+
+def loadavg() -> str:
+    return Path("/proc/loadavg").read_text().split()[0]
 
 
 def rss_mb() -> float:
@@ -245,9 +260,14 @@ def main():
     args = parse_args()
     setup_env(args)
     new = create_database(args, drop=not args.reuse)
+    set_page_cost(args)
     import django
 
     django.setup()
+    if not new:
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)  # a reused database gets the new indexes
     from django.contrib.auth import get_user_model
     from django.test import Client
 
@@ -319,13 +339,14 @@ def main():
     ]
     timer = Timer(args.runs)
     results = {}
-    print(f"{'request':44} {'median ms':>10} {'p95 ms':>8} {'queries':>8}")
+    print(f"load average {loadavg()}; random_page_cost {args.random_page_cost}")
+    print(f"{'request':44} {'median ms':>10} {'p95 ms':>8} {'CPU ms':>7} {'queries':>8}")
     for kind, label, params in checks:
         client = page if kind == "page" else api
         path = label.split(" ")[0]
-        med, p95, q = timer.time(lambda c=client, p=path, d=params: c.get(p, d))
+        med, p95, cpu, q = timer.time(lambda c=client, p=path, d=params: c.get(p, d))
         results[label] = (med, p95, q)
-        print(f"{label:44} {med:10.1f} {p95:8.1f} {q:8.1f}", flush=True)
+        print(f"{label:44} {med:10.1f} {p95:8.1f} {cpu:7.1f} {q:8.1f}", flush=True)
 
     # CSV: the --csv-calls newest calls (a since filter selecting about that many)
     edge = Call.objects.for_tenant(tenant).order_by("-started_at", "-id")
@@ -354,6 +375,7 @@ def main():
     )
     slow = [k for k, (m, _p, _q) in results.items() if m > 150 and "OFFSET" not in k]
     print("over 150 ms:", ", ".join(slow) or "none")
+    print(f"load average at the end {loadavg()}")
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
 from calls.decisions import check_template
-from calls.models import Call, CallEvent, CallSyncSettings
+from calls.models import Call, CallActivity, CallEvent, CallSyncSettings
 from calls.models.sync import CHANNELS
 from calls.reasons import match_text, reason_text
 from calls.validation import CHOICES, ID_FIELDS, INT_FIELDS, MAX_TAG, MAX_TAGS, TEXT_FIELDS
@@ -220,8 +220,23 @@ class SyncDetailSerializer(SyncSerializer):
     attempt_history = AttemptSerializer(source="delivery_attempts", many=True, read_only=True)
 
 
+def one_serializer(parent, cls):
+    """One `cls` for every row `parent` serializes (a list page): DRF copies a serializer's
+    fields each time one is made, so a new one per call cost more than the call itself."""
+    cache = parent.__dict__.setdefault("_children", {})
+    if cls not in cache:
+        cache[cls] = cls(context=parent.context)
+    return cache[cls]
+
+
+def sync_records_of(row) -> list:
+    """The row's sync entries: prefetched as a list (calls_with_details), else queried."""
+    records = getattr(row, "sync_list", None)
+    return list(row.sync_records.all()) if records is None else records
+
+
 class CallSerializer(serializers.ModelSerializer):
-    activities = ActivitySerializer(many=True, read_only=True)
+    activities = serializers.SerializerMethodField()
     events = serializers.SerializerMethodField()
     sync = serializers.SerializerMethodField()
 
@@ -253,20 +268,31 @@ class CallSerializer(serializers.ModelSerializer):
             "sync",
         ]
 
+    sync_serializer = SyncSerializer
+
+    def _many(self, cls, rows) -> list:
+        child = one_serializer(self, cls)
+        return [child.to_representation(row) for row in rows]
+
+    @extend_schema_field(ActivitySerializer(many=True))
+    def get_activities(self, call) -> list:
+        legs = getattr(call, "activity_list", None)
+        return self._many(ActivitySerializer, call.activities.all() if legs is None else legs)
+
     @extend_schema_field(EventSerializer(many=True))
     def get_events(self, call) -> list:
         by_call = self.context.get("events_by_call")
         if by_call is not None:  # a list page: loaded in one query by the view
-            return EventSerializer(by_call.get(call.call_id, []), many=True).data
+            return self._many(EventSerializer, by_call.get(call.call_id, []))
         events = CallEvent.objects.for_tenant(call.tenant_id).filter(call_id=call.call_id)
-        return EventSerializer(events.order_by("occurred_at", "id"), many=True).data
+        return self._many(EventSerializer, events.order_by("occurred_at", "id"))
 
     @extend_schema_field(SyncSerializer(many=True))
     def get_sync(self, call) -> list:
-        records = list(call.sync_records.all())
+        records = sync_records_of(call)
         if not records and call.decided_at:
             return [NO_CONNECTOR]
-        return SyncSerializer(records, many=True).data
+        return self._many(self.sync_serializer, records)
 
 
 NO_CONNECTOR = {
@@ -296,22 +322,29 @@ NO_CONNECTOR = {
 class CallDetailSerializer(CallSerializer):
     """GET /calls/{id}/: a call with its sync entries' attempt history."""
 
+    sync_serializer = SyncDetailSerializer
+
     @extend_schema_field(SyncDetailSerializer(many=True))
     def get_sync(self, call) -> list:
-        records = list(call.sync_records.all())
-        if not records and call.decided_at:
-            return [NO_CONNECTOR]
-        return SyncDetailSerializer(records, many=True).data
+        return super().get_sync(call)
 
 
 def calls_with_details(qs, attempts: bool = False):
-    """Calls with activities and sync entries prefetched (`attempts`: and their tries)."""
-    records = SyncRecord.objects.select_related("connector").order_by("id")
+    """Calls with activities (`call.activity_list`) and sync entries (`call.sync_list`, with
+    their connector, its secrets not read) prefetched as lists; `attempts`: and their tries."""
+    records = (
+        SyncRecord.objects.select_related("connector")
+        .defer("connector__credentials", "connector__token")
+        .order_by("id")
+    )
     if attempts:
         records = records.prefetch_related(
             Prefetch("delivery_attempts", DeliveryAttempt.objects.order_by("id"))
         )
-    return qs.prefetch_related("activities", Prefetch("sync_records", records))
+    return qs.prefetch_related(
+        Prefetch("activities", CallActivity.objects.order_by("started_at", "id"), "activity_list"),
+        Prefetch("sync_records", records, "sync_list"),
+    )
 
 
 class CallSyncSettingsSerializer(serializers.ModelSerializer):

@@ -50,10 +50,10 @@ def index(request):
     filters = CallFilter(request.GET, tenant=request.tenant)
     qs, errors = filters.qs, filters.problems
     if request.GET.get("export") == "csv":
-        return export.csv_response(qs)
+        return export.csv_response(qs, request.tenant)
     page = html_page(calls_with_details(qs), CALLS_KEYSET, request.GET)
     for call in page:
-        call.syncs = [_decorate(r) for r in call.sync_records.all()]
+        call.syncs = [_decorate(r) for r in call.sync_list]
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("cursor", None)
@@ -66,7 +66,6 @@ def index(request):
             "page": page,
             "query": query.urlencode(),
             "filtered": any(v for k, v in request.GET.items() if k not in ("page", "cursor")),
-            "has_calls": Call.objects.for_tenant(request.tenant).exists(),
             "can_retry": request.membership.has_role("support"),
         },
     )
@@ -78,7 +77,7 @@ def detail(request, pk):
         calls_with_details(Call.objects.all(), attempts=True), request.tenant, pk=pk
     )
     events = CallEvent.objects.for_tenant(request.tenant).filter(call_id=call.call_id)
-    syncs = [_decorate(r) for r in call.sync_records.all()]
+    syncs = [_decorate(r) for r in call.sync_list]
     for record in syncs:  # the attempt history (prefetched with the call)
         record.tries = list(record.delivery_attempts.all())
         for attempt in record.tries:

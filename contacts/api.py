@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from connectors.capabilities import Capability, require
 from connectors.errors import ConnectorError
 from connectors.models import ConnectorAccount
-from contacts.filters import CONTACTS_KEYSET, ContactFilter
+from contacts.filters import CONTACTS_KEYSET, ContactFilter, keyset_for
 from contacts.models import (
     Contact,
     ContactSyncSettings,
@@ -67,6 +67,10 @@ class ContactViewSet(TenantScopedReadOnlyViewSet):
     serializer_class = ContactSerializer
     pagination_class = KeysetPagination
     keyset = CONTACTS_KEYSET  # by name; a cursor per page (portal/paging.py)
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        self.keyset = keyset_for(request.query_params)  # a search: the same order, unindexed
 
     def get_queryset(self):
         filters = ContactFilter(

@@ -6,7 +6,7 @@ from django.views.decorators.http import require_POST
 
 from connectors.capabilities import Capability, refusal
 from connectors.models import ConnectorAccount
-from contacts.filters import CONTACTS_KEYSET, ContactFilter
+from contacts.filters import ContactFilter, keyset_for
 from contacts.forms import SyncSettingsForm
 from contacts.matching import crm_user_names
 from contacts.models import Contact, ContactSyncSettings, MatchingPolicy, RecordType
@@ -32,7 +32,7 @@ def index(request):
         queryset=Contact.objects.for_tenant(tenant).select_related("connector"),
         tenant=tenant,
     )
-    page = html_page(filters.qs, CONTACTS_KEYSET, request.GET)
+    page = html_page(filters.qs, keyset_for(request.GET), request.GET)
     return render(
         request,
         "contacts/index.html",

@@ -9,7 +9,14 @@ order (calls without a start time come first on PostgreSQL and SQLite alike).
 next / previous links are cursors again.
 
 `count` is cheap: exact up to COUNT_CAP matching rows (a count over at most CAP + 1 rows),
-above that PostgreSQL's planner estimate (never below CAP + 1); SQLite says CAP + 1.
+above that PostgreSQL's planner estimate (never below CAP + 1); SQLite says CAP + 1. On
+PostgreSQL the exact count also has a time budget (COUNT_BUDGET_MS, a statement_timeout on that
+one query): a filter the indexes cannot count in time (a rare sync state over a million calls)
+gets the estimate too, so no count costs more than the budget.
+
+`Keyset(..., unindexed=True)` sorts on `col || ''` / `id + 0`: the same order, but no btree can
+serve it, so the planner finds the matches by another index (a trigram search) and sorts just
+those, instead of walking the whole name index filtering row by row.
 """
 
 import base64
@@ -18,14 +25,15 @@ import json
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import connections
-from django.db.models import F, Q
+from django.db import DatabaseError, connections, transaction
+from django.db.models import F, Func, Q, TextField
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 from rest_framework import exceptions, pagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 COUNT_CAP = 10_000
+COUNT_BUDGET_MS = 40
 MAX_PAGE_SIZE = 500
 
 
@@ -37,11 +45,14 @@ class BadCursor(ValueError):
 class Keyset:
     fields: tuple[str, ...]  # e.g. ("started_at", "id"); the last one unique
     descending: bool = False
+    unindexed: bool = False  # sort on expressions no index serves (module docstring)
 
     def ordering(self, reverse: bool = False) -> list:
         desc = self.descending != reverse
         return [
-            F(name).desc(nulls_first=True) if desc else F(name).asc(nulls_last=True)
+            _sort_key(name, self.unindexed).desc(nulls_first=True)
+            if desc
+            else _sort_key(name, self.unindexed).asc(nulls_last=True)
             for name in self.fields
         ]
 
@@ -90,6 +101,14 @@ class Keyset:
             return direction, values
         except (ValueError, TypeError, KeyError, binascii.Error, ValidationError) as exc:
             raise BadCursor("The cursor is not valid; start again from the first page.") from exc
+
+
+def _sort_key(name: str, unindexed: bool):
+    if not unindexed:
+        return F(name)
+    if name == "id":
+        return F(name) + 0
+    return Func(F(name), template="(%(expressions)s || '')", output_field=TextField())
 
 
 def _raw(value):
@@ -170,12 +189,35 @@ class Count:
     exact: bool
 
 
-def cheap_count(qs, cap: int = COUNT_CAP) -> Count:
-    """Exact up to `cap`, else PostgreSQL's row estimate for the query (at least cap + 1)."""
-    n = qs.order_by()[: cap + 1].count()
+def cheap_count(qs, cap: int = COUNT_CAP, floor: int = 0) -> Count:
+    """Exact up to `cap` (and, on PostgreSQL, within COUNT_BUDGET_MS), else the planner's row
+    estimate for the query: at least cap + 1 above the cap, at least `floor` (the rows already
+    seen) when out of time."""
+    n = _budgeted_count(qs.order_by()[: cap + 1])
+    if n is None:
+        return Count(max(floor, _estimate(qs)), False)
     if n <= cap:
         return Count(n, True)
     return Count(max(cap + 1, _estimate(qs)), False)
+
+
+def _budgeted_count(qs) -> int | None:
+    """qs.count(), or None when PostgreSQL could not count it in COUNT_BUDGET_MS."""
+    connection = connections[qs.db]
+    if connection.vendor != "postgresql" or not COUNT_BUDGET_MS:
+        return qs.count()
+    nested = connection.in_atomic_block  # SET LOCAL would outlive our savepoint: undo it
+    try:
+        with transaction.atomic(using=qs.db), connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL statement_timeout = {int(COUNT_BUDGET_MS)}")
+            n = qs.count()
+            if nested:
+                cursor.execute("SET LOCAL statement_timeout TO DEFAULT")
+            return n
+    except DatabaseError as exc:
+        if getattr(exc.__cause__, "sqlstate", "") != "57014":  # query_canceled
+            raise
+        return None
 
 
 def _estimate(qs) -> int:
@@ -198,9 +240,14 @@ def html_page(qs, keyset: Keyset, params, size: int = 50) -> Page:
         page = page_of(qs, keyset, size=size, cursor=cursor, page=number)
     except BadCursor:
         page = page_of(qs, keyset, size=size)
-    count = cheap_count(qs)
+    count = cheap_count(qs, floor=_seen(page))
     page.count, page.count_exact = count.n, count.exact
     return page
+
+
+def _seen(page: Page) -> int:
+    """A lower bound of the matching rows: this page, and one more when there is a next."""
+    return len(page.rows) + page.has_next
 
 
 def page_size(value, default: int, maximum: int = MAX_PAGE_SIZE) -> int:
@@ -235,7 +282,7 @@ class KeysetPagination(pagination.BasePagination):
             raise exceptions.ValidationError({"cursor": [str(exc)]}) from None
         if self.page.past_end:  # the API answers a page that does not exist as DRF did: 404
             raise exceptions.NotFound("Invalid page.")
-        self.count = cheap_count(queryset)
+        self.count = cheap_count(queryset, floor=_seen(self.page))
         return self.page.rows
 
     def _link(self, cursor):
