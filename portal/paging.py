@@ -10,7 +10,7 @@ next / previous links are cursors again.
 
 `count` is cheap: exact up to COUNT_CAP matching rows (a count over at most CAP + 1 rows),
 above that PostgreSQL's planner estimate (never below CAP + 1); SQLite says CAP + 1. On
-PostgreSQL the exact count also has a time budget (COUNT_BUDGET_MS, a statement_timeout on that
+PostgreSQL the exact count also has a time budget (CONSOLE_COUNT_BUDGET_MS, a statement_timeout on that
 one query): a filter the indexes cannot count in time (a rare sync state over a million calls)
 gets the estimate too, so no count costs more than the budget.
 
@@ -24,6 +24,7 @@ import binascii
 import json
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connections, transaction
 from django.db.models import F, Func, Q, TextField
@@ -33,7 +34,6 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 COUNT_CAP = 10_000
-COUNT_BUDGET_MS = 40
 MAX_PAGE_SIZE = 500
 
 
@@ -190,7 +190,7 @@ class Count:
 
 
 def cheap_count(qs, cap: int = COUNT_CAP, floor: int = 0) -> Count:
-    """Exact up to `cap` (and, on PostgreSQL, within COUNT_BUDGET_MS), else the planner's row
+    """Exact up to `cap` (and, on PostgreSQL, within CONSOLE_COUNT_BUDGET_MS), else the planner's row
     estimate for the query: at least cap + 1 above the cap, at least `floor` (the rows already
     seen) when out of time."""
     n = _budgeted_count(qs.order_by()[: cap + 1])
@@ -202,14 +202,15 @@ def cheap_count(qs, cap: int = COUNT_CAP, floor: int = 0) -> Count:
 
 
 def _budgeted_count(qs) -> int | None:
-    """qs.count(), or None when PostgreSQL could not count it in COUNT_BUDGET_MS."""
+    """qs.count(), or None when PostgreSQL could not count it in CONSOLE_COUNT_BUDGET_MS."""
     connection = connections[qs.db]
-    if connection.vendor != "postgresql" or not COUNT_BUDGET_MS:
+    budget_ms = int(settings.CONSOLE_COUNT_BUDGET_MS)
+    if connection.vendor != "postgresql" or not budget_ms:
         return qs.count()
     nested = connection.in_atomic_block  # SET LOCAL would outlive our savepoint: undo it
     try:
         with transaction.atomic(using=qs.db), connection.cursor() as cursor:
-            cursor.execute(f"SET LOCAL statement_timeout = {int(COUNT_BUDGET_MS)}")
+            cursor.execute(f"SET LOCAL statement_timeout = {budget_ms}")
             n = qs.count()
             if nested:
                 cursor.execute("SET LOCAL statement_timeout TO DEFAULT")

@@ -426,6 +426,9 @@ PASSWORD_RESET_WINDOW_MINUTES = env.int("PASSWORD_RESET_WINDOW_MINUTES", default
 # API-key lookups are cached this long in the shared cache (tenants/keycache.py); a revoke, a
 # deleted key or a changed tenant is honoured at once (a cache version), not after this. 0: off.
 API_KEY_CACHE_SECONDS = env.float("API_KEY_CACHE_SECONDS", default=5.0)
+# The console's exact counts get this long on PostgreSQL (a statement_timeout on the count),
+# then show the planner's estimate ("About N"); portal/paging.py. 0: always exact.
+CONSOLE_COUNT_BUDGET_MS = env.int("CONSOLE_COUNT_BUDGET_MS", default=40)
 API_THROTTLE_RATE = env.str("API_THROTTLE_RATE", default="60000/min")
 API_ANON_THROTTLE_RATE = env.str("API_ANON_THROTTLE_RATE", default="1200/min")
 REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = [
