@@ -1,9 +1,8 @@
 """Sync states and reasons in plain words, for the console and the API's `reason_text`."""
 
-from django.utils import timezone
-
 from connectors.capabilities import Capability
 from delivery.models import AttemptOutcome, SyncState
+from tenants.templatetags import portal_dates
 
 REASONS = {
     "private": "not synced: the call is marked private, and private calls are never synced",
@@ -94,7 +93,7 @@ def short_text(record) -> str:
         return f"gave up after {n} attempt{'' if n == 1 else 's'}: {_clip(record.last_error)}"
     if record.state == SyncState.FAILED:
         when = record.next_attempt_at
-        at = f" at {timezone.localtime(when):%H:%M}" if when else ""
+        at = f" at {portal_dates.when(when, 'minutes')}" if when else ""
         return f"will retry{at}: {_clip(record.last_error)}"
     return ""
 
@@ -115,7 +114,7 @@ def synced_text(record) -> str:
         return base
     if action == "updated":
         when = record.crm_updated_at or record.synced_at
-        at = f" at {timezone.localtime(when):%H:%M}" if when else ""
+        at = f" at {portal_dates.when(when, 'minutes')}" if when else ""
         return f"updated in {provider.label}{at}"
     late = record.late_updates and record.kind == "call_log"
     if action == "unchanged" or (late and not provider.can(Capability.CALL_UPDATES)):

@@ -12,6 +12,7 @@ from connectors.capabilities import Capability, refusal
 from connectors.errors import ConnectorError
 from connectors.models import ConnectorAccount, ConnectorStatus
 from contacts.matching import crm_users
+from tenants import confirm
 from tenants.scoping import get_for_tenant, tenant_view
 
 
@@ -90,6 +91,10 @@ def secret_generate(request):
 @tenant_view("admin")
 def secret_retire(request, pk):
     secret = get_for_tenant(WebhookSecret, request.tenant, pk=pk)
+    question = f"Retire the secret {secret.prefix}…?"
+    detail = "Requests signed only with it are refused from then on."
+    if page := confirm.ask(request, question, action="Retire", detail=detail):
+        return page
     secret.retire()
     messages.success(
         request, f"Secret {secret.prefix}… retired: requests signed only with it are now refused."

@@ -116,8 +116,11 @@ def user_mappings(request):
             users_error = str(exc) or "not supported"
     mappings = list(UserMapping.objects.for_tenant(request.tenant).filter(connector=account))
     status_of = agent_status.statuses(request.tenant, [m.agent_id for m in mappings])
+    users_by_id = {u.crm_id: u for u in users}
     for m in mappings:
         m.agent_status = status_of.get(m.agent_id)  # platforms.models.AgentStatus or None
+        m.crm_user = users_by_id.get(m.crm_user_id)  # the name to show instead of the id
+    default_owner = hooks.default_owner(account)
     return render(
         request,
         "contacts/user_mappings.html",
@@ -127,9 +130,10 @@ def user_mappings(request):
             "mappings": mappings,
             "form": form,
             "users": users,
-            "users_by_id": {u.crm_id: u for u in users},
+            "users_by_id": users_by_id,
             "users_error": users_error,
-            "default_owner": hooks.default_owner(account),
+            "default_owner": default_owner,
+            "default_owner_user": users_by_id.get((default_owner or {}).get("value")),
             "has_cc": ContactCenterAccount.objects.for_tenant(request.tenant)
             .filter(enabled=True)
             .exists(),

@@ -44,10 +44,10 @@ class RoutingRule(TenantScopedModel):
     def describe(self) -> str:
         """The rule in one plain sentence, for lists and the tester."""
         if self.kind == RoutingKind.OWNER:
-            return "Known caller -> the contact owner's agent phone"
+            return "Known caller → the contact owner's agent phone"
         if self.kind == RoutingKind.FIELD_VALUE:
-            return f"Contact field {self.field} = {self.value!r} -> {self.target}"
-        return f"Known caller dialled {self.bnum} -> {self.target}"
+            return f"Contact field {self.field} = {self.value!r} → {self.target}"
+        return f"Known caller dialled {self.bnum} → {self.target}"
 
 
 class ScreenPopRule(TenantScopedModel):

@@ -104,6 +104,14 @@ def remove(request, pk: int):
 @require_POST
 def revoke_invitation(request, pk: int):
     invitation = get_object_or_404(Invitation, tenant=request.tenant, pk=pk)
+    if page := confirm.ask(
+        request,
+        f"Revoke the invitation of {invitation.email}?",
+        action="Revoke",
+        detail="Its link stops working; you can invite them again.",
+        cancel_url=reverse("tenants:members"),
+    ):
+        return page
     members.revoke(invitation)
     messages.success(request, f"The invitation to {invitation.email} was revoked.")
     return redirect("tenants:members")

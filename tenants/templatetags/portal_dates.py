@@ -6,6 +6,11 @@ Every page shows times through these filters (a builtin: no `{% load %}` needed)
     {{ attempt.at|when:"seconds" }}       1 Dec 2026, 14:05:09 CET
     {{ day|when:"date" }}                 1 Dec 2026
     {{ event.at|when:"time" }}            14:05:09 CET
+    {{ pause.until|when:"minutes" }}      14:05 CET
+    {{ day|when:"weekday" }}              Tue 1 Dec 2026   (a day of a table of days)
+    {{ day|when:"short" }}                1 Dec            (a chart axis; the year is in the heading)
+
+Python code writing display text uses `when(value, style)` the same way (calls/reasons.py).
 
 tenants/middleware.py activates the tenant's zone (Settings > Time zone) for each request, so
 `localtime` is the tenant's time; the abbreviation (CET, CEST, UTC, or an offset like +03 where
@@ -24,7 +29,11 @@ FORMATS = {
     "seconds": "j M Y, H:i:s T",
     "date": "j M Y",
     "time": "H:i:s T",
+    "minutes": "H:i T",
+    "weekday": "D j M Y",
+    "short": "j M",
 }
+DATE_STYLES = {"date", "weekday", "short"}  # the styles that also apply to a date without time
 
 
 @register.filter
@@ -38,5 +47,5 @@ def when(value, style: str = "") -> str:
             value = timezone.localtime(value)
         return dateformat.format(value, fmt)
     if isinstance(value, date):
-        return dateformat.format(value, FORMATS["date"])
+        return dateformat.format(value, fmt if style in DATE_STYLES else FORMATS["date"])
     return str(value)

@@ -200,7 +200,7 @@ def test_call_page_shows_the_late_update(
     record = SyncRecord.objects.unscoped().get()
     assert record.last_action == "updated" and record.crm_updated_at is not None
     assert "updated after a late event" in page
-    assert re.search(r"updated in Salesforce at \d\d:\d\d", page), "the page says when"
+    assert re.search(r"updated in Salesforce at \d\d:\d\d CES?T", page), "the page says when"
     body = api.get(f"/api/v1/calls/{Call.objects.unscoped().get().pk}/").json()
     assert body["sync"][0]["late_updates"] == 1
     assert body["sync"][0]["last_action"] == "updated"

@@ -109,7 +109,11 @@ def test_secret_generate_shows_once_then_retire(client, admin_user, tenant):
     secret = WebhookSecret.objects.get(tenant=tenant)
     assert secret.secret in page
     assert secret.secret not in client.get("/calls/settings/").content.decode()
-    client.post(f"/calls/settings/secrets/{secret.pk}/retire/")
+    asked = client.post(f"/calls/settings/secrets/{secret.pk}/retire/")  # a confirm page first
+    assert asked.status_code == 200 and "Retire the secret" in asked.content.decode()
+    secret.refresh_from_db()
+    assert secret.retired_at is None
+    client.post(f"/calls/settings/secrets/{secret.pk}/retire/", {"confirmed": "yes"})
     secret.refresh_from_db()
     assert secret.retired_at is not None
 

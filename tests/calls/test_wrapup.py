@@ -109,7 +109,7 @@ def test_wrapup_updates_the_one_crm_record(
     entry = api.get(f"/api/v1/calls/{record.call_id}/").json()["sync"][0]
     assert entry["last_action"] == "updated" and entry["updated_at"]
     page = member_client.get(f"/calls/{record.call_id}/").content.decode()
-    assert re.search(r"updated in Fake CRM at \d\d:\d\d", page)
+    assert re.search(r"updated in Fake CRM at \d\d:\d\d CES?T", page)
 
 
 def test_a_crm_that_cannot_update_says_so(

@@ -250,7 +250,7 @@ def test_the_connector_page_and_the_api_say_the_connector_is_paused(tenant, memb
     account = make_connector(tenant, "salesforce", "Sales org")
     other = make_connector(tenant, "salesforce", "Support org")
     until = breaker.record_failure(account, RATE_LIMITED)
-    local = until.astimezone(ZoneInfo("Europe/Prague")).strftime("%H:%M")
+    local = until.astimezone(ZoneInfo("Europe/Prague")).strftime("%H:%M %Z")  # the zone named
     expected = f"Paused until {local}: the CRM is rate-limiting (HTTP 429)"
     assert expected in _text(member_client.get(f"/integrations/{account.pk}/configure/"))
     assert expected in _text(member_client.get("/integrations/"))

@@ -91,7 +91,10 @@ def test_a_revoked_or_replaced_invitation_stops_working(member_client, client, t
     invite(member_client, "a@example.com")  # a new invitation replaces the open one
     assert client.get(first).status_code == 404
     second = Invitation.objects.get(tenant=tenant, revoked_at=None)
-    member_client.post(reverse("tenants:invitation_revoke", args=[second.pk]))
+    url = reverse("tenants:invitation_revoke", args=[second.pk])
+    assert "Revoke the invitation" in member_client.post(url).content.decode()  # asked first
+    assert client.get(path_of(link_from(mail.outbox[1]))).status_code == 200
+    member_client.post(url, {"confirmed": "yes"})
     assert client.get(path_of(link_from(mail.outbox[1]))).status_code == 404
 
 

@@ -31,8 +31,9 @@ LONG_ERROR = (
 def demo(request, api, tenant, salesforce_sim, settings, viewer_user):
     # the calls tests' fake CRMs (imported above so that pytest finds them here too)
     sync_crm = request.getfixturevalue("fake_connector")
-    sync_fake = request.getfixturevalue("fake_crm")
     request.getfixturevalue("ix_connector")
+    # ix_crm replaces fake_crm as the one FakeCRM both Fake connectors write to: its faults count
+    sync_fake = request.getfixturevalue("ix_crm")
     settings.CALLS_MAX_ATTEMPTS = 1
     sf = authorized_salesforce(tenant, salesforce_sim, "Salesforce Production Europe")
     conf = CallSyncSettings.for_connector(sync_crm)
