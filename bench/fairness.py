@@ -54,11 +54,15 @@ def spawn(*args: str) -> subprocess.Popen:
 QUIET = ["-l", "warning", "--without-gossip", "--without-mingle", "--without-heartbeat"]
 
 
-def worker(queue: str, slots: int, tag: str) -> subprocess.Popen:
-    return spawn(
-        "celery", "-A", "portal", "worker", "-Q", queue, "-c", str(slots), *QUIET,
+def worker(queue: str, slots: int, tag: str, nice: int = 0) -> subprocess.Popen:
+    """A worker of one queue; `nice` lowers its CPU priority (the slow queue's, as deployed)."""
+    cmd = [
+        str(BIN / "celery"), "-A", "portal", "worker", "-Q", queue, "-c", str(slots), *QUIET,
         "-n", f"{queue}-{tag}@%h",
-    )  # fmt: skip
+    ]  # fmt: skip
+    if nice:
+        cmd = ["nice", "-n", str(nice), *cmd]
+    return subprocess.Popen(cmd, cwd=ROOT, env=os.environ.copy(), stdout=LOG, stderr=LOG)
 
 
 def start_stack(port: int, slots: int, schedule: str, slow_slots: int) -> list[subprocess.Popen]:
@@ -82,7 +86,7 @@ def start_stack(port: int, slots: int, schedule: str, slow_slots: int) -> list[s
         ),  # fmt: skip
         worker("realtime", slots, tag),
         worker("bulk", 1, tag),
-        worker("slow", slow_slots, tag),
+        worker("slow", slow_slots, tag, nice=10),  # as Procfile / systemd run it
         spawn("celery", "-A", "portal", "beat", "-l", "warning", "-s", schedule),
     ]
 
