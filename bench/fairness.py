@@ -4,7 +4,8 @@
     CELERY_BROKER_URL=redis://127.0.0.1:6379/12 .venv/bin/python bench/fairness.py
 
 Real processes on PostgreSQL + Redis: gunicorn, ONE Celery worker with 4 slots on the realtime
-queue (as in the issue's measurement), one on the bulk queue, and beat (the sweeper). Tenant A
+queue (as in the issue's measurement), one on the bulk queue, one on the slow queue (probes,
+first batches and slow CRMs: `--slow-slots`), and beat (the sweeper). Tenant A
 and tenant B each have a Salesforce connector pointing at their own simulator (over HTTP).
 
 Each run (`--runs 429 slow`):
@@ -53,14 +54,18 @@ def spawn(*args: str) -> subprocess.Popen:
 QUIET = ["-l", "warning", "--without-gossip", "--without-mingle", "--without-heartbeat"]
 
 
-def worker(queue: str, slots: int, tag: str) -> subprocess.Popen:
-    return spawn(
-        "celery", "-A", "portal", "worker", "-Q", queue, "-c", str(slots), *QUIET,
+def worker(queue: str, slots: int, tag: str, nice: int = 0) -> subprocess.Popen:
+    """A worker of one queue; `nice` lowers its CPU priority (the slow queue's, as deployed)."""
+    cmd = [
+        str(BIN / "celery"), "-A", "portal", "worker", "-Q", queue, "-c", str(slots), *QUIET,
         "-n", f"{queue}-{tag}@%h",
-    )  # fmt: skip
+    ]  # fmt: skip
+    if nice:
+        cmd = ["nice", "-n", str(nice), *cmd]
+    return subprocess.Popen(cmd, cwd=ROOT, env=os.environ.copy(), stdout=LOG, stderr=LOG)
 
 
-def start_stack(port: int, slots: int, schedule: str) -> list[subprocess.Popen]:
+def start_stack(port: int, slots: int, schedule: str, slow_slots: int) -> list[subprocess.Popen]:
     tag = uuid.uuid4().hex[:6]
     return [
         spawn(
@@ -81,6 +86,7 @@ def start_stack(port: int, slots: int, schedule: str) -> list[subprocess.Popen]:
         ),  # fmt: skip
         worker("realtime", slots, tag),
         worker("bulk", 1, tag),
+        worker("slow", slow_slots, tag, nice=10),  # as Procfile / systemd run it
         spawn("celery", "-A", "portal", "beat", "-l", "warning", "-s", schedule),
     ]
 
@@ -275,6 +281,7 @@ def main() -> None:
     parser.add_argument("--retry-after", type=float, default=5)
     parser.add_argument("--slow", type=float, default=2.0, help="A's CRM seconds per request")
     parser.add_argument("--slots", type=int, default=4, help="realtime worker concurrency")
+    parser.add_argument("--slow-slots", type=int, default=4, help="slow worker concurrency")
     parser.add_argument("--recover-timeout", type=float, default=600)
     parser.add_argument("--log", help="file for the output of gunicorn, workers and beat")
     parser.add_argument(
@@ -311,7 +318,7 @@ def main() -> None:
     cache.clear()
     port = free_port()
     with tempfile.TemporaryDirectory() as tmp:
-        procs = start_stack(port, args.slots, str(Path(tmp) / "beat-schedule"))
+        procs = start_stack(port, args.slots, str(Path(tmp) / "beat-schedule"), args.slow_slots)
         try:
             wait_http(port)
             time.sleep(3)  # workers connect to the broker

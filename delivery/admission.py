@@ -15,6 +15,14 @@ hold at most DELIVERY_MAX_SLOW_IN_FLIGHT batches: a slow claim over that share r
 at once and the sweeper rings the connector again; the other slots stay free for the rest.
 The slow count is taken under one advisory transaction lock on PostgreSQL (slow claims only),
 so two slow claims never both take the last place.
+
+Lanes (issue 18): the realtime slots serve connectors of known, quick pace only. A connector
+whose breaker is half-open (its probe may well be another 429 or timeout), whose pace is not
+known yet (no batch measured) or whose last batch was slow is delivered on the `slow` queue,
+by its own worker pool (`slow_lane()`, delivery/tasks.py): a first batch of 2 s requests, or 50
+probes every 5 s, never waits in front of another tenant's fold or delivery. A quick batch on
+the slow lane hands the connector back to the realtime slots; a slow one on the realtime slots
+sends it to the slow lane. A half-open probe claims one row (`batch_limit()`).
 """
 
 from datetime import datetime
@@ -54,7 +62,7 @@ def admit(connector_id: int, now: datetime) -> bool:
     return not is_slow(account, now) or _slow_room(now)
 
 
-PACE = "pace"  # ConnectorAccount.state key: {"slow_until": epoch seconds, "seconds": last batch}
+PACE = "pace"  # ConnectorAccount.state key: {"seconds": last batch[, "slow_until": epoch]}
 SLOW_LOCK = 0x0C0FFEE5  # the advisory lock of the slow share (any constant of this app)
 
 
@@ -82,8 +90,26 @@ def _slow_room(now: datetime) -> bool:
     return running < cap
 
 
+def slow_lane(account: ConnectorAccount, now: datetime) -> bool:
+    """Deliver this connector on the `slow` queue, not on the realtime slots? Yes while its
+    breaker is half-open (a probe), while its pace is unknown (never measured) and while its
+    last measured batch was slow ("slow_until" kept after the mark expires: the next batch,
+    on the slow lane, measures it again)."""
+    if breaker.Breaker.of(account).half_open(now):
+        return True
+    pace = (account.state or {}).get(PACE)
+    return not isinstance(pace, dict) or "slow_until" in pace
+
+
+def batch_limit(account: ConnectorAccount, now: datetime) -> int:
+    """Rows to claim for one batch: the provider's batch size, one for a half-open probe."""
+    if breaker.Breaker.of(account).half_open(now):
+        return 1
+    return max(1, int(account.provider.batch_size or 1))
+
+
 def record_pace(account: ConnectorAccount, seconds: float, now: datetime) -> None:
-    """After a batch: mark the connector slow when it took long, unmark it when it did not
+    """After a batch: mark the connector slow when it took long, quick when it did not
     (one write per change; `account.state` is fresh: the breaker re-read it)."""
     if seconds > float(settings.DELIVERY_SLOW_BATCH_SECONDS):
         until = now.timestamp() + float(settings.DELIVERY_SLOW_MARK_SECONDS)
@@ -91,8 +117,10 @@ def record_pace(account: ConnectorAccount, seconds: float, now: datetime) -> Non
         left = float(pace.get("slow_until") or 0) - now.timestamp() if isinstance(pace, dict) else 0
         if left < float(settings.DELIVERY_SLOW_MARK_SECONDS) / 2:  # new, or half gone: extend
             account.set_state_key(PACE, {"slow_until": until, "seconds": round(seconds, 2)})
-    elif PACE in (account.state or {}):
-        account.set_state_key(PACE, None)
+    else:
+        pace = (account.state or {}).get(PACE)
+        if not isinstance(pace, dict) or "slow_until" in pace:  # unknown or slow: now quick
+            account.set_state_key(PACE, {"seconds": round(seconds, 2)})
 
 
 def pause_rows(connector_id: int, until: datetime) -> int:
@@ -104,9 +132,17 @@ def pause_rows(connector_id: int, until: datetime) -> int:
     )
 
 
-def paused_ids(connector_ids, now: datetime) -> set[int]:
-    """Those of the connectors whose breaker is open now (the sweeper leaves them alone)."""
+def lanes(connector_ids, now: datetime) -> dict[int, str]:
+    """The sweeper's view of the connectors: "paused" (breaker open: left alone until the pause
+    ends), "slow" (rung on the slow lane, slow_lane()) or "realtime"."""
     accounts = (
         ConnectorAccount.objects.unscoped().filter(pk__in=set(connector_ids)).only("id", "state")
     )
-    return {a.pk for a in accounts if breaker.slots(a, now) == 0}
+    return {
+        a.pk: "paused"
+        if breaker.slots(a, now) == 0
+        else "slow"
+        if slow_lane(a, now)
+        else "realtime"
+        for a in accounts
+    }

@@ -19,7 +19,8 @@ Fairness (delivery/admission.py, connectors/breaker.py): a claim is refused whil
 connector's circuit breaker is open or DELIVERY_MAX_IN_FLIGHT_PER_CONNECTOR of its batches are
 in flight; a batch is sent with the HTTP seam's inline waits off, and its failure feeds the
 breaker (a 429 / Retry-After pauses the connector and pushes its due rows past the pause);
-slow connectors together hold at most DELIVERY_MAX_SLOW_IN_FLIGHT slots (admission.py).
+slow connectors together hold at most DELIVERY_MAX_SLOW_IN_FLIGHT slots (admission.py), and
+probes, first batches and slow connectors are delivered on the `slow` queue (SLOW_DELIVER_TASK).
 """
 
 import logging
@@ -30,7 +31,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import Case, CharField, DateTimeField, F, Value, When
 from django.utils import timezone
 
 from connectors import breaker
@@ -48,6 +49,8 @@ log = logging.getLogger(__name__)
 # The deliver task (delivery/tasks.py). Its name dates from when the outbox lived in calls;
 # kept so queued messages, routes (CELERY_TASK_ROUTES) and deployed workers stay valid.
 DELIVER_TASK = "calls.deliver"
+# The same task on the `slow` queue, served by its own workers (admission.slow_lane).
+SLOW_DELIVER_TASK = "delivery.deliver_slow"
 
 
 # --- enqueue -----------------------------------------------------------------------------------
@@ -98,14 +101,17 @@ def doorbell_key(connector_id: int, kind: str) -> str:
     return f"calls.deliver:{connector_id}:{kind}"
 
 
-def ring_deliver(connector_id: int, kind: str) -> bool:
-    """Send a deliver message unless one is already waiting for this connector and kind."""
-    return ring_once(doorbell_key(connector_id, kind), DELIVER_TASK, connector_id, kind)
+def ring_deliver(connector_id: int, kind: str, slow: bool = False) -> bool:
+    """Send a deliver message (to the slow lane with `slow`) unless one is already waiting for
+    this connector and kind, on either lane."""
+    task = SLOW_DELIVER_TASK if slow else DELIVER_TASK
+    return ring_once(doorbell_key(connector_id, kind), task, connector_id, kind)
 
 
 def ring_due() -> int:
     """The sweeper's part: ring (deduplicated) each connector+kind with due rows, including
-    rows whose lease expired. Paused connectors are left alone until their pause ends."""
+    rows whose lease expired. Paused connectors are left alone until their pause ends; probes,
+    unknown and slow connectors are rung on the slow lane."""
     now = timezone.now()
     pairs = sorted(
         set(
@@ -115,8 +121,12 @@ def ring_due() -> int:
             .distinct()[:1000]
         )
     )
-    paused = admission.paused_ids([c for c, _ in pairs], now)
-    return sum(ring_deliver(c, kind) for c, kind in pairs if c not in paused)
+    lanes = admission.lanes([c for c, _ in pairs], now)
+    return sum(
+        ring_deliver(c, kind, slow=lanes[c] == "slow")
+        for c, kind in pairs
+        if lanes.get(c, "paused") != "paused"
+    )
 
 
 # --- claim and deliver ---------------------------------------------------------------------------
@@ -180,7 +190,7 @@ def claim(connector_id: int, kind: str, limit: int) -> list[SyncRecord]:
 def deliver_batch(account, kind: str) -> int:
     """Claim one batch for `account` and send it in one CRM request. Returns rows handled."""
     connector = connector_for(account)
-    records = claim(account.pk, kind, max(1, int(account.provider.batch_size or 1)))
+    records = claim(account.pk, kind, admission.batch_limit(account, timezone.now()))
     if not records:
         return 0
     entry = kinds.get(kind)
@@ -194,8 +204,7 @@ def deliver_batch(account, kind: str) -> int:
             results = entry.send(connector, records)
     except ConnectorError as exc:
         exc.request_id = exc.request_id or http.last_request_id()  # the CRM's id, for support
-        for record in records:
-            fail(record, exc, attempts=tries)
+        fail_many(records, exc, attempts=tries)  # one UPDATE for the batch
         DeliveryAttempt.objects.bulk_create(tries)
         until = breaker.record_failure(account, exc)
         if until is not None:
@@ -370,32 +379,76 @@ def skip(record: SyncRecord, result: kinds.Skipped, *, attempts: list | None = N
 
 
 def fail(record: SyncRecord, exc: ConnectorError, *, attempts: list | None = None) -> None:
-    """Transient: back off and retry; permanent or out of attempts: dead (manual retry).
-    One attempt row (`attempts`: collect it there instead of writing it now)."""
+    """One row failed (fail_many of one row)."""
+    fail_many([record], exc, attempts=attempts)
+
+
+def fail_many(records: list[SyncRecord], exc: ConnectorError, *, attempts: list | None = None):
+    """Rows failed with one error. Transient: back off and retry; permanent or out of attempts:
+    dead (manual retry). ONE UPDATE for the rows of one lease (a batch), only rows still
+    leased by us; rows with the same attempts count share one jittered delay (they are claimed
+    together again anyway). One attempt row each (`attempts`: collect them there)."""
     now = timezone.now()
     max_attempts = settings.CALLS_MAX_ATTEMPTS
     permanent = exc.permanent and not isinstance(exc, AuthError)  # re-authorize, then it works
     # The CRM asked to wait (429, Retry-After): not the row's fault, so it never dies of it and
     # comes back exactly when the CRM said (the breaker holds the whole connector meanwhile).
     waiting = breaker.asks_to_wait(exc) and not permanent
-    dead = permanent or (record.attempts >= max_attempts and not waiting)
-    delay = backoff(record.attempts, exc)
-    if waiting and exc.retry_after is not None:
-        delay = breaker.pause_seconds(exc, 1, "wait")
     error = str(exc)[:2000] or exc.__class__.__name__
-    ours = _mine(record).update(
-        state=SyncState.DEAD if dead else SyncState.FAILED,
+    state: dict[int, str] = {}  # attempts count -> failed | dead
+    when: dict[int, object] = {}  # attempts count -> next_attempt_at
+    for n in {r.attempts for r in records}:
+        dead = permanent or (n >= max_attempts and not waiting)
+        delay = backoff(n, exc)
+        if waiting and exc.retry_after is not None:
+            delay = breaker.pause_seconds(exc, 1, "wait")
+        state[n] = SyncState.DEAD if dead else SyncState.FAILED
+        when[n] = None if dead else now + timedelta(seconds=delay)
+    ours: set[int] = set()
+    for lease in {r.lease for r in records}:
+        ids = [r.pk for r in records if r.lease == lease]
+        ours |= _fail_rows(ids, lease, now, error, state, when)
+    outcome = {SyncState.DEAD: AttemptOutcome.DEAD, SyncState.FAILED: AttemptOutcome.FAILED}
+    _save(
+        [
+            _attempt(
+                r,
+                outcome[state[r.attempts]] if r.pk in ours else AttemptOutcome.DISCARDED,
+                error,
+                request_id(exc),
+            )
+            for r in records
+        ],
+        attempts,
+    )
+
+
+def _by_attempts(values: dict, field):
+    """One value, or CASE attempts WHEN n THEN value ... (rows of one batch differ in it)."""
+    if len(set(values.values())) == 1:
+        return Value(next(iter(values.values())), output_field=field)
+    whens = [When(attempts=n, then=Value(v, output_field=field)) for n, v in values.items()]
+    return Case(*whens, output_field=field)
+
+
+def _fail_rows(ids, lease, now, error, state, when) -> set[int]:
+    """The UPDATE of a failed batch; returns the ids it changed (still leased by us)."""
+    mine = SyncRecord.objects.unscoped().filter(  # the rows of one lease (one connector)
+        id__in=ids, lease=lease, state=SyncState.RUNNING
+    )
+    changed = mine.update(
+        state=_by_attempts(state, CharField()),
         last_error=error,
-        next_attempt_at=None if dead else now + timedelta(seconds=delay),
+        next_attempt_at=_by_attempts(when, DateTimeField()),
         locked_until=None,
         lease=None,
         updated_at=now,
     )
-    if not ours:
-        outcome = AttemptOutcome.DISCARDED
-    else:
-        outcome = AttemptOutcome.DEAD if dead else AttemptOutcome.FAILED
-    _save([_attempt(record, outcome, error, request_id(exc))], attempts)
+    if changed == len(ids):
+        return set(ids)
+    # Some rows were taken over meanwhile (an expired lease): ours are those this UPDATE wrote.
+    rows = SyncRecord.objects.unscoped().filter(id__in=ids, lease=None, updated_at=now)
+    return set(rows.filter(last_error=error).values_list("id", flat=True))
 
 
 def backoff(attempts: int, exc: ConnectorError | None = None) -> float:

@@ -273,11 +273,16 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_6
 # without -Q serves both; production runs one worker per queue (Procfile, deploy/systemd/).
 from kombu import Exchange, Queue  # noqa: E402
 
-CELERY_TASK_QUEUES = tuple(Queue(q, Exchange(q), routing_key=q) for q in ("realtime", "bulk"))
+# A third queue, `slow`, carries the deliveries of connectors whose CRM is slow, of unknown pace
+# or being probed after a pause (delivery/admission.py): they never hold a realtime slot.
+CELERY_TASK_QUEUES = tuple(
+    Queue(q, Exchange(q), routing_key=q) for q in ("realtime", "bulk", "slow")
+)
 CELERY_TASK_DEFAULT_QUEUE = "bulk"  # anything not routed below is bulk work
 CELERY_TASK_ROUTES = {
     "calls.fold_calls": {"queue": "realtime"},
     "calls.deliver": {"queue": "realtime"},
+    "delivery.deliver_slow": {"queue": "slow"},
     "calls.send_call_event": {"queue": "realtime"},
     "automations.tasks.process_callback_requests": {"queue": "realtime"},
     "calls.sweep": {"queue": "bulk"},

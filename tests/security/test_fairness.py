@@ -141,14 +141,15 @@ def test_half_open_probe_then_close_and_everything_is_delivered_once(
     assert sim.throttled == 2
     assert breaker_of(crm_a)["open"] and breaker_of(crm_a)["trips"] == 2
     assert parse_datetime(breaker_of(crm_a)["until"]) > timezone.now() + timedelta(seconds=27)
-    # The CRM recovers; after the pause one probe goes, succeeds, the breaker closes, the rest go.
+    # The CRM recovers; after the pause a probe of one row goes, succeeds, the breaker closes,
+    # the rest go in full batches (1 + 200 + 49).
     sim.rate_limit(None)
     end_pause(crm_a)
     before = composite(sim)
     run_on_commit(tasks.sweep)
     assert breaker_of(crm_a) == {}
     assert SyncRecord.objects.unscoped().filter(connector=crm_a, state="synced").count() == 250
-    assert len(sim.tasks) == 250 and composite(sim) - before == 2
+    assert len(sim.tasks) == 250 and composite(sim) - before == 3
     # Nothing died of the rate limit: a 429 is not the rows' fault.
     assert not SyncRecord.objects.unscoped().filter(state="dead").exists()
 

@@ -48,9 +48,10 @@ def queue_calls(api, run_on_commit, n, prefix="Q"):  # noqa: F811
 
 @pytest.fixture
 def lost_doorbells(monkeypatch):
-    """Deliver messages are recorded, never run (as if they wait in the queue)."""
+    """Deliver messages (either lane) are recorded, never run (as if they wait in the queue)."""
     sent = []
     monkeypatch.setattr(delivery_tasks.deliver, "delay", lambda *args: sent.append(args))
+    monkeypatch.setattr(delivery_tasks.deliver_slow, "delay", lambda *args: sent.append(args))
     return sent
 
 
@@ -143,8 +144,11 @@ def test_sweeper_doorbells_are_deduplicated(api, fake_connector, run_on_commit, 
     for _ in range(3):  # the message still waits in the queue: the sweeper adds nothing
         assert run_on_commit(tasks.sweep)["deliver"] == 0
     assert len(lost_doorbells) == 2
-    delivery_tasks.deliver.run(fake_connector.pk, "call_log")  # a worker takes the message
+    # A worker takes the message: the slow lane's (the connector's pace is not known yet).
+    assert delivery_tasks.deliver.run(fake_connector.pk, "call_log") == 0  # hands it over
+    delivery_tasks.deliver_slow.run(fake_connector.pk, "call_log")  # quick: back to realtime
     assert set(SyncRecord.objects.unscoped().values_list("state", flat=True)) == {"synced"}
+    assert delivery_tasks.deliver.run(fake_connector.pk, "call_log") == 0  # nothing left
     SyncRecord.objects.unscoped().update(state="pending", next_attempt_at=timezone.now())
     assert run_on_commit(tasks.sweep)["deliver"] == 1  # taken: the next one rings again
 
@@ -209,12 +213,15 @@ BULK = [
 ]
 
 
-@pytest.mark.parametrize("name", REALTIME + BULK)
-def test_tasks_are_routed_to_the_realtime_or_the_bulk_queue(name):
+SLOW = ["delivery.deliver_slow"]
+
+
+@pytest.mark.parametrize("name", REALTIME + BULK + SLOW)
+def test_tasks_are_routed_to_the_realtime_the_bulk_or_the_slow_queue(name):
     assert name in app.tasks or name.startswith("some.")
     queue = app.amqp.router.route({}, name)["queue"].name
-    assert queue == ("realtime" if name in REALTIME else "bulk")
-    assert set(app.amqp.queues) == {"realtime", "bulk"}  # a worker without -Q serves both
+    assert queue == ("realtime" if name in REALTIME else "slow" if name in SLOW else "bulk")
+    assert set(app.amqp.queues) == {"realtime", "bulk", "slow"}  # a worker without -Q: all
 
 
 @pytest.mark.skipif(
@@ -225,21 +232,22 @@ def test_messages_land_in_their_queue_on_the_real_broker():
     try:
         with app.connection_for_write() as conn:
             channel = conn.default_channel
-            for queue in ("realtime", "bulk"):
+            for queue in ("realtime", "bulk", "slow"):
                 channel.queue_declare(queue=queue, durable=True, auto_declare=True)
                 channel.queue_purge(queue)
             delivery_tasks.deliver.delay(0, "call_log")
+            delivery_tasks.deliver_slow.delay(0, "call_log")
             tasks.sweep.delay()
             tasks.sweep.delay()
             counts = {
                 q: channel.queue_declare(queue=q, passive=True).message_count
-                for q in ("realtime", "bulk")
+                for q in ("realtime", "bulk", "slow")
             }
-            for queue in ("realtime", "bulk"):
+            for queue in ("realtime", "bulk", "slow"):
                 channel.queue_purge(queue)
     finally:
         app.conf.task_always_eager = True
-    assert counts == {"realtime": 1, "bulk": 2}
+    assert counts == {"realtime": 1, "bulk": 2, "slow": 1}
 
 
 def _text(response) -> str:

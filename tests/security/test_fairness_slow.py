@@ -91,7 +91,9 @@ def test_a_quick_batch_clears_the_mark_and_the_mark_expires(connectors, settings
     assert not admission.is_slow(account, timezone.now() + timedelta(minutes=5))
     admission.record_pace(account, 0.2, timezone.now())
     account.refresh_from_db()
-    assert "pace" not in account.state and not admission.is_slow(account, timezone.now())
+    assert account.state["pace"] == {"seconds": 0.2}  # known and quick: the realtime lane
+    assert not admission.is_slow(account, timezone.now())
+    assert not admission.slow_lane(account, timezone.now())
 
 
 def test_a_slow_crm_over_http_is_marked_slow_then_unmarked(tenant, run_on_commit, settings):

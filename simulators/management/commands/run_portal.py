@@ -1,7 +1,8 @@
 """`make run`: migrate, seed the demo, then run simulators + web + Celery workers + beat.
 
-Two Celery workers, as in production: one for the realtime queue (call folding, decisions, CRM
-deliveries) and one for the bulk queue (contact imports, pushes, sweepers).
+Three Celery workers, as in production: one for the realtime queue (call folding, decisions, CRM
+deliveries), one for the bulk queue (contact imports, pushes, sweepers) and one for the slow
+queue (deliveries of slow CRMs, first batches, probes after a pause).
 
 One Ctrl-C stops everything. Uses the embedded defaults (SQLite, filesystem broker) unless
 DATABASE_URL / CELERY_BROKER_URL are set.
@@ -94,7 +95,7 @@ class Command(BaseCommand):
         os.environ["REQUESTS_CA_BUNDLE"] = env["REQUESTS_CA_BUNDLE"]
         call_command("seed_demo")
         celery = [py, "-m", "celery", "-A", "portal"]
-        for queue, slots in (("realtime", "2"), ("bulk", "1")):
+        for queue, slots in (("realtime", "2"), ("bulk", "1"), ("slow", "1")):
             worker = [*celery, "worker", "-Q", queue, "-l", "INFO", "-c", slots]
             self.spawn(f"worker-{queue}", [*worker, "-n", f"{queue}@%h"], env)
         schedule = str(settings.CELERY_BEAT_SCHEDULE_FILENAME)
