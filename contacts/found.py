@@ -9,7 +9,9 @@ worker only caches the records and publishes one message.
 
 Until the task has stored them, the records sit in the shared cache under the connector and the
 number (`remember` / `recall`), so the next lookup of that number, in any worker, uses them
-instead of asking the CRM again (one CRM request per number, as with the negative cache).
+instead of asking the CRM again (one CRM request per number, as with the negative cache). The
+task leaves them to expire: a lookup that read the store just before the task committed
+finds them here instead of asking the CRM a second time (a bench run saw that race once).
 Broker down: the caller stores inline, as before (`defer` returns False).
 """
 
@@ -22,7 +24,7 @@ from connectors.types import CrmContact
 from portal.celery import publish
 
 TASK = "contacts.store_found"
-SECONDS = 300  # the cached records outlive any sane queue wait; the task drops them sooner
+SECONDS = 300  # the cached records outlive any sane queue wait and the store-vs-cache race
 
 
 def key(connector_id: int, number: str) -> str:

@@ -32,13 +32,15 @@ def schedule_contact_syncs() -> dict:
 
 @shared_task(name="contacts.store_found")
 def store_found_task(connector_id: int, number: str, records: list[dict]) -> int:
-    """Upsert records a live search found (routing answered from them already), then drop the
-    cached copy: the next lookup of the number is local."""
+    """Upsert records a live search found (routing answered from them already): the next
+    lookup of the number is local. The cached copy is left to expire: a lookup that missed the
+    store just before this commit still finds it there, and asks no CRM (found.py)."""
     account = ConnectorAccount.objects.unscoped().filter(pk=connector_id).first()
     if account is None:  # deleted meanwhile: nothing to store into
         found.forget(connector_id, number)
         return 0
     try:
         return len(store_found(account, found.deserialize(records)))
-    finally:
-        found.forget(connector_id, number)
+    except Exception:
+        found.forget(connector_id, number)  # the next lookup asks again and stores inline
+        raise

@@ -103,7 +103,7 @@ def test_a_worker_stores_the_found_caller_and_the_crm_is_asked_once(
     assert (
         Contact.objects.for_tenant(tenant).filter(last_name="Fresh", connector=routed).count() == 1
     )
-    assert found.recall(routed.pk, NUMBER) is None
+    assert found.recall(routed.pk, NUMBER)  # left to expire: a lookup racing the commit
     decision = routing.decide(tenant, NUMBER, QUEUE)
     assert decision.source == "local" and decision.target == "+420777111222"
     assert searches(salesforce_sim) == before + 1
