@@ -7,8 +7,9 @@
 1. (Re)creates its own PostgreSQL database (--db-url, default ccportal_bench), migrates it and
    bulk-loads contacts with COPY: phones in mixed formats (E.164, national, spaced, 00-prefix),
    a few owners with user mappings, and three routing rules per tenant.
-2. Starts gunicorn (2 gthread workers x 4 threads; persistent DB connections, or the psycopg
-   pool with --db-conn pool) on a free loopback port.
+2. Starts gunicorn (3 gthread workers x 8 threads, as deploy/ and the Procfile run it;
+   persistent DB connections, or the psycopg pool with --db-conn pool) on a free loopback port.
+   Figures before 2026-12-02 were taken with 2 x 4: pass --workers 2 --threads 4 to compare.
 3. Fires routing requests at --rate requests/s (open loop, paced, from --concurrency threads on
    keep-alive connections, the client's own GC paused): a mix of E.164, national, 00-prefix
    and unknown callers.
@@ -24,7 +25,10 @@ exist only in the simulator (found live, then stored), half nowhere (the negativ
 prints the known callers' p50/p99 (target < 10 ms), the unknown callers' answer times against
 the routing budget (ROUTING_LIVE_LOOKUP_MS), and the CRM requests per unknown number (at most
 one per negative-cache period). Use --cache-url redis://... so the gunicorn workers share the
-negative cache (with the per-process default each worker may ask once).
+negative cache (with the per-process default each worker may ask once). Routing hands what the
+live search found to a Celery worker to store (contacts/found.py): --live starts one
+(`-Q realtime`, solo pool) on --broker-url (default: the --cache-url Redis), and the report
+counts the numbers found live that it stored.
 """
 
 # Project modules are imported inside functions on purpose: a benchmark sets its environment
@@ -61,8 +65,9 @@ def parse_args():
     p.add_argument("--rate", type=float, default=200.0, help="requests per second")
     p.add_argument("--duration", type=float, default=30.0, help="seconds of paced load")
     p.add_argument("--concurrency", type=int, default=16, help="client threads")
-    p.add_argument("--workers", type=int, default=2, help="gunicorn workers")
-    p.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    # production's (Procfile, deploy/systemd/ccportal-web.service, deploy/multi-host)
+    p.add_argument("--workers", type=int, default=3, help="gunicorn workers")
+    p.add_argument("--threads", type=int, default=8, help="threads per gunicorn worker")
     p.add_argument(
         "--worker-class", default="gthread", help="gunicorn worker class (gthread, sync)"
     )
@@ -84,6 +89,7 @@ def parse_args():
     p.add_argument("--crm-latency-ms", type=float, default=100.0)
     p.add_argument("--live-numbers", type=int, default=150, help="per pool (in CRM / nowhere)")
     p.add_argument("--cache-url", default=os.environ.get("BENCH_CACHE_URL", ""))
+    p.add_argument("--broker-url", default="", help="--live: Celery broker (default --cache-url)")
     return p.parse_args()
 
 
@@ -98,7 +104,9 @@ def setup_env(args):
         DEBUG="false",
         SECRET_KEY=os.environ.get("BENCH_SECRET_KEY") or secrets.token_urlsafe(40),
         FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
-        CELERY_BROKER_URL="memory://",
+        CELERY_BROKER_URL=(args.broker_url or args.cache_url or "memory://")
+        if args.live
+        else "memory://",
         LOG_LEVEL=os.environ.get("LOG_LEVEL", "WARNING"),  # bench/observability.py sets INFO
         DJANGO_SETTINGS_MODULE="portal.settings",
     )
@@ -503,6 +511,17 @@ def start_gunicorn(args, port, access_log):
     raise SystemExit("gunicorn did not start")
 
 
+def start_worker(args):
+    """--live: the Celery worker that stores what the live searches found (realtime queue)."""
+    if not args.live or os.environ["CELERY_BROKER_URL"].startswith("memory://"):
+        print("  (no Celery worker: pass --cache-url redis://... so found callers get stored)")
+        return None
+    cmd = [str(ROOT / ".venv/bin/celery"), "-A", "portal", "worker", "-Q", "realtime"]
+    cmd += ["-P", "solo", "--loglevel", "WARNING", "--hostname", f"bench-{os.getpid()}@%h"]
+    env = {**os.environ, "DATABASE_URL": os.environ["BENCH_SERVER_DATABASE_URL"]}
+    return subprocess.Popen(cmd, cwd=ROOT, env=env)
+
+
 def fire(port, requests, rate, concurrency):
     """Open-loop pacing: request i is sent at t0 + i / rate (not after the previous answer).
 
@@ -703,14 +722,22 @@ def main():
     port = free_port()
     access_log = f"/tmp/bench-routing-{port}.log"
     proc = start_gunicorn(args, port, access_log)
+    worker = start_worker(args)
     try:
         fire(port, warmup, 100, 4)
         with open(access_log, "w"):
             pass  # drop the warm-up lines (gunicorn appends)
+        load_before = os.getloadavg()[0]
         t0, results = fire(port, requests, args.rate, args.concurrency)
+        load_after = os.getloadavg()[0]
+        if worker:
+            time.sleep(3)  # the worker stores the last found records
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+        if worker:
+            worker.terminate()
+            worker.wait(timeout=20)
     server = server_times(access_log)
     lat = [r[0] * 1000 for r in results]
     statuses = {}
@@ -718,6 +745,7 @@ def main():
         statuses[r[1]] = statuses.get(r[1], 0) + 1
     elapsed = max(r[3] for r in results) - t0
     late = [r[4] * 1000 for r in results]
+    print(f"  load average (1 min) before the paced load {load_before:.1f}, after {load_after:.1f}")
     print(
         f"\nRouting through gunicorn ({args.workers} {args.worker_class} workers x {args.threads} "
         f"threads, {args.db_conn} DB connections), "

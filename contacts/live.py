@@ -34,6 +34,7 @@ from connectors.capabilities import Capability
 from connectors.errors import ConnectorError
 from connectors.models import ConnectorStatus
 from connectors.types import CrmContact
+from contacts import found
 from portal import http
 
 log = logging.getLogger(__name__)
@@ -81,6 +82,10 @@ def is_known_unknown(connector_id: int, number: str) -> bool:
     return bool(cache.get(_key("unknown", connector_id, number)))
 
 
+def found_key(ask) -> str:
+    return found.key(ask.account.pk, ask.number)
+
+
 def remember_unknown(connector_id: int, number: str, seconds: int) -> None:
     if seconds > 0:
         cache.set(_key("unknown", connector_id, number), 1, seconds)
@@ -103,6 +108,7 @@ class Ask:
     seconds: float
     records: list[CrmContact] | None = None  # None: not answered (error, timeout, skipped)
     waited: bool = False  # another lookup was asking: read the store after it
+    pending: bool = False  # records found by an earlier search, not stored yet (found.py)
     locked: bool = False
     error: Exception | None = None  # why the CRM did not answer (records None)
     future: object = field(default=None, repr=False)
@@ -114,9 +120,15 @@ def search(asks: list[Ask], *, fresh: bool = False, inline: bool | None = None) 
     `inline`: ask in this thread, one connector after the other (default: when no pool)."""
     inline = thread_count() == 0 if inline is None else inline
     for ask in asks:
-        if not fresh and is_known_unknown(ask.account.pk, ask.number):
-            ask.records = []
-            continue
+        if not fresh:
+            unknown, pending = _key("unknown", ask.account.pk, ask.number), found_key(ask)
+            cached = cache.get_many([unknown, pending])
+            if cached.get(unknown):
+                ask.records = []
+                continue
+            if cached.get(pending):  # found a moment ago, a worker is storing it: no request
+                ask.records, ask.pending = cached[pending], True
+                continue
         ttl = math.ceil(ask.seconds) + 1
         if not cache.add(_key("asking", ask.account.pk, ask.number), 1, ttl):
             ask.waited = True

@@ -6,11 +6,12 @@ the tenant's); on a miss in a connector, the live search in that CRM when its po
 `live_lookup` on (contacts/live.py: in parallel across connectors, bounded by
 `live_lookup_timeout_ms` and the caller's `timeout_ms`, through the HTTP seam, a negative cache
 and single flight on the shared cache); what it finds is stored with `store_found`, so the next
-lookup is local.
+lookup is local. `later=True` (routing) answers from the search's records and has a worker
+store them (contacts/found.py).
 """
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.utils import timezone
@@ -18,7 +19,7 @@ from django.utils import timezone
 from connectors.errors import ConnectorError
 from connectors.models import ConnectorAccount
 from connectors.types import CONTACT, CrmContact
-from contacts import live
+from contacts import found, live
 from contacts.importer import Importer
 from contacts.models import Contact, FieldMapping, MatchingPolicy, MultipleMatches
 from portal.phones import MAX_INPUT as MAX_PHONE
@@ -41,6 +42,8 @@ class Match:
     contact_id: int | None = None  # the local row (live results are stored, so set too)
     owner_crm_id: str = ""
     modified_at: datetime | None = None
+    # lookup(later=True): the CRM's record, not stored yet (contact_id None) until a worker has
+    record: CrmContact | None = field(default=None, compare=False, repr=False)
 
     def as_json(self) -> dict:
         return {
@@ -68,6 +71,22 @@ def match_of(contact: Contact, source: str = LOCAL) -> Match:
     )
 
 
+def match_of_record(connector_id: int, r: CrmContact) -> Match:
+    """A record read live and not stored yet as a Match (its name as the store would give)."""
+    name = f"{r.first_name or ''} {r.last_name or ''}".strip() or r.crm_id
+    return Match(
+        connector_id=connector_id,
+        type=r.type or CONTACT,
+        crm_id=r.crm_id,
+        name=name,
+        crm_url=r.url or "",
+        source=LIVE,
+        owner_crm_id=r.owner_crm_id or "",
+        modified_at=r.modified_at,
+        record=r,
+    )
+
+
 def policies(tenant, connectors) -> dict[int, MatchingPolicy]:
     """connector id -> its policy (the defaults for a connector never configured)."""
     stored = {
@@ -90,6 +109,7 @@ def lookup(
     fresh: bool = False,
     strict: bool = False,
     local: bool = True,
+    later: bool = False,
 ) -> list[Match]:
     """Records with this number, best first per connector: the policy's preferred types in its
     order, then the most recently modified. `connectors`: limit to these accounts (default:
@@ -97,6 +117,8 @@ def lookup(
     `timeout_ms`: a caller's own bound on the live search (routing), below the policies'.
     `fresh`: ignore the negative cache (the phone tester's "search the CRM too").
     `local=False`: the caller has just searched the store itself (routing's one query).
+    `later` (routing): what the live search finds is stored by a worker (contacts/found.py),
+    the matches carry the CRM's record and no contact_id.
     `strict` (call-log delivery): the search runs in this thread and a CRM that did not
     answer raises ConnectorError instead of counting as "unknown", so a worker never logs a
     known caller unlinked or creates a second record because of a 429, a 5xx or a timeout,
@@ -119,7 +141,7 @@ def lookup(
     found = {cid: [match_of(r) for r in rows] for cid, rows in by_connector.items()}
     if live:
         misses = [a for a in accounts if a.pk not in by_connector]
-        found.update(_live(tenant, phone, misses, pols, timeout_ms, fresh, strict))
+        found.update(_live(tenant, phone, misses, pols, timeout_ms, fresh, strict, later))
     out: list[Match] = []
     for connector_id in sorted(found):
         out += best_first(found[connector_id], pols[connector_id].objects_order)
@@ -139,7 +161,7 @@ def local_rows(tenant, phone, accounts, pols) -> dict[int, list[Contact]]:
     return by_connector
 
 
-def _live(tenant, phone, misses, pols, timeout_ms, fresh, strict) -> dict[int, list[Match]]:
+def _live(tenant, phone, misses, pols, timeout_ms, fresh, strict, later) -> dict[int, list[Match]]:
     now = timezone.now()
     asks = []
     for account in misses:
@@ -161,22 +183,34 @@ def _live(tenant, phone, misses, pols, timeout_ms, fresh, strict) -> dict[int, l
             live.raise_unanswered(asks)
         for ask in asks:
             if ask.records:
-                try:
-                    rows = store_found(ask.account, ask.records)
-                except Exception:  # noqa: BLE001 - odd CRM data must not fail a call's lookup
-                    log.exception("storing live matches of connector %s failed", ask.account.pk)
-                    continue
-                out[ask.account.pk] = [match_of(r, LIVE) for r in rows]
+                out[ask.account.pk] = _found(ask, later)
     finally:
         live.release(asks)
     done = live.wait_for_others(asks)
     if strict and len(done) < sum(1 for a in asks if a.waited):
         raise ConnectorError("live lookup: another worker is still searching this number")
-    if done:  # another lookup asked those CRMs meanwhile: what it found is stored now
-        accounts = [a.account for a in done]
-        for cid, rows in local_rows(tenant, phone, accounts, pols).items():
+    for ask in done:  # another lookup asked that CRM meanwhile: its records, if not stored yet
+        ask.records = found.recall(ask.account.pk, ask.number)
+        if ask.records:
+            ask.pending = True
+            out[ask.account.pk] = _found(ask, later)
+    stored = [a.account for a in done if not a.records]  # ... else they are in the store now
+    if stored:
+        for cid, rows in local_rows(tenant, phone, stored, pols).items():
             out[cid] = [match_of(r, LIVE) for r in rows]
     return out
+
+
+def _found(ask, later: bool) -> list[Match]:
+    """The matches of what one connector's search found: stored now, or (later) by a worker."""
+    if later and (ask.pending or found.defer(ask.account, ask.number, ask.records)):
+        return [match_of_record(ask.account.pk, r) for r in ask.records]
+    try:
+        rows = store_found(ask.account, ask.records)
+    except Exception:  # noqa: BLE001 - odd CRM data must not fail a call's lookup
+        log.exception("storing live matches of connector %s failed", ask.account.pk)
+        return []
+    return [match_of(r, LIVE) for r in rows]
 
 
 def best_first(matches: list[Match], order: list[str] | None) -> list[Match]:

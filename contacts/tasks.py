@@ -1,5 +1,6 @@
 """Celery tasks of the contacts app. Each takes an id; the Job row holds the truth.
 
+`contacts.store_found` stores what a live search found for routing (contacts/found.py).
 `contacts.schedule_contact_syncs` runs every minute (CELERY_BEAT_SCHEDULE): it starts the syncs
 that are due (per-connector interval, ContactSyncSettings). Jobs whose worker died or whose
 doorbell was lost are found by the one job sweeper, `jobs.sweep` (jobs/sweeper.py).
@@ -7,6 +8,9 @@ doorbell was lost are found by the one job sweeper, `jobs.sweep` (jobs/sweeper.p
 
 from celery import shared_task
 
+from connectors.models import ConnectorAccount
+from contacts import found
+from contacts.lookup import store_found
 from contacts.push import run_contact_push
 from contacts.sync import run_contact_sync, start_due_syncs
 
@@ -24,3 +28,19 @@ def run_contact_push_task(job_id: int) -> None:
 @shared_task(name="contacts.schedule_contact_syncs")
 def schedule_contact_syncs() -> dict:
     return {"started": start_due_syncs()}
+
+
+@shared_task(name="contacts.store_found")
+def store_found_task(connector_id: int, number: str, records: list[dict]) -> int:
+    """Upsert records a live search found (routing answered from them already): the next
+    lookup of the number is local. The cached copy is left to expire: a lookup that missed the
+    store just before this commit still finds it there, and asks no CRM (found.py)."""
+    account = ConnectorAccount.objects.unscoped().filter(pk=connector_id).first()
+    if account is None:  # deleted meanwhile: nothing to store into
+        found.forget(connector_id, number)
+        return 0
+    try:
+        return len(store_found(account, found.deserialize(records)))
+    except Exception:
+        found.forget(connector_id, number)  # the next lookup asks again and stores inline
+        raise

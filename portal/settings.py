@@ -298,6 +298,7 @@ CELERY_TASK_ROUTES = {
     "operations.send_notification": {"queue": "bulk"},
     "contacts.run_contact_sync": {"queue": "bulk"},
     "contacts.run_contact_push": {"queue": "bulk"},
+    "contacts.store_found": {"queue": "realtime"},  # the next call from that number waits
     "tenants.send_password_reset": {"queue": "realtime"},  # a person is waiting for the mail
 }
 # At most this many batches of one connector are delivered at once (= worker slots it can hold).

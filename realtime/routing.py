@@ -9,9 +9,13 @@ process that does not share that cache picks a change up within RULES_TTL.
 Only on a miss does routing ask the CRMs: `contacts.lookup.lookup(..., live=True)` on the
 tenant's authorized connectors whose matching policy has live lookup on, bounded by the routing
 budget (settings.ROUTING_LIVE_LOOKUP_MS, below the telephony platform's own wait), so the
-endpoint answers in time whatever the CRMs do. What the live search finds is stored, so the
-next call from that number takes the hot path; an unknown number is remembered by the lookup's
-negative cache. Records of every type (contact, lead, account) count for the rules.
+endpoint answers in time whatever the CRMs do. The rules are applied to the records the search
+returned (`rows_for_records`: the mapped fields, the owner's agent phone), and a Celery worker
+stores them (lookup(later=True), contacts/found.py; until then the next lookup of the number
+uses the cached records, never the CRM), so the next call from that number takes the hot
+path; the web worker does not spend its CPU on the ORM upsert while known callers wait on its
+GIL. An unknown number is remembered by the lookup's negative cache. Records of every type
+(contact, lead, account) count for the rules.
 """
 
 import functools
@@ -28,6 +32,7 @@ from portal import phones
 from portal.cache import TTLCache
 from portal.phones import normalize
 from realtime.models import RoutingKind, RoutingRule
+from realtime.routing_live import rows_for_records
 
 RULES_TTL = 5.0
 MAX_CALLER_ROWS = 20  # a switchboard number shared by thousands of contacts must stay cheap
@@ -213,9 +218,12 @@ def live_rows(tenant, anum: str, fields: list[str], owner: bool) -> list[dict]:
         return []
     accounts = list(ConnectorAccount.objects.for_tenant(tenant).filter(pk__in=ids))
     matches = lookup(
-        tenant, anum, connectors=accounts, timeout_ms=live_budget_ms(), local=False
+        tenant, anum, connectors=accounts, timeout_ms=live_budget_ms(), local=False, later=True
     )  # local=False: caller_rows() has just searched the store
-    return rows_for_contacts(tenant, [m.contact_id for m in matches if m.contact_id], fields, owner)
+    stored = [m.contact_id for m in matches if m.contact_id]  # read by another lookup meanwhile
+    rows = rows_for_contacts(tenant, stored, fields, owner) if stored else []
+    pending = [m for m in matches if m.record is not None and not m.contact_id]
+    return rows + rows_for_records(tenant, accounts, pending, fields, owner)
 
 
 def decide(tenant, anum: str, bnum: str = "", *, explain: bool = False) -> Decision:
@@ -229,7 +237,7 @@ def decide(tenant, anum: str, bnum: str = "", *, explain: bool = False) -> Decis
         rows, source = live_rows(tenant, anum, fields, owner), "live"
     if not rows:
         return Decision(None, "unknown_caller")
-    ids = [r["contact_id"] for r in rows]
+    ids = [r["contact_id"] for r in rows if r["contact_id"]]  # a live record may not be stored yet
     region = tenant.default_region
     skipped = []
     for rule in rules:

@@ -70,8 +70,10 @@ def test_a_miss_asks_only_live_connectors_within_the_routing_budget(
     connector_for(tenant, kind="retailcrm")  # never authorized: nothing to ask
     asked = []
 
-    def live_lookup(t, phone, *, connectors=None, live=True, timeout_ms=None, local=True):
-        asked.append(([c.pk for c in connectors], live, timeout_ms))
+    def live_lookup(
+        t, phone, *, connectors=None, live=True, timeout_ms=None, local=True, later=False
+    ):
+        asked.append(([c.pk for c in connectors], live, timeout_ms, later))
         row = make_contact(t, phone, connector=live_account, type="lead", owner="005OWNER")
         return [
             Match(row.connector_id, "lead", row.crm_id, row.name, source=LIVE, contact_id=row.pk)
@@ -82,7 +84,7 @@ def test_a_miss_asks_only_live_connectors_within_the_routing_budget(
     make_mapping(tenant, "005OWNER", "+420777111222", connector=live)
     make_rule(tenant, "owner")
     assert route(api).json() == {"InitialTarget": "+420777111222"}
-    assert asked == [([live.pk], True, 250)]
+    assert asked == [([live.pk], True, 250, True)]  # later: a worker stores what is found
     assert route(api).status_code == 200 and len(asked) == 1  # stored: the next call is local
     decision = routing.decide(tenant, "+420603000111", QUEUE)
     assert decision.source == "live" and "live search" in decision.message
