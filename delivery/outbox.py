@@ -452,9 +452,11 @@ def _fail_rows(ids, lease, now, error, state, when) -> set[int]:
 
 
 def backoff(attempts: int, exc: ConnectorError | None = None) -> float:
-    """Full jitter, never sooner than the CRM's Retry-After."""
+    """Equal jitter (half the exponential delay plus up to the other half: spread out, yet
+    never an immediate retry of a CRM that just failed), never sooner than its Retry-After."""
     base, cap = settings.CALLS_RETRY_BASE_SECONDS, settings.CALLS_RETRY_CAP_SECONDS
-    delay = random.uniform(0, min(cap, base * 2 ** max(0, attempts - 1)))
+    ceiling = min(cap, base * 2 ** max(0, attempts - 1))
+    delay = ceiling / 2 + random.uniform(0, ceiling / 2)
     retry_after = getattr(exc, "retry_after", None) or 0
     return max(float(retry_after), delay)
 
