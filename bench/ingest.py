@@ -443,10 +443,8 @@ def _e2e_run(port, args, n_workers, tenant, key, sim, account, before) -> dict:
     wrap_elapsed = time.perf_counter() - wrap_start
     time.sleep(1)  # anything still in flight is counted too
     update_requests = len(sim.requests) - after_logs
-    kinds: dict[str, int] = {}
-    for method, path in sim.requests[after_logs:]:
-        shape = f"{method} {path.split('?')[0].rsplit('/', 1)[0]}"
-        kinds[shape] = kinds.get(shape, 0) + 1
+    kinds = request_kinds(sim.requests[after_logs:])
+    log_kinds = request_kinds(sim.requests[before:after_logs])
     with_disposition = sum(1 for t in sim.tasks.values() if t.get("CallDisposition"))
     states = dict(
         SyncRecord.objects.for_tenant(account.tenant_id)
@@ -476,9 +474,19 @@ def _e2e_run(port, args, n_workers, tenant, key, sim, account, before) -> dict:
         "elapsed_seconds": round(elapsed, 2),
         "crm_requests": crm_requests,
         "crm_requests_per_100_calls": round(100 * crm_requests / max(1, synced), 2),
+        "crm_request_kinds": log_kinds,
         "tasks_in_simulator": len(sim.tasks),
         "tenant": tenant,
     }
+
+
+def request_kinds(requests) -> dict[str, int]:
+    """CRM requests by method and path without the last segment ("PATCH .../sobjects/Task")."""
+    kinds: dict[str, int] = {}
+    for method, path in requests:
+        shape = f"{method} {path.split('?')[0].rsplit('/', 1)[0]}"
+        kinds[shape] = kinds.get(shape, 0) + 1
+    return kinds
 
 
 # --- interactions (email, chat, SMS): POST /api/v1/interactions/ ---------------------------------
@@ -569,7 +577,7 @@ def report_e2e(result: dict) -> dict:
         f"{result['synced']}/{result['calls']} calls synced in "
         f"{result['elapsed_seconds']} s (ingest {result['ingest_seconds']} s), "
         f"{result['crm_requests']} CRM requests "
-        f"({result['crm_requests_per_100_calls']} per 100 calls), "
+        f"({result['crm_requests_per_100_calls']} per 100 calls: {result['crm_request_kinds']}), "
         f"{result['tasks_in_simulator']} Tasks in the simulator, states {result['states']}; "
         f"lock waits {100 * result['lock_wait_share']:.0f}% of active backend samples "
         f"{result['lock_waits']}",

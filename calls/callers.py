@@ -58,25 +58,29 @@ def deliver_call_logs(connector, records: list) -> list[WriteResult]:
     # The batch's unknown numbers in a few CRM requests (raises when the CRM did not answer:
     # the batch is retried and the breaker counts it).
     known = lookup_many(account, [r.payload.get("phone") or "" for r in pending])
-    for record in records:
-        match = record.match or {}
-        if match and not match.get("resolved", True):
-            try:
-                outcome = resolve(account, connector, policy, record, known)
-            except InFlight as exc:
-                out.append(WriteResult(key=record.key, error=str(exc)))
-                continue
-            if isinstance(outcome, Skipped):
-                out.append(outcome)
-                continue
-        to_send.append(record)
+    try:
+        for record in records:
+            match = record.match or {}
+            if match and not match.get("resolved", True):
+                try:
+                    outcome = resolve(account, connector, policy, record, known)
+                except InFlight as exc:
+                    out.append(WriteResult(key=record.key, error=str(exc)))
+                    continue
+                if isinstance(outcome, Skipped):
+                    out.append(outcome)
+                    continue
+            to_send.append(record)
+    finally:  # what was resolved is kept even when a CRM error fails the rest of the batch
+        save_resolved(records)
     if to_send:
         out += send_call_logs(connector, to_send)
     return out
 
 
 def resolve(account, connector, policy, record: SyncRecord, known: dict | None = None):
-    """Resolve one row's unknown caller; saves the link on the row (None) or says Skipped.
+    """Resolve one row's unknown caller; puts the link on the row (None; `save_resolved`
+    writes it) or says Skipped.
     `known`: phone -> matches already looked up for the batch (lookup_many)."""
     phone = record.payload.get("phone") or ""
     agent_user = record.payload.get("owner_crm_id", "")
@@ -193,8 +197,22 @@ def _created_match(record_type: str, crm_id: str, name: str) -> dict:
     }
 
 
+def save_resolved(records: list) -> None:
+    """Write the links `_save` put on the rows: one UPDATE per lease (a batch has one), only on
+    rows still ours (leased by us, running); a row taken over meanwhile keeps its own."""
+    dirty: dict[tuple, list] = {}
+    for record in records:
+        if getattr(record, "_resolved_dirty", False):
+            dirty.setdefault((record.tenant_id, record.lease), []).append(record)
+            record._resolved_dirty = False
+    for (tenant_id, lease), rows in dirty.items():
+        SyncRecord.objects.for_tenant(tenant_id).filter(
+            lease=lease, state=SyncState.RUNNING
+        ).bulk_update(rows, ["payload", "match", "reason_detail"])
+
+
 def _save(record: SyncRecord, match: dict) -> None:
-    """Put the link in the payload and the match on the row (only while it is ours)."""
+    """Put the link in the payload and the match on the row; `save_resolved` writes it."""
     match = {**match, "resolved": True}
     if "unknown_caller" not in match and not match.get("candidates"):
         match["unknown_caller"] = (record.match or {}).get("unknown_caller", "")
@@ -203,7 +221,5 @@ def _save(record: SyncRecord, match: dict) -> None:
     if match["crm_id"]:
         payload["contact_type"] = match["type"]
     detail = {**(record.reason_detail or {}), "contact_crm_id": match["crm_id"]}
-    SyncRecord.objects.for_tenant(record.tenant_id).filter(
-        pk=record.pk, lease=record.lease, state=SyncState.RUNNING
-    ).update(payload=payload, match=match, reason_detail=detail)
     record.payload, record.match, record.reason_detail = payload, match, detail
+    record._resolved_dirty = True

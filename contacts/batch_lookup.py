@@ -37,13 +37,13 @@ def lookup_many(account, phones: list[str]) -> dict[str, list[Match]]:
     misses = [p for p, found in out.items() if not found]
     if not misses or not live.eligible(account, policy, timezone.now()):
         return out
-    numbers = {}
+    candidates = {}
     for phone in misses:
         number = normalize(phone, region) or digits(phone)
-        if len(digits(number)) >= MIN_MATCH_DIGITS and not live.is_known_unknown(
-            account.pk, number
-        ):
-            numbers[phone] = number
+        if len(digits(number)) >= MIN_MATCH_DIGITS:
+            candidates[phone] = number
+    unknown = live.known_unknowns(account.pk, candidates.values())  # one cache round trip
+    numbers = {p: n for p, n in candidates.items() if n not in unknown}
     types = tuple(t for t in order if t in account.provider.record_types)
     if not numbers or not types:
         return out
@@ -61,10 +61,12 @@ def lookup_many(account, phones: list[str]) -> dict[str, list[Match]]:
     if found:
         store_found(account, found)
     stored = stored_matches(account, list(numbers), order, region, LIVE) if found else {}
+    not_found = []
     for phone, number in numbers.items():
         out[phone] = stored.get(phone, [])
         if not out[phone]:
-            live.remember_unknown(account.pk, number, policy.negative_cache_seconds)
+            not_found.append(number)
+    live.remember_unknowns(account.pk, not_found, policy.negative_cache_seconds)
     return out
 
 

@@ -91,6 +91,17 @@ def remember_unknown(connector_id: int, number: str, seconds: int) -> None:
         cache.set(_key("unknown", connector_id, number), 1, seconds)
 
 
+def known_unknowns(connector_id: int, numbers) -> set[str]:
+    """The numbers the negative cache holds for the connector, in one cache round trip."""
+    keys = {_key("unknown", connector_id, n): n for n in numbers}
+    return {keys[k] for k, v in cache.get_many(list(keys)).items() if v} if keys else set()
+
+
+def remember_unknowns(connector_id: int, numbers: list[str], seconds: int) -> None:
+    if seconds > 0 and numbers:
+        cache.set_many({_key("unknown", connector_id, n): 1 for n in numbers}, seconds)
+
+
 def forget_unknown(connector_id: int, number: str) -> None:
     """A record now exists for the number (created for an unknown caller): ask again."""
     cache.delete(_key("unknown", connector_id, number))

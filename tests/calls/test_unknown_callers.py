@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from calls import callers, tasks
@@ -262,3 +263,24 @@ def test_two_workers_at_once_create_one_record(tenant, crm):
     assert len(crm.created) == 1
     assert sorted(outcomes) in (["created", "in_flight"], ["created", "local"])
     assert CreatedCaller.objects.for_tenant(tenant).get().crm_id == "003NEW0001"
+
+
+def test_a_batch_of_unknown_callers_saves_their_links_in_one_update(
+    api, tenant, account, crm, run_on_commit
+):
+    send(api, run_on_commit, "B1", "B2", "B3", "B4")
+    rows = SyncRecord.objects.for_tenant(tenant).order_by("pk")
+    assert [r.state for r in rows] == ["synced"] * 4
+    assert all(r.match["resolved"] and r.payload["contact_crm_id"] == "" for r in rows)
+    # The same batch again, as the outbox hands it to the sender (running, under one lease):
+    rows = list(rows)
+    lease = uuid.uuid4()
+    SyncRecord.objects.for_tenant(tenant).update(state="running", lease=lease)
+    for r in rows:
+        r.state, r.lease = "running", lease
+        r.match = {**r.match, "resolved": False}
+    with CaptureQueriesContext(connection) as ctx:
+        callers.deliver_call_logs(account.connector, rows)
+    updates = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("UPDATE")]
+    assert sum('"match"' in sql for sql in updates) == 1, updates
+    assert all(r.match["resolved"] for r in SyncRecord.objects.for_tenant(tenant))

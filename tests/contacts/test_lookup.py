@@ -192,3 +192,12 @@ def test_two_lookups_of_one_unknown_number_at_once_make_one_crm_request(tenant, 
         thread.join(5)
     assert results == [[], []]
     assert searches(sf_sim) == 1
+
+
+def test_negative_cache_in_bulk_round_trips():
+    live.remember_unknowns(7, ["+420600000001", "+420600000002"], 60)
+    live.remember_unknowns(7, ["+420600000003"], 0)  # 0 s: not remembered
+    found = live.known_unknowns(7, ["+420600000001", "+420600000002", "+420600000003"])
+    assert found == {"+420600000001", "+420600000002"}
+    assert live.known_unknowns(8, ["+420600000001"]) == set()  # per connector
+    assert live.is_known_unknown(7, "+420600000002")
