@@ -3,19 +3,13 @@ agent filter finds a call by its own agent or a leg's, a count out of time is an
 a contacts search pages in name order by the same cursors."""
 
 import pytest
-from django.db import connection
 
 from calls.models import CallActivity
 from connectors.models import ConnectorAccount
 from contacts.models import Contact
 from portal import paging
 from tests.calls.test_console_scale import make_calls
-
-
-def budget_queries() -> int:
-    """The count's time budget on PostgreSQL, inside the test's transaction: SAVEPOINT,
-    SET LOCAL, its reset, RELEASE (a request outside a transaction sends the SET LOCAL only)."""
-    return 4 if connection.vendor == "postgresql" else 0
+from tests.querycount import budget_queries
 
 
 def _calls_with_legs(tenant, n):
