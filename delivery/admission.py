@@ -138,11 +138,10 @@ def lanes(connector_ids, now: datetime) -> dict[int, str]:
     accounts = (
         ConnectorAccount.objects.unscoped().filter(pk__in=set(connector_ids)).only("id", "state")
     )
-    return {
-        a.pk: "paused"
-        if breaker.slots(a, now) == 0
-        else "slow"
-        if slow_lane(a, now)
-        else "realtime"
-        for a in accounts
-    }
+    return {a.pk: _lane(a, now) for a in accounts}
+
+
+def _lane(account: ConnectorAccount, now: datetime) -> str:
+    if breaker.slots(account, now) == 0:
+        return "paused"
+    return "slow" if slow_lane(account, now) else "realtime"

@@ -10,9 +10,9 @@ next / previous links are cursors again.
 
 `count` is cheap: exact up to COUNT_CAP matching rows (a count over at most CAP + 1 rows),
 above that PostgreSQL's planner estimate (never below CAP + 1); SQLite says CAP + 1. On
-PostgreSQL the exact count also has a time budget (CONSOLE_COUNT_BUDGET_MS, a statement_timeout on that
-one query): a filter the indexes cannot count in time (a rare sync state over a million calls)
-gets the estimate too, so no count costs more than the budget.
+PostgreSQL the exact count also has a time budget (CONSOLE_COUNT_BUDGET_MS, a statement_timeout
+on that one query): a filter the indexes cannot count in time (a rare sync state over a million
+calls) gets the estimate too, so no count costs more than the budget.
 
 `Keyset(..., unindexed=True)` sorts on `col || ''` / `id + 0`: the same order, but no btree can
 serve it, so the planner finds the matches by another index (a trigram search) and sorts just
@@ -49,12 +49,8 @@ class Keyset:
 
     def ordering(self, reverse: bool = False) -> list:
         desc = self.descending != reverse
-        return [
-            _sort_key(name, self.unindexed).desc(nulls_first=True)
-            if desc
-            else _sort_key(name, self.unindexed).asc(nulls_last=True)
-            for name in self.fields
-        ]
+        keys = [_sort_key(name, self.unindexed) for name in self.fields]
+        return [k.desc(nulls_first=True) if desc else k.asc(nulls_last=True) for k in keys]
 
     def values(self, row) -> list:
         return [getattr(row, name) for name in self.fields]
@@ -190,9 +186,9 @@ class Count:
 
 
 def cheap_count(qs, cap: int = COUNT_CAP, floor: int = 0) -> Count:
-    """Exact up to `cap` (and, on PostgreSQL, within CONSOLE_COUNT_BUDGET_MS), else the planner's row
-    estimate for the query: at least cap + 1 above the cap, at least `floor` (the rows already
-    seen) when out of time."""
+    """Exact up to `cap` (and, on PostgreSQL, within CONSOLE_COUNT_BUDGET_MS), else the planner's
+    row estimate for the query: at least cap + 1 above the cap, at least `floor` (the rows
+    already seen) when out of time."""
     n = _budgeted_count(qs.order_by()[: cap + 1])
     if n is None:
         return Count(max(floor, _estimate(qs)), False)
