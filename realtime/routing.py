@@ -217,6 +217,8 @@ def live_rows(tenant, anum: str, fields: list[str], owner: bool) -> list[dict]:
     if e164 and all(live.is_known_unknown(cid, e164) for cid in ids):
         return []
     accounts = list(ConnectorAccount.objects.for_tenant(tenant).filter(pk__in=ids))
+    for account in accounts:  # the search reads its tenant (region, zone): no query for it
+        account.tenant = tenant
     matches = lookup(
         tenant, anum, connectors=accounts, timeout_ms=live_budget_ms(), local=False, later=True
     )  # local=False: caller_rows() has just searched the store

@@ -32,6 +32,11 @@ from connectors.types import (
 from portal.cache import TTLCache
 
 USAGE_SAVE_INTERVAL = 10.0  # seconds between writes of account.state["api_usage"]
+# When this process last wrote an account's api_usage: per process, not per connector object,
+# because routing and delivery build a new connector for every request or batch (a write per
+# CRM request was a quarter of a live lookup's CPU). Keyed by (id, created_at): an id a test
+# database hands out again is another account.
+_usage_saved_at: dict[tuple, float] = {}
 BATCH_SIZE = 200  # sObject Collections accept at most 200 records per request
 # Person Accounts cannot be switched off once on: an hour of staleness only delays a new org's.
 PERSON_ACCOUNTS = TTLCache("salesforce:person-accounts", seconds=3600)
@@ -42,7 +47,7 @@ class SalesforceConnector(SalesforceActivities, Installation):
 
     def __init__(self, account, session=None):
         super().__init__(account, session=session)
-        self._usage_saved_at = 0.0
+        self._save_usage_now = False
 
     # --- settings ----------------------------------------------------------------------------
 
@@ -158,9 +163,13 @@ class SalesforceConnector(SalesforceActivities, Installation):
         state = dict(self.account.state or {})
         state["api_usage"] = usage
         self.account.state = state
-        now = time.monotonic()
-        if self.account.pk and now - self._usage_saved_at >= USAGE_SAVE_INTERVAL:
-            self._usage_saved_at = now
+        if not self.account.pk:
+            return
+        now, key = time.monotonic(), (self.account.pk, self.account.created_at)
+        last = _usage_saved_at.get(key)
+        if self._save_usage_now or last is None or now - last >= USAGE_SAVE_INTERVAL:
+            _usage_saved_at[key] = now
+            self._save_usage_now = False
             self.account.set_state_key("api_usage", usage)
 
     # --- reads -------------------------------------------------------------------------------
@@ -172,7 +181,7 @@ class SalesforceConnector(SalesforceActivities, Installation):
             daily = (limits or {}).get("DailyApiRequests") or {}
             if daily.get("Max") is not None:
                 used = int(daily["Max"]) - int(daily.get("Remaining", 0))
-                self._usage_saved_at = 0.0  # always record on Authorize / Test connection
+                self._save_usage_now = True  # always record on Authorize / Test connection
                 self._record_usage(used, int(daily["Max"]))
             return {
                 "user": me.get("preferred_username") or me.get("email", ""),

@@ -5,6 +5,7 @@ from django.core import mail
 
 from connectors.errors import AuthError, ConnectorError
 from connectors.models import ConnectorStatus
+from connectors.salesforce.connector import SalesforceConnector
 
 
 def test_bad_password_is_an_auth_error_with_a_clear_message(sf):
@@ -140,3 +141,17 @@ def test_rejected_login_is_tried_once_and_admins_told_once(sf, sf_sim, admin_use
         sf.list_users()
     logins = [p for _m, p in sf_sim.requests if p == "/services/oauth2/token"]
     assert len(logins) == 1 and len(mail.outbox) == 1
+
+
+def test_limit_info_is_written_once_per_interval_across_connector_objects(
+    sf, sf_account, django_assert_max_num_queries
+):
+    """Routing and delivery build a new connector per request: the usage note is still
+    written at most once per USAGE_SAVE_INTERVAL per account and process."""
+    sf.list_users()  # written now
+    fresh = SalesforceConnector(sf_account)
+    with django_assert_max_num_queries(0):
+        fresh._record_usage(7, 100)
+    assert fresh.account.state["api_usage"]["used"] == 7  # kept in memory all the same
+    sf_account.refresh_from_db()
+    assert sf_account.state["api_usage"]["used"] != 7
