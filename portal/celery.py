@@ -13,12 +13,13 @@ that rings many doorbells pays for one failed connect, not one per doorbell). Th
 """
 
 import contextvars
+import gc
 import logging
 import os
 import threading
 import time
 
-from celery import Celery
+from celery import Celery, signals
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
@@ -32,6 +33,17 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 log = logging.getLogger(__name__)
+
+
+@signals.worker_init.connect
+@signals.worker_process_init.connect
+def _freeze_startup_objects(**_kwargs):
+    """The worker's start-up objects out of the garbage collector's way (portal/startup.py):
+    in the main process before it forks its pool, and again in each forked child."""
+    if getattr(settings, "GC_FREEZE", True):
+        gc.collect()
+        gc.freeze()
+
 
 # One connect attempt plus one quick retry: never seconds of backoff inside a web request.
 PUBLISH_RETRY_POLICY = {

@@ -4,3 +4,8 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 application = get_wsgi_application()
+
+from portal import startup  # noqa: E402  (settings are configured now)
+
+startup.warm()  # import now what the first requests would import (portal/startup.py)
+startup.freeze()  # start-up objects out of the garbage collector's way
