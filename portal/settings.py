@@ -376,7 +376,7 @@ portal_logging.configure_structlog()
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # workers log through LOGGING too
 # Metrics: GET /metrics (portal/metrics.py). With METRICS_TOKEN it needs
 # `Authorization: Bearer <token>`; without one it is open only with DEBUG on (else 403).
-# METRICS_ENABLED=false drops django-prometheus' middleware and database wrapper and the
+# METRICS_ENABLED=false drops the HTTP metrics middleware and the counting database backend and the
 # endpoint (404). Several processes: PROMETHEUS_MULTIPROC_DIR (read by prometheus_client).
 METRICS_ENABLED = env.bool("METRICS_ENABLED", default=True)
 # Web and worker processes freeze their start-up objects out of the garbage collector's way
@@ -390,7 +390,8 @@ if METRICS_ENABLED:
     # django-prometheus' HTTP series that are read, in one middleware (portal/metrics_http.py)
     MIDDLEWARE.insert(0, "portal.metrics_http.HttpMetricsMiddleware")
     _engine = DATABASES["default"]["ENGINE"].rsplit(".", 1)[1]  # postgresql, sqlite3
-    DATABASES["default"]["ENGINE"] = f"django_prometheus.db.backends.{_engine}"
+    # django-prometheus' django_db_* series, one increment per query (portal/dbmetrics)
+    DATABASES["default"]["ENGINE"] = f"portal.dbmetrics.{_engine}"
 # --- end operations ---
 
 # --- abuse limits (issue 11, point 6) ---------------------------------------------------------

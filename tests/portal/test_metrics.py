@@ -110,7 +110,7 @@ def test_a_delivery_shows_counts_and_histogram_buckets(
     assert (
         delta("django_http_requests_latency_seconds_by_view_method_bucket", le="+Inf", **view) == 3
     )
-    assert "django_db_execute_total" in scrape.text  # django-prometheus' database wrapper
+    assert "django_db_execute_total" in scrape.text  # portal/dbmetrics
     for unread in ("django_http_requests_body_total_bytes", "django_http_requests_total_by_method"):
         assert unread not in scrape.text
 

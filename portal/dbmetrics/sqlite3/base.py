@@ -1,0 +1,9 @@
+"""SQLite with django-prometheus' database series (portal/dbmetrics)."""
+
+from django.db.backends.sqlite3 import base
+
+from portal.dbmetrics import CountingMixin
+
+
+class DatabaseWrapper(CountingMixin, base.DatabaseWrapper):
+    pass
