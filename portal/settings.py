@@ -436,6 +436,9 @@ PASSWORD_RESET_WINDOW_MINUTES = env.int("PASSWORD_RESET_WINDOW_MINUTES", default
 # API-key lookups are cached this long in the shared cache (tenants/keycache.py); a revoke, a
 # deleted key or a changed tenant is honoured at once (a cache version), not after this. 0: off.
 API_KEY_CACHE_SECONDS = env.float("API_KEY_CACHE_SECONDS", default=5.0)
+# ... and each process keeps what it validated this long: no round trip within it; a revoke in
+# another process is honoured within it (tenants/keycache.py). 0 = every request asks the cache.
+API_KEY_LOCAL_SECONDS = env.float("API_KEY_LOCAL_SECONDS", default=1.0)
 # The console's exact counts get this long on PostgreSQL (a statement_timeout on the count),
 # then show the planner's estimate ("About N"); portal/paging.py. 0: always exact.
 CONSOLE_COUNT_BUDGET_MS = env.int("CONSOLE_COUNT_BUDGET_MS", default=40)

@@ -117,6 +117,7 @@ def test_lost_version_never_matches_old_entries(api, tenant):
     assert api.get(URL).status_code == 200
     ApiKey.objects.filter(tenant=tenant).update(revoked_at=timezone.now())
     caches["default"].delete(keycache.VERSION_KEY)  # evicted, or Redis restarted
+    keycache.clear_local()  # this process's second has passed
     assert api.get(URL).status_code == 401
 
 
@@ -151,7 +152,9 @@ keycache.bump()
 """
 
 
-def test_a_revoke_in_another_process_is_honoured_through_redis(api, tenant, redis_cache):
+def test_a_revoke_in_another_process_is_honoured_within_the_local_second(
+    api, tenant, redis_cache, settings
+):
     url, prefix = redis_cache
     assert api.get(URL).status_code == 200
     assert api.get(URL).status_code == 200  # from Redis now
@@ -160,4 +163,35 @@ def test_a_revoke_in_another_process_is_honoured_through_redis(api, tenant, redi
     ApiKey.objects.filter(tenant=tenant).update(revoked_at=timezone.now())
     env = {**os.environ, "DATABASE_URL": "sqlite:///:memory:"}
     subprocess.run([sys.executable, "-c", BUMP, url, prefix], cwd=ROOT, env=env, check=True)
-    assert api.get(URL).status_code == 401  # the very next request, no TTL wait
+    bumped = time.monotonic()
+    while api.get(URL).status_code == 200:  # this process's validated second
+        assert time.monotonic() - bumped < settings.API_KEY_LOCAL_SECONDS + 0.2
+        time.sleep(0.05)
+    assert api.get(URL).status_code == 401  # not the cache's TTL (5 s)
+
+
+def test_a_revoke_in_another_process_is_honoured_at_once_without_the_local_layer(
+    api, tenant, redis_cache, settings
+):
+    settings.API_KEY_LOCAL_SECONDS = 0
+    url, prefix = redis_cache
+    assert api.get(URL).status_code == 200
+    assert api.get(URL).status_code == 200  # from Redis now
+    ApiKey.objects.filter(tenant=tenant).update(revoked_at=timezone.now())
+    env = {**os.environ, "DATABASE_URL": "sqlite:///:memory:"}
+    subprocess.run([sys.executable, "-c", BUMP, url, prefix], cwd=ROOT, env=env, check=True)
+    assert api.get(URL).status_code == 401  # the very next request
+
+
+def test_a_second_request_within_the_local_second_asks_no_cache(api, tenant, monkeypatch):
+    assert api.get(URL).status_code == 200
+    asked = []
+    real = keycache._cache
+
+    def counting():
+        asked.append(1)
+        return real()
+
+    monkeypatch.setattr(keycache, "_cache", counting)
+    assert api.get(URL).status_code == 200
+    assert asked == []
