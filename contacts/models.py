@@ -56,16 +56,20 @@ class ContactQuerySet(TenantQuerySet):
         if not words:
             return self
         # Each word in the name, email or account (the four joined by spaces: a word has none,
-        # so it is inside one of them): at the start of the last name, or anywhere in the rest
-        # (first name, last name from its second letter, email, account). The same rows as one
-        # LIKE '%word%' on the four, and the split serves a common surname: its rows are one run
-        # of the contact_last_prefix index in list order (contacts.search, migration 0012).
-        cond = models.Q()
-        for word in words:
-            cond &= starts_last_name(word) | models.Q(search_rest__icontains=word)
-        searched = searchable(self).filter(cond)
-        # contacts.search.NameSearch reads a one-word search from the unsearched queryset
-        # (while nothing else filtered the result: the same number of conditions)
+        # so it is inside one of them). More words: one LIKE per word on the four, served on
+        # PostgreSQL by a trigram index on exactly that text (migration 0008). One word: at
+        # the start of the last name or anywhere in the rest (first name, last name from its
+        # second letter, email, account), the same rows, read by contacts.search.NameSearch
+        # from the queryset before the search (while nothing else filtered the result).
+        if len(words) > 1:
+            cond = models.Q()
+            for word in words:
+                cond &= models.Q(search_text__icontains=word)
+            return self.annotate(search_text=search_text()).filter(cond)
+        (word,) = words
+        searched = searchable(self).filter(
+            starts_last_name(word) | models.Q(search_rest__icontains=word)
+        )
         searched.query.name_search = (words, self, len(searched.query.where.children))
         return searched
 
@@ -107,14 +111,18 @@ class LastNameKey(models.Func):
 
 
 class SearchText(models.Func):
-    """Texts joined by spaces. The searched rest: first_name, last_name from its second letter,
-    email and account (rest_text). SQL: ("first_name" || ' ' || ...); the columns are NOT
-    NULL, so no COALESCE: the PostgreSQL trigram index contact_search_rest_trgm (migration
-    0012) is on UPPER() of exactly this text."""
+    """Texts joined by spaces: first_name, last_name, email and account (search_text), or the
+    rest after a last name's first letter (rest_text). SQL: ("first_name" || ' ' || ...); the
+    columns are NOT NULL, so no COALESCE: the PostgreSQL trigram indexes (contact_search_trgm,
+    migration 0008; contact_search_rest_trgm, 0012) are on UPPER() of exactly these texts."""
 
     arg_joiner = " || ' ' || "
     template = "(%(expressions)s)"
     output_field = models.TextField()
+
+
+def search_text():
+    return SearchText("first_name", "last_name", "email", "account")
 
 
 def rest_text():

@@ -15,7 +15,8 @@ it was before the search (the other filters and the tenant), in two parts:
 - the rest: the trigram index on that text (contact_search_rest_trgm), matches sorted (a
   surname is rarely inside other text). An e-mail address asks the index for its part up to
   the "@" only (the domain's trigrams are in most rows: 25 ms of index at 2,000,000) and
-  checks the whole word on those rows;
+  checks the whole word on those rows. Its cost grows with its matches: a common first name
+  (10% of the rows) still sorts them all;
 
 then the page is read as usual from those candidates (a few hundred ids at most). The count is
 the same split: the last-name range counted in the index (over the cap: an estimate, as any
