@@ -303,6 +303,8 @@ def main():
     day = some.started_at.date().isoformat()
     connector = str(ConnectorAccount.objects.for_tenant(tenant).order_by("pk").first().pk)
     late_page = str(max(1, n_calls // 50 - 1))
+    common_next = api.get("/api/v1/contacts/", {"q": "Novak3"}).json()["next"] or "cursor="
+    common_2 = common_next.split("cursor=")[1].split("&")[0]  # page 2 of the common name
     checks = [
         ("page", "/calls/", {}),
         ("page", "/calls/ last", {"cursor": calls_last}),
@@ -327,6 +329,7 @@ def main():
         ("page", "/contacts/ last", {"cursor": contacts_last}),
         ("page", "/contacts/ q=surname", {"q": "Dvorak1234"}),
         ("page", "/contacts/ q=common name", {"q": "Novak3"}),
+        ("page", "/contacts/ q=common name, page 2", {"q": "Novak3", "cursor": common_2}),
         ("page", "/contacts/ q=nothing", {"q": "Zzyzx"}),
         ("page", "/contacts/ q=email", {"q": "p12345@firm"}),
         ("page", "/contacts/ type=lead", {"type": "lead"}),
@@ -334,7 +337,10 @@ def main():
         ("api", "/api/v1/contacts/", {}),
         ("api", "/api/v1/contacts/ last", {"cursor": contacts_last}),
         ("api", "/api/v1/contacts/ q=surname", {"q": "Dvorak1234"}),
+        ("api", "/api/v1/contacts/ q=common name", {"q": "Novak3"}),
+        ("api", "/api/v1/contacts/ q=common name, page 2", {"q": "Novak3", "cursor": common_2}),
         ("api", "/api/v1/contacts/ q=nothing", {"q": "Zzyzx"}),
+        ("api", "/api/v1/contacts/ q=email", {"q": "p12345@firm"}),
         ("api", "/api/v1/contacts/ email", {"email": "p12345@firm345.test"}),
     ]
     timer = Timer(args.runs)

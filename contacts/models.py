@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models.functions import Lower, Substr, Upper
 
 from portal.phones import matches, normalize, significant, tail
 from tenants.scoping import TenantQuerySet, TenantScopedModel
@@ -50,24 +50,71 @@ class ContactQuerySet(TenantQuerySet):
 
     def search(self, q: str, region: str):
         """The contacts list's search box: a phone in any format, an email, or a name."""
-        q = (q or "").replace("\x00", "").strip()[:100]
-        if not q:
+        words = search_words(q)
+        if words is None:
+            return self.by_phone(clean_search(q), region)
+        if not words:
             return self
-        if len(significant(q)) >= 6 and not any(ch.isalpha() for ch in q):
-            return self.by_phone(q, region)
-        # Each word in the name, email or account: one LIKE on the four joined by spaces (a
-        # word has none, so it cannot span two of them), served on PostgreSQL by a trigram
-        # index on exactly this expression (contacts migration 0007).
-        cond = models.Q()
-        for word in q.split()[:3]:
-            cond &= models.Q(search_text__icontains=word)
-        return self.annotate(search_text=search_text()).filter(cond)
+        # Each word in the name, email or account (the four joined by spaces: a word has none,
+        # so it is inside one of them). More words: one LIKE per word on the four, served on
+        # PostgreSQL by a trigram index on exactly that text (migration 0008). One word: at
+        # the start of the last name or anywhere in the rest (first name, last name from its
+        # second letter, email, account), the same rows, read by contacts.search.NameSearch
+        # from the queryset before the search (while nothing else filtered the result).
+        if len(words) > 1:
+            cond = models.Q()
+            for word in words:
+                cond &= models.Q(search_text__icontains=word)
+            return self.annotate(search_text=search_text()).filter(cond)
+        (word,) = words
+        searched = searchable(self).filter(
+            starts_last_name(word) | models.Q(search_rest__icontains=word)
+        )
+        searched.query.name_search = (words, self, len(searched.query.where.children))
+        return searched
+
+
+def searchable(qs):
+    """`qs` with the searched expressions: search_last (UPPER(last_name) in byte order) and
+    search_rest (first name, last name from its second letter, email, account)."""
+    return qs.annotate(search_last=LastNameKey("last_name"), search_rest=rest_text())
+
+
+def starts_last_name(word: str) -> models.Q:
+    """search_last starts with the word (upper-cased by the database, as icontains does)."""
+    return models.Q(search_last__startswith=Upper(models.Value(word)))
+
+
+def clean_search(q: str) -> str:
+    return (q or "").replace("\x00", "").strip()[:100]
+
+
+def search_words(q: str) -> list[str] | None:
+    """The search box's words (at most 3; none: no search), or None for a phone number."""
+    q = clean_search(q)
+    if len(significant(q)) >= 6 and not any(ch.isalpha() for ch in q):
+        return None
+    return q.split()[:3]
+
+
+class LastNameKey(models.Func):
+    """UPPER(last_name), compared byte by byte (COLLATE "C" on PostgreSQL): `LIKE 'WORD%'` on
+    it is a range of the contact_last_prefix index (migration 0012) in any database collation,
+    and its rows with one value are in list order there."""
+
+    function = "UPPER"
+    output_field = models.TextField()
+
+    def as_postgresql(self, compiler, connection, **extra):
+        sql, params = self.as_sql(compiler, connection, **extra)
+        return f'({sql} COLLATE "C")', params
 
 
 class SearchText(models.Func):
-    """first_name, last_name, email and account joined by spaces (the search box's text).
-    SQL: ("first_name" || ' ' || ...); the columns are NOT NULL, so no COALESCE: the
-    PostgreSQL trigram index (migration 0008) is on UPPER() of exactly this text."""
+    """Texts joined by spaces: first_name, last_name, email and account (search_text), or the
+    rest after a last name's first letter (rest_text). SQL: ("first_name" || ' ' || ...); the
+    columns are NOT NULL, so no COALESCE: the PostgreSQL trigram indexes (contact_search_trgm,
+    migration 0008; contact_search_rest_trgm, 0012) are on UPPER() of exactly these texts."""
 
     arg_joiner = " || ' ' || "
     template = "(%(expressions)s)"
@@ -76,6 +123,10 @@ class SearchText(models.Func):
 
 def search_text():
     return SearchText("first_name", "last_name", "email", "account")
+
+
+def rest_text():
+    return SearchText("first_name", Substr(Upper("last_name"), 2), "email", "account")
 
 
 class RecordType(models.TextChoices):

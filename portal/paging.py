@@ -17,6 +17,10 @@ calls) gets the estimate too, so no count costs more than the budget.
 `Keyset(..., unindexed=True)` sorts on `col || ''` / `id + 0`: the same order, but no btree can
 serve it, so the planner finds the matches by another index (a trigram search) and sorts just
 those, instead of walking the whole name index filtering row by row.
+
+A Keyset subclass may know its filter better than the planner: `narrow()` cuts the queryset
+down to a few candidate rows before the page is read, `count()` counts it its own way
+(contacts.search.NameSearch: a one-word name search).
 """
 
 import base64
@@ -68,6 +72,15 @@ class Keyset:
         later = Q(lookup(cols, tuple(values)))
         return qs.filter(later if desc else later | Q(**{f"{first}__isnull": True}))
 
+    def narrow(self, qs, values: list | None, reverse: bool, limit: int):
+        """`qs`, or a subset of it that still holds its first `limit` rows after `values` (from
+        the start when None) in this order (`reverse`: before, backwards)."""
+        return qs
+
+    def count(self, qs, cap: int) -> int | None:
+        """The rows of `qs` (unordered) counted up to cap + 1; None when out of time."""
+        return _budgeted_count(qs[: cap + 1])
+
     def encode(self, row, direction: str) -> str:
         raw = []
         for value in self.values(row):
@@ -97,6 +110,9 @@ class Keyset:
             return direction, values
         except (ValueError, TypeError, KeyError, binascii.Error, ValidationError) as exc:
             raise BadCursor("The cursor is not valid; start again from the first page.") from exc
+
+
+_PLAIN = Keyset(("id",))  # cheap_count without a list's keyset: the plain count
 
 
 def _sort_key(name: str, unindexed: bool):
@@ -153,7 +169,9 @@ def page_of(qs, keyset: Keyset, *, size: int, cursor: str = "", page: str = "") 
         direction, values = keyset.decode(cursor, model)
         back = direction == "p"
         rows = list(
-            keyset.after(qs, values, reverse=back).order_by(*keyset.ordering(back))[: size + 1]
+            keyset.after(keyset.narrow(qs, values, back, size + 1), values, reverse=back).order_by(
+                *keyset.ordering(back)
+            )[: size + 1]
         )
         more = len(rows) > size
         rows = rows[:size]
@@ -165,7 +183,8 @@ def page_of(qs, keyset: Keyset, *, size: int, cursor: str = "", page: str = "") 
     else:
         number = int(page) if page.isdigit() and 0 < len(page) < 7 else 1
         offset = (number - 1) * size
-        rows = list(qs.order_by(*keyset.ordering())[offset : offset + size + 1])
+        narrowed = keyset.narrow(qs, None, False, offset + size + 1)
+        rows = list(narrowed.order_by(*keyset.ordering())[offset : offset + size + 1])
         has_next, has_prev = len(rows) > size, number > 1
         rows = rows[:size]
         if not rows and number > 1:  # past the end: the first page, as Paginator.get_page did
@@ -185,11 +204,11 @@ class Count:
     exact: bool
 
 
-def cheap_count(qs, cap: int = COUNT_CAP, floor: int = 0) -> Count:
+def cheap_count(qs, cap: int = COUNT_CAP, floor: int = 0, keyset: Keyset | None = None) -> Count:
     """Exact up to `cap` (and, on PostgreSQL, within CONSOLE_COUNT_BUDGET_MS), else the planner's
     row estimate for the query: at least cap + 1 above the cap, at least `floor` (the rows
-    already seen) when out of time."""
-    n = _budgeted_count(qs.order_by()[: cap + 1])
+    already seen) when out of time. `keyset`: the list's, which may count its own way."""
+    n = (keyset or _PLAIN).count(qs.order_by(), cap)
     if n is None:
         return Count(max(floor, _estimate(qs)), False)
     if n <= cap:
@@ -237,7 +256,7 @@ def html_page(qs, keyset: Keyset, params, size: int = 50) -> Page:
         page = page_of(qs, keyset, size=size, cursor=cursor, page=number)
     except BadCursor:
         page = page_of(qs, keyset, size=size)
-    count = cheap_count(qs, floor=_seen(page))
+    count = cheap_count(qs, floor=_seen(page), keyset=keyset)
     page.count, page.count_exact = count.n, count.exact
     return page
 
@@ -279,7 +298,7 @@ class KeysetPagination(pagination.BasePagination):
             raise exceptions.ValidationError({"cursor": [str(exc)]}) from None
         if self.page.past_end:  # the API answers a page that does not exist as DRF did: 404
             raise exceptions.NotFound("Invalid page.")
-        self.count = cheap_count(queryset, floor=_seen(self.page))
+        self.count = cheap_count(queryset, floor=_seen(self.page), keyset=view.keyset)
         return self.page.rows
 
     def _link(self, cursor):
