@@ -63,10 +63,29 @@ def run(script: list[str], mode: str, tmp: Path) -> tuple[str, int]:
     return out, lines
 
 
+def ingest_round(results: dict, mode: str, tmp: Path, i: int) -> None:
+    out, json_lines = run(["bench/ingest.py", "--skip-e2e"], mode, tmp)
+    m = INGEST.search(out)
+    if not m:
+        raise SystemExit(f"no ingest figures in:\n{out}")
+    single, batched, cpu_single, cpu_batched = m.groups()
+    results[mode].setdefault("ingest", []).append(
+        (int(single), int(batched), float(cpu_single), float(cpu_batched))
+    )
+    print(
+        f"round {i + 1} {mode:3s} ingest: single {single} ev/s, batched {batched} "
+        f"ev/s, CPU {cpu_single} / {cpu_batched} ms per event; "
+        f"{json_lines} JSON log lines so far",
+        flush=True,
+    )
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--rounds", type=int, default=2)
     p.add_argument("--skip-routing", action="store_true")
+    p.add_argument("--skip-ingest", action="store_true")
+    p.add_argument("--reuse", action="store_true", help="the routing database is loaded already")
     p.add_argument("--routing-contacts", type=int, default=100_000)
     p.add_argument("--routing-db-url", default="postgres://postgres@127.0.0.1:5432/ccportal_bench")
     args = p.parse_args()
@@ -75,25 +94,13 @@ def main() -> None:
         tmp = Path(tmp_name)
         for i in range(args.rounds):
             for mode in ("off", "on") if i % 2 == 0 else ("on", "off"):
-                out, json_lines = run(["bench/ingest.py", "--skip-e2e"], mode, tmp)
-                m = INGEST.search(out)
-                if not m:
-                    raise SystemExit(f"no ingest figures in:\n{out}")
-                single, batched, cpu_single, cpu_batched = m.groups()
-                results[mode].setdefault("ingest", []).append(
-                    (int(single), int(batched), float(cpu_single), float(cpu_batched))
-                )
-                print(
-                    f"round {i + 1} {mode:3s} ingest: single {single} ev/s, batched {batched} "
-                    f"ev/s, CPU {cpu_single} / {cpu_batched} ms per event; "
-                    f"{json_lines} JSON log lines so far",
-                    flush=True,
-                )
+                if not args.skip_ingest:
+                    ingest_round(results, mode, tmp, i)
                 if args.skip_routing:
                     continue
                 reuse = (
                     ["--reuse"]
-                    if results["off"].get("routing") or results["on"].get("routing")
+                    if args.reuse or results["off"].get("routing") or results["on"].get("routing")
                     else []
                 )
                 routing = [
@@ -120,11 +127,12 @@ def main() -> None:
 
     # CPU per event (gunicorn + PostgreSQL + client) is the cost figure; events/s follows the
     # machine's other load more than the code.
-    print(
-        f"\ningest, mean of {args.rounds} rounds: CPU ms per event single {change('ingest', 2)}, "
-        f"batched {change('ingest', 3)}; events/s single {change('ingest', 0)}, "
-        f"batched {change('ingest', 1)}"
-    )
+    if "ingest" in off:
+        print(
+            f"\ningest, mean of {args.rounds} rounds: CPU ms per event single "
+            f"{change('ingest', 2)}, batched {change('ingest', 3)}; events/s single "
+            f"{change('ingest', 0)}, batched {change('ingest', 1)}"
+        )
     if "routing" in off:
         print(
             f"routing, mean of {args.rounds} rounds: p50 ms {change('routing', 0)}, "

@@ -152,17 +152,21 @@ keycache.bump()
 """
 
 
-def test_a_revoke_in_another_process_is_honoured_within_the_local_second(
-    api, tenant, redis_cache, settings
-):
+def _revoke_in_another_process(api, tenant, redis_cache) -> None:
+    """Cache the key in Redis, revoke its row (this test's database) and let another process
+    bump the shared version, as ApiKey.revoke() does there."""
     url, prefix = redis_cache
     assert api.get(URL).status_code == 200
     assert api.get(URL).status_code == 200  # from Redis now
-    # The row is revoked (this test's database) and another process bumps the shared version,
-    # as ApiKey.revoke() does there.
     ApiKey.objects.filter(tenant=tenant).update(revoked_at=timezone.now())
     env = {**os.environ, "DATABASE_URL": "sqlite:///:memory:"}
     subprocess.run([sys.executable, "-c", BUMP, url, prefix], cwd=ROOT, env=env, check=True)
+
+
+def test_a_revoke_in_another_process_is_honoured_within_the_local_second(
+    api, tenant, redis_cache, settings
+):
+    _revoke_in_another_process(api, tenant, redis_cache)
     bumped = time.monotonic()
     while api.get(URL).status_code == 200:  # this process's validated second
         assert time.monotonic() - bumped < settings.API_KEY_LOCAL_SECONDS + 0.2
@@ -174,12 +178,7 @@ def test_a_revoke_in_another_process_is_honoured_at_once_without_the_local_layer
     api, tenant, redis_cache, settings
 ):
     settings.API_KEY_LOCAL_SECONDS = 0
-    url, prefix = redis_cache
-    assert api.get(URL).status_code == 200
-    assert api.get(URL).status_code == 200  # from Redis now
-    ApiKey.objects.filter(tenant=tenant).update(revoked_at=timezone.now())
-    env = {**os.environ, "DATABASE_URL": "sqlite:///:memory:"}
-    subprocess.run([sys.executable, "-c", BUMP, url, prefix], cwd=ROOT, env=env, check=True)
+    _revoke_in_another_process(api, tenant, redis_cache)
     assert api.get(URL).status_code == 401  # the very next request
 
 
