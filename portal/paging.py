@@ -29,7 +29,7 @@ import json
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import DatabaseError, connections, transaction
 from django.db.models import F, Func, Q, TextField
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
@@ -43,6 +43,14 @@ MAX_PAGE_SIZE = 500
 
 class BadCursor(ValueError):
     pass
+
+
+def _nullable(model, name: str) -> bool:
+    """Can the column hold NULL? (An annotation or unknown name: assume it can.)"""
+    try:
+        return model._meta.get_field(name).null
+    except FieldDoesNotExist:
+        return True
 
 
 @dataclass(frozen=True)
@@ -70,6 +78,11 @@ class Keyset:
             in_block = Q(lookup(rest, tuple(values[1:])), **{f"{first}__isnull": True})
             return qs.filter(in_block | Q(**{f"{first}__isnull": False}) if desc else in_block)
         later = Q(lookup(cols, tuple(values)))
+        if not _nullable(qs.model, first):
+            # No NULL block to add: `OR col IS NULL` on a NOT NULL column kept PostgreSQL 15
+            # from using the row comparison as an index bound in a prepared statement's generic
+            # plan (the contacts list's last page: 5 s instead of 9 ms once psycopg prepared it).
+            return qs.filter(later)
         return qs.filter(later if desc else later | Q(**{f"{first}__isnull": True}))
 
     def narrow(self, qs, values: list | None, reverse: bool, limit: int):

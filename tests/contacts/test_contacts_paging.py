@@ -1,5 +1,8 @@
 """Issue 18.3: the contacts list pages by cursor (name order) and searches name / email."""
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
 from connectors.models import ConnectorAccount
 from contacts.models import Contact
 
@@ -58,3 +61,15 @@ def test_contacts_page_pages_by_cursor(member_client, tenant):
     assert "Previous" in second and "Next" not in second
     leads = member_client.get("/contacts/", {"type": "lead"}).content.decode()
     assert "30 matches" in leads
+
+
+def test_a_cursor_page_bounds_the_not_null_name_without_an_is_null_branch(api, tenant):
+    """last_name is NOT NULL: the keyset condition is the row comparison alone, which
+    PostgreSQL can use as an index bound in a prepared statement's generic plan too."""
+    make_contacts(tenant, 9)
+    first = api.get("/api/v1/contacts/", {"page_size": 4}).json()
+    with CaptureQueriesContext(connection) as ctx:
+        second = api.get(first["next"]).json()
+    assert len(second["results"]) == 4
+    page_sql = [q["sql"] for q in ctx.captured_queries if "ORDER BY" in q["sql"]]
+    assert page_sql and all("IS NULL" not in sql for sql in page_sql)
