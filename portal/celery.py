@@ -13,7 +13,6 @@ that rings many doorbells pays for one failed connect, not one per doorbell). Th
 """
 
 import contextvars
-import gc
 import logging
 import os
 import threading
@@ -24,7 +23,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
-from portal import logcontext  # noqa: F401  (its Celery signals: the log context in task headers)
+from portal import gcfreeze, logcontext  # noqa: F401  (its Celery signals: the log context in task headers)
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
@@ -38,11 +37,9 @@ log = logging.getLogger(__name__)
 @signals.worker_init.connect
 @signals.worker_process_init.connect
 def _freeze_startup_objects(**_kwargs):
-    """The worker's start-up objects out of the garbage collector's way (portal/startup.py):
+    """The worker's start-up objects out of the garbage collector's way (portal/gcfreeze.py):
     in the main process before it forks its pool, and again in each forked child."""
-    if getattr(settings, "GC_FREEZE", True):
-        gc.collect()
-        gc.freeze()
+    gcfreeze.freeze()
 
 
 # One connect attempt plus one quick retry: never seconds of backoff inside a web request.

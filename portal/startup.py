@@ -8,22 +8,19 @@ imported 77 modules (Celery's canvas and amqp, kombu's Redis transport, the task
 template tags), up to 120 ms of one request's CPU under the GIL every other request thread of
 that process waits for.
 
-`freeze()` moves what is alive now out of the garbage collector's sight. A process holds a few
-hundred thousand objects from start-up; CPython's full (generation 2) collection walks every
-one, holding the GIL: 40-160 ms in a web worker, measured with gc.callbacks in the same bench,
-a stall of every request thread of that process. `gc.freeze()` (the documented switch, Python
-3.7+) puts them in a permanent generation that collections skip; objects made later are
-collected as before. Before a fork it also keeps the children from copying the pages the
-collector would touch. GC_FREEZE=false turns it off.
+`freeze()` (portal/gcfreeze.py) then moves the start-up objects out of the garbage
+collector's sight. GC_FREEZE=false turns it off.
 """
 
-import gc
 from importlib import import_module
 
 from django.conf import settings
 from django.template import engines
 
 from portal.celery import app
+from portal.gcfreeze import freeze
+
+__all__ = ["freeze", "warm"]
 
 
 def warm() -> None:
@@ -35,10 +32,3 @@ def warm() -> None:
     for engine in engines.all():
         if hasattr(engine, "engine"):
             _ = engine.engine.template_libraries  # every {% load %}-able tag library
-
-
-def freeze() -> None:
-    if not getattr(settings, "GC_FREEZE", True):
-        return
-    gc.collect()
-    gc.freeze()
