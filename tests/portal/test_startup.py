@@ -1,10 +1,15 @@
 """A web process warms up and freezes its start-up objects when it loads (portal/wsgi.py)."""
 
+import gc
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+
+from celery import signals
+
+import portal.celery  # noqa: F401  (connects the worker's start-up signal)
 
 ROOT = Path(__file__).resolve().parents[2]
 PROBE = """
@@ -50,3 +55,12 @@ def test_the_wsgi_module_imports_what_first_requests_need_and_freezes():
 
 def test_gc_freeze_can_be_turned_off():
     assert _probe(GC_FREEZE="false")["frozen"] == 0
+
+
+def test_a_celery_worker_freezes_when_it_starts():
+    gc.unfreeze()
+    try:
+        signals.worker_process_init.send(sender=None)
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
