@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from connectors.types import CONTACT, CrmContact
@@ -35,6 +35,13 @@ UPDATE_FIELDS = [
     "pushed_at",
 ]
 DELETE_BATCH = 2000
+# PostgreSQL's statistics of the contact tables are refreshed (ANALYZE) when an import has
+# written this many rows, then each time it has doubled them: a store that grows from nothing
+# to millions within one import otherwise keeps the planner's picture of an empty table until
+# autovacuum comes round (never, with autovacuum off), and the phones' "delete these
+# contacts' numbers" took every phone row of the tenant for each page (2,000,000 contacts:
+# 196,000 a minute at first, 10,000 a minute by 370,000).
+ANALYZE_AFTER = 20_000
 
 
 @dataclass
@@ -73,6 +80,7 @@ class Importer:
         self.region = region or "CZ"
         self.mapping = mapping  # crm_field -> cc_field
         self.mark = mark
+        self._written, self._analyze_at = 0, ANALYZE_AFTER  # rows upserted; next ANALYZE
 
     def build(self, c: CrmContact, now) -> tuple[Contact, list[tuple[str, str, str, bool]]]:
         phones, e164s = [], []  # one row per distinct number (E.164, else the raw text)
@@ -133,6 +141,10 @@ class Importer:
                     )
                 )
         stats.upserted = len(live)
+        self._written += len(live)
+        if self._written >= self._analyze_at:
+            self._analyze_at = 2 * self._written
+            analyze_tables()
         return stats
 
     def _upsert(self, live: dict[tuple[str, str], tuple[Contact, list]]) -> None:
@@ -168,6 +180,15 @@ class Importer:
                 for raw, e164, key, valid in phones
             ]
         )
+
+
+def analyze_tables() -> None:
+    """Fresh planner statistics for the contact tables (PostgreSQL; a sample, ~0.1-0.3 s)."""
+    if connection.vendor != "postgresql":
+        return
+    tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in (Contact, ContactPhone))
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {tables}")  # noqa: S608 - table names from _meta
 
 
 def delete_contacts(queryset) -> int:
