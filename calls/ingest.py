@@ -20,6 +20,7 @@ from connectors.models import ConnectorAccount
 from portal import metrics
 from portal.cache import TTLCache
 from portal.celery import ring
+from portal.doorbells import ring_coalesced
 
 log = logging.getLogger(__name__)
 
@@ -105,8 +106,8 @@ def _kick_after_commit(tenant, inserted, source: str) -> None:
         call_ids |= live
     call_ids = sorted(call_ids)
     tenant_id = tenant.pk
-    if call_ids:
-        ring("calls.fold_calls", tenant_id, call_ids)
+    if call_ids:  # merged with other requests' end events (portal/doorbells.py)
+        ring_coalesced("calls.fold_calls", tenant_id, call_ids)
     ringing = [pk for pk, _call_id, type_ in inserted if type_ == "ringing"]
     if ringing and source == "api":  # a Daktela GET arrives after closure: too late to pop
         for connector_id in call_event_connectors(tenant):

@@ -261,6 +261,9 @@ CELERY_BEAT_SCHEDULE["operations.purge_expired"] = {
 # for BROKER_DOORBELL_COOLDOWN seconds (the sweepers above find the stored rows).
 BROKER_CONNECT_TIMEOUT = env.float("BROKER_CONNECT_TIMEOUT", default=2.0)
 BROKER_DOORBELL_COOLDOWN = env.float("BROKER_DOORBELL_COOLDOWN", default=5.0)
+# The call events' fold doorbells of one process are merged for this long into one message per
+# tenant (portal/doorbells.py): one publish for many end events. 0: one publish per request.
+DOORBELL_COALESCE_MS = env.float("DOORBELL_COALESCE_MS", default=50.0)
 CELERY_BROKER_CONNECTION_TIMEOUT = BROKER_CONNECT_TIMEOUT
 if not CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_TRANSPORT_OPTIONS["socket_connect_timeout"] = BROKER_CONNECT_TIMEOUT

@@ -8,19 +8,22 @@ admin.site.site_header = "Portal platform administration"
 
 # Each app owns its API routes (<app>/api_urls.py) and its pages (<app>/urls.py).
 # The root URLconf names apps only as strings: portal is the bottom layer (.importlinter).
+# The hot endpoints' apps first (call events, routing): Django tries the patterns in order, and
+# resolving the call events' path behind 30 others was 8% of a single event's CPU.
 API_APPS = [
+    "calls",
+    "realtime",
     "tenants",
     "jobs",
     "connectors",
     "platforms",
     "contacts",
-    "calls",
     "automations",
-    "realtime",
     "operations",
 ]
 
 urlpatterns = [
+    path("api/v1/", include([path("", include(f"{app}.api_urls")) for app in API_APPS])),
     path("healthz", views.healthz, name="healthz"),
     path("metrics", metrics.metrics_view, name="metrics"),  # operators (docs/operations.md)
     path("admin/", admin.site.urls),
@@ -28,7 +31,6 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("api/v1/", include([path("", include(f"{app}.api_urls")) for app in API_APPS])),
     path("integrations/", include(("connectors.urls", "connectors"))),
     path("contacts/", include(("contacts.urls", "contacts"))),
     path("calls/", include(("calls.urls", "calls"))),
