@@ -90,6 +90,12 @@ def parse_args():
     p.add_argument("--live-numbers", type=int, default=150, help="per pool (in CRM / nowhere)")
     p.add_argument("--cache-url", default=os.environ.get("BENCH_CACHE_URL", ""))
     p.add_argument("--broker-url", default="", help="--live: Celery broker (default --cache-url)")
+    p.add_argument(
+        "--others-nice",
+        type=int,
+        default=10,
+        help="--live: nice value of the CRM simulator and the storing worker (0: none)",
+    )
     return p.parse_args()
 
 
@@ -345,7 +351,7 @@ def setup_live(args, on: bool):
     if not on:
         return None
     in_crm, _absent = live_pools(args)
-    sim = SimProcess(in_crm, args.crm_latency_ms / 1000)
+    sim = SimProcess(in_crm, args.crm_latency_ms / 1000, args.others_nice)
     settings, credentials = sim.settings, sim.credentials
     for tenant in Tenant.objects.filter(slug__startswith="bench"):
         account = save_account(
@@ -392,10 +398,10 @@ sim.stop()
 class SimProcess:
     """A Salesforce simulator in a child process, driven over its stdin/stdout."""
 
-    def __init__(self, numbers, latency):
+    def __init__(self, numbers, latency, nice=0):
         cfg = json.dumps({"numbers": list(numbers), "latency": latency})
         self.proc = subprocess.Popen(
-            [sys.executable, "-c", SIM_SCRIPT, cfg],
+            [*niced(nice), sys.executable, "-c", SIM_SCRIPT, cfg],
             cwd=ROOT,
             env={**os.environ, "PYTHONPATH": str(ROOT)},
             stdin=subprocess.PIPE,
@@ -511,12 +517,21 @@ def start_gunicorn(args, port, access_log):
     raise SystemExit("gunicorn did not start")
 
 
+def niced(value: int) -> list[str]:
+    """The CRM simulator stands for a CRM on the internet and the storing worker for the worker
+    pool, both on other hosts in production (docs/deploy.md, deploy/multi-host): niced, their
+    CPU on this shared 2-core box does not count as the web's latency (--others-nice 0: it
+    does; the report says which)."""
+    return ["nice", "-n", str(value)] if value else []
+
+
 def start_worker(args):
     """--live: the Celery worker that stores what the live searches found (realtime queue)."""
     if not args.live or os.environ["CELERY_BROKER_URL"].startswith("memory://"):
         print("  (no Celery worker: pass --cache-url redis://... so found callers get stored)")
         return None
-    cmd = [str(ROOT / ".venv/bin/celery"), "-A", "portal", "worker", "-Q", "realtime"]
+    cmd = [*niced(args.others_nice), str(ROOT / ".venv/bin/celery"), "-A", "portal", "worker"]
+    cmd += ["-Q", "realtime"]
     cmd += ["-P", "solo", "--loglevel", "WARNING", "--hostname", f"bench-{os.getpid()}@%h"]
     env = {**os.environ, "DATABASE_URL": os.environ["BENCH_SERVER_DATABASE_URL"]}
     return subprocess.Popen(cmd, cwd=ROOT, env=env)
@@ -663,7 +678,8 @@ def live_report(args, sim, requests, results):
     known = [r[0] * 1000 for r in results if r[2] in ("e164", "national", "00")]
     unknown = [r[0] * 1000 for r in results if r[2] in ("in_crm", "absent")]
     print(
-        f"\nLive lookup (CRM simulator answering in {args.crm_latency_ms:.0f} ms, budget {budget} ms):"
+        f"\nLive lookup (CRM simulator answering in {args.crm_latency_ms:.0f} ms, budget {budget} ms;"
+        f" simulator and storing worker at nice {args.others_nice}):"
     )
     print(
         f"  known callers n={len(known)} p50 {pct(known, 50):.2f} ms, p99 {pct(known, 99):.2f} ms "
