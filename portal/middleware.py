@@ -5,13 +5,21 @@
   only when `request.body` is read, and DRF's parsers read the stream without that check).
 * JSON API responses (/api/v1/) carry a fixed, strict Content-Security-Policy (`API_CSP`):
   they are never documents with scripts, and django-csp's per-request policy is for pages.
+* The page-only middleware (sessions, the user, CSRF, messages, axes) is skipped for the JSON
+  API (`pages_only`): an API request authenticates with its key, never with a session cookie,
+  and DRF's views are CSRF-exempt, yet each of them ran on every API request.
 * A page request (not /api/) whose query string holds a NUL byte is a 400 page: PostgreSQL
   cannot compare text with NUL, so any filter using it raised a 500. The API validates its
   query parameters itself (fields named in error.fields), and so does the widget.
 """
 
+from axes.middleware import AxesMiddleware
 from csp.middleware import CSPMiddleware
 from django.conf import settings
+from django.contrib.auth.middleware import AuthenticationMiddleware
+from django.contrib.messages.middleware import MessageMiddleware
+from django.contrib.sessions.middleware import SessionMiddleware
+from django.middleware.csrf import CsrfViewMiddleware
 from django.http import HttpResponseBadRequest, JsonResponse
 from django.template import loader
 
@@ -56,12 +64,37 @@ def _nul_in(query) -> bool:
     return any("\x00" in key or any("\x00" in v for v in values) for key, values in query.lists())
 
 
+API_PREFIX = "/api/v1/"
+
+
+def pages_only(cls):
+    """`cls`, skipped for JSON API requests (still a subclass: Django's and the admin's checks
+    find the middleware they require)."""
+
+    class PagesOnly(cls):
+        def __call__(self, request):
+            if request.path.startswith(API_PREFIX):
+                return self.get_response(request)
+            return super().__call__(request)
+
+    PagesOnly.__name__ = PagesOnly.__qualname__ = f"Page{cls.__name__}"
+    PagesOnly.__module__ = __name__
+    return PagesOnly
+
+
+PageSessionMiddleware = pages_only(SessionMiddleware)
+PageAuthenticationMiddleware = pages_only(AuthenticationMiddleware)
+PageCsrfViewMiddleware = pages_only(CsrfViewMiddleware)
+PageMessageMiddleware = pages_only(MessageMiddleware)
+PageAxesMiddleware = pages_only(AxesMiddleware)
+
+
 class PageCSPMiddleware(CSPMiddleware):
     """django-csp for pages only: JSON API responses get API_CSP above and skip the middleware
     entirely (EXCLUDE_URL_PREFIXES alone still ran its request and response hooks: ~0.37 M
     instructions, a tenth of a routing lookup, measured with callgrind)."""
 
     def __call__(self, request):
-        if request.path.startswith("/api/v1/"):
+        if request.path.startswith(API_PREFIX):
             return self.get_response(request)
         return super().__call__(request)

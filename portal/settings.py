@@ -76,16 +76,17 @@ if DEBUG and importlib.util.find_spec("simulators") is not None:
 MIDDLEWARE = [
     "portal.logcontext.RequestContextMiddleware",  # request_id, the request log line
     "django.middleware.security.SecurityMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Page* : Django's (and axes') middleware, skipped for the JSON API (portal/middleware.py)
+    "portal.middleware.PageSessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "portal.middleware.PageCsrfViewMiddleware",
+    "portal.middleware.PageAuthenticationMiddleware",
     "tenants.middleware.TenantMiddleware",
     "portal.middleware.InputGuardMiddleware",  # input: 413 on /api/, NUL in page filters
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "portal.middleware.PageMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "portal.middleware.PageCSPMiddleware",  # headers: django-csp, a per-request script nonce
-    "axes.middleware.AxesMiddleware",  # abuse: renders the lock-out page (last, per axes docs)
+    "portal.middleware.PageAxesMiddleware",  # abuse: the lock-out page (last, per axes docs)
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -172,6 +173,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "portal.api.exception_handler",
     "DEFAULT_METADATA_CLASS": "portal.api.Metadata",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "portal.api.JSONNegotiation",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["portal.parsers.JSONParser"],  # input: depth-bounded
