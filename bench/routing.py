@@ -517,6 +517,45 @@ def start_gunicorn(args, port, access_log):
     raise SystemExit("gunicorn did not start")
 
 
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _proc_stat(pid: int) -> tuple[int, float, str]:
+    """(parent pid, CPU seconds, command line) of a process; (0, 0, "") when it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            cmd = f.read().decode(errors="replace")
+    except (OSError, ValueError, IndexError):
+        return 0, 0.0, ""
+    return int(fields[1]), (int(fields[11]) + int(fields[12])) / TICKS, cmd
+
+
+def cpu_by_role(gunicorn, worker, sim) -> dict[str, float]:
+    """CPU seconds used so far by each part of the set-up (where the 2 cores went)."""
+    import resource
+
+    db = os.environ["BENCH_SERVER_DATABASE_URL"].rsplit("/", 1)[1].split("?")[0]
+    roles = {"gunicorn": 0.0, "PostgreSQL": 0.0, "Redis": 0.0}
+    if sim:
+        roles["CRM simulator"] = _proc_stat(sim.proc.pid)[1]
+    if worker:
+        roles["storing worker"] = _proc_stat(worker.pid)[1]
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            ppid, cpu, cmd = _proc_stat(int(entry))
+            if ppid == gunicorn.pid or int(entry) == gunicorn.pid:
+                roles["gunicorn"] += cpu
+            elif cmd.startswith("postgres:") and f" {db} " in cmd:
+                roles["PostgreSQL"] += cpu
+            elif cmd.startswith("redis-server"):
+                roles["Redis"] += cpu
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    roles["load generator"] = own.ru_utime + own.ru_stime
+    return roles
+
+
 def niced(value: int) -> list[str]:
     """The CRM simulator stands for a CRM on the internet and the storing worker for the worker
     pool, both on other hosts in production (docs/deploy.md, deploy/multi-host): niced, their
@@ -744,7 +783,9 @@ def main():
         with open(access_log, "w"):
             pass  # drop the warm-up lines (gunicorn appends)
         load_before = os.getloadavg()[0]
+        cpu_before = cpu_by_role(proc, worker, sim)
         t0, results = fire(port, requests, args.rate, args.concurrency)
+        cpu_after = cpu_by_role(proc, worker, sim)
         load_after = os.getloadavg()[0]
         if worker:
             time.sleep(3)  # the worker stores the last found records
@@ -762,6 +803,11 @@ def main():
     elapsed = max(r[3] for r in results) - t0
     late = [r[4] * 1000 for r in results]
     print(f"  load average (1 min) before the paced load {load_before:.1f}, after {load_after:.1f}")
+    used = {k: cpu_after[k] - cpu_before.get(k, 0.0) for k in cpu_after}
+    print(
+        f"  CPU seconds in the {elapsed:.0f} s of paced load (2 cores: {2 * elapsed:.0f}): "
+        + ", ".join(f"{k} {v:.1f}" for k, v in used.items())
+    )
     print(
         f"\nRouting through gunicorn ({args.workers} {args.worker_class} workers x {args.threads} "
         f"threads, {args.db_conn} DB connections), "
