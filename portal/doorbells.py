@@ -31,7 +31,7 @@ from portal.celery import app, publish, task_named
 
 log = logging.getLogger(__name__)
 
-MAX_IDS = 500  # per message: a fold task of a burst stays a bounded unit of work
+MAX_IDS = 1000  # per message (as one API request may hold): a bounded unit of work
 MAX_REQUEST_IDS = 20
 
 
