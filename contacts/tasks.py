@@ -44,3 +44,24 @@ def store_found_task(connector_id: int, number: str, records: list[dict]) -> int
     except Exception:
         found.forget(connector_id, number)  # the next lookup asks again and stores inline
         raise
+
+
+@shared_task(name="contacts.store_found_many")
+def store_found_many_task(connector_id: int, items: dict[str, list[dict]]) -> int:
+    """`contacts.store_found` for many numbers at once ({number: records}, merged by the web
+    process, found.py): one upsert for all of them."""
+    account = ConnectorAccount.objects.unscoped().filter(pk=connector_id).first()
+    if account is None:
+        for number in items:
+            found.forget(connector_id, number)
+        return 0
+    records = {}  # one record found under two numbers is stored once
+    for rows in items.values():
+        for record in found.deserialize(rows):
+            records[(record.type, record.crm_id)] = record
+    try:
+        return len(store_found(account, list(records.values())))
+    except Exception:
+        for number in items:
+            found.forget(connector_id, number)
+        raise

@@ -37,7 +37,7 @@ MAX_REQUEST_IDS = 20
 
 class _Pending:
     def __init__(self):
-        self.ids: set = set()
+        self.ids: dict = {}  # id -> payload (None for a plain doorbell)
         self.contexts: list[dict] = []
 
 
@@ -53,10 +53,11 @@ class Coalescer:
         self._thread = None
 
     def add(self, task, key, ids, context: dict) -> None:
+        """`ids`: an iterable of ids, or a dict id -> payload (`ring_merged`)."""
         with self._lock:
             self._ensure_thread()
             entry = self._pending.setdefault((task.name, key), _Pending())
-            entry.ids.update(ids)
+            entry.ids.update(ids if isinstance(ids, dict) else dict.fromkeys(ids))
             if len(entry.contexts) < MAX_REQUEST_IDS:
                 entry.contexts.append(context)
         self._wake.set()
@@ -68,9 +69,12 @@ class Coalescer:
         sent = 0
         for (name, key), entry in pending.items():
             ids = sorted(entry.ids)
+            payloads = any(v is not None for v in entry.ids.values())
             context = shared_context(entry.contexts)
             for start in range(0, len(ids), MAX_IDS):
                 chunk = ids[start : start + MAX_IDS]
+                if payloads:  # ring_merged: the task gets {id: payload}
+                    chunk = {i: entry.ids[i] for i in chunk}
                 contextvars.Context().run(_publish_in, context, name, key, chunk)
                 sent += 1
         return sent
@@ -121,19 +125,39 @@ def _publish_in(context: dict, name: str, key, ids: list) -> None:
 
 
 _coalescer: Coalescer | None = None
+_coalescers: dict[float, Coalescer] = {}  # other windows (ring_merged's `ms`)
 _coalescer_lock = threading.Lock()
 
 
-def coalescer() -> Coalescer | None:
-    """The process's coalescer, or None when rings are published at once."""
+def coalescer(ms: float | None = None) -> Coalescer | None:
+    """The process's coalescer for a window (default DOORBELL_COALESCE_MS), or None when rings
+    are published at once."""
     global _coalescer
-    ms = float(getattr(settings, "DOORBELL_COALESCE_MS", 0) or 0)
+    default = ms is None
+    ms = float(getattr(settings, "DOORBELL_COALESCE_MS", 0) or 0) if default else ms
     if ms <= 0 or app.conf.task_always_eager:
         return None
     with _coalescer_lock:
+        if not default:
+            return _coalescers.setdefault(ms, Coalescer(ms / 1000))
         if _coalescer is None or _coalescer.seconds != ms / 1000:
             _coalescer = Coalescer(ms / 1000)
         return _coalescer
+
+
+def ring_merged(task, key, items: dict, ms: float) -> bool:
+    """Ring `task(key, {id: payload})` now, merged with the other rings of `task` for `key`
+    within `ms` milliseconds (a later payload for an id replaces an earlier one). Outside any
+    transaction's on_commit; `ms` 0 or eager Celery: published at once. False: that publish
+    failed (the broker is down)."""
+    task = task_named(task)
+    if not items:
+        return True
+    batcher = coalescer(ms)
+    if batcher is None:
+        return publish(task.name, key, dict(items))
+    batcher.add(task, key, dict(items), logcontext.context())
+    return True
 
 
 def ring_coalesced(task, key, ids) -> None:
@@ -153,8 +177,9 @@ def ring_coalesced(task, key, ids) -> None:
 
 
 def _after_fork_in_child() -> None:
-    if _coalescer is not None:
-        _coalescer.after_fork()
+    for each in [_coalescer, *_coalescers.values()]:
+        if each is not None:
+            each.after_fork()
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)
@@ -162,5 +187,6 @@ os.register_at_fork(after_in_child=_after_fork_in_child)
 
 @atexit.register
 def _flush_at_exit() -> None:  # a clean shutdown sends what is pending (a crash: the sweeper)
-    if _coalescer is not None and _coalescer._pid == os.getpid():
-        _coalescer.flush()
+    for each in [_coalescer, *_coalescers.values()]:
+        if each is not None and each._pid == os.getpid():
+            each.flush()

@@ -266,6 +266,9 @@ BROKER_DOORBELL_COOLDOWN = env.float("BROKER_DOORBELL_COOLDOWN", default=5.0)
 # The call events' fold doorbells of one process are merged for this long into one message per
 # tenant (portal/doorbells.py): one publish for many end events. 0: one publish per request.
 DOORBELL_COALESCE_MS = env.float("DOORBELL_COALESCE_MS", default=50.0)
+# Records a routing live search found are stored by a worker; a web process merges them for
+# this long into one message per connector (contacts/found.py). 0: one message per number.
+FOUND_STORE_COALESCE_MS = env.float("FOUND_STORE_COALESCE_MS", default=1000.0)
 CELERY_BROKER_CONNECTION_TIMEOUT = BROKER_CONNECT_TIMEOUT
 if not CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_TRANSPORT_OPTIONS["socket_connect_timeout"] = BROKER_CONNECT_TIMEOUT
@@ -304,6 +307,7 @@ CELERY_TASK_ROUTES = {
     "contacts.run_contact_sync": {"queue": "bulk"},
     "contacts.run_contact_push": {"queue": "bulk"},
     "contacts.store_found": {"queue": "realtime"},  # the next call from that number waits
+    "contacts.store_found_many": {"queue": "realtime"},
     "tenants.send_password_reset": {"queue": "realtime"},  # a person is waiting for the mail
 }
 # At most this many batches of one connector are delivered at once (= worker slots it can hold).

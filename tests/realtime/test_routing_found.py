@@ -88,8 +88,9 @@ def route(api):
 
 @pytest.mark.simulator(contacts=5)
 def test_a_worker_stores_the_found_caller_and_the_crm_is_asked_once(
-    api, tenant, salesforce_sim, routed, monkeypatch
+    api, tenant, salesforce_sim, routed, monkeypatch, settings
 ):
+    settings.FOUND_STORE_COALESCE_MS = 0  # one message per number (merged: the test below)
     sent = []
     monkeypatch.setattr(found, "publish", lambda task, *args: sent.append((task, args)) or True)
     before = searches(salesforce_sim)
@@ -111,11 +112,50 @@ def test_a_worker_stores_the_found_caller_and_the_crm_is_asked_once(
 
 @pytest.mark.simulator(contacts=5)
 def test_with_the_broker_down_the_found_caller_is_stored_inline(
-    api, tenant, salesforce_sim, routed, monkeypatch
+    api, tenant, salesforce_sim, routed, monkeypatch, settings
 ):
+    settings.FOUND_STORE_COALESCE_MS = 0
     monkeypatch.setattr(found, "publish", lambda task, *args: False)
     assert route(api).json() == {"InitialTarget": "+420777111222"}
     assert (
         Contact.objects.for_tenant(tenant).filter(last_name="Fresh", connector=routed).count() == 1
     )
     assert found.recall(routed.pk, NUMBER) is None
+
+
+OTHER = "+420777000556"
+
+
+@pytest.mark.simulator(contacts=5)
+def test_the_stores_of_a_second_are_merged_into_one_message(
+    api, tenant, salesforce_sim, routed, monkeypatch, settings
+):
+    """Two callers found live within FOUND_STORE_COALESCE_MS: one store_found_many message
+    with both numbers' records, one upsert; both answered from the cache meanwhile."""
+    from portal import doorbells
+    from portal.celery import app
+
+    settings.FOUND_STORE_COALESCE_MS = 5000  # the test flushes it
+    owner = salesforce_sim.store.owners[1]
+    add_sf_record(salesforce_sim, "Contact", LastName="Second", Phone=OTHER, OwnerId=owner)
+    sent = []
+    monkeypatch.setattr(doorbells, "publish", lambda task, *args: sent.append((task, args)))
+    monkeypatch.setattr(doorbells, "_coalescers", {})
+    eager, app.conf.task_always_eager = app.conf.task_always_eager, False
+    try:
+        assert route(api).json() == {"InitialTarget": "+420777111222"}
+        second = api.post(URL, {"anum": OTHER, "bnum": QUEUE}, format="json")
+        assert second.json() == {"InitialTarget": "+420777111222"}
+        assert sent == []  # within the window
+        assert doorbells.coalescer(5000).flush() == 1
+    finally:
+        app.conf.task_always_eager = eager
+    [(task, (connector_id, items))] = sent
+    assert task == "contacts.store_found_many" and connector_id == routed.pk
+    assert sorted(items) == [NUMBER, OTHER]
+    assert celery.task_named(task)(connector_id, items) == 2  # what the worker runs
+    stored = Contact.objects.for_tenant(tenant).filter(connector=routed)
+    assert sorted(
+        stored.filter(last_name__in=["Fresh", "Second"]).values_list("last_name", flat=True)
+    ) == ["Fresh", "Second"]
+    assert routing.decide(tenant, OTHER, QUEUE).source == "local"
