@@ -111,3 +111,14 @@ def test_shared_context():
     assert doorbells.shared_context([one]) == one
     two = {"tenant": "a", "request_id": "r2", "call_id": "c2"}
     assert doorbells.shared_context([one, two, one]) == {"tenant": "a", "request_ids": ["r1", "r2"]}
+
+
+def test_a_flush_after_eager_was_switched_on_runs_nothing_inline(db, sent):
+    coalescer = doorbells.Coalescer(60.0)
+    coalescer._ensure_thread = lambda: None
+    coalescer.add(app.tasks["calls.fold_calls"], 7, ["c1"], {})
+    app.conf.task_always_eager = True  # e.g. a test's "the broker is back"
+    try:
+        assert coalescer.flush() == 1 and sent == []  # dropped: the sweeper folds c1
+    finally:
+        app.conf.task_always_eager = False
