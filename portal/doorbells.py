@@ -128,25 +128,22 @@ def _publish_in(context: dict, name: str, key, ids: list) -> None:
     publish(name, key, ids)
 
 
-_coalescer: Coalescer | None = None
-_coalescers: dict[float, Coalescer] = {}  # other windows (ring_merged's `ms`)
+_coalescers: dict[float, Coalescer] = {}  # one per window (milliseconds)
 _coalescer_lock = threading.Lock()
 
 
 def coalescer(ms: float | None = None) -> Coalescer | None:
     """The process's coalescer for a window (default DOORBELL_COALESCE_MS), or None when rings
     are published at once."""
-    global _coalescer
-    default = ms is None
-    ms = float(getattr(settings, "DOORBELL_COALESCE_MS", 0) or 0) if default else ms
+    if ms is None:
+        ms = float(getattr(settings, "DOORBELL_COALESCE_MS", 0) or 0)
     if ms <= 0 or app.conf.task_always_eager:
         return None
-    with _coalescer_lock:
-        if not default:
-            return _coalescers.setdefault(ms, Coalescer(ms / 1000))
-        if _coalescer is None or _coalescer.seconds != ms / 1000:
-            _coalescer = Coalescer(ms / 1000)
-        return _coalescer
+    found = _coalescers.get(ms)
+    if found is None:
+        with _coalescer_lock:
+            found = _coalescers.setdefault(ms, Coalescer(ms / 1000))
+    return found
 
 
 def ring_merged(task, key, items: dict, ms: float) -> bool:
@@ -181,9 +178,8 @@ def ring_coalesced(task, key, ids) -> None:
 
 
 def _after_fork_in_child() -> None:
-    for each in [_coalescer, *_coalescers.values()]:
-        if each is not None:
-            each.after_fork()
+    for each in _coalescers.values():
+        each.after_fork()
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)
@@ -191,6 +187,6 @@ os.register_at_fork(after_in_child=_after_fork_in_child)
 
 @atexit.register
 def _flush_at_exit() -> None:  # a clean shutdown sends what is pending (a crash: the sweeper)
-    for each in [_coalescer, *_coalescers.values()]:
-        if each is not None and each._pid == os.getpid():
+    for each in _coalescers.values():
+        if each._pid == os.getpid():
             each.flush()

@@ -18,7 +18,7 @@ def sent(monkeypatch, settings):
     """Real (non-eager) rings with a 50 ms window; what would be published is recorded."""
     settings.DOORBELL_COALESCE_MS = 50
     eager, app.conf.task_always_eager = app.conf.task_always_eager, False
-    monkeypatch.setattr(doorbells, "_coalescer", None)
+    monkeypatch.setattr(doorbells, "_coalescers", {})
     out, done = _Sent(), threading.Event()
 
     def publish(name, key, ids):
