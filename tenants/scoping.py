@@ -47,6 +47,7 @@ from django.http import Http404
 from django.shortcuts import render
 from rest_framework import generics, serializers, viewsets
 
+from portal import bulkupdate
 from tenants import unique_fields
 from tenants.fields import EncryptedJSONField
 from tenants.models import Tenant
@@ -185,6 +186,8 @@ class TenantQuerySet(models.QuerySet):
         """Rows in hand are their own scope (like `save()`): restricted to their tenants."""
         objs = tuple(objs)
         qs = self if self.is_scoped else self.filter(tenant_id__in={o.tenant_id for o in objs})
+        if batch_size is None and bulkupdate.supported(qs, objs, fields):
+            return bulkupdate.bulk_update(qs, objs, fields)  # one UPDATE ... FROM unnest(...)
         return super(TenantQuerySet, qs).bulk_update(objs, fields, batch_size)
 
     bulk_update.alters_data = True
