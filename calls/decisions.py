@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from calls import matching, number_locks, rollup
 from calls.call_logs import CALL_LOG, call_log_payload
-from calls.models import CallSyncSettings
+from calls.models import Call, CallSyncSettings
 from calls.signals import calls_decided
 from connectors.models import ConnectorAccount, ConnectorStatus
 from connectors.types import CallLog
@@ -41,10 +41,14 @@ DIRECTION_WORDS = {"in": "Inbound", "out": "Outbound", "internal": "Internal"}
 
 def call_log_key(call) -> str:
     """One CRM record per call and connector (the agent legs are listed in its description)."""
-    key = f"cc-{call.tenant_id}-{call.call_id}"
+    return _log_key(call.tenant_id, call.call_id)
+
+
+def _log_key(tenant_id: int, call_id: str) -> str:
+    key = f"cc-{tenant_id}-{call_id}"
     if len(key) <= 80:
         return key
-    return f"cc-{call.tenant_id}-" + hashlib.sha256(call.call_id.encode()).hexdigest()[:40]
+    return f"cc-{tenant_id}-" + hashlib.sha256(call_id.encode()).hexdigest()[:40]
 
 
 def decide_calls(tenant, calls: list) -> list[SyncRecord]:
@@ -191,20 +195,30 @@ def _recent_by_phone(connector, calls, margin) -> dict:
     if not phones:
         return recent
     starts = [c.started_at for c in calls if c.started_at]
+    # Two queries, each led by an index whatever the planner's statistics say: the calls by
+    # phone and start, then their rows on this connector by the unique (connector, kind, key).
+    # One join let a table that grew since its last ANALYZE loop over every call-log row of the
+    # connector times the calls in the window (0.2-0.6 s per chunk at 2,000 calls).
+    near = (
+        Call.objects.for_tenant(connector.tenant_id)
+        .filter(
+            phone_e164__in=phones,
+            started_at__range=(min(starts) - margin, max(starts) + margin),
+        )
+        .order_by()
+        .values_list("phone_e164", "started_at", "call_id")
+    )
+    by_key = {_log_key(connector.tenant_id, row[2]): row for row in near}
+    if not by_key:
+        return recent
     rows = (
         SyncRecord.objects.for_tenant(connector.tenant_id)
-        .filter(
-            connector=connector,
-            kind=CALL_LOG,
-            # The call's tenant too: the (tenant, phone_e164, started_at) index of calls.
-            call__tenant_id=connector.tenant_id,
-            call__phone_e164__in=phones,
-            call__started_at__range=(min(starts) - margin, max(starts) + margin),
-        )
+        .filter(connector=connector, kind=CALL_LOG, key__in=by_key)
         .exclude(state=SyncState.SKIPPED)
-        .values_list("call__phone_e164", "call__started_at", "call__call_id")
+        .values_list("id", "key")
     )
-    for phone, started_at, call_id in rows:
+    for _id, key in sorted(rows):  # in the rows' order, as before
+        phone, started_at, call_id = by_key[key]
         recent[phone].append((started_at, call_id))
     return recent
 

@@ -50,7 +50,7 @@ def revise_calls(tenant, calls: list) -> int:
     by_connector = defaultdict(list)
     for row in rows:
         by_connector[row.connector_id].append(row)
-    now, changed, kicks = timezone.now(), 0, set()
+    now, changed, kicks, revised = timezone.now(), 0, set(), []
     accounts = ConnectorAccount.objects.for_tenant(tenant).filter(pk__in=by_connector)
     for account in accounts.order_by("pk"):
         records = by_connector[account.pk]
@@ -66,10 +66,13 @@ def revise_calls(tenant, calls: list) -> int:
             payload, detail, match = _keep_resolution(record, *built[call.pk])
             if payload == record.payload:
                 continue
-            _revise(record, payload, detail, match, now)
-            changed += 1
             if record.state != SyncState.DEAD:
                 kicks.add(account.pk)
+            _revise(record, payload, detail, match, now)
+            revised.append(record)
+    if revised:  # one UPDATE for all (the rows are locked by us: the values read are current)
+        SyncRecord.objects.for_tenant(tenant).bulk_update(revised, REVISED_FIELDS)
+    changed += len(revised)
     for connector_id in sorted(kicks):
         outbox.kick(connector_id, CALL_LOG)
     return changed
@@ -90,21 +93,33 @@ def _keep_resolution(record: SyncRecord, payload: dict, detail: dict, match: dic
     return payload, {**detail, "contact_crm_id": payload["contact_crm_id"]}, old
 
 
+REVISED_FIELDS = [
+    "payload",
+    "reason_detail",
+    "match",
+    "late_updates",
+    "late_updated_at",
+    "updated_at",
+    "state",
+    "next_attempt_at",
+    "attempts",
+    "last_error",
+    "locked_until",
+    "lease",
+]
+
+
 def _revise(record: SyncRecord, payload: dict, detail: dict, match: dict, now) -> None:
-    fields = {
-        "payload": payload,
-        "reason_detail": detail,
-        "match": match,
-        "late_updates": F("late_updates") + 1,
-        "late_updated_at": now,
-        "updated_at": now,
-    }
+    """Put the new payload on the (locked) row in hand; `revise_calls` writes them all."""
+    record.payload, record.reason_detail, record.match = payload, detail, match
+    record.late_updates += 1
+    record.late_updated_at = record.updated_at = now
     if record.state == SyncState.SYNCED:
-        fields.update(state=SyncState.PENDING, next_attempt_at=now, attempts=0, last_error="")
+        record.state, record.next_attempt_at, record.attempts = SyncState.PENDING, now, 0
+        record.last_error = ""
     elif record.state == SyncState.RUNNING:
-        due = max(now, record.locked_until or now)
-        fields.update(state=SyncState.PENDING, next_attempt_at=due, locked_until=None, lease=None)
-    SyncRecord.objects.for_tenant(record.tenant_id).filter(pk=record.pk).update(**fields)
+        record.next_attempt_at = max(now, record.locked_until or now)
+        record.state, record.locked_until, record.lease = SyncState.PENDING, None, None
 
 
 def _withhold(record: SyncRecord, now) -> int:

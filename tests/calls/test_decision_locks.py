@@ -141,10 +141,12 @@ def test_duplicate_query_is_scoped_to_the_calls_tenant(tenant, other_tenant, fak
     call = make_call(tenant, "D1")
     with CaptureQueriesContext(connection) as ctx, transaction.atomic():
         decide_calls(tenant, [call])
+    # The recent calls of the number (then their call-log rows, by key): led by the tenant.
     recent = [
         q["sql"]
         for q in ctx.captured_queries
-        if "calls_syncrecord" in q["sql"] and '"calls_call"."phone_e164" IN' in q["sql"]
+        if q["sql"].startswith('SELECT "calls_call"."phone_e164"')
+        and '"calls_call"."phone_e164" IN' in q["sql"]
     ]
     assert len(recent) == 1, [q["sql"] for q in ctx.captured_queries]
     assert f'"calls_call"."tenant_id" = {tenant.pk}' in recent[0]
@@ -160,6 +162,19 @@ def test_duplicates_are_per_number_and_connector(tenant, fake_connector):
     for call in (first, same, other):
         decide(tenant, call)
     assert outcomes(tenant) == [("N1", False, ""), ("N2", True, "duplicate"), ("N3", False, "")]
+
+
+def test_duplicates_of_long_call_ids_are_found_by_their_hashed_key(tenant, fake_connector):
+    long_id = "L" * 100  # its call-log key is hashed (keys are at most 80 characters)
+    first = make_call(tenant, long_id)
+    second = make_call(tenant, "N2", start=T0 + timedelta(seconds=30))
+    decide(tenant, first)
+    decide(tenant, second)
+    assert outcomes(tenant) == [(long_id, False, ""), ("N2", True, "duplicate")]
+    assert SyncRecord.objects.for_tenant(tenant).get(call=second).reason_detail == {
+        "other_call_id": long_id,
+        "margin": CallSyncSettings.for_connector(fake_connector).start_margin_seconds,
+    }
 
 
 # --- concurrency (PostgreSQL: real row and advisory locks) ---------------------------------------
