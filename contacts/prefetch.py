@@ -3,8 +3,11 @@
 The CRM round trip (network + the CRM's own time) and our bulk upsert then overlap. At most
 `depth` pages wait in the queue, so memory stays flat. The producer thread closes its own
 database connection (the connector may touch the DB to refresh a token or save API usage).
+It runs in a copy of the caller's context variables, so its CRM requests' log lines and
+metrics name the job's tenant and connector (they said `connector_kind=unknown` before).
 """
 
+import contextvars
 import queue
 import threading
 from collections.abc import Iterable, Iterator
@@ -43,7 +46,10 @@ def prefetch(pages: Iterable, depth: int = 2) -> Iterator:
         finally:
             connection.close()
 
-    thread = threading.Thread(target=produce, name="contact-prefetch", daemon=True)
+    context = contextvars.copy_context()
+    thread = threading.Thread(
+        target=context.run, args=(produce,), name="contact-prefetch", daemon=True
+    )
     thread.start()
     try:
         while True:

@@ -27,6 +27,22 @@ def test_prefetch_yields_in_order_and_raises_the_producers_error():
     assert got == [[1]]
 
 
+def test_prefetch_reads_pages_in_the_callers_log_context():
+    """The producer's CRM requests are logged and counted under the job's connector."""
+    from portal import logcontext
+
+    def pages():
+        for _ in range(2):
+            yield [logcontext.connector_kind(), logcontext.context().get("tenant")]
+
+    logcontext.clear()
+    logcontext.bind(connector_kind="salesforce", tenant="acme")
+    try:
+        assert list(prefetch(pages())) == [["salesforce", "acme"], ["salesforce", "acme"]]
+    finally:
+        logcontext.clear()
+
+
 def test_prefetch_stops_the_producer_when_the_consumer_stops():
     produced = []
 
