@@ -123,6 +123,12 @@ else:
     _options = DATABASES["default"].setdefault("OPTIONS", {})
     if env.bool("DATABASE_POOL", default=False):
         _options["pool"] = {"min_size": 2, "max_size": 20}
+    else:
+        # Persistent connections unless the URL says otherwise (`?conn_max_age=0`): a new
+        # PostgreSQL connection per request (a server process forked, auth, SET TIME ZONE)
+        # cost more than the request itself (docs/deploy.md "Database connections").
+        DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=300))
+        DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
     # Parameter binding (docs/deploy.md "Database connections"; bench/db_binding.py measures it).
     # Server-side binding sends the SQL and its values apart, so one query text serves every
     # value; with DB_PREPARE_THRESHOLD=N psycopg prepares a statement after its N-th run on a
