@@ -196,8 +196,14 @@ def page_of(qs, keyset: Keyset, *, size: int, cursor: str = "", page: str = "") 
     else:
         number = int(page) if page.isdigit() and 0 < len(page) < 7 else 1
         offset = (number - 1) * size
-        narrowed = keyset.narrow(qs, None, False, offset + size + 1)
-        rows = list(narrowed.order_by(*keyset.ordering())[offset : offset + size + 1])
+        narrowed = keyset.narrow(qs, None, False, offset + size + 1).order_by(*keyset.ordering())
+        if offset:
+            # A deferred join: skip the first `offset` rows on the ordering's index reading only
+            # their ids, then read the page's own rows by id (not every skipped row in full).
+            ids = list(narrowed.values_list("pk", flat=True)[offset : offset + size + 1])
+            rows = list(qs.filter(pk__in=ids).order_by(*keyset.ordering())) if ids else []
+        else:
+            rows = list(narrowed[: size + 1])
         has_next, has_prev = len(rows) > size, number > 1
         rows = rows[:size]
         if not rows and number > 1:  # past the end: the first page, as Paginator.get_page did
