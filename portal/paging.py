@@ -5,8 +5,8 @@ is the `size` rows after (or before) a cursor: the last (first) row's values of 
 base64 JSON in `?cursor=`. Only the first column may be NULL, sorted first in descending
 order (calls without a start time come first on PostgreSQL and SQLite alike).
 
-`?page=N` (the old OFFSET links) still works: that page is read with OFFSET once, and its
-next / previous links are cursors again.
+`?page=N` (the old OFFSET links) still works: that page skips its OFFSET rows reading only
+their ids, then reads its own rows by id, and its next / previous links are cursors again.
 
 `count` is cheap: exact up to COUNT_CAP matching rows (a count over at most CAP + 1 rows),
 above that PostgreSQL's planner estimate (never below CAP + 1); SQLite says CAP + 1. On
@@ -196,12 +196,13 @@ def page_of(qs, keyset: Keyset, *, size: int, cursor: str = "", page: str = "") 
     else:
         number = int(page) if page.isdigit() and 0 < len(page) < 7 else 1
         offset = (number - 1) * size
-        narrowed = keyset.narrow(qs, None, False, offset + size + 1).order_by(*keyset.ordering())
+        ordering = keyset.ordering()
+        narrowed = keyset.narrow(qs, None, False, offset + size + 1).order_by(*ordering)
         if offset:
             # A deferred join: skip the first `offset` rows on the ordering's index reading only
             # their ids, then read the page's own rows by id (not every skipped row in full).
             ids = list(narrowed.values_list("pk", flat=True)[offset : offset + size + 1])
-            rows = list(qs.filter(pk__in=ids).order_by(*keyset.ordering())) if ids else []
+            rows = list(qs.filter(pk__in=ids).order_by(*ordering)) if ids else []
         else:
             rows = list(narrowed[: size + 1])
         has_next, has_prev = len(rows) > size, number > 1

@@ -9,6 +9,7 @@ from contacts.metadata import contact_object
 from contacts.models import Contact
 from contacts.prefetch import prefetch
 from platforms.models import ContactCenterAccount
+from portal import logcontext
 from simulators.daktela import DEMO_TOKEN, DaktelaSimulator
 from tests.factories import make_connector
 
@@ -29,7 +30,6 @@ def test_prefetch_yields_in_order_and_raises_the_producers_error():
 
 def test_prefetch_reads_pages_in_the_callers_log_context():
     """The producer's CRM requests are logged and counted under the job's connector."""
-    from portal import logcontext
 
     def pages():
         for _ in range(2):
