@@ -280,23 +280,45 @@ def setup_tenant(slug: str):
     return tenant, raw
 
 
-def start_gunicorn(port: int, workers: int, threads: int) -> subprocess.Popen:
-    cmd = [
-        str(ROOT / ".venv/bin/gunicorn"),
-        "portal.wsgi",
-        "-b",
-        f"127.0.0.1:{port}",
-        "-k",
-        "gthread",
-        "-w",
-        str(workers),
-        "--threads",
-        str(threads),
-        "--keep-alive",
-        "30",
-        "--log-level",
-        "warning",
-    ]
+def start_server(
+    port: int, workers: int, threads: int, server: str = "granian"
+) -> subprocess.Popen:
+    """The web server as deploy/ runs it: granian (Rust HTTP, WSGI in `threads` blocking
+    threads per worker) or gunicorn (gthread workers)."""
+    if server == "granian":
+        cmd = [
+            str(ROOT / ".venv/bin/granian"),
+            "--interface",
+            "wsgi",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--blocking-threads",
+            str(threads),
+            "--log-level",
+            "warning",
+            "portal.wsgi:application",
+        ]
+    else:
+        cmd = [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "portal.wsgi",
+            "-b",
+            f"127.0.0.1:{port}",
+            "-k",
+            "gthread",
+            "-w",
+            str(workers),
+            "--threads",
+            str(threads),
+            "--keep-alive",
+            "30",
+            "--log-level",
+            "warning",
+        ]
     return subprocess.Popen(cmd, cwd=ROOT, env=os.environ.copy())
 
 
@@ -688,13 +710,71 @@ def report_e2e(result: dict) -> dict:
     return result
 
 
+def vacuum_call_tables() -> None:
+    """VACUUM what a round deleted, as autovacuum would (this machine's server has it off):
+    otherwise every round inserts into the dead rows and bloated indexes of the one before."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for table in ("calls_callevent", "calls_call", "calls_callday"):
+            cursor.execute(f"VACUUM ANALYZE {table}")
+
+
+def serve(name: str, args) -> tuple[int, subprocess.Popen]:
+    """Start the server `name` ("granian", or "gunicorn:4x4" for 4 workers x 4 threads)."""
+    server_name, _, shape = name.partition(":")
+    workers, threads = args.web_workers, args.web_threads
+    if shape:
+        workers, threads = (int(n) for n in shape.split("x"))
+    port = free_port()
+    server = start_server(port, workers, threads, server_name)
+    args.server_pid = server.pid
+    try:
+        wait_http(port)
+    except BaseException:
+        stop([server])
+        raise
+    return port, server
+
+
+def report_ingest(name: str, port: int, args) -> int:
+    from portal.celery import app
+
+    result = ingest_phase(port, args)
+    app.control.purge()  # phase 1's fold doorbells are not part of phase 2
+    result.pop("tenant").delete()
+    vacuum_call_tables()
+    shape = name if ":" in name else f"{name}:{args.web_workers}x{args.web_threads}"
+    print(
+        f"ingest ({shape}): "
+        f"single {result['single_events_per_s']} events/s "
+        f"({result['single_requests']} requests, {result['single_errors']} errors); "
+        f"batched {result['batched_events_per_s']} events/s "
+        f"({result['batched_requests']} x 100 events, {result['batched_errors']} errors); "
+        f"CPU per event (web server + PostgreSQL + client): "
+        f"{result['single_cpu_ms_per_event']} ms single, "
+        f"{result['batched_cpu_ms_per_event']} ms batched; machine load "
+        f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs",
+        flush=True,
+    )
+    return result["single_events_per_s"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--single", type=int, default=6000, help="single-event requests")
     parser.add_argument("--batches", type=int, default=400, help="100-event requests")
     parser.add_argument("--threads", type=int, default=16, help="client threads")
-    parser.add_argument("--gunicorn-workers", type=int, default=4)
-    parser.add_argument("--gunicorn-threads", type=int, default=4)
+    parser.add_argument(
+        "--server",
+        default="granian",
+        help="web server: granian (as deploy/ runs it) or gunicorn, optionally with its shape "
+        "(gunicorn:4x4 = 4 workers x 4 threads); a list (gunicorn:4x4,granian) runs the ingest "
+        "phase once per server, alternating --rounds times",
+    )
+    parser.add_argument("--rounds", type=int, default=1, help="with several --server")
+    parser.add_argument("--web-workers", "--gunicorn-workers", type=int, default=2)
+    parser.add_argument("--web-threads", "--gunicorn-threads", type=int, default=4)
     parser.add_argument("--calls", type=int, default=10_000)
     parser.add_argument(
         "--workers",
@@ -729,26 +809,28 @@ def main() -> None:
     from portal.celery import app
 
     app.control.purge()
-    port = free_port()
-    server = start_gunicorn(port, args.gunicorn_workers, args.gunicorn_threads)
-    args.server_pid = server.pid
-    try:
-        wait_http(port)
-        if not args.skip_ingest:
-            result = ingest_phase(port, args)
-            app.control.purge()  # phase 1's fold doorbells are not part of phase 2
-            result.pop("tenant").delete()
+    servers = [name.strip() for name in args.server.split(",") if name.strip()]
+    if not args.skip_ingest:
+        rates: dict[str, list[int]] = {name: [] for name in servers}
+        for _ in range(args.rounds if len(servers) > 1 else 1):
+            for name in servers:
+                port, server = serve(name, args)
+                try:
+                    rates[name].append(report_ingest(name, port, args))
+                finally:
+                    stop([server])
+        if len(servers) > 1:
             print(
-                f"ingest: single {result['single_events_per_s']} events/s "
-                f"({result['single_requests']} requests, {result['single_errors']} errors); "
-                f"batched {result['batched_events_per_s']} events/s "
-                f"({result['batched_requests']} x 100 events, {result['batched_errors']} errors); "
-                f"CPU per event (gunicorn + PostgreSQL + client): "
-                f"{result['single_cpu_ms_per_event']} ms single, "
-                f"{result['batched_cpu_ms_per_event']} ms batched; machine load "
-                f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs",
+                "servers, single events/s per round: "
+                + "; ".join(f"{name} {rates[name]}" for name in servers)
+                + "; mean "
+                + ", ".join(f"{name} {sum(r) / len(r):.0f}" for name, r in rates.items()),
                 flush=True,
             )
+    if args.skip_interactions and args.skip_e2e:
+        return
+    port, server = serve(servers[-1], args)
+    try:
         if not args.skip_interactions:
             report_interactions(port, args)
         if not args.skip_e2e:
