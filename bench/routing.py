@@ -1,4 +1,4 @@
-"""Benchmark: POST /api/v1/routing/initial-target/ through gunicorn on a large contact store.
+"""Benchmark: POST /api/v1/routing/initial-target/ through the web server on a large contact store.
 
     .venv/bin/python bench/routing.py                       # 1,000,000 contacts, 10 tenants
     .venv/bin/python bench/routing.py --contacts 100000 --duration 20
@@ -7,9 +7,10 @@
 1. (Re)creates its own PostgreSQL database (--db-url, default ccportal_bench), migrates it and
    bulk-loads contacts with COPY: phones in mixed formats (E.164, national, spaced, 00-prefix),
    a few owners with user mappings, and three routing rules per tenant.
-2. Starts gunicorn (3 gthread workers x 8 threads, as deploy/ and the Procfile run it;
-   persistent DB connections, or the psycopg pool with --db-conn pool) on a free loopback port.
-   Figures before 2026-12-02 were taken with 2 x 4: pass --workers 2 --threads 4 to compare.
+2. Starts granian (2 workers x 4 WSGI threads, as deploy/ and the Procfile run it; persistent
+   DB connections, or the psycopg pool with --db-conn pool) on a free loopback port.
+   `--server gunicorn --workers 3 --threads 8` runs the set-up of the figures before
+   2026-12-03 (gunicorn gthread; before 2026-12-02 it was 2 x 4).
 3. Fires routing requests at --rate requests/s (open loop, paced, from --concurrency threads on
    keep-alive connections, the client's own GC paused): a mix of E.164, national, 00-prefix
    and unknown callers.
@@ -24,7 +25,7 @@ request in --crm-latency-ms (100); 10 % of the callers are unknown to the store:
 exist only in the simulator (found live, then stored), half nowhere (the negative cache). It
 prints the known callers' p50/p99 (target < 10 ms), the unknown callers' answer times against
 the routing budget (ROUTING_LIVE_LOOKUP_MS), and the CRM requests per unknown number (at most
-one per negative-cache period). Use --cache-url redis://... so the gunicorn workers share the
+one per negative-cache period). Use --cache-url redis://... so the web server's workers share the
 negative cache (with the per-process default each worker may ask once). Routing hands what the
 live search found to a Celery worker to store (contacts/found.py): --live starts one
 (`-Q realtime`, solo pool) on --broker-url (default: the --cache-url Redis), and the report
@@ -66,10 +67,13 @@ def parse_args():
     p.add_argument("--duration", type=float, default=30.0, help="seconds of paced load")
     p.add_argument("--concurrency", type=int, default=16, help="client threads")
     # production's (Procfile, deploy/systemd/ccportal-web.service, deploy/multi-host)
-    p.add_argument("--workers", type=int, default=3, help="gunicorn workers")
-    p.add_argument("--threads", type=int, default=8, help="threads per gunicorn worker")
     p.add_argument(
-        "--worker-class", default="gthread", help="gunicorn worker class (gthread, sync)"
+        "--server", choices=["granian", "gunicorn"], default="granian", help="web server"
+    )
+    p.add_argument("--workers", type=int, default=2, help="web server worker processes")
+    p.add_argument("--threads", type=int, default=4, help="threads per worker")
+    p.add_argument(
+        "--worker-class", default="gthread", help="gunicorn's worker class (gthread, sync)"
     )
     p.add_argument(
         "--db-conn",
@@ -479,6 +483,41 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def start_server(args, port, access_log):
+    if args.server == "granian":
+        return start_granian(args, port, access_log)
+    return start_gunicorn(args, port, access_log)
+
+
+def start_granian(args, port, access_log):
+    cmd = [
+        str(ROOT / ".venv/bin/granian"),
+        "--interface",
+        "wsgi",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(args.workers),
+        "--blocking-threads",
+        str(args.threads),
+        "--log-level",
+        "warning",
+        # server-side time per request (milliseconds); the client names the caller's kind in
+        # the query string (granian's access log has no request headers)
+        "--access-log",
+        "--access-log-fmt",
+        "%(dt_ms).3f %(status)d %(path)s %(query_string)s",
+        *os.environ.get("BENCH_GRANIAN_ARGS", "").split(),
+        "portal.wsgi:application",
+    ]
+    env = {**os.environ, "DATABASE_URL": os.environ["BENCH_SERVER_DATABASE_URL"]}
+    log = open(access_log, "ab")  # noqa: SIM115 (the server's stdout for its lifetime)
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=log)
+    return wait_ready(proc, port)
+
+
 def start_gunicorn(args, port, access_log):
     cmd = [
         str(ROOT / ".venv/bin/gunicorn"),
@@ -504,7 +543,10 @@ def start_gunicorn(args, port, access_log):
         *os.environ.get("BENCH_GUNICORN_ARGS", "").split(),
     ]
     env = {**os.environ, "DATABASE_URL": os.environ["BENCH_SERVER_DATABASE_URL"]}
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
+    return wait_ready(subprocess.Popen(cmd, cwd=ROOT, env=env), port)
+
+
+def wait_ready(proc, port):
     for _ in range(100):
         try:
             c = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
@@ -514,7 +556,7 @@ def start_gunicorn(args, port, access_log):
         except OSError:
             time.sleep(0.2)
     proc.terminate()
-    raise SystemExit("gunicorn did not start")
+    raise SystemExit("the web server did not start")
 
 
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -532,12 +574,12 @@ def _proc_stat(pid: int) -> tuple[int, float, str]:
     return int(fields[1]), (int(fields[11]) + int(fields[12])) / TICKS, cmd
 
 
-def cpu_by_role(gunicorn, worker, sim) -> dict[str, float]:
+def cpu_by_role(web, worker, sim) -> dict[str, float]:
     """CPU seconds used so far by each part of the set-up (where the 2 cores went)."""
     import resource
 
     db = os.environ["BENCH_SERVER_DATABASE_URL"].rsplit("/", 1)[1].split("?")[0]
-    roles = {"gunicorn": 0.0, "PostgreSQL": 0.0, "Redis": 0.0}
+    roles = {"web server": 0.0, "PostgreSQL": 0.0, "Redis": 0.0}
     if sim:
         roles["CRM simulator"] = _proc_stat(sim.proc.pid)[1]
     if worker:
@@ -545,8 +587,8 @@ def cpu_by_role(gunicorn, worker, sim) -> dict[str, float]:
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             ppid, cpu, cmd = _proc_stat(int(entry))
-            if ppid == gunicorn.pid or int(entry) == gunicorn.pid:
-                roles["gunicorn"] += cpu
+            if ppid == web.pid or int(entry) == web.pid:
+                roles["web server"] += cpu
             elif cmd.startswith("postgres:") and f" {db} " in cmd:
                 roles["PostgreSQL"] += cpu
             elif cmd.startswith("redis-server"):
@@ -598,7 +640,7 @@ def fire(port, requests, rate, concurrency):
             try:
                 conn.request(
                     "POST",
-                    "/api/v1/routing/initial-target/",
+                    f"/api/v1/routing/initial-target/?bench={kind}",
                     body,
                     {
                         "Authorization": f"Bearer {key}",
@@ -636,18 +678,25 @@ def server_times(path) -> list[float]:
 
 
 def server_times_by_kind(path) -> list[tuple[float, str]]:
-    """(milliseconds, caller kind) of each routing request, as gunicorn timed it."""
+    """(milliseconds, caller kind) of each routing request, as the server timed it: gunicorn's
+    line is "<microseconds> <status> <path> <kind>", granian's "<ms> <status> <path> bench=<kind>"
+    (lines may carry a logger's prefix before them)."""
     times = []
     try:
         with open(path) as log:
             for line in log:
                 parts = line.split()
-                if (
-                    len(parts) >= 3
-                    and parts[2].startswith("/api/v1/routing/")
-                    and parts[0].isdigit()
-                ):
-                    times.append((int(parts[0]) / 1000, parts[3] if len(parts) > 3 else ""))
+                at = next(
+                    (i for i, p in enumerate(parts) if p.startswith("/api/v1/routing/")), None
+                )
+                if at is None or at < 2:
+                    continue
+                took, kind = parts[at - 2], parts[at + 1] if len(parts) > at + 1 else ""
+                kind = kind.removeprefix("bench=")
+                if took.isdigit():
+                    times.append((int(took) / 1000, kind))
+                elif took.replace(".", "", 1).isdigit():
+                    times.append((float(took), kind))
         os.unlink(path)
     except OSError:
         pass
@@ -785,12 +834,12 @@ def main():
         sim.arm()
     port = free_port()
     access_log = f"/tmp/bench-routing-{port}.log"
-    proc = start_gunicorn(args, port, access_log)
+    proc = start_server(args, port, access_log)
     worker = start_worker(args)
     try:
         fire(port, warmup, 100, 4)
         with open(access_log, "w"):
-            pass  # drop the warm-up lines (gunicorn appends)
+            pass  # drop the warm-up lines (the server appends)
         load_before = os.getloadavg()[0]
         cpu_before = cpu_by_role(proc, worker, sim)
         t0, results = fire(port, requests, args.rate, args.concurrency)
@@ -819,7 +868,8 @@ def main():
         + ", ".join(f"{k} {v:.1f}" for k, v in used.items())
     )
     print(
-        f"\nRouting through gunicorn ({args.workers} {args.worker_class} workers x {args.threads} "
+        f"\nRouting through {args.server} ({args.workers} "
+        f"{args.worker_class + ' ' if args.server == 'gunicorn' else ''}workers x {args.threads} "
         f"threads, {args.db_conn} DB connections), "
         f"{len(results)} requests paced at {args.rate:.0f}/s, {args.concurrency} client threads:"
     )
@@ -832,7 +882,7 @@ def main():
     )
     if server:
         print(
-            f"  server-side (gunicorn, request in to response out) p50 {pct(server, 50):.2f} ms, "
+            f"  server-side ({args.server}, request in to response out) p50 {pct(server, 50):.2f} ms, "
             f"p99 {pct(server, 99):.2f} ms, max {max(server):.2f} ms over {len(server)} requests"
         )
     for kind in ("e164", "national", "00", "unknown", "in_crm", "absent"):
@@ -844,7 +894,7 @@ def main():
         known = [t for t, kind in server_kinds if kind in ("e164", "national", "00")]
         if known:
             print(
-                f"  known callers, server-side (gunicorn's own time, no client delays): "
+                f"  known callers, server-side ({args.server}'s own time, no client delays): "
                 f"p50 {pct(known, 50):.2f} ms, p99 {pct(known, 99):.2f} ms"
             )
     sample = random.Random(3).sample(requests, min(args.naive_samples, len(requests)))

@@ -2,8 +2,10 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
+from portal.wsgi_env import without_process_env
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
-application = get_wsgi_application()
+application = without_process_env(get_wsgi_application())
 
 from portal import startup  # noqa: E402  (settings are configured now)
 

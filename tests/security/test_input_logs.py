@@ -1,13 +1,18 @@
 """Issue 11, point 8: access logs redact access_token, token and clientId query values.
 
-gunicorn: the logger class named in Procfile and deploy/systemd is run in-process on a real
-request/response pair and its formatted access line is read. nginx: deploy/nginx/ccportal.conf
+granian (the web server of Procfile and deploy/): run for real with the Procfile's flags on a
+small app, its access log read (it leaves query strings out), and each request's environ
+checked for the process environment (portal/wsgi_env.py). gunicorn (the documented
+alternative): its redacting logger class is run in-process on a real request/response pair and
+its formatted access line is read. nginx: deploy/nginx/ccportal.conf
 is checked with `nginx -t` and served for real (ports and certificates swapped for test ones),
 then its access log is read; skipped when nginx is not installed.
 """
 
 import datetime
+import json
 import logging
+import os
 import shutil
 import socket
 import subprocess
@@ -29,9 +34,72 @@ SECRETS = ("s3cr3t-key", "w1dget-tok", "m0dule-id")
 URL = f"/api/v1/call-events/daktela/?ID=1&access_token={SECRETS[0]}&token={SECRETS[1]}&clientId={SECRETS[2]}&CallEnd=x"
 
 
-def test_procfile_and_systemd_use_the_redacting_logger():
+def _web_flags(path: str) -> list[str]:
+    """The granian flags of a deploy file's web command (app target, host and port left out)."""
+    text = (ROOT / path).read_text().replace("\\\n", " ")
+    line = next(line for line in text.splitlines() if "granian " in line and "--interface" in line)
+    words = line.split("granian ", 1)[1].split()
+    flags, skip = [], False
+    for word in words:
+        if skip:
+            skip = False
+        elif word in ("--host", "--port"):
+            skip = True
+        elif word != "portal.wsgi:application":
+            flags.append(word)
+    return flags
+
+
+def test_procfile_and_systemd_run_granian_with_an_access_log_without_query_strings():
     for path in ("Procfile", "deploy/systemd/ccportal-web.service"):
-        assert "--logger-class portal.accesslog.RedactingLogger" in (ROOT / path).read_text()
+        flags = _web_flags(path)
+        assert "--access-log" in flags and "--access-log-fmt" not in flags, path
+        assert "--respawn-failed-workers" in flags, path
+
+
+def test_granian_access_log_and_environ_have_no_secrets(tmp_path):
+    port = _free_port()
+    env = {**os.environ, "CCPORTAL_TEST_SECRET": "pr0cess-secret", "PYTHONPATH": str(ROOT)}
+    cmd = [str(ROOT / ".venv/bin/granian"), *_web_flags("Procfile")]
+    cmd = [w if not w.startswith("${") else w.split(":-")[1].rstrip("}") for w in cmd]
+    cmd += ["--host", "127.0.0.1", "--port", str(port), "tests.security.granian_app:application"]
+    log = tmp_path / "granian.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+        body = None
+        for _ in range(150):
+            try:
+                req = urllib.request.Request(
+                    f"http://127.0.0.1:{port}{URL}",
+                    headers={"Authorization": f"Bearer {SECRETS[0]}"},
+                )
+                body = urllib.request.urlopen(req, timeout=2).read().decode()
+                break
+            except OSError:
+                time.sleep(0.1)
+        assert body is not None, "granian did not start"
+        # every worker up before the stop (granian does not stop a worker still starting)
+        for _ in range(150):
+            if log.read_text().count("Started worker-") >= 2:
+                break
+            time.sleep(0.1)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, 9)
+            proc.wait()
+    out = log.read_text()
+    keys = json.loads(body)
+    assert "HTTP_AUTHORIZATION" in keys and "QUERY_STRING" in keys  # the request's own
+    assert "CCPORTAL_TEST_SECRET" not in keys and "DATABASE_URL" not in keys, keys
+    lines = [line for line in out.splitlines() if "/api/v1/call-events/daktela/" in line]
+    assert lines, out
+    assert not any(secret in out for secret in SECRETS), out
 
 
 def test_redact_keeps_other_parameters():
