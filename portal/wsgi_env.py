@@ -3,8 +3,9 @@
 granian builds every request's environ on a copy of os.environ (a CGI habit; gunicorn does
 not), so DATABASE_URL, SECRET_KEY, FIELD_ENCRYPTION_KEYS and the rest would sit in
 `request.META` of every request, one error report or debugging aid away from a log. The
-wrapper drops the keys the process started with, except the CGI and header names a request
-sets itself (those come from the request, which overrides them). About 2 us a request.
+wrapper drops the keys the process started with. A process variable named like a CGI or header
+key (HTTP_PROXY, SERVER_NAME) is dropped only while it still holds the process's value, since a
+request's own header of that name overrides it. About 2 us a request.
 """
 
 import os
@@ -25,12 +26,16 @@ _REQUEST_PREFIXES = (
 
 def without_process_env(app):
     process_keys = tuple(k for k in os.environ if not k.startswith(_REQUEST_PREFIXES))
+    shadowed = tuple((k, v) for k, v in os.environ.items() if k.startswith(_REQUEST_PREFIXES))
 
     def application(environ, start_response):
         if environ.get("SERVER_SOFTWARE") == "Granian":
             pop = environ.pop
             for key in process_keys:
                 pop(key, None)
+            for key, value in shadowed:
+                if environ.get(key) == value:
+                    del environ[key]
         return app(environ, start_response)
 
     return application

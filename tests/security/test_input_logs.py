@@ -59,7 +59,12 @@ def test_procfile_and_systemd_run_granian_with_an_access_log_without_query_strin
 
 def test_granian_access_log_and_environ_have_no_secrets(tmp_path):
     port = _free_port()
-    env = {**os.environ, "CCPORTAL_TEST_SECRET": "pr0cess-secret", "PYTHONPATH": str(ROOT)}
+    env = {
+        **os.environ,
+        "CCPORTAL_TEST_SECRET": "pr0cess-secret",
+        "HTTP_PROXY": "http://user:pr0xy-pass@proxy.example:3128",
+        "PYTHONPATH": str(ROOT),
+    }
     cmd = [str(ROOT / ".venv/bin/granian"), *_web_flags("Procfile")]
     cmd = [w if not w.startswith("${") else w.split(":-")[1].rstrip("}") for w in cmd]
     cmd += ["--host", "127.0.0.1", "--port", str(port), "tests.security.granian_app:application"]
@@ -97,6 +102,7 @@ def test_granian_access_log_and_environ_have_no_secrets(tmp_path):
     keys = json.loads(body)
     assert "HTTP_AUTHORIZATION" in keys and "QUERY_STRING" in keys  # the request's own
     assert "CCPORTAL_TEST_SECRET" not in keys and "DATABASE_URL" not in keys, keys
+    assert "HTTP_PROXY" not in keys and "PATH" not in keys, keys
     lines = [line for line in out.splitlines() if "/api/v1/call-events/daktela/" in line]
     assert lines, out
     assert not any(secret in out for secret in SECRETS), out
