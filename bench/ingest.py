@@ -1,9 +1,10 @@
-"""Benchmark: call-event ingestion through gunicorn + PostgreSQL, then end-to-end CRM sync.
+"""Benchmark: call-event ingestion through the web server + PostgreSQL, then end-to-end CRM sync.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/ccportal_calls \
     CELERY_BROKER_URL=redis://127.0.0.1:6379/8 .venv/bin/python bench/ingest.py
 
-1. Starts gunicorn (gthread workers) on a free port and fires, from client threads with
+1. Starts the web server (granian 2 x 4 as deployed; `--server gunicorn:4x4,granian --rounds 3`
+   alternates servers in one run) on a free port and fires, from client threads with
    keep-alive connections, single-event requests and 100-event batches: prints events/s.
 2. Starts real Celery workers (`celery -A portal worker`) against CELERY_BROKER_URL, posts
    10,000 ended calls (one `ended` event each, 1000 per request) for a tenant with one
@@ -134,7 +135,7 @@ class LeanConnection:
     """One keep-alive HTTP/1.1 connection that sends prepared request bytes and reads the
     response by its Content-Length (the server always sends one).
 
-    The load generator shares the machine's two cores with gunicorn and PostgreSQL, and
+    The load generator shares the machine's two cores with the web server and PostgreSQL, and
     http.client (headers built per request, responses parsed by the email package) cost about
     0.25 ms of CPU per request, a tenth of what the whole stack spends on an event: CPU the
     server under test could not use. This client costs a fraction of that."""
