@@ -10,6 +10,7 @@ from calls.models.sync import CHANNELS
 from calls.reasons import match_text, reason_text
 from calls.validation import CHOICES, ID_FIELDS, INT_FIELDS, MAX_TAG, MAX_TAGS, TEXT_FIELDS
 from delivery.models import DeliveryAttempt, SyncRecord
+from portal.fastserializers import FastRepresentation
 
 ACCEPTED = inline_serializer(
     "CallEventsAccepted",
@@ -126,7 +127,7 @@ EVENTS_BODY = {
 }
 
 
-class ActivitySerializer(serializers.Serializer):
+class ActivitySerializer(FastRepresentation, serializers.Serializer):
     activity_id = serializers.CharField()
     agent_id = serializers.CharField()
     agent_email = serializers.CharField()
@@ -135,7 +136,7 @@ class ActivitySerializer(serializers.Serializer):
     ended_at = serializers.DateTimeField(allow_null=True)
 
 
-class EventSerializer(serializers.Serializer):
+class EventSerializer(FastRepresentation, serializers.Serializer):
     event_id = serializers.CharField()
     type = serializers.CharField()
     occurred_at = serializers.DateTimeField()
@@ -154,7 +155,7 @@ MATCH = inline_serializer(
 )
 
 
-class SyncSerializer(serializers.Serializer):
+class SyncSerializer(FastRepresentation, serializers.Serializer):
     connector = serializers.IntegerField(source="connector_id", allow_null=True)
     connector_name = serializers.CharField(source="connector.name", default="")
     kind = serializers.CharField()
@@ -235,7 +236,7 @@ def sync_records_of(row) -> list:
     return list(row.sync_records.all()) if records is None else records
 
 
-class CallSerializer(serializers.ModelSerializer):
+class CallSerializer(FastRepresentation, serializers.ModelSerializer):
     activities = serializers.SerializerMethodField()
     events = serializers.SerializerMethodField()
     sync = serializers.SerializerMethodField()
