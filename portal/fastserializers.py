@@ -34,7 +34,13 @@ class FastRepresentation:
         plan = []
         for field in self._readable_fields:
             attrs = getattr(field, "source_attrs", None)
-            simple = attrs and len(attrs) == 1 and field.default is empty
+            simple = (
+                attrs
+                and len(attrs) == 1
+                and field.default is empty
+                # related fields read `<fk>_id` without a query: their own get_attribute
+                and type(field).get_attribute is fields.Field.get_attribute
+            )
             if simple:
                 convert = _CONVERT.get(type(field), field.to_representation)
                 plan.append((field.field_name, attrgetter(attrs[0]), convert, None))

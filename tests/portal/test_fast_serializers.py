@@ -4,7 +4,8 @@
 import pytest
 from rest_framework import serializers
 
-from calls.models import Call, CallEvent
+from calls.models import Call, CallEvent, CallSyncSettings
+from connectors.models import ConnectorAccount
 from portal.fastserializers import FastRepresentation
 from tests.calls.test_console_queries import _calls_with_legs
 
@@ -73,3 +74,17 @@ def test_methods_defaults_dotted_sources_and_mappings_as_drf():
         "missing": "none",
         "nested": "",
     }
+
+
+def test_a_related_field_reads_the_key_without_a_query(tenant, django_assert_num_queries):
+    connector = ConnectorAccount.objects.create(tenant=tenant, kind="salesforce", name="Org")
+    CallSyncSettings.objects.for_tenant(tenant).get_or_create(tenant=tenant, connector=connector)
+    row = CallSyncSettings.objects.for_tenant(tenant).get(connector=connector)
+
+    class S(FastRepresentation, serializers.ModelSerializer):
+        class Meta:
+            model = CallSyncSettings
+            fields = ["connector"]
+
+    with django_assert_num_queries(0):
+        assert S(row).data == {"connector": connector.pk}
