@@ -43,6 +43,8 @@ os.environ["PYTHONPATH"] = str(ROOT)
 
 from ingest import connect, event, free_port, setup_tenant, stop, wait_http  # noqa: E402
 
+from bench.servers import web_command  # noqa: E402
+
 LOG = open(os.devnull, "w")  # noqa: SIM115  (the processes' own output: --log to keep it)
 
 
@@ -68,22 +70,13 @@ def worker(queue: str, slots: int, tag: str, nice: int = 0) -> subprocess.Popen:
 def start_stack(port: int, slots: int, schedule: str, slow_slots: int) -> list[subprocess.Popen]:
     tag = uuid.uuid4().hex[:6]
     return [
-        spawn(
-            "gunicorn",
-            "portal.wsgi",
-            "-b",
-            f"127.0.0.1:{port}",
-            "-k",
-            "gthread",
-            "-w",
-            "2",
-            "--threads",
-            "4",
-            "--keep-alive",
-            "30",
-            "--log-level",
-            "warning",
-        ),  # fmt: skip
+        subprocess.Popen(
+            web_command("gunicorn", port, 2, 4),
+            cwd=ROOT,
+            env=os.environ.copy(),
+            stdout=LOG,
+            stderr=LOG,
+        ),
         worker("realtime", slots, tag),
         worker("bulk", 1, tag),
         worker("slow", slow_slots, tag, nice=10),  # as Procfile / systemd run it

@@ -39,6 +39,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.servers import web_command  # noqa: E402
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 os.environ.setdefault("DEBUG", "false")
 os.environ.setdefault("SECRET_KEY", "bench-secret-key-not-for-production")
@@ -284,42 +287,8 @@ def setup_tenant(slug: str):
 def start_server(
     port: int, workers: int, threads: int, server: str = "granian"
 ) -> subprocess.Popen:
-    """The web server as deploy/ runs it: granian (Rust HTTP, WSGI in `threads` blocking
-    threads per worker) or gunicorn (gthread workers)."""
-    if server == "granian":
-        cmd = [
-            str(ROOT / ".venv/bin/granian"),
-            "--interface",
-            "wsgi",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-            "--blocking-threads",
-            str(threads),
-            "--log-level",
-            "warning",
-            "portal.wsgi:application",
-        ]
-    else:
-        cmd = [
-            str(ROOT / ".venv/bin/gunicorn"),
-            "portal.wsgi",
-            "-b",
-            f"127.0.0.1:{port}",
-            "-k",
-            "gthread",
-            "-w",
-            str(workers),
-            "--threads",
-            str(threads),
-            "--keep-alive",
-            "30",
-            "--log-level",
-            "warning",
-        ]
+    """The web server as deploy/ runs it (granian) or gunicorn gthread (bench/servers.py)."""
+    cmd = web_command(server, port, workers, threads)
     return subprocess.Popen(cmd, cwd=ROOT, env=os.environ.copy())
 
 

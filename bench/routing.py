@@ -53,6 +53,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.servers import web_command  # noqa: E402
+
 VIP_TARGET = "+420800100100"
 QUEUE = "+420226211245"  # the bnum rule's queue
 OTHER_QUEUE = "+420226211999"
@@ -490,28 +492,18 @@ def start_server(args, port, access_log):
 
 
 def start_granian(args, port, access_log):
-    cmd = [
-        str(ROOT / ".venv/bin/granian"),
-        "--interface",
-        "wsgi",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--workers",
-        str(args.workers),
-        "--blocking-threads",
-        str(args.threads),
-        "--log-level",
-        "warning",
+    cmd = web_command(
+        "granian",
+        port,
+        args.workers,
+        args.threads,
         # server-side time per request (milliseconds); the client names the caller's kind in
         # the query string (granian's access log has no request headers)
         "--access-log",
         "--access-log-fmt",
         "%(dt_ms).3f %(status)d %(path)s %(query_string)s",
         *os.environ.get("BENCH_GRANIAN_ARGS", "").split(),
-        "portal.wsgi:application",
-    ]
+    )
     env = {**os.environ, "DATABASE_URL": os.environ["BENCH_SERVER_DATABASE_URL"]}
     log = open(access_log, "ab")  # noqa: SIM115 (the server's stdout for its lifetime)
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=log)
@@ -519,21 +511,13 @@ def start_granian(args, port, access_log):
 
 
 def start_gunicorn(args, port, access_log):
-    cmd = [
-        str(ROOT / ".venv/bin/gunicorn"),
-        "portal.wsgi:application",
-        "-b",
-        f"127.0.0.1:{port}",
-        "-w",
-        str(args.workers),
-        "-k",
+    cmd = web_command(
+        "gunicorn",
+        port,
+        args.workers,
+        args.threads,
+        "-k",  # the last -k wins: gthread unless --worker-class says otherwise
         args.worker_class,
-        "--threads",
-        str(args.threads),
-        "--keep-alive",
-        "30",
-        "--log-level",
-        "warning",
         # server-side time per request (microseconds), apart from the client's own delays
         "--access-logfile",
         access_log,
@@ -541,7 +525,7 @@ def start_gunicorn(args, port, access_log):
         "%(D)s %(s)s %(U)s %({x-bench-kind}i)s",
         # e.g. BENCH_GUNICORN_ARGS="-c conf.py" for a post_fork hook (switch interval, ...)
         *os.environ.get("BENCH_GUNICORN_ARGS", "").split(),
-    ]
+    )
     env = {**os.environ, "DATABASE_URL": os.environ["BENCH_SERVER_DATABASE_URL"]}
     return wait_ready(subprocess.Popen(cmd, cwd=ROOT, env=env), port)
 
